@@ -1,0 +1,576 @@
+//! Hall configuration: the TOML file hall managers edit, its types, and its validation.
+//!
+//! The documented default (the demo hall) is embedded and printed by `hallq config default`.
+//! Validation errors name the file, the line and the field, so an installer can fix them.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::path::Path;
+
+use chrono::{FixedOffset, NaiveTime, Weekday};
+use serde::{Deserialize, Serialize};
+
+/// The documented default configuration: the demo hall.
+pub const DEFAULT_TOML: &str = include_str!("default.toml");
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub hall: Hall,
+    pub hours: Hours,
+    pub rules: Rules,
+    pub departments: Vec<Department>,
+    pub queues: Vec<Queue>,
+    pub services: Vec<Service>,
+    pub windows: Vec<Window>,
+    #[serde(default)]
+    pub tokens: Vec<Token>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hall {
+    pub name: String,
+    pub name_en: String,
+    /// Hall-local offset from UTC, such as "+08:00".
+    pub utc_offset: String,
+    #[serde(default = "default_retention")]
+    pub identity_retention_days: u32,
+}
+
+fn default_retention() -> u32 {
+    90
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hours {
+    pub open_days: Vec<String>,
+    pub sessions: Vec<Session>,
+    pub issue_cutoff: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Session {
+    pub start: String,
+    pub end: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    pub per_person_daily_limit: u32,
+    pub green_channel_age: u32,
+    pub call_ratio: CallRatio,
+    pub max_recalls: u32,
+    pub recall_min_gap_secs: u32,
+    pub requeue_within_minutes: u32,
+    pub appointment_early_minutes: u32,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallRatio {
+    pub normal: u32,
+    pub priority: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Department {
+    pub id: String,
+    pub name: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Queue {
+    pub id: String,
+    pub name: String,
+    pub name_en: String,
+    pub prefix: String,
+    pub daily_cap: u32,
+    pub service_minutes: u32,
+}
+
+/// How an item is handled, the six modes of the hall's catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    OnTheSpot,
+    OnlineCollect,
+    OnlineCourier,
+    PrereviewWindow,
+    WindowCourier,
+    Other,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 6] = [
+        Mode::OnTheSpot,
+        Mode::OnlineCollect,
+        Mode::OnlineCourier,
+        Mode::PrereviewWindow,
+        Mode::WindowCourier,
+        Mode::Other,
+    ];
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Mode::OnTheSpot => "即来即办",
+            Mode::OnlineCollect => "网上申报、在线取件",
+            Mode::OnlineCourier => "网上申报、快递送达",
+            Mode::PrereviewWindow => "网上预审、窗口核准取件",
+            Mode::WindowCourier => "窗口申报、快递送达",
+            Mode::Other => "其他",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Personal,
+    Business,
+}
+
+/// Whether the kiosk asks for the visitor's ID card for an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityRule {
+    Required,
+    Optional,
+    None,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    pub id: String,
+    pub name: String,
+    pub name_en: String,
+    pub department: String,
+    pub queue: String,
+    pub mode: Mode,
+    pub category: Category,
+    pub time_limit_days: u32,
+    pub promised_days: u32,
+    pub daily_cap: u32,
+    pub identity: IdentityRule,
+    #[serde(default)]
+    pub hot: bool,
+    pub materials: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowKind {
+    Comprehensive,
+    Instant,
+    Special,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    pub number: u32,
+    pub name: String,
+    pub kind: WindowKind,
+    pub floor: i32,
+    /// Queue ids served; empty on a comprehensive window means every queue.
+    pub queues: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Kiosk,
+    Counter,
+    Display,
+    Manager,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Token {
+    pub token: String,
+    pub role: Role,
+    pub name: String,
+    #[serde(default)]
+    pub windows: Vec<u32>,
+}
+
+/// A configuration error, located in the file it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}: {}", self.file, line, self.field, self.message),
+            None => write!(f, "{}: {}: {}", self.file, self.field, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A warning: the file works, but a hall should not run it as it is.
+#[derive(Debug, Clone)]
+pub struct ConfigWarning(pub String);
+
+impl Config {
+    /// The embedded demo hall.
+    pub fn demo() -> Config {
+        Config::parse(DEFAULT_TOML, "<default>").expect("the embedded default configuration is valid")
+    }
+
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: file.clone(),
+            line: None,
+            field: "-".into(),
+            message: format!("cannot read the file: {e}"),
+        })?;
+        Config::parse(&text, &file)
+    }
+
+    /// Parses and validates a configuration text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of_offset(text, s.start));
+            ConfigError {
+                file: file.into(),
+                line,
+                field: "-".into(),
+                message: e.message().trim().to_string(),
+            }
+        })?;
+        if let Err((field, message)) = config.validate() {
+            return Err(ConfigError { file: file.into(), line: locate(text, &field), field, message });
+        }
+        Ok(config)
+    }
+
+    /// Checks what the TOML types cannot: references, ranges, uniqueness.
+    /// Returns the field path (as in `services[3].queue`) and what is wrong.
+    fn validate(&self) -> Result<(), (String, String)> {
+        let err = |field: String, message: String| Err((field, message));
+        if parse_offset(&self.hall.utc_offset).is_none() {
+            return err("hall.utc_offset".into(), format!("\"{}\" is not an offset like \"+08:00\"", self.hall.utc_offset));
+        }
+        if self.hours.open_days.is_empty() {
+            return err("hours.open_days".into(), "list at least one weekday the hall is open".into());
+        }
+        for (i, d) in self.hours.open_days.iter().enumerate() {
+            if parse_weekday(d).is_none() {
+                return err(format!("hours.open_days[{i}]"), format!("\"{d}\" is not a weekday (mon, tue, wed, thu, fri, sat, sun)"));
+            }
+        }
+        if self.hours.sessions.is_empty() {
+            return err("hours.sessions".into(), "give at least one session, such as { start = \"09:00\", end = \"17:00\" }".into());
+        }
+        let mut previous_end: Option<NaiveTime> = None;
+        for (i, s) in self.hours.sessions.iter().enumerate() {
+            let start = parse_time(&s.start).ok_or_else(|| (format!("hours.sessions[{i}].start"), format!("\"{}\" is not a time like \"09:00\"", s.start)))?;
+            let end = parse_time(&s.end).ok_or_else(|| (format!("hours.sessions[{i}].end"), format!("\"{}\" is not a time like \"17:00\"", s.end)))?;
+            if end <= start {
+                return err(format!("hours.sessions[{i}].end"), "a session must end after it starts".into());
+            }
+            if previous_end.is_some_and(|p| start < p) {
+                return err(format!("hours.sessions[{i}].start"), "sessions must be in order and must not overlap".into());
+            }
+            previous_end = Some(end);
+        }
+        if parse_time(&self.hours.issue_cutoff).is_none() {
+            return err("hours.issue_cutoff".into(), format!("\"{}\" is not a time like \"16:30\"", self.hours.issue_cutoff));
+        }
+        if self.rules.call_ratio.normal == 0 && self.rules.call_ratio.priority == 0 {
+            return err("rules.call_ratio".into(), "normal and priority cannot both be 0".into());
+        }
+
+        let mut ids = BTreeSet::new();
+        for (i, d) in self.departments.iter().enumerate() {
+            if !ids.insert(d.id.as_str()) {
+                return err(format!("departments[{i}].id"), format!("department \"{}\" is defined twice", d.id));
+            }
+        }
+        let mut queue_ids = BTreeSet::new();
+        let mut prefixes = BTreeSet::new();
+        for (i, q) in self.queues.iter().enumerate() {
+            if !queue_ids.insert(q.id.as_str()) {
+                return err(format!("queues[{i}].id"), format!("queue \"{}\" is defined twice", q.id));
+            }
+            let ok_prefix = q.prefix.len() == 1 && q.prefix.chars().all(|c| c.is_ascii_uppercase());
+            if !ok_prefix {
+                return err(format!("queues[{i}].prefix"), format!("\"{}\" must be one capital letter A-Z", q.prefix));
+            }
+            if !prefixes.insert(q.prefix.as_str()) {
+                return err(format!("queues[{i}].prefix"), format!("prefix \"{}\" is already used by another queue", q.prefix));
+            }
+            if q.daily_cap == 0 || q.daily_cap > 999 {
+                return err(format!("queues[{i}].daily_cap"), format!("{} is out of range: numbers have three digits, so use 1 to 999", q.daily_cap));
+            }
+            if q.service_minutes == 0 {
+                return err(format!("queues[{i}].service_minutes"), "must be at least 1".into());
+            }
+        }
+        if self.queues.is_empty() {
+            return err("queues".into(), "define at least one queue".into());
+        }
+        let mut service_ids = BTreeSet::new();
+        for (i, s) in self.services.iter().enumerate() {
+            if !service_ids.insert(s.id.as_str()) {
+                return err(format!("services[{i}].id"), format!("service \"{}\" is defined twice", s.id));
+            }
+            if !ids.contains(s.department.as_str()) {
+                return err(format!("services[{i}].department"), format!("no department \"{}\" is defined", s.department));
+            }
+            if !queue_ids.contains(s.queue.as_str()) {
+                return err(format!("services[{i}].queue"), format!("no queue \"{}\" is defined", s.queue));
+            }
+            if s.daily_cap == 0 {
+                return err(format!("services[{i}].daily_cap"), "must be at least 1".into());
+            }
+        }
+        if self.services.is_empty() {
+            return err("services".into(), "define at least one service item".into());
+        }
+        let mut numbers = BTreeSet::new();
+        for (i, w) in self.windows.iter().enumerate() {
+            if w.number == 0 {
+                return err(format!("windows[{i}].number"), "window numbers start at 1".into());
+            }
+            if !numbers.insert(w.number) {
+                return err(format!("windows[{i}].number"), format!("window {} is defined twice", w.number));
+            }
+            if w.queues.is_empty() && w.kind != WindowKind::Comprehensive {
+                return err(format!("windows[{i}].queues"), "only a comprehensive window may leave its queues empty (meaning all)".into());
+            }
+            for (j, q) in w.queues.iter().enumerate() {
+                if !queue_ids.contains(q.as_str()) {
+                    return err(format!("windows[{i}].queues[{j}]"), format!("no queue \"{q}\" is defined"));
+                }
+            }
+        }
+        for (i, q) in self.queues.iter().enumerate() {
+            if !self.windows.iter().any(|w| w.queues.is_empty() || w.queues.contains(&q.id)) {
+                return err(format!("queues[{i}].id"), format!("no window serves queue \"{}\"", q.id));
+            }
+        }
+        let mut tokens = BTreeSet::new();
+        for (i, t) in self.tokens.iter().enumerate() {
+            if t.token.len() < 8 {
+                return err(format!("tokens[{i}].token"), "use at least 8 characters".into());
+            }
+            if !tokens.insert(t.token.as_str()) {
+                return err(format!("tokens[{i}].token"), "this token is given twice".into());
+            }
+            if t.role == Role::Counter && t.windows.is_empty() {
+                return err(format!("tokens[{i}].windows"), "a counter token must name the windows it may operate".into());
+            }
+            for (j, n) in t.windows.iter().enumerate() {
+                if !numbers.contains(n) {
+                    return err(format!("tokens[{i}].windows[{j}]"), format!("no window {n} is defined"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Things that work but that a real hall should change.
+    pub fn warnings(&self) -> Vec<ConfigWarning> {
+        let mut out = Vec::new();
+        for t in &self.tokens {
+            if t.token.starts_with("demo-") {
+                out.push(ConfigWarning(format!(
+                    "token \"{}\" ({:?} {}) is a published demo token; replace it with a long random one before opening the hall",
+                    t.token, t.role, t.name
+                )));
+            }
+        }
+        out
+    }
+
+    pub fn offset(&self) -> FixedOffset {
+        parse_offset(&self.hall.utc_offset).expect("validated")
+    }
+
+    pub fn open_days(&self) -> Vec<Weekday> {
+        self.hours.open_days.iter().filter_map(|d| parse_weekday(d)).collect()
+    }
+
+    pub fn sessions(&self) -> Vec<(NaiveTime, NaiveTime)> {
+        self.hours
+            .sessions
+            .iter()
+            .map(|s| (parse_time(&s.start).expect("validated"), parse_time(&s.end).expect("validated")))
+            .collect()
+    }
+
+    pub fn issue_cutoff(&self) -> NaiveTime {
+        parse_time(&self.hours.issue_cutoff).expect("validated")
+    }
+
+    pub fn service(&self, id: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.id == id)
+    }
+
+    pub fn queue(&self, id: &str) -> Option<&Queue> {
+        self.queues.iter().find(|q| q.id == id)
+    }
+
+    pub fn window(&self, number: u32) -> Option<&Window> {
+        self.windows.iter().find(|w| w.number == number)
+    }
+
+    /// Whether window `number` serves queue `queue`.
+    pub fn window_serves(&self, window: &Window, queue: &str) -> bool {
+        window.queues.is_empty() || window.queues.iter().any(|q| q == queue)
+    }
+
+    pub fn tokens_by_value(&self) -> HashMap<String, Token> {
+        self.tokens.iter().map(|t| (t.token.clone(), t.clone())).collect()
+    }
+}
+
+pub fn parse_offset(s: &str) -> Option<FixedOffset> {
+    let (sign, rest) = match s.as_bytes().first()? {
+        b'+' => (1, &s[1..]),
+        b'-' => (-1, &s[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':')?;
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    if h > 14 || m > 59 || rest.len() != 5 {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+}
+
+pub fn parse_time(s: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(s, "%H:%M").ok()
+}
+
+pub fn parse_weekday(s: &str) -> Option<Weekday> {
+    Some(match s {
+        "mon" => Weekday::Mon,
+        "tue" => Weekday::Tue,
+        "wed" => Weekday::Wed,
+        "thu" => Weekday::Thu,
+        "fri" => Weekday::Fri,
+        "sat" => Weekday::Sat,
+        "sun" => Weekday::Sun,
+        _ => return None,
+    })
+}
+
+fn line_of_offset(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Finds the line of a field path such as `services[3].queue` or `hours.issue_cutoff` in
+/// the text. It follows the TOML layout the documented default uses (array-of-tables
+/// headers, one key per line); when the layout differs it returns the table's line or none.
+fn locate(text: &str, path: &str) -> Option<usize> {
+    let mut parts = path.split('.');
+    let head = parts.next()?;
+    let rest: Vec<&str> = parts.collect();
+    let (table, index) = match head.split_once('[') {
+        Some((name, idx)) => (name, idx.trim_end_matches(']').parse::<usize>().ok()),
+        None => (head, None),
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let header = match index {
+        Some(_) => format!("[[{table}]]"),
+        None => format!("[{table}]"),
+    };
+    let mut seen = 0usize;
+    let mut start = None;
+    for (n, line) in lines.iter().enumerate() {
+        if line.trim() == header {
+            if index.is_none() || Some(seen) == index {
+                start = Some(n);
+                break;
+            }
+            seen += 1;
+        }
+    }
+    let start = start?;
+    let key = rest.first().map(|k| k.split('[').next().unwrap_or(k));
+    if let Some(key) = key {
+        for (n, line) in lines.iter().enumerate().skip(start + 1) {
+            let t = line.trim_start();
+            if t.starts_with('[') && !t.starts_with("[\"") {
+                break;
+            }
+            if t.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('=')) {
+                return Some(n + 1);
+            }
+        }
+    }
+    Some(start + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_a_full_demo_hall() {
+        let c = Config::demo();
+        assert!(c.departments.len() >= 8);
+        assert!(c.services.len() >= 40);
+        assert!(c.windows.len() >= 24);
+        for mode in Mode::ALL {
+            assert!(c.services.iter().any(|s| s.mode == mode), "no item in mode {}", mode.label_zh());
+        }
+        assert!(c.services.iter().all(|s| !s.materials.is_empty()));
+        let floors: BTreeSet<i32> = c.windows.iter().map(|w| w.floor).collect();
+        assert_eq!(floors.len(), 2);
+        assert!(c.windows.iter().any(|w| w.kind == WindowKind::Instant));
+        assert!(c.windows.iter().any(|w| w.kind == WindowKind::Comprehensive));
+        assert_eq!(c.sessions().len(), 2, "a morning and an afternoon session around lunch");
+    }
+
+    #[test]
+    fn unknown_queue_is_named_with_its_line() {
+        let text = DEFAULT_TOML.replacen("queue = \"C\"", "queue = \"Z\"", 1);
+        let e = Config::parse(&text, "hall.toml").unwrap_err();
+        let expected_line = text.lines().position(|l| l.contains("queue = \"Z\"")).unwrap() + 1;
+        assert_eq!(e.field, "services[0].queue");
+        assert_eq!(e.line, Some(expected_line));
+        assert!(e.to_string().starts_with(&format!("hall.toml:{expected_line}: services[0].queue: no queue \"Z\"")), "{e}");
+    }
+
+    #[test]
+    fn syntax_and_type_errors_carry_a_line() {
+        let text = DEFAULT_TOML.replacen("daily_cap = 600", "daily_cap = \"many\"", 1);
+        let e = Config::parse(&text, "hall.toml").unwrap_err();
+        let expected_line = text.lines().position(|l| l.contains("\"many\"")).unwrap() + 1;
+        assert_eq!(e.line, Some(expected_line), "{e}");
+        let text = DEFAULT_TOML.replacen("name_en = \"Instant Services\"", "name_en = \"Instant Services\"\ncolour = 3", 1);
+        let e = Config::parse(&text, "hall.toml").unwrap_err();
+        assert!(e.message.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn cap_over_999_is_refused() {
+        let text = DEFAULT_TOML.replacen("daily_cap = 600", "daily_cap = 1000", 1);
+        let e = Config::parse(&text, "x.toml").unwrap_err();
+        assert_eq!(e.field, "queues[0].daily_cap");
+    }
+
+    #[test]
+    fn demo_tokens_are_warned_about() {
+        assert!(!Config::demo().warnings().is_empty());
+    }
+}
