@@ -1,0 +1,999 @@
+//! The queue engine: a pure state machine. Commands go in with the time they happen,
+//! events come out; `apply` folds events into the state. It never does IO, never reads a
+//! clock and never draws random numbers, so everything it decides can be tested and replayed.
+//!
+//! The service calls [`execute`], persists the events it returns, and only then answers.
+//! On restart the state is rebuilt by applying the logged events in order.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, IdentityRule};
+
+#[cfg(test)]
+mod tests;
+
+pub type Ts = DateTime<Utc>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    #[default]
+    Normal,
+    Appointment,
+    /// 绿色通道: the elderly, the disabled, expectant mothers, veterans.
+    Green,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    #[default]
+    Kiosk,
+    Counter,
+    Appointment,
+    Api,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Waiting,
+    Called,
+    Serving,
+    Finished,
+    NoShow,
+    /// Still waiting when the day closed.
+    Expired,
+}
+
+/// The five levels of GB/T 39734 / 39735 service evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    VerySatisfied,
+    Satisfied,
+    Neutral,
+    Dissatisfied,
+    VeryDissatisfied,
+}
+
+impl Rating {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Rating::VerySatisfied => "非常满意",
+            Rating::Satisfied => "满意",
+            Rating::Neutral => "基本满意",
+            Rating::Dissatisfied => "不满意",
+            Rating::VeryDissatisfied => "非常不满意",
+        }
+    }
+}
+
+/// The ticket holder as the engine sees them: masked for display, hashed for limits.
+/// The ID number itself never reaches the engine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holder {
+    /// Such as "张*".
+    pub masked_name: String,
+    /// Such as "4301**********123X".
+    pub masked_id: String,
+    /// Keyed hash of the ID number, for the per-person daily limit.
+    pub id_hash: String,
+    /// From the ID card, for the automatic green channel.
+    pub birth_date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at: Ts,
+    pub what: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// Unique in the hall: issue date and number, such as "20261127-A001".
+    pub id: String,
+    /// Queue prefix and three digits, per queue per day, such as "A001".
+    pub number: String,
+    pub date: NaiveDate,
+    pub service: String,
+    pub queue: String,
+    pub issued_at: Ts,
+    /// Where the ticket stands in line: the issue time, kept on transfer (一票到底);
+    /// the re-queue time after a no-show.
+    pub wait_since: Ts,
+    pub channel: Channel,
+    pub kiosk: Option<String>,
+    pub holder: Option<Holder>,
+    pub priority: Priority,
+    pub appointment_slot: Option<Ts>,
+    pub request_id: Option<String>,
+    /// Random token for the visitor's status page (drawn by the service, not the engine).
+    pub token: String,
+    pub status: Status,
+    pub window: Option<u32>,
+    pub people_ahead_at_issue: u32,
+    pub estimate_minutes_at_issue: u32,
+    pub recalls: u32,
+    pub called_at: Option<Ts>,
+    pub last_called_at: Option<Ts>,
+    pub started_at: Option<Ts>,
+    pub finished_at: Option<Ts>,
+    pub no_show_at: Option<Ts>,
+    pub rating: Option<Rating>,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// What a window (counter) is doing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WindowState {
+    pub number: u32,
+    pub open: bool,
+    pub paused: Option<String>,
+    pub current: Option<String>,
+    pub normal_streak: u32,
+    pub priority_streak: u32,
+    pub served_today: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QueueState {
+    pub issued_today: u32,
+    /// Mean seconds of service, measured (exponential moving average), kept across days.
+    pub mean_service_secs: f64,
+}
+
+/// Everything the engine knows. Only the current day's tickets are held; earlier days
+/// live in the log.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub date: Option<NaiveDate>,
+    pub tickets: BTreeMap<String, Ticket>,
+    pub queues: BTreeMap<String, QueueState>,
+    pub windows: BTreeMap<u32, WindowState>,
+    pub service_issued: HashMap<String, u32>,
+    /// (identity hash, service) -> tickets taken today.
+    pub person_issued: HashMap<String, u32>,
+    /// request_id -> ticket id, for today's issues.
+    pub requests: HashMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssueRequest {
+    pub request_id: String,
+    pub service: String,
+    #[serde(default)]
+    pub priority: Priority,
+    #[serde(default)]
+    pub channel: Channel,
+    pub kiosk: Option<String>,
+    pub holder: Option<Holder>,
+    pub appointment_slot: Option<Ts>,
+    pub token: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum WindowAction {
+    Open,
+    Close,
+    CallNext,
+    Recall,
+    Call { ticket: String, reason: String },
+    Start,
+    Finish,
+    NoShow,
+    Requeue { ticket: String },
+    Transfer { service: String },
+    Pause { reason: String },
+    Resume,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Command {
+    Issue(IssueRequest),
+    Window { window: u32, action: WindowAction },
+    Rate { ticket: String, rating: Rating },
+    /// Only lets the clock roll the day over.
+    Tick,
+}
+
+/// What happened. Serialized into the log, so variants and fields are only ever added.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    DayOpened { date: NaiveDate, expired: Vec<String> },
+    TicketIssued { ticket: Box<Ticket> },
+    WindowOpened { window: u32 },
+    WindowClosed { window: u32 },
+    TicketCalled { ticket: String, number: String, window: u32, reason: Option<String> },
+    TicketRecalled { ticket: String, number: String, window: u32, recalls: u32 },
+    ServiceStarted { ticket: String, window: u32 },
+    TicketFinished { ticket: String, window: u32 },
+    TicketNoShow { ticket: String, window: u32 },
+    TicketRequeued { ticket: String, window: u32 },
+    TicketTransferred { ticket: String, window: u32, service: String, queue: String },
+    WindowPaused { window: u32, reason: String },
+    WindowResumed { window: u32 },
+    TicketRated { ticket: String, window: Option<u32>, rating: Rating },
+}
+
+impl Event {
+    /// The ticket this event is about, if any (indexed in the log).
+    pub fn ticket_id(&self) -> Option<&str> {
+        match self {
+            Event::TicketIssued { ticket } => Some(&ticket.id),
+            Event::TicketCalled { ticket, .. }
+            | Event::TicketRecalled { ticket, .. }
+            | Event::ServiceStarted { ticket, .. }
+            | Event::TicketFinished { ticket, .. }
+            | Event::TicketNoShow { ticket, .. }
+            | Event::TicketRequeued { ticket, .. }
+            | Event::TicketTransferred { ticket, .. }
+            | Event::TicketRated { ticket, .. } => Some(ticket),
+            _ => None,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::DayOpened { .. } => "day_opened",
+            Event::TicketIssued { .. } => "ticket_issued",
+            Event::WindowOpened { .. } => "window_opened",
+            Event::WindowClosed { .. } => "window_closed",
+            Event::TicketCalled { .. } => "ticket_called",
+            Event::TicketRecalled { .. } => "ticket_recalled",
+            Event::ServiceStarted { .. } => "service_started",
+            Event::TicketFinished { .. } => "ticket_finished",
+            Event::TicketNoShow { .. } => "ticket_no_show",
+            Event::TicketRequeued { .. } => "ticket_requeued",
+            Event::TicketTransferred { .. } => "ticket_transferred",
+            Event::WindowPaused { .. } => "window_paused",
+            Event::WindowResumed { .. } => "window_resumed",
+            Event::TicketRated { .. } => "ticket_rated",
+        }
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let num = |id: &str| id.split_once('-').map(|(_, n)| n.to_string()).unwrap_or_else(|| id.to_string());
+        match self {
+            Event::DayOpened { date, expired } if expired.is_empty() => write!(f, "day {date} opened"),
+            Event::DayOpened { date, expired } => {
+                let e: Vec<String> = expired.iter().map(|t| num(t)).collect();
+                write!(f, "day {date} opened, expired {}", e.join(" "))
+            }
+            Event::TicketIssued { ticket: t } => write!(
+                f,
+                "issued {} {}{} ahead={} est={}m",
+                t.number,
+                t.service,
+                match t.priority {
+                    Priority::Normal => "",
+                    Priority::Appointment => " appointment",
+                    Priority::Green => " green",
+                },
+                t.people_ahead_at_issue,
+                t.estimate_minutes_at_issue
+            ),
+            Event::WindowOpened { window } => write!(f, "w{window} opened"),
+            Event::WindowClosed { window } => write!(f, "w{window} closed"),
+            Event::TicketCalled { number, window, reason: None, .. } => write!(f, "w{window} called {number}"),
+            Event::TicketCalled { number, window, reason: Some(r), .. } => write!(f, "w{window} called {number} ({r})"),
+            Event::TicketRecalled { number, window, recalls, .. } => write!(f, "w{window} recalled {number} #{recalls}"),
+            Event::ServiceStarted { ticket, window } => write!(f, "w{window} started {}", num(ticket)),
+            Event::TicketFinished { ticket, window } => write!(f, "w{window} finished {}", num(ticket)),
+            Event::TicketNoShow { ticket, window } => write!(f, "w{window} no-show {}", num(ticket)),
+            Event::TicketRequeued { ticket, window } => write!(f, "w{window} requeued {}", num(ticket)),
+            Event::TicketTransferred { ticket, window, service, queue } => {
+                write!(f, "w{window} transferred {} to {service} (queue {queue})", num(ticket))
+            }
+            Event::WindowPaused { window, reason } => write!(f, "w{window} paused ({reason})"),
+            Event::WindowResumed { window } => write!(f, "w{window} resumed"),
+            Event::TicketRated { ticket, rating, .. } => write!(f, "rated {} {}", num(ticket), rating.label_zh()),
+        }
+    }
+}
+
+/// Why a command was refused. Each has a stable code and a message a person can act on.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Rejection {
+    #[error("没有这个事项：{0}。请从事项列表中选择。")]
+    UnknownService(String),
+    #[error("今天不办公，请在办公日前来。")]
+    ClosedToday,
+    #[error("现在不在取号时间，取号时间从 {0} 开始。")]
+    BeforeHours(NaiveTime),
+    #[error("午休时间暂停取号，{0} 恢复取号。")]
+    LunchBreak(NaiveTime),
+    #[error("今日取号已截止（{0}），请明天再来或网上办理。")]
+    AfterCutoff(NaiveTime),
+    #[error("{0}今日号源已取完，请明天再来或网上办理。")]
+    QueueFull(String),
+    #[error("{0}今日号源已取完，请明天再来或网上办理。")]
+    ServiceFull(String),
+    #[error("办理{0}需要刷身份证取号。")]
+    IdentityRequired(String),
+    #[error("您今天已取过{limit}次“{service}”的号，不能再取。如有疑问请咨询服务台。")]
+    PersonLimit { service: String, limit: u32 },
+    #[error("没有{0}号窗口。")]
+    UnknownWindow(u32),
+    #[error("窗口已暂停（{0}），请先恢复。")]
+    WindowPaused(String),
+    #[error("窗口没有暂停。")]
+    WindowNotPaused,
+    #[error("当前没有等候的号。")]
+    NothingWaiting,
+    #[error("窗口当前没有正在叫的号。")]
+    NoCurrentTicket,
+    #[error("请先办结或转办当前的号 {0}。")]
+    CurrentInProgress(String),
+    #[error("{0} 已重呼 {1} 次，达到上限，可标记为过号。")]
+    RecallLimit(String, u32),
+    #[error("刚刚呼叫过，请 {0} 秒后再重呼。")]
+    RecallTooSoon(u32),
+    #[error("请填写原因。")]
+    ReasonRequired,
+    #[error("今天没有这张票：{0}。")]
+    UnknownTicket(String),
+    #[error("{0} 不在等候中，不能呼叫。")]
+    TicketNotWaiting(String),
+    #[error("{ticket} 属于{queue}队列，本窗口（{window}号）不办理。")]
+    NotServedHere { ticket: String, queue: String, window: u32 },
+    #[error("{0} 过号已超过 {1} 分钟，不能再重新排队，请重新取号。")]
+    RequeueExpired(String, u32),
+    #[error("{0} 不是过号状态。")]
+    NotNoShow(String),
+    #[error("转办的事项与当前事项相同。")]
+    SameService,
+    #[error("{0} 已经评价过了。")]
+    AlreadyRated(String),
+    #[error("{0} 还没有办理，办理后才能评价。")]
+    NotServed(String),
+}
+
+impl Rejection {
+    /// The stable code clients match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rejection::UnknownService(_) => "unknown_service",
+            Rejection::ClosedToday => "hall_closed_today",
+            Rejection::BeforeHours(_) => "before_hours",
+            Rejection::LunchBreak(_) => "lunch_break",
+            Rejection::AfterCutoff(_) => "after_cutoff",
+            Rejection::QueueFull(_) => "queue_full",
+            Rejection::ServiceFull(_) => "service_full",
+            Rejection::IdentityRequired(_) => "identity_required",
+            Rejection::PersonLimit { .. } => "person_daily_limit",
+            Rejection::UnknownWindow(_) => "unknown_window",
+            Rejection::WindowPaused(_) => "window_paused",
+            Rejection::WindowNotPaused => "window_not_paused",
+            Rejection::NothingWaiting => "nothing_waiting",
+            Rejection::NoCurrentTicket => "no_current_ticket",
+            Rejection::CurrentInProgress(_) => "current_in_progress",
+            Rejection::RecallLimit(..) => "recall_limit",
+            Rejection::RecallTooSoon(_) => "recall_too_soon",
+            Rejection::ReasonRequired => "reason_required",
+            Rejection::UnknownTicket(_) => "unknown_ticket",
+            Rejection::TicketNotWaiting(_) => "ticket_not_waiting",
+            Rejection::NotServedHere { .. } => "not_served_here",
+            Rejection::RequeueExpired(..) => "requeue_expired",
+            Rejection::NotNoShow(_) => "not_no_show",
+            Rejection::SameService => "same_service",
+            Rejection::AlreadyRated(_) => "already_rated",
+            Rejection::NotServed(_) => "not_served",
+        }
+    }
+}
+
+/// The answer to a command that was accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// A ticket was issued now, or this request_id had already been answered with it.
+    Ticket { id: String, repeated: bool },
+    /// The command changed a window or ticket; the events say how.
+    Done,
+}
+
+/// Runs one command: rolls the day over if the clock has passed midnight, decides, and
+/// applies the events to `state`. Returns the events to persist (the day roll-over even
+/// when the command itself was refused) and the command's result.
+pub fn execute(
+    state: &mut State,
+    config: &Config,
+    command: &Command,
+    now: Ts,
+) -> (Vec<Event>, Result<Outcome, Rejection>) {
+    let mut events = Vec::new();
+    if let Some(e) = rollover(state, config, now) {
+        apply(state, config, now, &e);
+        events.push(e);
+    }
+    match decide(state, config, command, now) {
+        Ok((decided, outcome)) => {
+            for e in &decided {
+                apply(state, config, now, e);
+            }
+            events.extend(decided);
+            (events, Ok(outcome))
+        }
+        Err(r) => (events, Err(r)),
+    }
+}
+
+/// The hall-local date and time of an instant.
+pub fn local(config: &Config, now: Ts) -> chrono::NaiveDateTime {
+    now.with_timezone(&config.offset()).naive_local()
+}
+
+/// A new day opens when the hall-local date changes; tickets still open expire.
+pub fn rollover(state: &State, config: &Config, now: Ts) -> Option<Event> {
+    let today = local(config, now).date();
+    if state.date == Some(today) {
+        return None;
+    }
+    let expired = state
+        .tickets
+        .values()
+        .filter(|t| matches!(t.status, Status::Waiting | Status::Called | Status::Serving))
+        .map(|t| t.id.clone())
+        .collect();
+    Some(Event::DayOpened { date: today, expired })
+}
+
+/// Decides what a command does, without changing anything.
+pub fn decide(
+    state: &State,
+    config: &Config,
+    command: &Command,
+    now: Ts,
+) -> Result<(Vec<Event>, Outcome), Rejection> {
+    match command {
+        Command::Tick => Ok((vec![], Outcome::Done)),
+        Command::Issue(req) => decide_issue(state, config, req, now),
+        Command::Window { window, action } => {
+            decide_window(state, config, *window, action, now).map(|e| (e, Outcome::Done))
+        }
+        Command::Rate { ticket, rating } => {
+            let t = state.tickets.get(ticket).ok_or_else(|| Rejection::UnknownTicket(ticket.clone()))?;
+            if t.rating.is_some() {
+                return Err(Rejection::AlreadyRated(t.number.clone()));
+            }
+            if !matches!(t.status, Status::Serving | Status::Finished) {
+                return Err(Rejection::NotServed(t.number.clone()));
+            }
+            Ok((vec![Event::TicketRated { ticket: t.id.clone(), window: t.window, rating: *rating }], Outcome::Done))
+        }
+    }
+}
+
+fn decide_issue(state: &State, config: &Config, req: &IssueRequest, now: Ts) -> Result<(Vec<Event>, Outcome), Rejection> {
+    if let Some(id) = state.requests.get(&req.request_id) {
+        return Ok((vec![], Outcome::Ticket { id: id.clone(), repeated: true }));
+    }
+    let service = config.service(&req.service).ok_or_else(|| Rejection::UnknownService(req.service.clone()))?;
+    check_issue_hours(config, now)?;
+    let queue = config.queue(&service.queue).expect("validated config: service queue exists");
+    let qstate = state.queues.get(&queue.id).cloned().unwrap_or_default();
+    if qstate.issued_today >= queue.daily_cap {
+        return Err(Rejection::QueueFull(queue.name.clone()));
+    }
+    if state.service_issued.get(&service.id).copied().unwrap_or(0) >= service.daily_cap {
+        return Err(Rejection::ServiceFull(service.name.clone()));
+    }
+    if service.identity == IdentityRule::Required && req.holder.is_none() {
+        return Err(Rejection::IdentityRequired(service.name.clone()));
+    }
+    if let Some(h) = &req.holder {
+        let taken = state.person_issued.get(&person_key(&h.id_hash, &service.id)).copied().unwrap_or(0);
+        if config.rules.per_person_daily_limit > 0 && taken >= config.rules.per_person_daily_limit {
+            return Err(Rejection::PersonLimit { service: service.name.clone(), limit: config.rules.per_person_daily_limit });
+        }
+    }
+    let today = local(config, now).date();
+    let mut priority = req.priority;
+    if priority == Priority::Normal && config.rules.green_channel_age > 0 {
+        let age = req.holder.as_ref().and_then(|h| h.birth_date).map(|b| age_on(b, today));
+        if age.is_some_and(|a| a >= config.rules.green_channel_age) {
+            priority = Priority::Green;
+        }
+    }
+    let number = format!("{}{:03}", queue.prefix, qstate.issued_today + 1);
+    let id = format!("{}-{}", today.format("%Y%m%d"), number);
+    let mut ticket = Ticket {
+        id: id.clone(),
+        number,
+        date: today,
+        service: service.id.clone(),
+        queue: queue.id.clone(),
+        issued_at: now,
+        wait_since: now,
+        channel: req.channel,
+        kiosk: req.kiosk.clone(),
+        holder: req.holder.clone(),
+        priority,
+        appointment_slot: if priority == Priority::Appointment { req.appointment_slot } else { None },
+        request_id: Some(req.request_id.clone()),
+        token: req.token.clone(),
+        status: Status::Waiting,
+        window: None,
+        people_ahead_at_issue: 0,
+        estimate_minutes_at_issue: 0,
+        recalls: 0,
+        called_at: None,
+        last_called_at: None,
+        started_at: None,
+        finished_at: None,
+        no_show_at: None,
+        rating: None,
+        history: vec![HistoryEntry { at: now, what: "issued".into(), window: None, note: None }],
+    };
+    let ahead = people_ahead(state, config, &ticket, now);
+    ticket.people_ahead_at_issue = ahead;
+    ticket.estimate_minutes_at_issue = estimate_minutes(state, config, &queue.id, ahead);
+    Ok((vec![Event::TicketIssued { ticket: Box::new(ticket) }], Outcome::Ticket { id, repeated: false }))
+}
+
+fn check_issue_hours(config: &Config, now: Ts) -> Result<(), Rejection> {
+    let here = local(config, now);
+    if !config.open_days().contains(&here.weekday()) {
+        return Err(Rejection::ClosedToday);
+    }
+    let time = here.time();
+    let sessions = config.sessions();
+    let cutoff = config.issue_cutoff();
+    if time < sessions[0].0 {
+        return Err(Rejection::BeforeHours(sessions[0].0));
+    }
+    if time >= cutoff || time >= sessions[sessions.len() - 1].1 {
+        return Err(Rejection::AfterCutoff(cutoff.min(sessions[sessions.len() - 1].1)));
+    }
+    if let Some((start, _)) = sessions.iter().find(|(start, _)| *start > time) {
+        // Between sessions unless inside the one that started before now.
+        let inside = sessions.iter().any(|(s, e)| *s <= time && time < *e);
+        if !inside {
+            return Err(Rejection::LunchBreak(*start));
+        }
+    }
+    Ok(())
+}
+
+/// Age in whole years on `on`.
+pub fn age_on(birth: NaiveDate, on: NaiveDate) -> u32 {
+    let mut age = on.year() - birth.year();
+    if (on.month(), on.day()) < (birth.month(), birth.day()) {
+        age -= 1;
+    }
+    age.max(0) as u32
+}
+
+fn person_key(id_hash: &str, service: &str) -> String {
+    format!("{id_hash}/{service}")
+}
+
+/// Which line a waiting ticket stands in when a window chooses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Class {
+    /// Green channel, and appointments whose slot is due.
+    Priority,
+    Normal,
+    /// Appointments not yet due: called only when nobody else waits.
+    Early,
+}
+
+fn class_of(config: &Config, t: &Ticket, now: Ts) -> Class {
+    match t.priority {
+        Priority::Green => Class::Priority,
+        Priority::Appointment => match t.appointment_slot {
+            Some(slot) if now < slot - chrono::Duration::minutes(config.rules.appointment_early_minutes as i64) => Class::Early,
+            _ => Class::Priority,
+        },
+        Priority::Normal => Class::Normal,
+    }
+}
+
+/// The key a ticket is ordered by within its class: appointments by slot, others by wait.
+fn order_key(t: &Ticket) -> (Ts, &str) {
+    match (t.priority, t.appointment_slot) {
+        (Priority::Appointment, Some(slot)) => (slot, &t.id),
+        _ => (t.wait_since, &t.id),
+    }
+}
+
+/// People who will be called before `t` in its queue (now, as things stand).
+pub fn people_ahead(state: &State, config: &Config, t: &Ticket, now: Ts) -> u32 {
+    let class = class_of(config, t, now);
+    state
+        .tickets
+        .values()
+        .filter(|o| o.id != t.id && o.queue == t.queue && o.status == Status::Waiting)
+        .filter(|o| {
+            let oc = class_of(config, o, now);
+            oc < class || (oc == class && order_key(o) < order_key(t))
+        })
+        .count() as u32
+}
+
+/// Minutes until `ahead` people have been served in `queue`, from measured service times
+/// and the windows open for it (or all windows that serve it, before any opened).
+pub fn estimate_minutes(state: &State, config: &Config, queue: &str, ahead: u32) -> u32 {
+    if ahead == 0 {
+        return 0;
+    }
+    let mean_secs = state
+        .queues
+        .get(queue)
+        .map(|q| q.mean_service_secs)
+        .filter(|s| *s > 0.0)
+        .unwrap_or_else(|| config.queue(queue).map(|q| q.service_minutes as f64 * 60.0).unwrap_or(600.0));
+    let serving: Vec<&crate::config::Window> = config.windows.iter().filter(|w| config.window_serves(w, queue)).collect();
+    let open = serving
+        .iter()
+        .filter(|w| state.windows.get(&w.number).is_some_and(|s| s.open && s.paused.is_none()))
+        .count();
+    let windows = if open > 0 { open } else { serving.len().max(1) };
+    ((ahead as f64 * mean_secs / windows as f64) / 60.0).ceil() as u32
+}
+
+fn window_state(state: &State, number: u32) -> WindowState {
+    state.windows.get(&number).cloned().unwrap_or(WindowState { number, ..Default::default() })
+}
+
+fn current_ticket<'a>(state: &'a State, w: &WindowState) -> Option<&'a Ticket> {
+    w.current.as_ref().and_then(|id| state.tickets.get(id))
+}
+
+fn require_reason(reason: &str) -> Result<String, Rejection> {
+    let r = reason.trim();
+    if r.is_empty() {
+        Err(Rejection::ReasonRequired)
+    } else {
+        Ok(r.to_string())
+    }
+}
+
+fn decide_window(state: &State, config: &Config, number: u32, action: &WindowAction, now: Ts) -> Result<Vec<Event>, Rejection> {
+    let wconf = config.window(number).ok_or(Rejection::UnknownWindow(number))?;
+    let w = window_state(state, number);
+    let current = current_ticket(state, &w);
+    let mut events = Vec::new();
+    // Calling the next ticket closes the one in hand, as staff expect.
+    let finish_current = |events: &mut Vec<Event>| {
+        if let Some(t) = current {
+            events.push(Event::TicketFinished { ticket: t.id.clone(), window: number });
+        }
+    };
+    let open_if_closed = |events: &mut Vec<Event>| {
+        if !w.open {
+            events.push(Event::WindowOpened { window: number });
+        }
+    };
+    match action {
+        WindowAction::Open => {
+            if !w.open {
+                events.push(Event::WindowOpened { window: number });
+            }
+        }
+        WindowAction::Close => {
+            if let Some(t) = current {
+                return Err(Rejection::CurrentInProgress(t.number.clone()));
+            }
+            if w.open {
+                events.push(Event::WindowClosed { window: number });
+            }
+        }
+        WindowAction::CallNext => {
+            if let Some(reason) = &w.paused {
+                return Err(Rejection::WindowPaused(reason.clone()));
+            }
+            let next = choose_next(state, config, &w, now).ok_or(Rejection::NothingWaiting)?;
+            open_if_closed(&mut events);
+            finish_current(&mut events);
+            events.push(Event::TicketCalled { ticket: next.id.clone(), number: next.number.clone(), window: number, reason: None });
+        }
+        WindowAction::Call { ticket, reason } => {
+            if let Some(p) = &w.paused {
+                return Err(Rejection::WindowPaused(p.clone()));
+            }
+            let reason = require_reason(reason)?;
+            let t = find_ticket(state, ticket)?;
+            if t.status != Status::Waiting {
+                return Err(Rejection::TicketNotWaiting(t.number.clone()));
+            }
+            if !config.window_serves(wconf, &t.queue) {
+                return Err(Rejection::NotServedHere { ticket: t.number.clone(), queue: t.queue.clone(), window: number });
+            }
+            open_if_closed(&mut events);
+            finish_current(&mut events);
+            events.push(Event::TicketCalled { ticket: t.id.clone(), number: t.number.clone(), window: number, reason: Some(reason) });
+        }
+        WindowAction::Recall => {
+            let t = current.ok_or(Rejection::NoCurrentTicket)?;
+            if t.status != Status::Called {
+                return Err(Rejection::NoCurrentTicket);
+            }
+            if t.recalls >= config.rules.max_recalls {
+                return Err(Rejection::RecallLimit(t.number.clone(), t.recalls));
+            }
+            let since = (now - t.last_called_at.unwrap_or(now)).num_seconds().max(0) as u32;
+            if since < config.rules.recall_min_gap_secs {
+                return Err(Rejection::RecallTooSoon(config.rules.recall_min_gap_secs - since));
+            }
+            events.push(Event::TicketRecalled { ticket: t.id.clone(), number: t.number.clone(), window: number, recalls: t.recalls + 1 });
+        }
+        WindowAction::Start => {
+            let t = current.ok_or(Rejection::NoCurrentTicket)?;
+            if t.status == Status::Called {
+                events.push(Event::ServiceStarted { ticket: t.id.clone(), window: number });
+            }
+        }
+        WindowAction::Finish => {
+            let t = current.ok_or(Rejection::NoCurrentTicket)?;
+            events.push(Event::TicketFinished { ticket: t.id.clone(), window: number });
+        }
+        WindowAction::NoShow => {
+            let t = current.ok_or(Rejection::NoCurrentTicket)?;
+            if t.status != Status::Called {
+                return Err(Rejection::CurrentInProgress(t.number.clone()));
+            }
+            events.push(Event::TicketNoShow { ticket: t.id.clone(), window: number });
+        }
+        WindowAction::Requeue { ticket } => {
+            let t = find_ticket(state, ticket)?;
+            if t.status != Status::NoShow {
+                return Err(Rejection::NotNoShow(t.number.clone()));
+            }
+            if !config.window_serves(wconf, &t.queue) {
+                return Err(Rejection::NotServedHere { ticket: t.number.clone(), queue: t.queue.clone(), window: number });
+            }
+            let limit = config.rules.requeue_within_minutes;
+            let since = t.no_show_at.map(|n| now - n).unwrap_or_default();
+            if since > chrono::Duration::minutes(limit as i64) {
+                return Err(Rejection::RequeueExpired(t.number.clone(), limit));
+            }
+            events.push(Event::TicketRequeued { ticket: t.id.clone(), window: number });
+        }
+        WindowAction::Transfer { service } => {
+            let t = current.ok_or(Rejection::NoCurrentTicket)?;
+            let s = config.service(service).ok_or_else(|| Rejection::UnknownService(service.clone()))?;
+            if s.id == t.service {
+                return Err(Rejection::SameService);
+            }
+            events.push(Event::TicketTransferred { ticket: t.id.clone(), window: number, service: s.id.clone(), queue: s.queue.clone() });
+        }
+        WindowAction::Pause { reason } => {
+            let reason = require_reason(reason)?;
+            if let Some(t) = current {
+                return Err(Rejection::CurrentInProgress(t.number.clone()));
+            }
+            if w.paused.is_none() {
+                events.push(Event::WindowPaused { window: number, reason });
+            }
+        }
+        WindowAction::Resume => {
+            if w.paused.is_none() {
+                return Err(Rejection::WindowNotPaused);
+            }
+            events.push(Event::WindowResumed { window: number });
+        }
+    }
+    Ok(events)
+}
+
+fn find_ticket<'a>(state: &'a State, key: &str) -> Result<&'a Ticket, Rejection> {
+    // Staff type the number ("A001"); clients may send the full id.
+    state
+        .tickets
+        .get(key)
+        .or_else(|| state.tickets.values().find(|t| t.number.eq_ignore_ascii_case(key)))
+        .ok_or_else(|| Rejection::UnknownTicket(key.to_string()))
+}
+
+/// The ticket window `w` calls next: the priority ratio between classes, longest wait
+/// first within a class across all the queues the window serves.
+fn choose_next<'a>(state: &'a State, config: &Config, w: &WindowState, now: Ts) -> Option<&'a Ticket> {
+    let wconf = config.window(w.number)?;
+    let mut best: [Option<&Ticket>; 3] = [None, None, None];
+    for t in state.tickets.values() {
+        if t.status != Status::Waiting || !config.window_serves(wconf, &t.queue) {
+            continue;
+        }
+        let slot = &mut best[class_of(config, t, now) as usize];
+        if slot.is_none_or(|b| order_key(t) < order_key(b)) {
+            *slot = Some(t);
+        }
+    }
+    let [priority, normal, early] = best;
+    let ratio = config.rules.call_ratio;
+    match (priority, normal) {
+        (Some(p), Some(n)) => {
+            if ratio.priority > 0 && w.normal_streak >= ratio.normal {
+                Some(p)
+            } else {
+                Some(n)
+            }
+        }
+        (Some(p), None) => Some(p),
+        (None, Some(n)) => Some(n),
+        (None, None) => early,
+    }
+}
+
+/// Folds one event into the state. Total: an event that was logged is always applied.
+pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
+    let history = |t: &mut Ticket, what: &str, window: Option<u32>, note: Option<String>| {
+        t.history.push(HistoryEntry { at, what: what.into(), window, note });
+    };
+    match event {
+        Event::DayOpened { date, .. } => {
+            let mean: BTreeMap<String, QueueState> = state
+                .queues
+                .iter()
+                .map(|(k, q)| (k.clone(), QueueState { issued_today: 0, mean_service_secs: q.mean_service_secs }))
+                .collect();
+            let windows = state
+                .windows
+                .keys()
+                .map(|n| (*n, WindowState { number: *n, ..Default::default() }))
+                .collect();
+            *state = State { date: Some(*date), queues: mean, windows, ..Default::default() };
+        }
+        Event::TicketIssued { ticket } => {
+            let t = (**ticket).clone();
+            state.queues.entry(t.queue.clone()).or_default().issued_today += 1;
+            *state.service_issued.entry(t.service.clone()).or_default() += 1;
+            if let Some(h) = &t.holder {
+                *state.person_issued.entry(person_key(&h.id_hash, &t.service)).or_default() += 1;
+            }
+            if let Some(r) = &t.request_id {
+                state.requests.insert(r.clone(), t.id.clone());
+            }
+            state.tickets.insert(t.id.clone(), t);
+        }
+        Event::WindowOpened { window } => {
+            let w = state.windows.entry(*window).or_insert_with(|| WindowState { number: *window, ..Default::default() });
+            w.open = true;
+        }
+        Event::WindowClosed { window } => {
+            if let Some(w) = state.windows.get_mut(window) {
+                w.open = false;
+                w.paused = None;
+            }
+        }
+        Event::TicketCalled { ticket, window, reason, .. } => {
+            let priority_class = state.tickets.get(ticket).map(|t| class_of(config, t, at) == Class::Priority).unwrap_or(false);
+            if let Some(t) = state.tickets.get_mut(ticket) {
+                t.status = Status::Called;
+                t.window = Some(*window);
+                t.called_at = Some(at);
+                t.last_called_at = Some(at);
+                t.recalls = 0;
+                history(t, "called", Some(*window), reason.clone());
+            }
+            let w = state.windows.entry(*window).or_insert_with(|| WindowState { number: *window, ..Default::default() });
+            w.open = true;
+            w.current = Some(ticket.clone());
+            // Calls of a specific ticket are outside the rotation.
+            if reason.is_none() {
+                let ratio = config.rules.call_ratio;
+                if priority_class {
+                    w.priority_streak += 1;
+                    if w.priority_streak >= ratio.priority {
+                        w.normal_streak = 0;
+                        w.priority_streak = 0;
+                    }
+                } else {
+                    w.normal_streak += 1;
+                }
+            }
+        }
+        Event::TicketRecalled { ticket, window, recalls, .. } => {
+            if let Some(t) = state.tickets.get_mut(ticket) {
+                t.recalls = *recalls;
+                t.last_called_at = Some(at);
+                history(t, "recalled", Some(*window), None);
+            }
+        }
+        Event::ServiceStarted { ticket, window } => {
+            if let Some(t) = state.tickets.get_mut(ticket) {
+                t.status = Status::Serving;
+                t.started_at = Some(at);
+                history(t, "started", Some(*window), None);
+            }
+        }
+        Event::TicketFinished { ticket, window } => {
+            let mut measured = None;
+            if let Some(t) = state.tickets.get_mut(ticket) {
+                t.status = Status::Finished;
+                t.finished_at = Some(at);
+                if let Some(begin) = t.started_at.or(t.called_at) {
+                    measured = Some(((at - begin).num_milliseconds() as f64 / 1000.0, t.queue.clone()));
+                }
+                history(t, "finished", Some(*window), None);
+            }
+            if let Some((secs, queue)) = measured {
+                let q = state.queues.entry(queue).or_default();
+                q.mean_service_secs = if q.mean_service_secs > 0.0 { 0.8 * q.mean_service_secs + 0.2 * secs } else { secs };
+            }
+            release(state, *window, ticket, true);
+        }
+        Event::TicketNoShow { ticket, window } => {
+            if let Some(t) = state.tickets.get_mut(ticket) {
+                t.status = Status::NoShow;
+                t.no_show_at = Some(at);
+                history(t, "no_show", Some(*window), None);
+            }
+            release(state, *window, ticket, false);
+        }
+        Event::TicketRequeued { ticket, window } => {
+            if let Some(t) = state.tickets.get_mut(ticket) {
+                t.status = Status::Waiting;
+                t.wait_since = at;
+                t.window = None;
+                history(t, "requeued", Some(*window), None);
+            }
+        }
+        Event::TicketTransferred { ticket, window, service, queue } => {
+            if let Some(t) = state.tickets.get_mut(ticket) {
+                let note = format!("{} -> {}", t.service, service);
+                t.status = Status::Waiting;
+                t.service = service.clone();
+                t.queue = queue.clone();
+                // 一票到底: the ticket keeps its place from the original issue time.
+                t.wait_since = t.issued_at;
+                t.window = None;
+                t.started_at = None;
+                t.called_at = None;
+                history(t, "transferred", Some(*window), Some(note));
+            }
+            release(state, *window, ticket, false);
+        }
+        Event::WindowPaused { window, reason } => {
+            let w = state.windows.entry(*window).or_insert_with(|| WindowState { number: *window, ..Default::default() });
+            w.paused = Some(reason.clone());
+        }
+        Event::WindowResumed { window } => {
+            if let Some(w) = state.windows.get_mut(window) {
+                w.paused = None;
+            }
+        }
+        Event::TicketRated { ticket, rating, .. } => {
+            if let Some(t) = state.tickets.get_mut(ticket) {
+                t.rating = Some(*rating);
+                history(t, "rated", t.window, Some(rating.label_zh().into()));
+            }
+        }
+    }
+}
+
+fn release(state: &mut State, window: u32, ticket: &str, served: bool) {
+    if let Some(w) = state.windows.get_mut(&window) {
+        if w.current.as_deref() == Some(ticket) {
+            w.current = None;
+        }
+        if served {
+            w.served_today += 1;
+        }
+    }
+}
+
+/// Waiting count and estimated wait for the last in line, per queue.
+pub fn queue_summary(state: &State, config: &Config) -> Vec<(String, u32, u32)> {
+    config
+        .queues
+        .iter()
+        .map(|q| {
+            let waiting = state.tickets.values().filter(|t| t.queue == q.id && t.status == Status::Waiting).count() as u32;
+            (q.id.clone(), waiting, estimate_minutes(state, config, &q.id, waiting))
+        })
+        .collect()
+}

@@ -1,0 +1,570 @@
+//! Engine tests written as data: a script of timed commands and the transcript it must give.
+//!
+//! Script lines are `[dN] HH:MM[:SS] COMMAND`, where day d1 is Friday 2026-11-27 in the
+//! hall's zone (+08:00). Commands:
+//!   issue SERVICE [person=P] [born=YYYY-MM-DD] [green] [appt=HH:MM] [req=R]
+//!   wN open|close|next|recall|start|finish|noshow|resume
+//!   wN call TICKET REASON…   wN requeue TICKET   wN transfer SERVICE   wN pause REASON…
+//!   rate TICKET LEVEL        tick                ahead TICKET
+//! Each line of the transcript is the time, then the events (`;`-separated), `! code` for
+//! a refusal, or `= ID (repeat)` for an answered retry.
+
+use chrono::{NaiveDate, NaiveTime, TimeZone};
+
+use super::*;
+use crate::config::Config;
+
+fn day(n: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 26).unwrap() + chrono::Duration::days(n as i64)
+}
+
+fn parse_when(config: &Config, words: &mut Vec<&str>) -> Ts {
+    let mut d = day(1);
+    if words[0].starts_with('d') {
+        d = day(words.remove(0)[1..].parse().unwrap());
+    }
+    let t = words.remove(0);
+    let time = NaiveTime::parse_from_str(t, "%H:%M:%S").or_else(|_| NaiveTime::parse_from_str(t, "%H:%M")).unwrap();
+    config.offset().from_local_datetime(&d.and_time(time)).unwrap().with_timezone(&Utc)
+}
+
+fn run(config: &Config, script: &str) -> String {
+    let mut state = State::default();
+    let mut log: Vec<(Ts, Event)> = Vec::new();
+    let mut out = Vec::new();
+    let mut n = 0;
+    for line in script.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let mut words: Vec<&str> = line.split_whitespace().collect();
+        let now = parse_when(config, &mut words);
+        let stamp = local(config, now).format("%H:%M").to_string();
+        let cmd = words[0];
+        let command = match cmd {
+            "issue" => {
+                n += 1;
+                let mut req = IssueRequest {
+                    request_id: format!("r{n}"),
+                    service: words[1].to_string(),
+                    priority: Priority::Normal,
+                    channel: Channel::Kiosk,
+                    kiosk: Some("k1".into()),
+                    holder: None,
+                    appointment_slot: None,
+                    token: format!("tok{n}"),
+                };
+                let mut born = None;
+                for w in &words[2..] {
+                    match w.split_once('=') {
+                        Some(("person", p)) => {
+                            req.holder = Some(Holder { masked_name: "张*".into(), masked_id: "x".into(), id_hash: p.into(), birth_date: None })
+                        }
+                        Some(("born", b)) => born = Some(NaiveDate::parse_from_str(b, "%Y-%m-%d").unwrap()),
+                        Some(("appt", a)) => {
+                            req.priority = Priority::Appointment;
+                            let mut v = vec![a];
+                            req.appointment_slot = Some(parse_when(config, &mut v));
+                        }
+                        Some(("req", r)) => req.request_id = r.to_string(),
+                        None if *w == "green" => req.priority = Priority::Green,
+                        _ => panic!("bad issue word {w}"),
+                    }
+                }
+                if let (Some(h), Some(b)) = (req.holder.as_mut(), born) {
+                    h.birth_date = Some(b);
+                }
+                Command::Issue(req)
+            }
+            "tick" => Command::Tick,
+            "rate" => {
+                let rating = serde_json::from_value(serde_json::Value::String(words[2].into())).unwrap();
+                Command::Rate { ticket: ticket_id(&state, words[1]), rating }
+            }
+            "ahead" => {
+                let t = &state.tickets[&ticket_id(&state, words[1])];
+                let a = people_ahead(&state, config, t, now);
+                out.push(format!("{stamp} {} ahead={a} est={}m", t.number, estimate_minutes(&state, config, &t.queue, a)));
+                continue;
+            }
+            w if w.starts_with('w') => {
+                let window: u32 = w[1..].parse().unwrap();
+                let rest = words[2..].join(" ");
+                let action = match words[1] {
+                    "open" => WindowAction::Open,
+                    "close" => WindowAction::Close,
+                    "next" => WindowAction::CallNext,
+                    "recall" => WindowAction::Recall,
+                    "start" => WindowAction::Start,
+                    "finish" => WindowAction::Finish,
+                    "noshow" => WindowAction::NoShow,
+                    "resume" => WindowAction::Resume,
+                    "call" => WindowAction::Call { ticket: words[2].into(), reason: words[3..].join(" ") },
+                    "requeue" => WindowAction::Requeue { ticket: rest },
+                    "transfer" => WindowAction::Transfer { service: rest },
+                    "pause" => WindowAction::Pause { reason: rest },
+                    other => panic!("bad window action {other}"),
+                };
+                Command::Window { window, action }
+            }
+            other => panic!("bad command {other}"),
+        };
+        let (events, result) = execute(&mut state, config, &command, now);
+        let mut parts: Vec<String> = events.iter().map(|e| e.to_string()).collect();
+        match result {
+            Ok(Outcome::Ticket { id, repeated: true }) => parts.push(format!("= {id} (repeat)")),
+            Ok(_) => {}
+            Err(r) => parts.push(format!("! {}", r.code())),
+        }
+        out.push(format!("{stamp} {}", parts.join("; ")).trim_end().to_string());
+        log.extend(events.into_iter().map(|e| (now, e)));
+    }
+    // Replaying the log from nothing must give the same state: the log is the truth.
+    let mut replayed = State::default();
+    for (at, e) in &log {
+        apply(&mut replayed, config, *at, e);
+    }
+    assert_eq!(replayed, state, "replay diverged from the live state");
+    out.join("\n")
+}
+
+fn ticket_id(state: &State, number: &str) -> String {
+    state.tickets.values().find(|t| t.number == number).map(|t| t.id.clone()).unwrap_or_else(|| number.to_string())
+}
+
+fn check(config: &Config, script: &str, expect: &str) {
+    let got = run(config, script);
+    let expect: Vec<&str> = expect.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    assert_eq!(got, expect.join("\n"), "\n--- got ---\n{got}\n");
+}
+
+fn demo() -> Config {
+    Config::demo()
+}
+
+#[test]
+fn numbers_are_per_queue_and_estimates_follow_open_windows() {
+    check(
+        &demo(),
+        "09:00 issue linshi-sfz
+         09:01 issue linshi-sfz
+         09:02 issue hukou-qianru person=p1
+         09:03 w4 open
+         09:03 w5 open
+         09:03 ahead B002",
+        // B is served by windows 1,2,3,4,5,6,26 (7 windows, 4 min each) until any opens.
+        "09:00 day 2026-11-27 opened; issued B001 linshi-sfz ahead=0 est=0m
+         09:01 issued B002 linshi-sfz ahead=1 est=1m
+         09:02 issued C001 hukou-qianru ahead=0 est=0m
+         09:03 w4 opened
+         09:03 w5 opened
+         09:03 B002 ahead=1 est=2m",
+    );
+}
+
+#[test]
+fn issuing_keeps_business_hours_lunch_and_cutoff() {
+    let mut c = demo();
+    c.hours.open_days = ["mon", "tue", "wed", "thu", "fri"].map(String::from).to_vec();
+    check(
+        &c,
+        "08:59 issue linshi-sfz
+         09:00 issue linshi-sfz
+         12:00 issue linshi-sfz
+         13:29 issue linshi-sfz
+         13:30 issue linshi-sfz
+         16:59 issue linshi-sfz
+         17:00 issue linshi-sfz
+         d2 10:00 issue linshi-sfz",
+        "08:59 day 2026-11-27 opened; ! before_hours
+         09:00 issued B001 linshi-sfz ahead=0 est=0m
+         12:00 ! lunch_break
+         13:29 ! lunch_break
+         13:30 issued B002 linshi-sfz ahead=1 est=1m
+         16:59 issued B003 linshi-sfz ahead=2 est=2m
+         17:00 ! after_cutoff
+         10:00 day 2026-11-28 opened, expired B001 B002 B003; ! hall_closed_today",
+    );
+}
+
+#[test]
+fn queue_cap_reached_exactly() {
+    let mut c = demo();
+    c.queues.iter_mut().find(|q| q.id == "B").unwrap().daily_cap = 2;
+    check(
+        &c,
+        "09:00 issue linshi-sfz
+         09:01 issue wuzui-zhengming person=p1
+         09:02 issue linshi-sfz
+         09:03 issue hukou-qianru person=p1",
+        "09:00 day 2026-11-27 opened; issued B001 linshi-sfz ahead=0 est=0m
+         09:01 issued B002 wuzui-zhengming ahead=1 est=1m
+         09:02 ! queue_full
+         09:03 issued C001 hukou-qianru ahead=0 est=0m",
+    );
+}
+
+#[test]
+fn service_cap_reached_exactly() {
+    let mut c = demo();
+    c.services.iter_mut().find(|s| s.id == "linshi-sfz").unwrap().daily_cap = 1;
+    check(
+        &c,
+        "09:00 issue linshi-sfz
+         09:01 issue linshi-sfz
+         09:02 issue wuzui-zhengming person=p1",
+        "09:00 day 2026-11-27 opened; issued B001 linshi-sfz ahead=0 est=0m
+         09:01 ! service_full
+         09:02 issued B002 wuzui-zhengming ahead=1 est=1m",
+    );
+}
+
+#[test]
+fn per_person_limit_counts_per_item_and_identity_can_be_required() {
+    check(
+        &demo(),
+        "09:00 issue hukou-qianru
+         09:01 issue hukou-qianru person=p1
+         09:02 issue hukou-qianru person=p1
+         09:03 issue hukou-qianru person=p1
+         09:04 issue hukou-qianru person=p2
+         09:05 issue huzhao person=p1",
+        "09:00 day 2026-11-27 opened; ! identity_required
+         09:01 issued C001 hukou-qianru ahead=0 est=0m
+         09:02 issued C002 hukou-qianru ahead=1 est=2m
+         09:03 ! person_daily_limit
+         09:04 issued C003 hukou-qianru ahead=2 est=4m
+         09:05 issued C004 huzhao ahead=3 est=6m",
+    );
+}
+
+#[test]
+fn a_retried_request_gets_the_first_answer() {
+    check(
+        &demo(),
+        "09:00 issue linshi-sfz req=tap-1
+         09:00:01 issue linshi-sfz req=tap-1
+         09:00:02 issue linshi-sfz req=tap-2",
+        "09:00 day 2026-11-27 opened; issued B001 linshi-sfz ahead=0 est=0m
+         09:00 = 20261127-B001 (repeat)
+         09:00 issued B002 linshi-sfz ahead=1 est=1m",
+    );
+}
+
+#[test]
+fn elderly_visitors_get_the_green_channel_and_it_is_called_by_ratio() {
+    // Window 4 serves only B; the ratio is 2 normal : 1 priority.
+    check(
+        &demo(),
+        "09:00 issue linshi-sfz
+         09:01 issue linshi-sfz
+         09:02 issue linshi-sfz
+         09:03 issue wuzui-zhengming person=old born=1950-03-01
+         09:04 issue wuzui-zhengming person=young born=1990-03-01
+         09:05 issue linshi-sfz green
+         09:10 w4 next
+         09:11 w4 next
+         09:12 w4 next
+         09:13 w4 next
+         09:14 w4 next
+         09:15 w4 next
+         09:16 w4 next",
+        "09:00 day 2026-11-27 opened; issued B001 linshi-sfz ahead=0 est=0m
+         09:01 issued B002 linshi-sfz ahead=1 est=1m
+         09:02 issued B003 linshi-sfz ahead=2 est=2m
+         09:03 issued B004 wuzui-zhengming green ahead=0 est=0m
+         09:04 issued B005 wuzui-zhengming ahead=4 est=3m
+         09:05 issued B006 linshi-sfz green ahead=1 est=1m
+         09:10 w4 opened; w4 called B001
+         09:11 w4 finished B001; w4 called B002
+         09:12 w4 finished B002; w4 called B004
+         09:13 w4 finished B004; w4 called B003
+         09:14 w4 finished B003; w4 called B005
+         09:15 w4 finished B005; w4 called B006
+         09:16 ! nothing_waiting",
+    );
+}
+
+#[test]
+fn a_window_serving_three_queues_takes_longest_wait_first_with_the_ratio() {
+    // Window 3 serves A, B and D.
+    check(
+        &demo(),
+        "09:00 issue hunyin-dengji person=a
+         09:01 issue shebaoka person=d
+         09:02 issue linshi-sfz
+         09:03 issue yibao-canbao person=old born=1940-01-01
+         09:04 issue gaoling-butie person=old2 born=1941-01-01
+         09:05 issue linshi-sfz
+         09:10 w3 next
+         09:11 w3 next
+         09:12 w3 next
+         09:13 w3 next
+         09:14 w3 next
+         09:15 w3 next",
+        "09:00 day 2026-11-27 opened; issued A001 hunyin-dengji ahead=0 est=0m
+         09:01 issued D001 shebaoka ahead=0 est=0m
+         09:02 issued B001 linshi-sfz ahead=0 est=0m
+         09:03 issued D002 yibao-canbao green ahead=0 est=0m
+         09:04 issued A002 gaoling-butie green ahead=0 est=0m
+         09:05 issued B002 linshi-sfz ahead=1 est=1m
+         09:10 w3 opened; w3 called A001
+         09:11 w3 finished A001; w3 called D001
+         09:12 w3 finished D001; w3 called D002
+         09:13 w3 finished D002; w3 called B001
+         09:14 w3 finished B001; w3 called B002
+         09:15 w3 finished B002; w3 called A002",
+    );
+}
+
+#[test]
+fn appointments_are_called_at_their_slot() {
+    check(
+        &demo(),
+        "09:00 issue linshi-sfz
+         09:01 issue linshi-sfz appt=10:00
+         09:02 issue linshi-sfz
+         09:03 issue linshi-sfz
+         09:10 w4 next
+         09:11 w4 next
+         09:52 w4 next
+         09:53 w4 next",
+        "09:00 day 2026-11-27 opened; issued B001 linshi-sfz ahead=0 est=0m
+         09:01 issued B002 linshi-sfz appointment ahead=1 est=1m
+         09:02 issued B003 linshi-sfz ahead=1 est=1m
+         09:03 issued B004 linshi-sfz ahead=2 est=2m
+         09:10 w4 opened; w4 called B001
+         09:11 w4 finished B001; w4 called B003
+         09:52 w4 finished B003; w4 called B002
+         09:53 w4 finished B002; w4 called B004",
+    );
+}
+
+#[test]
+fn recall_has_a_limit_and_a_least_gap() {
+    check(
+        &demo(),
+        "09:00 issue linshi-sfz
+         09:01 w4 next
+         09:01:10 w4 recall
+         09:01:20 w4 recall
+         09:01:40 w4 recall
+         09:02:00 w4 recall
+         09:02:20 w4 recall
+         09:02:30 w4 noshow
+         09:02:31 w4 recall",
+        "09:00 day 2026-11-27 opened; issued B001 linshi-sfz ahead=0 est=0m
+         09:01 w4 opened; w4 called B001
+         09:01 ! recall_too_soon
+         09:01 w4 recalled B001 #1
+         09:01 w4 recalled B001 #2
+         09:02 w4 recalled B001 #3
+         09:02 ! recall_limit
+         09:02 w4 no-show B001
+         09:02 ! no_current_ticket",
+    );
+}
+
+#[test]
+fn a_no_show_is_requeued_by_another_window_after_its_window_closed_but_not_too_late() {
+    check(
+        &demo(),
+        "09:00 issue huzhao person=p1
+         09:01 issue huzhao person=p2
+         09:05 w7 next
+         09:06 w7 noshow
+         09:07 w7 close
+         09:20 w8 requeue C001
+         09:21 w8 next
+         09:22 w8 noshow
+         09:53 w8 next
+         09:54 w8 requeue C002",
+        "09:00 day 2026-11-27 opened; issued C001 huzhao ahead=0 est=0m
+         09:01 issued C002 huzhao ahead=1 est=2m
+         09:05 w7 opened; w7 called C001
+         09:06 w7 no-show C001
+         09:07 w7 closed
+         09:20 w8 requeued C001
+         09:21 w8 opened; w8 called C002
+         09:22 w8 no-show C002
+         09:53 w8 called C001
+         09:54 ! requeue_expired",
+    );
+}
+
+#[test]
+fn requeue_window_closes_after_the_configured_minutes() {
+    check(
+        &demo(),
+        "09:00 issue huzhao person=p1
+         09:05 w7 next
+         09:06 w7 noshow
+         09:36 w9 requeue C001
+         09:37 w9 requeue C001
+         09:38 w4 requeue C001",
+        "09:00 day 2026-11-27 opened; issued C001 huzhao ahead=0 est=0m
+         09:05 w7 opened; w7 called C001
+         09:06 w7 no-show C001
+         09:36 w9 requeued C001
+         09:37 ! not_no_show
+         09:38 ! not_no_show",
+    );
+    check(
+        &demo(),
+        "09:00 issue huzhao person=p1
+         09:05 w7 next
+         09:06 w7 noshow
+         09:36:01 w9 requeue C001
+         09:37 w4 requeue C001",
+        "09:00 day 2026-11-27 opened; issued C001 huzhao ahead=0 est=0m
+         09:05 w7 opened; w7 called C001
+         09:06 w7 no-show C001
+         09:36 ! requeue_expired
+         09:37 ! not_served_here",
+    );
+}
+
+#[test]
+fn calling_a_specific_ticket_needs_a_reason_and_records_it() {
+    check(
+        &demo(),
+        "09:00 issue linshi-sfz
+         09:01 issue linshi-sfz
+         09:02 w4 call B002
+         09:02 w4 call B002 老人行动不便
+         09:03 w4 call C001 x
+         09:04 w7 call B001 x",
+        "09:00 day 2026-11-27 opened; issued B001 linshi-sfz ahead=0 est=0m
+         09:01 issued B002 linshi-sfz ahead=1 est=1m
+         09:02 ! reason_required
+         09:02 w4 opened; w4 called B002 (老人行动不便)
+         09:03 ! unknown_ticket
+         09:04 ! not_served_here",
+    );
+}
+
+#[test]
+fn a_ticket_transferred_twice_keeps_its_number_and_original_place() {
+    // B001 goes from the instant queue to household registration (C) and then to
+    // exit-entry, both in C; it was issued before C001, so it is called first.
+    check(
+        &demo(),
+        "09:00 issue linshi-sfz
+         09:01 issue huzhao person=p1
+         09:05 w4 next
+         09:06 w4 transfer sfz-buling
+         09:07 w7 next
+         09:08 w7 start
+         09:09 w7 transfer gangao-tongxingzheng
+         09:09 w7 transfer huzhao
+         09:10 w8 next
+         09:11 w7 next
+         09:20 w8 finish
+         09:21 rate B001 very_satisfied",
+        "09:00 day 2026-11-27 opened; issued B001 linshi-sfz ahead=0 est=0m
+         09:01 issued C001 huzhao ahead=0 est=0m
+         09:05 w4 opened; w4 called B001
+         09:06 w4 transferred B001 to sfz-buling (queue C)
+         09:07 w7 opened; w7 called B001
+         09:08 w7 started B001
+         09:09 w7 transferred B001 to gangao-tongxingzheng (queue C)
+         09:09 ! no_current_ticket
+         09:10 w8 opened; w8 called B001
+         09:11 w7 called C001
+         09:20 w8 finished B001
+         09:21 rated B001 非常满意",
+    );
+}
+
+#[test]
+fn pause_needs_a_reason_and_blocks_calls_until_resumed() {
+    check(
+        &demo(),
+        "09:00 issue linshi-sfz
+         09:01 w4 pause
+         09:01 w4 pause 临时离开
+         09:02 w4 next
+         09:03 w4 resume
+         09:03 w4 resume
+         09:04 w4 next
+         09:05 w4 pause 午休
+         09:06 w4 close",
+        "09:00 day 2026-11-27 opened; issued B001 linshi-sfz ahead=0 est=0m
+         09:01 ! reason_required
+         09:01 w4 paused (临时离开)
+         09:02 ! window_paused
+         09:03 w4 resumed
+         09:03 ! window_not_paused
+         09:04 w4 opened; w4 called B001
+         09:05 ! current_in_progress
+         09:06 ! current_in_progress",
+    );
+}
+
+#[test]
+fn rating_is_once_and_only_after_service() {
+    check(
+        &demo(),
+        "09:00 issue linshi-sfz
+         09:00 issue linshi-sfz
+         09:01 rate B001 satisfied
+         09:02 w4 next
+         09:03 w4 start
+         09:04 w4 finish
+         09:05 rate B001 very_dissatisfied
+         09:06 rate B001 satisfied
+         09:07 rate B099 satisfied",
+        "09:00 day 2026-11-27 opened; issued B001 linshi-sfz ahead=0 est=0m
+         09:00 issued B002 linshi-sfz ahead=1 est=1m
+         09:01 ! not_served
+         09:02 w4 opened; w4 called B001
+         09:03 w4 started B001
+         09:04 w4 finished B001
+         09:05 rated B001 非常不满意
+         09:06 ! already_rated
+         09:07 ! unknown_ticket",
+    );
+}
+
+#[test]
+fn day_rollover_expires_waiting_tickets_and_restarts_numbers() {
+    check(
+        &demo(),
+        "16:50 issue linshi-sfz
+         16:51 issue linshi-sfz
+         16:52 w4 next
+         d2 00:00 tick
+         d2 09:00 issue linshi-sfz
+         d2 09:01 w4 next",
+        "16:50 day 2026-11-27 opened; issued B001 linshi-sfz ahead=0 est=0m
+         16:51 issued B002 linshi-sfz ahead=1 est=1m
+         16:52 w4 opened; w4 called B001
+         00:00 day 2026-11-28 opened, expired B001 B002
+         09:00 issued B001 linshi-sfz ahead=0 est=0m
+         09:01 w4 opened; w4 called B001",
+    );
+}
+
+#[test]
+fn measured_service_times_replace_the_configured_estimate() {
+    // Queue F is seeded at 15 minutes over the 6 windows that serve it (4 special, 2 comprehensive); once window 17 alone has
+    // served in 5 minutes each, the estimate is 5 minutes a person over one open window.
+    check(
+        &demo(),
+        "09:00 issue bdc-diya person=a
+         09:00 issue bdc-diya person=b
+         09:00 issue bdc-diya person=c
+         09:00 issue bdc-diya person=d
+         09:00 issue bdc-diya person=e
+         09:00 w17 next
+         09:05 w17 next
+         09:10 w17 next
+         09:10 ahead F005",
+        "09:00 day 2026-11-27 opened; issued F001 bdc-diya ahead=0 est=0m
+         09:00 issued F002 bdc-diya ahead=1 est=3m
+         09:00 issued F003 bdc-diya ahead=2 est=5m
+         09:00 issued F004 bdc-diya ahead=3 est=8m
+         09:00 issued F005 bdc-diya ahead=4 est=10m
+         09:00 w17 opened; w17 called F001
+         09:05 w17 finished F001; w17 called F002
+         09:10 w17 finished F002; w17 called F003
+         09:10 F005 ahead=1 est=5m",
+    );
+}
