@@ -1,4 +1,10 @@
+pub mod api;
+pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod engine;
 pub mod identity;
+pub mod server;
+pub mod service;
 pub mod store;
+pub mod web;

@@ -1,0 +1,159 @@
+//! The `hallq` command line: parses arguments and calls into the library.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, DEFAULT_TOML};
+use crate::service::{Clock, SimClock, SystemClock};
+
+#[derive(Parser)]
+#[command(name = "hallq", version, about = "Queue tickets, kiosks and counters for a citizen service hall (市民之家)")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the hall queue service (API, event stream, pages) on the LAN.
+    Serve {
+        /// Hall configuration (TOML). `hallq config default` prints a documented one.
+        #[arg(long)]
+        config: PathBuf,
+        /// Directory for the event log (hallq.db) and the identity key.
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "0.0.0.0:8080")]
+        listen: SocketAddr,
+        /// Run on a simulated clock, `RFC3339[@SPEED]` (for tests and demos), such as
+        /// 2026-11-27T09:00:00+08:00@60.
+        #[arg(long)]
+        clock: Option<String>,
+    },
+    /// Run the demo hall: service, scripted visitors and counters, on a simulated day.
+    Demo {
+        #[arg(long, default_value = "hallq-demo-data")]
+        data: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// How many times faster than real time the demo day runs.
+        #[arg(long, default_value_t = 30.0)]
+        speed: f64,
+        /// Stop after this many real seconds (default: run until Ctrl-C).
+        #[arg(long)]
+        run_for: Option<u64>,
+        /// Start from an empty event log.
+        #[arg(long)]
+        fresh: bool,
+    },
+    /// Print or check a hall configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCmd,
+    },
+    /// Work with the event log.
+    Log {
+        #[command(subcommand)]
+        command: LogCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCmd {
+    /// Print the documented default configuration (the demo hall).
+    Default,
+    /// Check a configuration file; errors name the file, line and field.
+    Check { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum LogCmd {
+    /// Check the hash chain of the event log and name the first broken link.
+    Verify {
+        /// The service's data directory (uses DIR/hallq.db).
+        #[arg(long, conflicts_with = "db")]
+        data: Option<PathBuf>,
+        /// The database file itself.
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+}
+
+pub fn main() -> anyhow::Result<std::process::ExitCode> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command {
+        Cmd::Serve { config, data, listen, clock } => {
+            let config = Config::load(&config)?;
+            for w in config.warnings() {
+                eprintln!("warning: {}", w.0);
+            }
+            let clock: Arc<dyn Clock> = match clock {
+                Some(spec) => Arc::new(SimClock::parse(&spec).map_err(|e| anyhow::anyhow!("--clock: {e}"))?),
+                None => Arc::new(SystemClock),
+            };
+            runtime()?.block_on(crate::server::serve(config, &data, listen, clock))?;
+        }
+        Cmd::Demo { data, listen, speed, run_for, fresh } => {
+            if fresh && data.join("hallq.db").exists() {
+                for f in ["hallq.db", "hallq.db-wal", "hallq.db-shm"] {
+                    let _ = std::fs::remove_file(data.join(f));
+                }
+            }
+            let opts = crate::demo::DemoOptions { data, listen, speed, run_for: run_for.map(std::time::Duration::from_secs) };
+            runtime()?.block_on(crate::demo::run(opts))?;
+        }
+        Cmd::Config { command: ConfigCmd::Default } => print!("{DEFAULT_TOML}"),
+        Cmd::Config { command: ConfigCmd::Check { file } } => match Config::load(&file) {
+            Ok(c) => {
+                println!(
+                    "{}: OK — {} departments, {} queues, {} service items, {} windows, {} tokens",
+                    file.display(),
+                    c.departments.len(),
+                    c.queues.len(),
+                    c.services.len(),
+                    c.windows.len(),
+                    c.tokens.len()
+                );
+                for w in c.warnings() {
+                    println!("warning: {}", w.0);
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(std::process::ExitCode::FAILURE);
+            }
+        },
+        Cmd::Log { command: LogCmd::Verify { data, db } } => {
+            let path = match (data, db) {
+                (_, Some(db)) => db,
+                (Some(dir), None) => dir.join("hallq.db"),
+                (None, None) => anyhow::bail!("give --data DIR or --db FILE"),
+            };
+            if !path.exists() {
+                anyhow::bail!("{} does not exist", path.display());
+            }
+            match crate::store::verify(&path).with_context(|| format!("reading {}", path.display()))? {
+                crate::store::Verdict::Intact { events, purged_personal } => {
+                    println!("{}: chain intact, {events} events ({purged_personal} with personal data purged)", path.display());
+                }
+                crate::store::Verdict::Broken { seq, reason } => {
+                    println!("{}: chain BROKEN at event {seq}: {reason}", path.display());
+                    return Ok(std::process::ExitCode::FAILURE);
+                }
+            }
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
