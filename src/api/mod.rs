@@ -165,9 +165,13 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection
             Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_json", "请求体为空：需要 JSON 对象。"))
         };
     }
-    serde_json::from_slice(&bytes)
-        .map(Some)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_json", format!("JSON 格式错误：{e}")))
+    let bad = |e: serde_json::Error| ApiError::new(StatusCode::BAD_REQUEST, "bad_json", format!("JSON 格式错误：{e}"));
+    if allow_empty {
+        // `null` counts as no body where none is needed.
+        serde_json::from_slice::<Option<T>>(&bytes).map_err(bad)
+    } else {
+        serde_json::from_slice(&bytes).map(Some).map_err(bad)
+    }
 }
 
 async fn not_found() -> ApiError {
