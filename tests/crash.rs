@@ -1,0 +1,161 @@
+//! Crash safety: a child `hallq serve` is killed with SIGKILL again and again while
+//! clients issue and call. After every restart each acknowledged ticket is there, numbers
+//! are unique, requests whose answer was lost get exactly one ticket on retry, and the
+//! hash chain verifies.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::json;
+
+const BIN: &str = env!("CARGO_BIN_EXE_hallq");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn spawn_serve(config: &std::path::Path, data: &std::path::Path, port: u16) -> Child {
+    Command::new(BIN)
+        .args(["serve", "--config"])
+        .arg(config)
+        .arg("--data")
+        .arg(data)
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--clock", MORNING])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start hallq serve")
+}
+
+async fn wait_healthy(http: &reqwest::Client, base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(r) = http.get(format!("{base}/health")).send().await {
+            if r.status() == 200 {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("hallq serve did not become healthy");
+}
+
+#[derive(Default)]
+struct Ledger {
+    /// request_id -> ticket id, for every answer a client received.
+    acknowledged: BTreeMap<String, String>,
+    /// Requests sent whose answer never came (the service died meanwhile).
+    in_doubt: BTreeSet<String>,
+}
+
+const ITEMS: &[&str] = &["linshi-sfz", "sfz-buling", "fapiao-lingqu", "shui-kaihu", "danwei-shebao-dengji", "gjj-jiaocun", "geshui-huisuan"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn killed_service_loses_no_acknowledged_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("hall.toml");
+    // Caps high enough for the load below (numbers still have three digits).
+    let text: String = hallq::config::DEFAULT_TOML
+        .lines()
+        .map(|l| if l.starts_with("daily_cap = ") { "daily_cap = 999" } else { l })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&config, text).unwrap();
+    let data = dir.path().join("data");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}/api/v1");
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let mut next_request = 0u64;
+
+    for round in 0..6 {
+        let mut child = spawn_serve(&config, &data, port);
+        wait_healthy(&http, &base).await;
+
+        // Everything acknowledged before the crash is there.
+        let acknowledged = ledger.lock().unwrap().acknowledged.clone();
+        for (req, id) in &acknowledged {
+            let r = http.get(format!("{base}/tickets/{id}")).bearer_auth("demo-manager").send().await.unwrap();
+            assert_eq!(r.status(), 200, "round {round}: acknowledged ticket {id} ({req}) is gone");
+        }
+        // Requests whose answer was lost get exactly one ticket when retried.
+        let doubtful: Vec<String> = std::mem::take(&mut ledger.lock().unwrap().in_doubt).into_iter().collect();
+        for (i, req) in doubtful.iter().enumerate() {
+            let body = json!({"request_id": req, "service": ITEMS[i % ITEMS.len()]});
+            let (s, t) = post(&http, &format!("{base}/tickets"), "demo-kiosk-1", body).await;
+            assert!(s == 200 || s == 201, "retry of {req}: {s} {t}");
+            ledger.lock().unwrap().acknowledged.insert(req.clone(), t["id"].as_str().unwrap().into());
+        }
+
+        // Clients issue and counters call until the kill.
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut clients = Vec::new();
+        for c in 0..6 {
+            let (http, base, ledger, stop) = (http.clone(), base.clone(), ledger.clone(), stop.clone());
+            let first = next_request + c * 10_000;
+            clients.push(tokio::spawn(async move {
+                let mut n = first;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    n += 1;
+                    let req = format!("round{round}-c{c}-{n}");
+                    let body = json!({"request_id": req, "service": ITEMS[n as usize % ITEMS.len()]});
+                    ledger.lock().unwrap().in_doubt.insert(req.clone());
+                    match http.post(format!("{base}/tickets")).bearer_auth("demo-kiosk-2").json(&body).send().await {
+                        Ok(r) if r.status() == 201 || r.status() == 200 => {
+                            if let Ok(t) = r.json::<serde_json::Value>().await {
+                                let mut l = ledger.lock().unwrap();
+                                l.in_doubt.remove(&req);
+                                l.acknowledged.insert(req, t["id"].as_str().unwrap().into());
+                            }
+                        }
+                        Ok(r) => {
+                            let status = r.status();
+                            let body = r.text().await.unwrap_or_default();
+                            panic!("unexpected answer {status}: {body}");
+                        }
+                        Err(_) => break, // the service is gone; the request stays in doubt
+                    }
+                    if c == 0 {
+                        let _ = http.post(format!("{base}/windows/4/call-next")).bearer_auth("demo-counter-1-6").send().await;
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            }));
+        }
+        next_request += 100_000;
+        tokio::time::sleep(Duration::from_millis(300 + 150 * round)).await;
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for c in clients {
+            c.await.unwrap();
+        }
+        let l = ledger.lock().unwrap();
+        assert!(!l.acknowledged.is_empty(), "round {round}: no ticket was issued before the kill");
+    }
+
+    // A final start: every acknowledged ticket, unique numbers, an intact chain.
+    let mut child = spawn_serve(&config, &data, port);
+    wait_healthy(&http, &base).await;
+    let l = ledger.lock().unwrap();
+    let mut numbers = BTreeSet::new();
+    for id in l.acknowledged.values() {
+        let (s, t) = get(&http, &format!("{base}/tickets/{id}"), "demo-manager").await;
+        assert_eq!(s, 200, "ticket {id} lost");
+        numbers.insert(t["number"].as_str().unwrap().to_string());
+    }
+    let ids: BTreeSet<&String> = l.acknowledged.values().collect();
+    assert_eq!(ids.len(), l.acknowledged.len(), "two requests share a ticket");
+    assert_eq!(numbers.len(), ids.len(), "a number was issued twice");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let out = Command::new(BIN).args(["log", "verify", "--data"]).arg(&data).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("chain intact"), "{text}");
+    eprintln!("{} tickets acknowledged over 6 kills; {text}", ids.len());
+}
