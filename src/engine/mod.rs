@@ -5,7 +5,7 @@
 //! The service calls [`execute`], persists the events it returns, and only then answers.
 //! On restart the state is rebuilt by applying the logged events in order.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
@@ -164,6 +164,25 @@ pub struct State {
     pub person_issued: HashMap<String, u32>,
     /// request_id -> ticket id, for today's issues.
     pub requests: HashMap<String, String>,
+    /// Queue id -> ids of its waiting tickets: an index over `tickets`, kept by `apply`
+    /// so choosing and counting look at the waiting line only.
+    pub waiting: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl State {
+    /// The waiting tickets of a queue.
+    pub fn waiting_in<'a>(&'a self, queue: &str) -> impl Iterator<Item = &'a Ticket> + 'a {
+        self.waiting.get(queue).into_iter().flatten().filter_map(|id| self.tickets.get(id))
+    }
+
+    fn set_waiting(&mut self, queue: &str, id: &str, waiting: bool) {
+        let line = self.waiting.entry(queue.to_string()).or_default();
+        if waiting {
+            line.insert(id.to_string());
+        } else {
+            line.remove(id);
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -613,9 +632,8 @@ fn order_key(t: &Ticket) -> (Ts, &str) {
 pub fn people_ahead(state: &State, config: &Config, t: &Ticket, now: Ts) -> u32 {
     let class = class_of(config, t, now);
     state
-        .tickets
-        .values()
-        .filter(|o| o.id != t.id && o.queue == t.queue && o.status == Status::Waiting)
+        .waiting_in(&t.queue)
+        .filter(|o| o.id != t.id)
         .filter(|o| {
             let oc = class_of(config, o, now);
             oc < class || (oc == class && order_key(o) < order_key(t))
@@ -803,10 +821,8 @@ fn find_ticket<'a>(state: &'a State, key: &str) -> Result<&'a Ticket, Rejection>
 fn choose_next<'a>(state: &'a State, config: &Config, w: &WindowState, now: Ts) -> Option<&'a Ticket> {
     let wconf = config.window(w.number)?;
     let mut best: [Option<&Ticket>; 3] = [None, None, None];
-    for t in state.tickets.values() {
-        if t.status != Status::Waiting || !config.window_serves(wconf, &t.queue) {
-            continue;
-        }
+    let queues = config.queues.iter().filter(|q| config.window_serves(wconf, &q.id));
+    for t in queues.flat_map(|q| state.waiting_in(&q.id)) {
         let slot = &mut best[class_of(config, t, now) as usize];
         if slot.is_none_or(|b| order_key(t) < order_key(b)) {
             *slot = Some(t);
@@ -857,6 +873,7 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
             if let Some(r) = &t.request_id {
                 state.requests.insert(r.clone(), t.id.clone());
             }
+            state.set_waiting(&t.queue, &t.id, true);
             state.tickets.insert(t.id.clone(), t);
         }
         Event::WindowOpened { window } => {
@@ -871,6 +888,9 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
         }
         Event::TicketCalled { ticket, window, reason, .. } => {
             let priority_class = state.tickets.get(ticket).map(|t| class_of(config, t, at) == Class::Priority).unwrap_or(false);
+            if let Some(queue) = state.tickets.get(ticket).map(|t| t.queue.clone()) {
+                state.set_waiting(&queue, ticket, false);
+            }
             if let Some(t) = state.tickets.get_mut(ticket) {
                 t.status = Status::Called;
                 t.window = Some(*window);
@@ -940,6 +960,8 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
                 t.wait_since = at;
                 t.window = None;
                 history(t, "requeued", Some(*window), None);
+                let queue = t.queue.clone();
+                state.set_waiting(&queue, ticket, true);
             }
         }
         Event::TicketTransferred { ticket, window, service, queue } => {
@@ -954,6 +976,7 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
                 t.started_at = None;
                 t.called_at = None;
                 history(t, "transferred", Some(*window), Some(note));
+                state.set_waiting(queue, ticket, true);
             }
             release(state, *window, ticket, false);
         }
@@ -992,7 +1015,7 @@ pub fn queue_summary(state: &State, config: &Config) -> Vec<(String, u32, u32)> 
         .queues
         .iter()
         .map(|q| {
-            let waiting = state.tickets.values().filter(|t| t.queue == q.id && t.status == Status::Waiting).count() as u32;
+            let waiting = state.waiting.get(&q.id).map_or(0, |w| w.len()) as u32;
             (q.id.clone(), waiting, estimate_minutes(state, config, &q.id, waiting))
         })
         .collect()
