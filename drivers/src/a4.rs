@@ -1,0 +1,231 @@
+//! The kiosk's A4 printer, through IPP to CUPS: print a PDF, follow the job until it is
+//! completed or aborted, and report the printer's state (no paper, jam, stopped) in words
+//! for the visitor and for staff. Tested against a real cupsd with a cups-pdf queue.
+
+use std::io::Cursor;
+use std::time::{Duration, Instant};
+
+use ipp::prelude::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum A4Error {
+    #[error("A4打印机地址无效：{0}")]
+    BadUri(String),
+    #[error("无法连接打印服务（{uri}）：{reason}，请联系工作人员")]
+    Unreachable { uri: String, reason: String },
+    #[error("打印服务拒绝了请求：{0}")]
+    Refused(String),
+    #[error("{}", .0.visitor_message())]
+    NotReady(PrinterCondition),
+    #[error("打印未完成（{0}），请联系工作人员")]
+    JobFailed(String),
+    #[error("打印超时，请联系工作人员")]
+    Timeout,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrinterCondition {
+    Ready,
+    NoPaper,
+    Jam,
+    DoorOpen,
+    NoToner,
+    Stopped(Vec<String>),
+    NotAccepting,
+}
+
+impl PrinterCondition {
+    pub fn visitor_message(&self) -> &'static str {
+        match self {
+            PrinterCondition::Ready => "打印机就绪",
+            PrinterCondition::NoPaper => "A4打印机缺纸，请联系工作人员",
+            PrinterCondition::Jam => "A4打印机卡纸，请联系工作人员",
+            PrinterCondition::DoorOpen => "A4打印机盖板打开，请联系工作人员",
+            PrinterCondition::NoToner => "A4打印机墨粉不足，请联系工作人员",
+            PrinterCondition::Stopped(_) | PrinterCondition::NotAccepting => "A4打印机暂停服务，请联系工作人员",
+        }
+    }
+
+    pub fn staff_message(&self) -> String {
+        match self {
+            PrinterCondition::Ready => "ready".into(),
+            PrinterCondition::NoPaper => "A4 printer out of paper: load A4 paper".into(),
+            PrinterCondition::Jam => "A4 printer paper jam: clear it".into(),
+            PrinterCondition::DoorOpen => "A4 printer door open: close it".into(),
+            PrinterCondition::NoToner => "A4 printer out of toner: replace the cartridge".into(),
+            PrinterCondition::Stopped(r) => format!("A4 print queue stopped ({}): run cupsenable on the kiosk", r.join(", ")),
+            PrinterCondition::NotAccepting => "A4 print queue rejects jobs: run cupsaccept on the kiosk".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobProgress {
+    Pending,
+    Processing,
+    Completed,
+}
+
+/// An IPP printer (a CUPS queue such as ipp://localhost:631/printers/PDF).
+pub struct A4Printer {
+    uri: Uri,
+    text: String,
+}
+
+fn http_uri(uri: &str) -> String {
+    // IPP rides on HTTP: ipp:// is http:// on port 631 by default.
+    if let Some(rest) = uri.strip_prefix("ipp://") {
+        format!("http://{rest}")
+    } else if let Some(rest) = uri.strip_prefix("ipps://") {
+        format!("https://{rest}")
+    } else {
+        uri.to_string()
+    }
+}
+
+fn keyword(v: &IppValue) -> Vec<String> {
+    match v {
+        IppValue::Array(items) => items.iter().flat_map(keyword).collect(),
+        IppValue::Keyword(k) | IppValue::TextWithoutLanguage(k) | IppValue::NameWithoutLanguage(k) => vec![k.clone()],
+        other => vec![other.to_string()],
+    }
+}
+
+impl A4Printer {
+    pub fn new(uri: &str) -> Result<A4Printer, A4Error> {
+        let parsed: Uri = http_uri(uri).parse().map_err(|_| A4Error::BadUri(uri.to_string()))?;
+        Ok(A4Printer { uri: parsed, text: uri.to_string() })
+    }
+
+    fn client(&self) -> ipp::client::blocking::IppClient {
+        ipp::client::blocking::IppClient::builder(self.uri.clone()).request_timeout(Duration::from_secs(5)).build()
+    }
+
+    fn send(&self, op: impl ipp::operation::IppOperation) -> Result<IppRequestResponse, A4Error> {
+        let resp = self.client().send(op).map_err(|e| A4Error::Unreachable { uri: self.text.clone(), reason: e.to_string() })?;
+        let status = resp.header().status_code();
+        if !status.is_success() {
+            return Err(A4Error::Refused(format!("{status:?}")));
+        }
+        Ok(resp)
+    }
+
+    fn attr(resp: &IppRequestResponse, tag: DelimiterTag, name: &str) -> Option<IppValue> {
+        resp.attributes().groups_of(tag).find_map(|g| g.attributes().get(name).map(|a| a.value().clone()))
+    }
+
+    /// The printer's condition, from printer-state, printer-state-reasons and
+    /// printer-is-accepting-jobs.
+    pub fn condition(&self) -> Result<PrinterCondition, A4Error> {
+        let op = IppOperationBuilder::get_printer_attributes(self.uri.clone())
+            .attributes(["printer-state", "printer-state-reasons", "printer-is-accepting-jobs"])
+            .build();
+        let resp = self.send(op)?;
+        let tag = DelimiterTag::PrinterAttributes;
+        let state = Self::attr(&resp, tag, "printer-state");
+        let reasons: Vec<String> = Self::attr(&resp, tag, "printer-state-reasons").map(|v| keyword(&v)).unwrap_or_default();
+        let accepting = !matches!(Self::attr(&resp, tag, "printer-is-accepting-jobs"), Some(IppValue::Boolean(false)));
+        let has = |k: &str| reasons.iter().any(|r| r.starts_with(k) && !r.ends_with("-report"));
+        Ok(if has("media-empty") || has("media-needed") {
+            PrinterCondition::NoPaper
+        } else if has("media-jam") {
+            PrinterCondition::Jam
+        } else if has("door-open") || has("cover-open") {
+            PrinterCondition::DoorOpen
+        } else if has("toner-empty") || has("marker-supply-empty") {
+            PrinterCondition::NoToner
+        } else if matches!(state, Some(IppValue::Enum(5))) {
+            PrinterCondition::Stopped(reasons)
+        } else if !accepting {
+            PrinterCondition::NotAccepting
+        } else {
+            PrinterCondition::Ready
+        })
+    }
+
+    /// Sends a PDF; returns the job id. Refuses when the printer is not ready.
+    pub fn print_pdf(&self, pdf: Vec<u8>, title: &str) -> Result<i32, A4Error> {
+        match self.condition()? {
+            PrinterCondition::Ready => {}
+            c => return Err(A4Error::NotReady(c)),
+        }
+        let op = IppOperationBuilder::print_job(self.uri.clone(), IppPayload::new(Cursor::new(pdf)))
+            .document_format("application/pdf")
+            .job_title(title)
+            .user_name("hallq")
+            .build();
+        let resp = self.send(op)?;
+        match Self::attr(&resp, DelimiterTag::JobAttributes, "job-id") {
+            Some(IppValue::Integer(id)) => Ok(id),
+            other => Err(A4Error::Refused(format!("no job-id in the answer ({other:?})"))),
+        }
+    }
+
+    /// The job's state now.
+    pub fn job(&self, job_id: i32) -> Result<Result<JobProgress, String>, A4Error> {
+        let op = IppOperationBuilder::get_job_attributes(self.uri.clone(), job_id).build();
+        let resp = self.send(op)?;
+        let state = Self::attr(&resp, DelimiterTag::JobAttributes, "job-state");
+        let reasons = Self::attr(&resp, DelimiterTag::JobAttributes, "job-state-reasons").map(|v| keyword(&v).join(", ")).unwrap_or_default();
+        Ok(match state {
+            Some(IppValue::Enum(3)) | Some(IppValue::Enum(4)) => Ok(JobProgress::Pending),
+            Some(IppValue::Enum(5)) => Ok(JobProgress::Processing),
+            Some(IppValue::Enum(9)) => Ok(JobProgress::Completed),
+            Some(IppValue::Enum(6)) => Err(format!("stopped: {reasons}")),
+            Some(IppValue::Enum(7)) => Err(format!("canceled: {reasons}")),
+            Some(IppValue::Enum(8)) => Err(format!("aborted: {reasons}")),
+            other => Err(format!("unknown job state {other:?}")),
+        })
+    }
+
+    /// Follows a job to its end, reporting progress; fails on abort, cancel or timeout.
+    pub fn wait(&self, job_id: i32, timeout: Duration, mut progress: impl FnMut(JobProgress)) -> Result<(), A4Error> {
+        let deadline = Instant::now() + timeout;
+        let mut last = None;
+        loop {
+            match self.job(job_id)? {
+                Ok(JobProgress::Completed) => {
+                    progress(JobProgress::Completed);
+                    return Ok(());
+                }
+                Ok(p) => {
+                    if last != Some(p) {
+                        progress(p);
+                        last = Some(p);
+                    }
+                }
+                Err(reason) => {
+                    // Say why in the printer's words when it is a paper or door problem.
+                    if let Ok(c) = self.condition() {
+                        if c != PrinterCondition::Ready {
+                            return Err(A4Error::NotReady(c));
+                        }
+                    }
+                    return Err(A4Error::JobFailed(reason));
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(A4Error::Timeout);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+/// CUPS queues on a server: (name, printer-uri-supported).
+pub fn cups_queues(server: &str) -> Result<Vec<(String, String)>, A4Error> {
+    let uri: Uri = http_uri(server).parse().map_err(|_| A4Error::BadUri(server.into()))?;
+    let client = ipp::client::blocking::IppClient::builder(uri).request_timeout(Duration::from_secs(3)).build();
+    let resp = client
+        .send(IppOperationBuilder::cups().get_printers())
+        .map_err(|e| A4Error::Unreachable { uri: server.into(), reason: e.to_string() })?;
+    Ok(resp
+        .attributes()
+        .groups_of(DelimiterTag::PrinterAttributes)
+        .filter_map(|g| {
+            let name = g.attributes().get("printer-name")?.value().to_string();
+            let uri = g.attributes().get("printer-uri-supported").map(|a| keyword(a.value()).join(" ")).unwrap_or_default();
+            Some((name, uri))
+        })
+        .collect())
+}
