@@ -60,6 +60,76 @@ enum Cmd {
         #[command(subcommand)]
         command: LogCmd,
     },
+    /// List candidate devices and check permissions; test-print a ticket.
+    Devices {
+        #[command(subcommand)]
+        command: Option<DevicesCmd>,
+        /// CUPS server to ask for A4 queues.
+        #[arg(long, default_value = "ipp://localhost:631")]
+        cups: String,
+    },
+    /// Read an ID card and print the masked identity and card type.
+    Idcard {
+        #[command(subcommand)]
+        command: IdcardCmd,
+    },
+    /// Scan pages into one PDF.
+    Scan {
+        /// Scanner address, such as sane:test:0 (see `hallq devices`).
+        uri: String,
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Take pages from the automatic document feeder.
+        #[arg(long)]
+        feeder: bool,
+        #[arg(long)]
+        color: bool,
+        #[arg(long, default_value_t = 150)]
+        resolution: u32,
+    },
+    /// Print a PDF on an A4 printer (IPP/CUPS) and follow the job.
+    PrintDoc {
+        /// Printer address, such as ipp://localhost:631/printers/PDF.
+        uri: String,
+        file: PathBuf,
+    },
+    /// ESC/POS tools.
+    Escpos {
+        #[command(subcommand)]
+        command: EscposCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum DevicesCmd {
+    /// Print a sample ticket with status checks (sim://printer draws it; see --png).
+    TestPrint {
+        uri: String,
+        /// With sim://printer: where to write the drawn ticket.
+        #[arg(long)]
+        png: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum IdcardCmd {
+    /// Wait for a card and read it (sim://idcard reads a sample card).
+    Read {
+        uri: String,
+        /// Seconds to wait for a card.
+        #[arg(long, default_value_t = 30)]
+        wait: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum EscposCmd {
+    /// Draw an ESC/POS byte file as the simulated printer prints it.
+    Render {
+        file: PathBuf,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -150,6 +220,16 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
                 }
             }
         }
+        Cmd::Devices { command: None, cups } => {
+            if !crate::devices::list(&cups)? {
+                return Ok(std::process::ExitCode::FAILURE);
+            }
+        }
+        Cmd::Devices { command: Some(DevicesCmd::TestPrint { uri, png }), .. } => crate::devices::test_print(&uri, png.as_deref())?,
+        Cmd::Idcard { command: IdcardCmd::Read { uri, wait } } => crate::devices::idcard_read(&uri, std::time::Duration::from_secs(wait))?,
+        Cmd::Scan { uri, output, feeder, color, resolution } => crate::devices::scan(&uri, &output, feeder, color, resolution)?,
+        Cmd::PrintDoc { uri, file } => crate::devices::print_doc(&uri, &file)?,
+        Cmd::Escpos { command: EscposCmd::Render { file, output } } => crate::devices::render(&file, &output)?,
     }
     Ok(std::process::ExitCode::SUCCESS)
 }

@@ -8,9 +8,6 @@ use sha2::Sha256;
 
 use crate::engine::Holder;
 
-/// Weights of GB 11643 positions 1..17.
-const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
@@ -26,14 +23,7 @@ pub enum IdError {
     NoName,
 }
 
-/// The GB 11643 check character for the first 17 digits.
-pub fn check_char(first17: &str) -> Option<char> {
-    if first17.len() != 17 || !first17.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let sum: u32 = first17.bytes().zip(WEIGHTS).map(|(b, w)| (b - b'0') as u32 * w).sum();
-    Some(CHECK[(sum % 11) as usize])
-}
+pub use hallq_drivers::gb11643::{check_char, with_check_char};
 
 /// A checked 18-character citizen identity number (also the form used by Hong Kong, Macao
 /// and Taiwan residence permits and the 2023 foreigner permanent residence card).
@@ -104,10 +94,6 @@ pub fn holder(id_number: &str, name: &str, key: &[u8]) -> Result<Holder, IdError
     Ok(Holder { masked_name: mask_name(name), masked_id: id.masked(), id_hash: id.keyed_hash(key), birth_date: Some(id.birth_date()) })
 }
 
-/// Builds a valid ID number from 17 digits (for simulators and tests).
-pub fn with_check_char(first17: &str) -> String {
-    format!("{first17}{}", check_char(first17).expect("17 digits"))
-}
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,7 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod devices;
 pub mod engine;
 pub mod identity;
 pub mod server;

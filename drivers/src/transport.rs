@@ -207,7 +207,9 @@ pub struct FileTransport {
 
 impl FileTransport {
     pub fn open(path: &Path) -> Result<FileTransport, TransportError> {
-        let file = OpenOptions::new().append(true).open(path).map_err(|e| open_error(path, e, "lp"))?;
+        // A device file must exist; an ordinary file (for capturing bytes) is created.
+        let create = !path.starts_with("/dev");
+        let file = OpenOptions::new().append(true).create(create).open(path).map_err(|e| open_error(path, e, "lp"))?;
         Ok(FileTransport { file, name: format!("file://{}", path.display()) })
     }
 }

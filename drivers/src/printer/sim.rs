@@ -46,8 +46,18 @@ pub struct Printed {
 }
 
 impl Printed {
+    /// The text on the paper, a line per printed line.
     pub fn text(&self) -> String {
-        self.texts.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join("\n")
+        let mut out = String::new();
+        let mut last_y = None;
+        for t in &self.texts {
+            if last_y.is_some_and(|y| y != t.y) {
+                out.push('\n');
+            }
+            out.push_str(&t.text);
+            last_y = Some(t.y);
+        }
+        out
     }
 
     pub fn save_png(&self, path: &Path) -> Result<(), image::ImageError> {
@@ -244,7 +254,11 @@ impl Renderer {
             Op::Align(a) => self.align = *a,
             Op::Bold(b) => self.bold = *b,
             Op::Size(w, h) => self.size = (*w, *h),
-            Op::Text(t) => self.line.push((t.clone(), self.size.0, self.size.1, self.bold)),
+            Op::Text(t) => match self.line.last_mut() {
+                // ASCII and GBK runs of one style are one piece of text.
+                Some((prev, w, h, b)) if (*w, *h, *b) == (self.size.0, self.size.1, self.bold) => prev.push_str(t),
+                _ => self.line.push((t.clone(), self.size.0, self.size.1, self.bold)),
+            },
             Op::LineFeed => self.flush_line(),
             Op::Feed(n) => {
                 let had_text = !self.line.is_empty();
