@@ -101,14 +101,17 @@ pub fn scan(device: &str, opts: &ScanOptions, dir: &Path, mut progress: impl FnM
         ColorMode::Gray => "Gray",
         ColorMode::Color => "Color",
     });
-    let pattern = dir.join("page-%d.png");
+    // --batch takes its file pattern only in the --batch=PATTERN form.
+    let mut batch = std::ffi::OsString::from("--batch=");
+    batch.push(dir.join("page-%d.png"));
+    cmd.arg(batch);
     match opts.source {
         Source::Flatbed => {
-            cmd.arg("--batch").arg(&pattern).arg("--batch-count=1");
+            cmd.arg("--batch-count=1");
         }
         Source::Feeder => {
             cmd.arg("--source").arg("Automatic Document Feeder");
-            cmd.arg("--batch").arg(&pattern).arg(format!("--batch-count={}", opts.max_pages));
+            cmd.arg(format!("--batch-count={}", opts.max_pages));
         }
     }
     cmd.args(&opts.extra);
