@@ -16,6 +16,9 @@ use rand::Rng;
 use crate::config::{Config, IdentityRule};
 use crate::engine::{self, Command, Event, Outcome, Priority, Rating, Status, WindowAction};
 use crate::service::{Clock, Hall, ServiceError, SimClock};
+use hallq_drivers::printer::sim::SimPrinter;
+use hallq_drivers::printer::ticket::Template;
+use hallq_drivers::printer::TicketPrinter;
 
 pub struct DemoOptions {
     pub data: PathBuf,
@@ -53,6 +56,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     println!("  hall overview:  http://{addr}/?token=demo-display");
     println!("  API:            http://{addr}/api/v1/state  (Authorization: Bearer demo-display)");
     println!("  OpenAPI:        http://{addr}/api/v1/openapi.json");
+    println!("  printed tickets (simulated printer): {}/DATE/NUMBER.png", opts.data.join("tickets").display());
     println!("  Ctrl-C stops the demo; `hallq log verify --data {}` checks its log.", opts.data.display());
     println!();
 
@@ -61,7 +65,8 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
         async move { axum::serve(listener, app).await }
     });
     let mut tasks = vec![crate::server::spawn_ticker(hall.clone())];
-    tasks.push(tokio::spawn(visitors(hall.clone(), clock.clone())));
+    let tickets_dir = opts.data.join("tickets");
+    tasks.push(tokio::spawn(visitors(hall.clone(), clock.clone(), tickets_dir.clone(), addr)));
     for w in &config.windows {
         tasks.push(tokio::spawn(counter(hall.clone(), clock.clone(), w.number)));
     }
@@ -102,9 +107,32 @@ fn visitor(rng: &mut impl Rng) -> (String, String) {
     (crate::identity::with_check_char(&first17), name)
 }
 
+/// Prints a newly issued ticket on the simulated printer and keeps its picture as
+/// `DIR/DATE/NUMBER.png`.
+fn print_ticket(hall: &Hall, printer: &mut TicketPrinter, sim: &SimPrinter, template: &Template, dir: &std::path::Path, id: &str) {
+    let Some(ticket) = hall.view().state.tickets.get(id).cloned() else { return };
+    let model = crate::tickets::model(hall.config(), &ticket, ticket.people_ahead_at_issue, ticket.estimate_minutes_at_issue);
+    if let Err(e) = printer.print_ticket(template, &model) {
+        tracing::warn!("demo ticket printer: {e}");
+        return;
+    }
+    let day = dir.join(ticket.date.to_string());
+    if std::fs::create_dir_all(&day).is_err() {
+        return;
+    }
+    for p in sim.take_printed() {
+        if let Err(e) = p.save_png(&day.join(format!("{}.png", ticket.number))) {
+            tracing::warn!("cannot save the demo ticket: {e}");
+        }
+    }
+}
+
 /// Visitors arrive about three a simulated minute, more for popular items.
-async fn visitors(hall: Hall, clock: Arc<SimClock>) {
+async fn visitors(hall: Hall, clock: Arc<SimClock>, tickets_dir: PathBuf, addr: SocketAddr) {
     let config = hall.config().clone();
+    let sim = SimPrinter::new();
+    let mut printer = TicketPrinter::new(Box::new(sim.transport()));
+    let template = Template { status_url: format!("http://{addr}/t/{{id}}?token={{token}}"), ..Template::default() };
     let weights: Vec<(usize, u32)> = config.services.iter().enumerate().map(|(i, s)| (i, if s.hot { 4 } else { 1 })).collect();
     loop {
         let gap = {
@@ -149,6 +177,15 @@ async fn visitors(hall: Hall, clock: Arc<SimClock>) {
         };
         let retry = rand::rng().random_bool(0.02);
         let first = hall.submit(Command::Issue(request.clone())).await;
+        if let Ok(crate::service::Accepted { outcome: Outcome::Ticket { id, repeated: false }, .. }) = &first {
+            let (hall, sim, template, dir, id) = (hall.clone(), sim.clone(), template.clone(), tickets_dir.clone(), id.clone());
+            printer = tokio::task::spawn_blocking(move || {
+                print_ticket(&hall, &mut printer, &sim, &template, &dir, &id);
+                printer
+            })
+            .await
+            .expect("printing does not panic");
+        }
         if retry {
             // A kiosk that lost the answer retries with the same request_id: same ticket.
             if let (Ok(a), Ok(b)) = (&first, hall.submit(Command::Issue(request)).await) {

@@ -8,4 +8,5 @@ pub mod identity;
 pub mod server;
 pub mod service;
 pub mod store;
+pub mod tickets;
 pub mod web;

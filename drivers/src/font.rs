@@ -69,9 +69,17 @@ pub fn draw_cells(img: &mut GrayImage, fonts: &Fonts, text: &str, x: u32, y: u32
     for c in text.chars() {
         let w = if is_wide(c) { cell_w * 2 } else { cell_w };
         let glyph_id = font.glyph_id(c);
-        let advance = scaled.h_advance(glyph_id);
+        // Proportional Latin glyphs wider than their half-width cell are narrowed to fit,
+        // as a printer's fixed-pitch font would draw them.
+        let mut glyph_scale = scale;
+        let mut advance = scaled.h_advance(glyph_id);
+        let room = w as f32 * 0.92;
+        if advance > room {
+            glyph_scale.x *= room / advance;
+            advance = room;
+        }
         let gx = cx as f32 + ((w as f32 - advance) / 2.0).max(0.0);
-        let glyph = glyph_id.with_scale_and_position(scale, ab_glyph::point(gx, baseline));
+        let glyph = glyph_id.with_scale_and_position(glyph_scale, ab_glyph::point(gx, baseline));
         if let Some(outlined) = font.outline_glyph(glyph) {
             let bounds = outlined.px_bounds();
             outlined.draw(|px, py, coverage| {

@@ -466,6 +466,11 @@ impl SimPrinter {
         self.lock().printed.clone()
     }
 
+    /// Takes the tickets printed so far, so a long-running simulator does not keep them all.
+    pub fn take_printed(&self) -> Vec<Printed> {
+        std::mem::take(&mut self.lock().printed)
+    }
+
     pub fn saved(&self) -> Vec<PathBuf> {
         self.lock().saved.clone()
     }
