@@ -9,4 +9,5 @@ pub mod server;
 pub mod service;
 pub mod store;
 pub mod tickets;
+pub mod voice;
 pub mod web;

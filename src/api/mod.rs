@@ -35,11 +35,14 @@ pub const BODY_LIMIT: usize = 16 * 1024;
 pub struct Api {
     hall: Hall,
     tokens: Arc<HashMap<String, Token>>,
+    voice: Arc<crate::voice::Voice>,
 }
 
 /// Builds the router for `/api/v1`.
 pub fn router(hall: Hall) -> Router {
-    let api = Api { tokens: Arc::new(hall.config().tokens_by_value()), hall };
+    let data_dir = hall.db_path().parent().map(|p| p.to_path_buf()).unwrap_or_default();
+    let voice = Arc::new(crate::voice::Voice::new(hall.config().voice.clone(), &data_dir));
+    let api = Api { tokens: Arc::new(hall.config().tokens_by_value()), hall, voice };
     let v1 = Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
@@ -50,6 +53,9 @@ pub fn router(hall: Hall) -> Router {
         .route("/tickets/{id}/evaluation", post(evaluate))
         .route("/windows/{window}/{action}", post(window_action))
         .route("/events", get(events))
+        .route("/me", get(me))
+        .route("/windows/{window}/waiting", get(waiting))
+        .route("/announce", get(announce))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -207,6 +213,78 @@ async fn state(State(api): State<Api>, headers: HeaderMap, Query(q): Query<HashM
     Ok(Json(state_view(&api.hall)))
 }
 
+/// Who the token belongs to: lets a counter page offer the windows it may operate.
+async fn me(State(api): State<Api>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<serde_json::Value>> {
+    let c = api.caller(&headers, &q)?;
+    let windows: Vec<serde_json::Value> = match c.role {
+        Role::Counter => c.windows.iter().map(|n| views::window_view(&api.hall, *n)).collect(),
+        Role::Manager => api.hall.config().windows.iter().map(|w| views::window_view(&api.hall, w.number)).collect(),
+        _ => Vec::new(),
+    };
+    Ok(Json(json!({"role": c.role, "name": c.name, "windows": windows})))
+}
+
+fn window_allowed(api: &Api, caller: &Caller, window: &str) -> ApiResult<u32> {
+    let window: u32 = window
+        .parse()
+        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "unknown_window", format!("窗口号应为数字：{window}")))?;
+    if api.hall.config().window(window).is_none() {
+        return Err(Rejection::UnknownWindow(window).into());
+    }
+    if caller.role == Role::Counter && !caller.windows.contains(&window) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden_window",
+            format!("此终端（{}）只能操作窗口 {:?}，不能操作 {window} 号窗口。", caller.name, caller.windows),
+        ));
+    }
+    Ok(window)
+}
+
+/// The waiting line of a window's queues, in the order the window would call it.
+async fn waiting(
+    State(api): State<Api>,
+    Path(window): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let caller = api.require(&headers, &q, &[Role::Counter, Role::Manager])?;
+    let window = window_allowed(&api, &caller, &window)?;
+    Ok(Json(views::waiting_view(&api.hall, window)))
+}
+
+#[derive(Deserialize)]
+struct AnnounceQuery {
+    number: String,
+    window: u32,
+}
+
+/// The spoken call "请A001号到5号窗口办理" as WAV, for the hall display.
+async fn announce(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    api.caller(&headers, &q)?;
+    let a: AnnounceQuery = serde_json::from_value(json!({"number": q.get("number"), "window": q.get("window").and_then(|w| w.parse::<u32>().ok())}))
+        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", "需要参数 number（如 A001）和 window（窗口号）。"))?;
+    if a.number.is_empty() || a.number.len() > 8 || !a.number.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_query", "number 应为号码，如 A001。"));
+    }
+    if !api.hall.config().voice.enabled {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "voice_disabled", "语音叫号已在配置中关闭（voice.enabled）。"));
+    }
+    let voice = api.voice.clone();
+    let wav = tokio::task::spawn_blocking(move || voice.announcement(&a.number, a.window))
+        .await
+        .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "voice_unavailable", "语音合成中断，请重试。"))?
+        .map_err(|e| {
+            tracing::error!("voice: {e}");
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "voice_unavailable", format!("语音播报暂不可用：{e}"))
+        })?;
+    Ok(([(header::CONTENT_TYPE, "audio/wav"), (header::CACHE_CONTROL, "max-age=86400")], wav).into_response())
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct IssueBody {
@@ -341,19 +419,7 @@ async fn window_action(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let caller = api.require(&headers, &q, &[Role::Counter, Role::Manager])?;
-    let window: u32 = window
-        .parse()
-        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "unknown_window", format!("窗口号应为数字：{window}")))?;
-    if api.hall.config().window(window).is_none() {
-        return Err(Rejection::UnknownWindow(window).into());
-    }
-    if caller.role == Role::Counter && !caller.windows.contains(&window) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden_window",
-            format!("此终端（{}）只能操作窗口 {:?}，不能操作 {window} 号窗口。", caller.name, caller.windows),
-        ));
-    }
+    let window = window_allowed(&api, &caller, &window)?;
     let b: ActionBody = parse_body(body, true)?.unwrap_or_default();
     let need = |v: Option<String>, field: &str| {
         v.ok_or_else(|| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "missing_field", format!("此操作需要字段 {field}。")))
@@ -371,11 +437,12 @@ async fn window_action(
         "transfer" => WindowAction::Transfer { service: need(b.service, "service")? },
         "pause" => WindowAction::Pause { reason: b.reason.unwrap_or_default() },
         "resume" => WindowAction::Resume,
+        "request-rating" => WindowAction::RequestRating,
         other => {
             return Err(ApiError::new(
                 StatusCode::NOT_FOUND,
                 "unknown_action",
-                format!("没有窗口操作 \"{other}\"；可用：open, close, call-next, recall, call, start, finish, no-show, requeue, transfer, pause, resume。"),
+                format!("没有窗口操作 \"{other}\"；可用：open, close, call-next, recall, call, start, finish, no-show, requeue, transfer, pause, resume, request-rating。"),
             ))
         }
     };
@@ -390,7 +457,15 @@ async fn events(
     Query(q): Query<HashMap<String, String>>,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
-    api.caller(&headers, &q)?;
+    // A visitor's phone follows its own ticket with the ticket's token; it gets only the
+    // sequence and type of each event, enough to know when to look again.
+    let visitor = match (q.get("ticket"), q.get("token")) {
+        (Some(id), Some(tok)) => api.hall.ticket(id)?.is_some_and(|t| &t.token == tok),
+        _ => false,
+    };
+    if !visitor {
+        api.caller(&headers, &q)?;
+    }
     let since = match q.get("since") {
         Some(s) => Some(s.parse::<u64>().map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "bad_since", "since 应为事件序号（非负整数）。"))?),
         None => None,
@@ -399,12 +474,20 @@ async fn events(
         ApiError::new(StatusCode::UPGRADE_REQUIRED, "websocket_required", "事件流需要 WebSocket 连接（GET /api/v1/events?since=SEQ）。")
     })?;
     let hall = api.hall.clone();
-    Ok(upgrade.on_upgrade(move |socket| stream_events(hall, socket, since)))
+    Ok(upgrade.on_upgrade(move |socket| stream_events(hall, socket, since, visitor)))
+}
+
+fn event_text(r: &store::Record, minimal: bool) -> String {
+    if minimal {
+        json!({"seq": r.seq, "type": r.event.kind()}).to_string()
+    } else {
+        serde_json::to_string(r).expect("records serialize")
+    }
 }
 
 /// Sends every event after `since` from the log, then live ones, each exactly once and in
 /// order. A client that falls behind the live channel is caught up from the log again.
-async fn stream_events(hall: Hall, mut socket: WebSocket, since: Option<u64>) {
+async fn stream_events(hall: Hall, mut socket: WebSocket, since: Option<u64>, minimal: bool) {
     // Subscribe before reading the log so nothing falls between the two.
     let mut live = hall.subscribe();
     let mut sent = since.unwrap_or_else(|| hall.last_seq());
@@ -433,7 +516,7 @@ async fn stream_events(hall: Hall, mut socket: WebSocket, since: Option<u64>) {
                 break;
             }
             for r in page {
-                if socket.send(Message::Text(serde_json::to_string(&r).expect("records serialize").into())).await.is_err() {
+                if socket.send(Message::Text(event_text(&r, minimal).into())).await.is_err() {
                     return;
                 }
                 sent = r.seq;
@@ -450,7 +533,7 @@ async fn stream_events(hall: Hall, mut socket: WebSocket, since: Option<u64>) {
                         if r.seq > sent + 1 {
                             break; // a gap: read it from the log
                         }
-                        if socket.send(Message::Text(serde_json::to_string(&*r).expect("records serialize").into())).await.is_err() {
+                        if socket.send(Message::Text(event_text(&r, minimal).into())).await.is_err() {
                             return;
                         }
                         sent = r.seq;

@@ -152,8 +152,35 @@ pub fn state_view(hall: &Hall) -> Value {
         "seq": hall.last_seq(),
         "date": view.state.date,
         "now": local_time(hall, hall.now()),
+        "hall": {"name": c.hall.name, "name_en": c.hall.name_en},
+        "display": c.display,
+        "voice": {"enabled": c.voice.enabled, "volume": c.voice.volume},
         "windows": windows,
         "queues": queues,
         "recent_calls": calls,
     })
+}
+
+/// The waiting line for a window: every waiting ticket of the queues it serves, in the
+/// order it would call them, with how long each has waited.
+pub fn waiting_view(hall: &Hall, window: u32) -> Value {
+    let c = hall.config();
+    let now = hall.now();
+    let view = hall.view();
+    let Some(w) = c.window(window) else { return json!({"window": window, "tickets": []}) };
+    let mut tickets: Vec<&Ticket> = c.queues.iter().filter(|q| c.window_serves(w, &q.id)).flat_map(|q| view.state.waiting_in(&q.id)).collect();
+    tickets.sort_by_key(|t| (engine::people_ahead(&view.state, c, t, now), t.wait_since));
+    let list: Vec<Value> = tickets
+        .iter()
+        .map(|t| {
+            let (name, _) = service_name(hall, &t.service);
+            json!({
+                "id": t.id, "number": t.number, "service": name, "queue": t.queue, "priority": t.priority,
+                "holder": t.holder.as_ref().map(|h| h.masked_name.clone()),
+                "waited_minutes": (now - t.issued_at).num_minutes().max(0),
+                "appointment_slot": t.appointment_slot.map(|s| local_time(hall, s)),
+            })
+        })
+        .collect();
+    json!({"window": window, "tickets": list})
 }

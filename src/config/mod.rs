@@ -25,6 +25,48 @@ pub struct Config {
     pub windows: Vec<Window>,
     #[serde(default)]
     pub tokens: Vec<Token>,
+    #[serde(default)]
+    pub display: Display,
+    #[serde(default)]
+    pub voice: Voice,
+}
+
+/// What the window and hall displays show besides calls.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Display {
+    /// The notice ticker along the bottom of the hall display.
+    pub notice: String,
+    /// How many recent calls the hall display lists.
+    pub recent_calls: usize,
+}
+
+impl Default for Display {
+    fn default() -> Display {
+        Display { notice: String::new(), recent_calls: 8 }
+    }
+}
+
+/// Voice calling on the hall display.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Voice {
+    pub enabled: bool,
+    /// Times each call is announced.
+    pub repeat: u32,
+    /// 0.0 to 1.0.
+    pub volume: f32,
+    /// Also announce in English after Chinese.
+    pub english: bool,
+    /// Directory of recorded clips (请.wav, 号.wav, 到.wav, 窗口办理.wav, 零.wav … 九.wav,
+    /// 十.wav, 百.wav, A.wav … Z.wav). Clips missing there are generated with espeak-ng.
+    pub clips_dir: Option<std::path::PathBuf>,
+}
+
+impl Default for Voice {
+    fn default() -> Voice {
+        Voice { enabled: true, repeat: 2, volume: 1.0, english: false, clips_dir: None }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -292,6 +334,12 @@ impl Config {
         }
         if parse_time(&self.hours.issue_cutoff).is_none() {
             return err("hours.issue_cutoff".into(), format!("\"{}\" is not a time like \"16:30\"", self.hours.issue_cutoff));
+        }
+        if !(0.0..=1.0).contains(&self.voice.volume) {
+            return err("voice.volume".into(), format!("{} is out of range: use 0.0 to 1.0", self.voice.volume));
+        }
+        if self.voice.repeat == 0 || self.voice.repeat > 5 {
+            return err("voice.repeat".into(), "use 1 to 5".into());
         }
         if self.rules.call_ratio.normal == 0 && self.rules.call_ratio.priority == 0 {
             return err("rules.call_ratio".into(), "normal and priority cannot both be 0".into());

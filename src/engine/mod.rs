@@ -214,6 +214,8 @@ pub enum WindowAction {
     Transfer { service: String },
     Pause { reason: String },
     Resume,
+    /// Ask the visitor just served to rate the service on the counter's tablet.
+    RequestRating,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -243,6 +245,7 @@ pub enum Event {
     WindowPaused { window: u32, reason: String },
     WindowResumed { window: u32 },
     TicketRated { ticket: String, window: Option<u32>, rating: Rating },
+    RatingRequested { ticket: String, window: u32 },
 }
 
 impl Event {
@@ -257,7 +260,8 @@ impl Event {
             | Event::TicketNoShow { ticket, .. }
             | Event::TicketRequeued { ticket, .. }
             | Event::TicketTransferred { ticket, .. }
-            | Event::TicketRated { ticket, .. } => Some(ticket),
+            | Event::TicketRated { ticket, .. }
+            | Event::RatingRequested { ticket, .. } => Some(ticket),
             _ => None,
         }
     }
@@ -278,6 +282,7 @@ impl Event {
             Event::WindowPaused { .. } => "window_paused",
             Event::WindowResumed { .. } => "window_resumed",
             Event::TicketRated { .. } => "ticket_rated",
+            Event::RatingRequested { .. } => "rating_requested",
         }
     }
 }
@@ -319,6 +324,7 @@ impl fmt::Display for Event {
             Event::WindowPaused { window, reason } => write!(f, "w{window} paused ({reason})"),
             Event::WindowResumed { window } => write!(f, "w{window} resumed"),
             Event::TicketRated { ticket, rating, .. } => write!(f, "rated {} {}", num(ticket), rating.label_zh()),
+            Event::RatingRequested { ticket, window } => write!(f, "w{window} asks {} for a rating", num(ticket)),
         }
     }
 }
@@ -803,6 +809,22 @@ fn decide_window(state: &State, config: &Config, number: u32, action: &WindowAct
             }
             events.push(Event::WindowResumed { window: number });
         }
+        WindowAction::RequestRating => {
+            // The visitor in front of the counter: the ticket in service, or the one this
+            // window finished last.
+            let t = current.filter(|t| t.status == Status::Serving).or_else(|| {
+                state
+                    .tickets
+                    .values()
+                    .filter(|t| t.window == Some(number) && t.status == Status::Finished)
+                    .max_by_key(|t| t.finished_at)
+            });
+            let t = t.ok_or(Rejection::NoCurrentTicket)?;
+            if t.rating.is_some() {
+                return Err(Rejection::AlreadyRated(t.number.clone()));
+            }
+            events.push(Event::RatingRequested { ticket: t.id.clone(), window: number });
+        }
     }
     Ok(events)
 }
@@ -993,6 +1015,11 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
             if let Some(t) = state.tickets.get_mut(ticket) {
                 t.rating = Some(*rating);
                 history(t, "rated", t.window, Some(rating.label_zh().into()));
+            }
+        }
+        Event::RatingRequested { ticket, window } => {
+            if let Some(t) = state.tickets.get_mut(ticket) {
+                history(t, "rating_requested", Some(*window), None);
             }
         }
     }

@@ -100,6 +100,7 @@ fn run(config: &Config, script: &str) -> String {
                     "requeue" => WindowAction::Requeue { ticket: rest },
                     "transfer" => WindowAction::Transfer { service: rest },
                     "pause" => WindowAction::Pause { reason: rest },
+                    "askrating" => WindowAction::RequestRating,
                     other => panic!("bad window action {other}"),
                 };
                 Command::Window { window, action }
@@ -495,6 +496,31 @@ fn pause_needs_a_reason_and_blocks_calls_until_resumed() {
          09:04 w4 opened; w4 called B001
          09:05 ! current_in_progress
          09:06 ! current_in_progress",
+    );
+}
+
+#[test]
+fn a_window_asks_the_visitor_in_front_of_it_for_a_rating() {
+    check(
+        &demo(),
+        "09:00 issue linshi-sfz
+         09:01 w4 askrating
+         09:02 w4 next
+         09:03 w4 start
+         09:04 w4 askrating
+         09:05 w4 finish
+         09:05 w4 askrating
+         09:06 rate B001 satisfied
+         09:07 w4 askrating",
+        "09:00 day 2026-11-27 opened; issued B001 linshi-sfz ahead=0 est=0m
+         09:01 ! no_current_ticket
+         09:02 w4 opened; w4 called B001
+         09:03 w4 started B001
+         09:04 w4 asks B001 for a rating
+         09:05 w4 finished B001
+         09:05 w4 asks B001 for a rating
+         09:06 rated B001 满意
+         09:07 ! already_rated",
     );
 }
 

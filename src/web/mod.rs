@@ -1,12 +1,29 @@
-//! Built-in web pages served by the hall service. For now one page: a live overview of
-//! the hall (windows, queues, latest calls) that follows the event stream.
+//! Web pages served by the hall service: the hall overview, the counter terminal, the
+//! window and hall displays, the rating tablet and the visitor's status page. They are
+//! plain HTML and JavaScript compiled into the binary; each follows the event stream.
 
-use axum::response::Html;
+use axum::http::header;
+use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use axum::Router;
 
 const OVERVIEW: &str = include_str!("overview.html");
+const COUNTER: &str = include_str!("counter.html");
+const WINDOW: &str = include_str!("window.html");
+const HALL: &str = include_str!("hall.html");
+const RATE: &str = include_str!("rate.html");
+const TICKET: &str = include_str!("ticket.html");
+const JS: &str = include_str!("static/hallq.js");
+const CSS: &str = include_str!("static/hallq.css");
 
 pub fn router() -> Router {
-    Router::new().route("/", get(|| async { Html(OVERVIEW) }))
+    Router::new()
+        .route("/", get(|| async { Html(OVERVIEW) }))
+        .route("/counter", get(|| async { Html(COUNTER) }))
+        .route("/display/window", get(|| async { Html(WINDOW) }))
+        .route("/display/hall", get(|| async { Html(HALL) }))
+        .route("/rate", get(|| async { Html(RATE) }))
+        .route("/t/{id}", get(|| async { Html(TICKET) }))
+        .route("/static/hallq.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], JS).into_response() }))
+        .route("/static/hallq.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS).into_response() }))
 }

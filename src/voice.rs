@@ -1,0 +1,282 @@
+//! Voice calling: "请A001号到5号窗口办理" joined from clips. Recorded clips are used where
+//! the hall has them (`voice.clips_dir`); any clip missing is generated once with espeak-ng
+//! (voice `cmn-latn-pinyin`, which reads tones right) and kept in the data directory.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+use crate::config::Voice as VoiceConfig;
+
+const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum VoiceError {
+    #[error("espeak-ng is not installed: install the Debian package espeak-ng, or record clips into voice.clips_dir")]
+    NoEspeak,
+    #[error("espeak-ng failed for {0:?}: {1}")]
+    Espeak(String, String),
+    #[error("voice clip {path}: {reason}")]
+    Clip { path: String, reason: String },
+}
+
+/// One clip: mono 16-bit samples.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clip {
+    pub rate: u32,
+    pub samples: Vec<i16>,
+}
+
+/// The words of a ticket number, read character by character: A001 → A 零 零 一.
+pub fn number_words(number: &str) -> Vec<String> {
+    number
+        .chars()
+        .map(|c| match c.to_digit(10) {
+            Some(d) => DIGITS[d as usize].to_string(),
+            None => c.to_ascii_uppercase().to_string(),
+        })
+        .collect()
+}
+
+/// A window number read as a Chinese number: 5 → 五, 12 → 十二, 26 → 二十六, 105 → 一百零五.
+pub fn count_words(n: u32) -> Vec<String> {
+    let d = |x: u32| DIGITS[x as usize].to_string();
+    match n {
+        0..=9 => vec![d(n)],
+        10..=19 => {
+            let mut v = vec!["十".to_string()];
+            if n % 10 != 0 {
+                v.push(d(n % 10));
+            }
+            v
+        }
+        20..=99 => {
+            let mut v = vec![d(n / 10), "十".to_string()];
+            if n % 10 != 0 {
+                v.push(d(n % 10));
+            }
+            v
+        }
+        _ => {
+            let mut v = vec![d(n / 100 % 10), "百".to_string()];
+            let rest = n % 100;
+            if rest == 0 {
+            } else if rest < 10 {
+                v.push("零".into());
+                v.push(d(rest));
+            } else {
+                v.push(d(rest / 10));
+                v.push("十".into());
+                if rest % 10 != 0 {
+                    v.push(d(rest % 10));
+                }
+            }
+            v
+        }
+    }
+}
+
+/// The clips of one Chinese announcement, in order.
+pub fn announcement_words(number: &str, window: u32) -> Vec<String> {
+    let mut w = vec!["请".to_string()];
+    w.extend(number_words(number));
+    w.push("号".into());
+    w.push("到".into());
+    w.extend(count_words(window));
+    w.push("号".into());
+    w.push("窗口办理".into());
+    w
+}
+
+pub struct Voice {
+    config: VoiceConfig,
+    cache_dir: PathBuf,
+    clips: Mutex<HashMap<String, Clip>>,
+}
+
+fn read_wav(path: &Path) -> Result<Clip, VoiceError> {
+    let err = |reason: String| VoiceError::Clip { path: path.display().to_string(), reason };
+    let mut r = hound::WavReader::open(path).map_err(|e| err(e.to_string()))?;
+    let spec = r.spec();
+    if spec.channels != 1 || spec.bits_per_sample != 16 || spec.sample_format != hound::SampleFormat::Int {
+        return Err(err(format!("must be mono 16-bit PCM (is {} channel(s), {} bits)", spec.channels, spec.bits_per_sample)));
+    }
+    let samples = r.samples::<i16>().collect::<Result<Vec<_>, _>>().map_err(|e| err(e.to_string()))?;
+    Ok(Clip { rate: spec.sample_rate, samples })
+}
+
+/// Cuts the quiet before and after the speech so clips join naturally.
+fn trim(mut c: Clip) -> Clip {
+    let loud = |s: &i16| s.unsigned_abs() > 400;
+    let start = c.samples.iter().position(loud).unwrap_or(0);
+    let end = c.samples.iter().rposition(loud).map(|e| e + 1).unwrap_or(c.samples.len());
+    let pad = (c.rate / 100) as usize; // keep 10 ms either side
+    let start = start.saturating_sub(pad);
+    let end = (end + pad).min(c.samples.len());
+    c.samples = c.samples[start..end.max(start)].to_vec();
+    c
+}
+
+impl Voice {
+    pub fn new(config: VoiceConfig, data_dir: &Path) -> Voice {
+        Voice { config, cache_dir: data_dir.join("voice-cache"), clips: Mutex::new(HashMap::new()) }
+    }
+
+    fn generate(&self, word: &str, voice: &str) -> Result<Clip, VoiceError> {
+        let name: String = format!("{voice}-{}", word.bytes().map(|b| format!("{b:02x}")).collect::<String>());
+        let path = self.cache_dir.join(format!("{name}.wav"));
+        if !path.exists() {
+            std::fs::create_dir_all(&self.cache_dir).map_err(|e| VoiceError::Clip { path: self.cache_dir.display().to_string(), reason: e.to_string() })?;
+            let tmp = self.cache_dir.join(format!("{name}.tmp.wav"));
+            let out = Command::new("espeak-ng").args(["-v", voice, "-s", "150", "-w"]).arg(&tmp).arg(word).output().map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    VoiceError::NoEspeak
+                } else {
+                    VoiceError::Espeak(word.into(), e.to_string())
+                }
+            })?;
+            if !out.status.success() {
+                return Err(VoiceError::Espeak(word.into(), String::from_utf8_lossy(&out.stderr).into()));
+            }
+            std::fs::rename(&tmp, &path).map_err(|e| VoiceError::Clip { path: path.display().to_string(), reason: e.to_string() })?;
+        }
+        read_wav(&path)
+    }
+
+    /// The clip for a word: recorded if the hall has it, generated otherwise.
+    pub fn clip(&self, word: &str) -> Result<Clip, VoiceError> {
+        if let Some(c) = self.clips.lock().unwrap_or_else(|p| p.into_inner()).get(word) {
+            return Ok(c.clone());
+        }
+        let recorded = self.config.clips_dir.as_ref().map(|d| d.join(format!("{word}.wav"))).filter(|p| p.exists());
+        let clip = match recorded {
+            Some(path) => read_wav(&path)?,
+            None => trim(self.generate(word, "cmn-latn-pinyin")?),
+        };
+        self.clips.lock().unwrap_or_else(|p| p.into_inner()).insert(word.to_string(), clip.clone());
+        Ok(clip)
+    }
+
+    /// The whole announcement as a WAV file: the clips joined with short gaps, repeated
+    /// `voice.repeat` times, at `voice.volume`, followed by English when configured.
+    pub fn announcement(&self, number: &str, window: u32) -> Result<Vec<u8>, VoiceError> {
+        let words = announcement_words(number, window);
+        let clips: Vec<Clip> = words.iter().map(|w| self.clip(w)).collect::<Result<_, _>>()?;
+        let rate = clips.first().map(|c| c.rate).unwrap_or(22_050);
+        if let Some(c) = clips.iter().find(|c| c.rate != rate) {
+            return Err(VoiceError::Clip { path: "clips".into(), reason: format!("clips differ in sample rate ({} and {rate} Hz); record all at one rate", c.rate) });
+        }
+        let gap = vec![0i16; rate as usize * 40 / 1000];
+        let pause = vec![0i16; rate as usize * 700 / 1000];
+        let mut once: Vec<i16> = Vec::new();
+        for (i, c) in clips.iter().enumerate() {
+            if i > 0 {
+                once.extend_from_slice(&gap);
+            }
+            once.extend_from_slice(&c.samples);
+        }
+        if self.config.english {
+            let text = format!("Number {}, please go to window {}", number.chars().map(|c| c.to_string()).collect::<Vec<_>>().join(" "), window);
+            let en = trim(self.generate(&text, "en")?);
+            if en.rate == rate {
+                once.extend_from_slice(&pause);
+                once.extend_from_slice(&en.samples);
+            }
+        }
+        let mut all = Vec::new();
+        for i in 0..self.config.repeat.max(1) {
+            if i > 0 {
+                all.extend_from_slice(&pause);
+            }
+            all.extend_from_slice(&once);
+        }
+        let volume = self.config.volume.clamp(0.0, 1.0);
+        let spec = hound::WavSpec { channels: 1, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let mut buf = Cursor::new(Vec::new());
+        {
+            let mut w = hound::WavWriter::new(&mut buf, spec).map_err(|e| VoiceError::Clip { path: "output".into(), reason: e.to_string() })?;
+            for s in all {
+                w.write_sample((s as f32 * volume) as i16).map_err(|e| VoiceError::Clip { path: "output".into(), reason: e.to_string() })?;
+            }
+            w.finalize().map_err(|e| VoiceError::Clip { path: "output".into(), reason: e.to_string() })?;
+        }
+        Ok(buf.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_read_as_a_caller_reads_them() {
+        assert_eq!(number_words("A001"), ["A", "零", "零", "一"]);
+        assert_eq!(count_words(5), ["五"]);
+        assert_eq!(count_words(10), ["十"]);
+        assert_eq!(count_words(12), ["十", "二"]);
+        assert_eq!(count_words(26), ["二", "十", "六"]);
+        assert_eq!(count_words(105), ["一", "百", "零", "五"]);
+        assert_eq!(count_words(231), ["二", "百", "三", "十", "一"]);
+        assert_eq!(count_words(200), ["二", "百"]);
+        assert_eq!(announcement_words("A001", 5).concat(), "请A零零一号到五号窗口办理");
+    }
+
+    /// Recorded clips with recognisable contents: each clip is a constant value.
+    fn recorded(dir: &Path, words: &[&str]) -> HashMap<String, i16> {
+        let spec = hound::WavSpec { channels: 1, sample_rate: 8000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let mut values = HashMap::new();
+        for (i, w) in words.iter().enumerate() {
+            let value = 1000 + i as i16 * 100;
+            let mut wr = hound::WavWriter::create(dir.join(format!("{w}.wav")), spec).unwrap();
+            for _ in 0..(80 + i * 8) {
+                wr.write_sample(value).unwrap();
+            }
+            wr.finalize().unwrap();
+            values.insert(w.to_string(), value);
+        }
+        values
+    }
+
+    #[test]
+    fn an_announcement_joins_recorded_clips_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let words = ["请", "A", "零", "一", "号", "到", "五", "窗口办理"];
+        let values = recorded(dir.path(), &words);
+        let v = Voice::new(VoiceConfig { clips_dir: Some(dir.path().into()), repeat: 2, volume: 1.0, english: false, enabled: true }, dir.path());
+        let wav = v.announcement("A001", 5).unwrap();
+        let r = hound::WavReader::new(Cursor::new(wav)).unwrap();
+        assert_eq!(r.spec().sample_rate, 8000);
+        let samples: Vec<i16> = r.into_samples::<i16>().map(Result::unwrap).collect();
+        // Each clip is one run of its value between silences.
+        let mut order = Vec::new();
+        let mut prev = 0i16;
+        for s in &samples {
+            if *s != 0 && prev == 0 {
+                order.push(*s);
+            }
+            prev = *s;
+        }
+        let expect: Vec<i16> = announcement_words("A001", 5).iter().map(|w| values[w.as_str()]).collect();
+        assert_eq!(order, [expect.clone(), expect].concat(), "clips out of order or missing");
+        // Length: each clip, a 40 ms gap between clips, 700 ms between the two readings.
+        let words = announcement_words("A001", 5);
+        let speech: usize = words.iter().map(|w| 80 + 8 * ["请", "A", "零", "一", "号", "到", "五", "窗口办理"].iter().position(|x| x == w).unwrap()).sum();
+        let once = speech + (words.len() - 1) * 320;
+        assert_eq!(samples.len(), 2 * once + 5600);
+    }
+
+    #[test]
+    fn missing_clips_are_generated_with_espeak_ng() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = Voice::new(VoiceConfig { clips_dir: None, repeat: 1, volume: 0.5, english: false, enabled: true }, dir.path());
+        let wav = v.announcement("B012", 26).unwrap();
+        let r = hound::WavReader::new(Cursor::new(wav)).unwrap();
+        let secs = r.duration() as f32 / r.spec().sample_rate as f32;
+        // 12 words of about a third of a second each.
+        assert!((2.0..8.0).contains(&secs), "{secs} s");
+        // Clips are cached: the second announcement reads them from disk.
+        assert!(std::fs::read_dir(dir.path().join("voice-cache")).unwrap().count() >= 10);
+    }
+}

@@ -1,0 +1,69 @@
+// Shared by hallq's pages: tokens, API calls with readable errors, the event stream with
+// resume by sequence number, and zh-CN / English texts.
+"use strict";
+const hallq = (() => {
+  const params = new URLSearchParams(location.search);
+  const lang = (params.get("lang") || localStorage.getItem("hallq.lang") || "zh").startsWith("en") ? "en" : "zh";
+  const t = (zh, en) => (lang === "en" && en ? en : zh);
+  const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+
+  function token(kind) {
+    const fromUrl = params.get("token");
+    if (fromUrl) { localStorage.setItem("hallq.token." + kind, fromUrl); return fromUrl; }
+    return localStorage.getItem("hallq.token." + kind) || "";
+  }
+
+  class ApiError extends Error {
+    constructor(status, code, message) { super(message); this.status = status; this.code = code; }
+  }
+
+  async function api(tok, method, path, body) {
+    let r;
+    try {
+      r = await fetch("/api/v1" + path, {
+        method,
+        headers: Object.assign({ Authorization: "Bearer " + tok }, body === undefined ? {} : { "Content-Type": "application/json" }),
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (e) {
+      throw new ApiError(0, "network", t("无法连接叫号服务，请检查网络", "Cannot reach the hall service; check the network"));
+    }
+    const data = await r.json().catch(() => null);
+    if (!r.ok) {
+      const e = (data && data.error) || {};
+      throw new ApiError(r.status, e.code || "http_" + r.status, e.message || "HTTP " + r.status);
+    }
+    return data;
+  }
+
+  // Follows the event stream, resuming from the last sequence number after any drop.
+  // onEvent(record, live) for each event, live being false for catch-up after a drop;
+  // onStatus(true|false) as the connection comes and goes.
+  function follow(query, onEvent, onStatus) {
+    let last = null;
+    let delay = 500;
+    let liveFrom = 0;
+    function connect() {
+      const proto = location.protocol === "https:" ? "wss" : "ws";
+      const since = last === null ? "" : "&since=" + last;
+      const ws = new WebSocket(`${proto}://${location.host}/api/v1/events?${query}${since}`);
+      ws.onopen = () => { delay = 500; onStatus(true); };
+      ws.onmessage = (m) => {
+        const e = JSON.parse(m.data);
+        if (e.type === "hello") { if (last === null) last = e.since; liveFrom = e.last_seq; return; }
+        if (last !== null && e.seq <= last) return;
+        last = e.seq;
+        onEvent(e, e.seq > liveFrom);
+      };
+      ws.onclose = () => { onStatus(false); setTimeout(connect, delay); delay = Math.min(delay * 2, 5000); };
+    }
+    connect();
+    return { lastSeq: () => last };
+  }
+
+  function clock(el, nowIso) {
+    if (el && nowIso) el.textContent = nowIso.replace("T", " ").slice(0, 16);
+  }
+
+  return { t, esc, lang, params, token, api, follow, clock, ApiError };
+})();
