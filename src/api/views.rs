@@ -84,6 +84,7 @@ pub fn ticket_view(hall: &Hall, t: &Ticket, with_token: bool) -> Value {
         .map(|h| json!({"at": local_time(hall, h.at), "what": h.what, "window": h.window, "note": h.note}))
         .collect();
     let mut v = json!({
+        "hall": c.hall.name,
         "id": t.id, "number": t.number, "date": t.date,
         "service": {"id": t.service, "name": name, "name_en": name_en},
         "queue": {"id": t.queue, "name": queue.map(|q| q.name.as_str()), "name_en": queue.map(|q| q.name_en.as_str())},

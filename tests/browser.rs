@@ -1,0 +1,243 @@
+//! The web pages in real headless Chromium (Debian chromium and chromium-driver), against
+//! a child `hallq serve`: a counter calls and the window and hall displays show it; the
+//! service restarts and the displays say they are reconnecting, then catch up without a
+//! missed or repeated call; the rating tablet and the visitor's phone page follow along.
+//! With HALLQ_SCREENSHOTS=DIR every page is also saved as a PNG there.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+const BIN: &str = env!("CARGO_BIN_EXE_hallq");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Kill(Child);
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(config: &std::path::Path, data: &std::path::Path, port: u16) -> Kill {
+    Kill(
+        Command::new(BIN)
+            .args(["serve", "--config"])
+            .arg(config)
+            .arg("--data")
+            .arg(data)
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--clock", MORNING])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start hallq serve"),
+    )
+}
+
+async fn healthy(base: &str) {
+    let http = client();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(r) = http.get(format!("{base}/api/v1/health")).send().await {
+            if r.status() == 200 {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("hallq serve did not start");
+}
+
+async fn browser(driver: u16, size: (u32, u32)) -> Client {
+    let dir = tempfile::tempdir().unwrap().keep();
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage",
+                     "--autoplay-policy=no-user-gesture-required", "--mute-audio",
+                     format!("--window-size={},{}", size.0, size.1), format!("--user-data-dir={}", dir.display())]
+        }
+    });
+    let caps = match caps {
+        serde_json::Value::Object(m) => m,
+        _ => unreachable!(),
+    };
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector).capabilities(caps).connect(&format!("http://127.0.0.1:{driver}")).await.expect("chromedriver session")
+}
+
+/// Waits until the element's text satisfies `ok`; returns the text.
+async fn wait_text(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            if let Ok(t) = e.text().await {
+                if ok(&t) {
+                    return t;
+                }
+                last = t;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} never matched; last text {last:?}");
+}
+
+async fn class_of(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css)).await.unwrap().attr("class").await.unwrap().unwrap_or_default()
+}
+
+async fn shot(c: &Client, name: &str) {
+    if let Some(dir) = std::env::var_os("HALLQ_SCREENSHOTS") {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let png = c.screenshot().await.unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn counters_call_and_displays_follow_through_a_restart() {
+    let driver_port = free_port();
+    let _driver = Kill(
+        Command::new("chromedriver")
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver not found: install chromium-driver (./dev test does)"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("hall.toml");
+    std::fs::write(&config, hallq::config::DEFAULT_TOML).unwrap();
+    let data = dir.path().join("data");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = serve(&config, &data, port);
+    healthy(&base).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let http = client();
+    let mut tickets = Vec::new();
+    for i in 0..4 {
+        let (s, t) = post(&http, &format!("{base}/api/v1/tickets"), "demo-kiosk-1", json!({"request_id": format!("b{i}"), "service": "linshi-sfz"})).await;
+        assert_eq!(s, 201);
+        tickets.push(t);
+    }
+
+    let counter = browser(driver_port, (1366, 768)).await;
+    let window = browser(driver_port, (1280, 720)).await;
+    let hall = browser(driver_port, (1920, 1080)).await;
+    let tablet = browser(driver_port, (1280, 800)).await;
+    let phone = browser(driver_port, (412, 860)).await;
+
+    // The counter signs in with its token and picks window 4.
+    counter.goto(&format!("{base}/counter?window=4")).await.unwrap();
+    shot(&counter, "counter-signin").await;
+    counter.find(Locator::Css("#tokenInput")).await.unwrap().send_keys("demo-counter-1-6").await.unwrap();
+    counter.find(Locator::Css("#signinBtn")).await.unwrap().click().await.unwrap();
+    wait_text(&counter, "#count", |t| t.contains('4')).await;
+    window.goto(&format!("{base}/display/window?window=4&token=demo-display")).await.unwrap();
+    hall.goto(&format!("{base}/display/hall?token=demo-display")).await.unwrap();
+    tablet.goto(&format!("{base}/rate?window=4&token=demo-counter-1-6")).await.unwrap();
+    let first = &tickets[0];
+    phone.goto(&format!("{base}/t/{}?token={}", first["id"].as_str().unwrap(), first["token"].as_str().unwrap())).await.unwrap();
+    wait_text(&phone, "#status", |t| t.contains("等候中")).await;
+    wait_text(&window, "#line", |t| t.contains("欢迎") || t.contains("未开放")).await;
+    shot(&window, "window-display-idle").await;
+
+    // Call: the counter, the window display, the hall display and the phone all show B001.
+    counter.find(Locator::Css("button[data-act='call-next']")).await.unwrap().click().await.unwrap();
+    wait_text(&counter, "#num", |t| t == "B001").await;
+    wait_text(&window, "#num", |t| t == "B001").await;
+    wait_text(&window, "#line", |t| t == "请 B001 号到 4 号窗口办理").await;
+    wait_text(&hall, "#calls li", |t| t.contains("B001") && t.contains('4')).await;
+    wait_text(&hall, "#w4 .cur", |t| t == "B001").await;
+    wait_text(&phone, "#status", |t| t.contains("请到 4 号窗口")).await;
+    shot(&counter, "counter").await;
+    shot(&window, "window-display").await;
+    shot(&hall, "hall-display").await;
+    shot(&phone, "visitor-status-called").await;
+
+    // Start, finish and ask for a rating with the keyboard (F3, F4, F10); the tablet asks.
+    for key in ["\u{E033}", "\u{E034}"] {
+        counter.active_element().await.unwrap().send_keys(key).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    wait_text(&counter, "#state", |t| t.contains("空闲")).await;
+    counter.active_element().await.unwrap().send_keys("\u{E03A}").await.unwrap();
+    wait_text(&tablet, "#ask h1", |t| t.contains("评价")).await;
+    shot(&tablet, "rating-tablet").await;
+    tablet.find(Locator::Css("button[data-r='very_satisfied']")).await.unwrap().click().await.unwrap();
+    wait_text(&tablet, "#thanks h1", |t| t.contains("感谢")).await;
+    let (_, t) = get(&http, &format!("{base}/api/v1/tickets/{}", first["id"].as_str().unwrap()), "demo-manager").await;
+    assert_eq!(t["rating"], "very_satisfied");
+
+    // Pause with a reason: the window display says so.
+    counter.find(Locator::Css("button[data-act='pause']")).await.unwrap().click().await.unwrap();
+    counter.find(Locator::Css("dialog input[name='reason']")).await.unwrap().send_keys("临时离开").await.unwrap();
+    counter.find(Locator::Css("dialog button[value='ok']")).await.unwrap().click().await.unwrap();
+    wait_text(&window, "#num", |t| t == "暂停服务").await;
+    wait_text(&window, "#line", |t| t == "临时离开").await;
+    shot(&window, "window-display-paused").await;
+    counter.find(Locator::Css("button[data-act='resume']")).await.unwrap().click().await.unwrap();
+    wait_text(&window, "#line", |t| t.contains("欢迎")).await;
+
+    // An error from the service is shown to staff in words.
+    counter.find(Locator::Css("button[data-act='call']")).await.unwrap().click().await.unwrap();
+    counter.find(Locator::Css("dialog input[name='ticket']")).await.unwrap().send_keys("B999").await.unwrap();
+    counter.find(Locator::Css("dialog input[name='reason']")).await.unwrap().send_keys("测试").await.unwrap();
+    counter.find(Locator::Css("dialog button[value='ok']")).await.unwrap().click().await.unwrap();
+    wait_text(&counter, "#msg", |t| t.contains("没有这张票")).await;
+    assert!(class_of(&counter, "#msg").await.contains("err"));
+
+    // The service goes away: every page says it is reconnecting.
+    drop(server);
+    for page in [&window, &hall, &counter] {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !class_of(page, "#conn").await.contains("down") {
+            assert!(Instant::now() < deadline, "no reconnecting state shown");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    shot(&hall, "hall-display-reconnecting").await;
+
+    // It comes back; a call made before the pages reconnect is caught up, once.
+    server = serve(&config, &data, port);
+    healthy(&base).await;
+    let (s, _) = post(&http, &format!("{base}/api/v1/windows/4/call-next"), "demo-counter-1-6", json!({})).await;
+    assert_eq!(s, 200);
+    wait_text(&window, "#num", |t| t == "B002").await;
+    wait_text(&hall, "#calls li", |t| t.contains("B002")).await;
+    wait_text(&counter, "#num", |t| t == "B002").await;
+    for page in [&window, &hall] {
+        assert!(!class_of(page, "#conn").await.contains("down"), "still reconnecting");
+    }
+    let calls = hall.find_all(Locator::Css("#calls li")).await.unwrap();
+    let mut texts = Vec::new();
+    for c in calls {
+        texts.push(c.text().await.unwrap());
+    }
+    assert_eq!(texts.iter().filter(|t| t.contains("B002")).count(), 1, "B002 shown twice: {texts:?}");
+    assert_eq!(texts.iter().filter(|t| t.contains("B001")).count(), 1, "B001 missed or repeated: {texts:?}");
+    shot(&hall, "hall-display-after-restart").await;
+
+    // English is available.
+    counter.goto(&format!("{base}/counter?window=4&lang=en")).await.unwrap();
+    wait_text(&counter, "button[data-act='call-next']", |t| t.starts_with("Call next")).await;
+    shot(&counter, "counter-en").await;
+
+    for c in [counter, window, hall, tablet, phone] {
+        c.close().await.unwrap();
+    }
+    drop(server);
+}
