@@ -315,3 +315,48 @@ async fn catalog_shows_items_with_mode_materials_and_windows() {
     assert_eq!(floors, BTreeSet::from([1]));
     h.stop().await;
 }
+
+#[tokio::test]
+async fn counters_see_their_windows_and_waiting_line_and_displays_get_the_voice() {
+    let h = TestHall::start().await;
+    let http = client();
+    let (s, me) = get(&http, &h.url("/me"), COUNTER_1_6).await;
+    assert_eq!((s, me["role"].as_str(), me["windows"].as_array().unwrap().len()), (200, Some("counter"), 6));
+    let id = common::id_number("19400101", 3);
+    post(&http, &h.url("/tickets"), KIOSK, json!({"request_id": "n1", "service": "linshi-sfz"})).await;
+    post(&http, &h.url("/tickets"), KIOSK, json!({"request_id": "n2", "service": "wuzui-zhengming", "identity": {"id_number": id, "name": "李四"}})).await;
+    let (s, w) = get(&http, &h.url("/windows/4/waiting"), COUNTER_1_6).await;
+    assert_eq!(s, 200);
+    let order: Vec<&str> = w["tickets"].as_array().unwrap().iter().map(|t| t["number"].as_str().unwrap()).collect();
+    assert_eq!(order, ["B002", "B001"], "the elderly visitor (green channel) is first in line");
+    assert_eq!(w["tickets"][0]["holder"], "李*");
+    assert_eq!(get(&http, &h.url("/windows/7/waiting"), COUNTER_1_6).await.0, 403);
+    // The spoken call, as the hall display fetches it.
+    let r = http.get(h.url("/announce?number=B001&window=4")).bearer_auth(DISPLAY).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "audio/wav");
+    let wav = r.bytes().await.unwrap();
+    let reader = hound::WavReader::new(std::io::Cursor::new(wav)).unwrap();
+    let secs = reader.duration() as f32 / reader.spec().sample_rate as f32;
+    assert!((3.0..15.0).contains(&secs), "two readings of the call take {secs} s");
+    let (s, e) = get(&http, &h.url("/announce?number=B001"), DISPLAY).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (400, Some("bad_query")));
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn a_visitor_follows_only_their_own_ticket() {
+    let h = TestHall::start().await;
+    let http = client();
+    let (_, t) = post(&http, &h.url("/tickets"), KIOSK, json!({"request_id": "v1", "service": "linshi-sfz"})).await;
+    let (id, token) = (t["id"].as_str().unwrap(), t["token"].as_str().unwrap());
+    let bad = tokio_tungstenite::connect_async(format!("ws://{}/api/v1/events?ticket={id}&token=nope", h.addr)).await;
+    assert!(bad.is_err(), "a wrong ticket token must not open the stream");
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/api/v1/events?ticket={id}&token={token}", h.addr)).await.unwrap();
+    assert_eq!(next_json(&mut ws).await["type"], "hello");
+    post(&http, &h.url("/tickets"), KIOSK, json!({"request_id": "v2", "service": "linshi-sfz", "identity": {"id_number": common::id_number("19900101", 1), "name": "王五"}})).await;
+    let e = next_json(&mut ws).await;
+    assert_eq!(e["type"], "ticket_issued");
+    assert!(e.get("ticket").is_none() && !e.to_string().contains("王"), "a visitor's stream carries no ticket details: {e}");
+    h.stop().await;
+}
