@@ -5,6 +5,7 @@ pub mod demo;
 pub mod devices;
 pub mod engine;
 pub mod identity;
+pub mod kiosk;
 pub mod server;
 pub mod service;
 pub mod store;

@@ -1,0 +1,14 @@
+//! Compiles the .slint screens, with English bundled from translations/ and debug info so
+//! headless tests can find elements by their accessible labels.
+
+fn main() {
+    #[cfg(feature = "slint")]
+    {
+        let config = slint_build::CompilerConfiguration::new()
+            .with_bundled_translations("translations")
+            .with_default_translation_context(slint_build::DefaultTranslationContext::None)
+            .with_debug_info(true);
+        slint_build::compile_with_config("ui/kiosk.slint", config).expect("the kiosk's .slint files compile");
+        println!("cargo:rerun-if-changed=translations");
+    }
+}

@@ -1,0 +1,146 @@
+//! What a kiosk screen shows, as plain data, and what a visitor can do on it. The kiosk
+//! controller (in the application, without Slint) produces [`KioskView`]s and consumes
+//! [`UiAction`]s; the Slint layer only draws the one and reports the other.
+
+/// Which screen is up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Screen {
+    #[default]
+    Home,
+    /// A list of items (a category, a floor, a department, or search results).
+    Items,
+    /// Pinyin-initials search with an on-screen keyboard.
+    Search,
+    /// One item: handling mode, materials, windows, waiting.
+    Item,
+    /// Swipe the ID card (or skip where allowed).
+    Identity,
+    Confirm,
+    Printing,
+    /// The ticket just issued: number, where to go, how to follow it.
+    Ticket,
+    /// A message for the visitor (a refusal, a card problem).
+    Message,
+    /// The kiosk cannot serve: printer, reader or hall service fault.
+    OutOfService,
+}
+
+impl Screen {
+    pub fn name(self) -> &'static str {
+        match self {
+            Screen::Home => "home",
+            Screen::Items => "items",
+            Screen::Search => "search",
+            Screen::Item => "item",
+            Screen::Identity => "identity",
+            Screen::Confirm => "confirm",
+            Screen::Printing => "printing",
+            Screen::Ticket => "ticket",
+            Screen::Message => "message",
+            Screen::OutOfService => "out-of-service",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Tile {
+    pub id: String,
+    pub label: String,
+    pub sub: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ItemRow {
+    pub id: String,
+    pub name: String,
+    pub department: String,
+    pub mode: String,
+    pub waiting: u32,
+    pub estimate_minutes: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ItemDetail {
+    pub name: String,
+    pub department: String,
+    pub mode: String,
+    pub materials: Vec<String>,
+    /// "1楼 1、2、7号窗口".
+    pub windows: String,
+    pub waiting: u32,
+    pub estimate_minutes: u32,
+    pub time_limit: String,
+    /// "required", "optional" or "none".
+    pub identity: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TicketShown {
+    pub number: String,
+    pub service: String,
+    pub holder: String,
+    pub windows: String,
+    pub ahead: u32,
+    pub estimate_minutes: u32,
+    pub status_url: String,
+    /// Set when the ticket exists but did not print completely.
+    pub print_problem: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct KioskView {
+    pub screen: Screen,
+    pub english: bool,
+    pub elderly: bool,
+    pub hall_name: String,
+    pub clock: String,
+    pub title: String,
+    pub tiles: Vec<Tile>,
+    pub items: Vec<ItemRow>,
+    pub detail: ItemDetail,
+    pub search: String,
+    pub holder: String,
+    pub message_title: String,
+    pub message_body: String,
+    pub ticket: TicketShown,
+    pub out_of_service: String,
+    /// Seconds before the kiosk returns home, when it is counting down.
+    pub idle_left: u32,
+}
+
+/// What the visitor did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UiAction {
+    Tile(String),
+    Item(String),
+    SearchKey(char),
+    SearchBackspace,
+    Back,
+    Home,
+    SkipIdentity,
+    Confirm,
+    ToggleElderly,
+    SetEnglish(bool),
+    /// Any touch, which keeps the kiosk from going back home.
+    Touch,
+}
+
+impl UiAction {
+    /// From the Slint callback's two strings.
+    pub fn parse(kind: &str, arg: &str) -> Option<UiAction> {
+        Some(match kind {
+            "tile" => UiAction::Tile(arg.into()),
+            "item" => UiAction::Item(arg.into()),
+            "key" => UiAction::SearchKey(arg.chars().next()?),
+            "backspace" => UiAction::SearchBackspace,
+            "back" => UiAction::Back,
+            "home" => UiAction::Home,
+            "skip" => UiAction::SkipIdentity,
+            "confirm" => UiAction::Confirm,
+            "elderly" => UiAction::ToggleElderly,
+            "lang" => UiAction::SetEnglish(arg == "en"),
+            "touch" => UiAction::Touch,
+            _ => return None,
+        })
+    }
+}
