@@ -50,6 +50,27 @@ enum Cmd {
         #[arg(long)]
         fresh: bool,
     },
+    /// The self-service kiosk (Slint): on kiosk hardware, or --screenshots to render every
+    /// screen to PNG without a display.
+    Kiosk {
+        /// Render every screen (portrait and landscape, Chinese and English) into DIR and exit.
+        #[arg(long)]
+        screenshots: Option<PathBuf>,
+        /// The hall service.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// This kiosk's token (role kiosk) from the hall configuration.
+        #[arg(long, default_value = "demo-kiosk-1")]
+        token: String,
+        /// Ticket printer address (sim://printer for the simulator).
+        #[arg(long, default_value = "sim://printer")]
+        printer: String,
+        /// ID-card reader address, such as serial:///dev/ttyUSB0?baud=115200.
+        #[arg(long)]
+        idcard: Option<String>,
+        #[arg(long, default_value = "kiosk-1")]
+        id: String,
+    },
     /// Print or check a hall configuration.
     Config {
         #[command(subcommand)]
@@ -179,6 +200,31 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
             }
             let opts = crate::demo::DemoOptions { data, listen, speed, run_for: run_for.map(std::time::Duration::from_secs) };
             runtime()?.block_on(crate::demo::run(opts))?;
+        }
+        Cmd::Kiosk { screenshots: Some(dir), .. } => {
+            #[cfg(feature = "ui")]
+            {
+                let n = crate::kiosk::screenshots::write_all(&dir, crate::kiosk::catalog_from_config(&Config::demo()))?;
+                println!("{n} kiosk screens written to {}", dir.display());
+            }
+            #[cfg(not(feature = "ui"))]
+            anyhow::bail!("this hallq was built without the kiosk UI (feature ui); cannot render {}", dir.display());
+        }
+        Cmd::Kiosk { screenshots: None, server, token, printer, idcard, id } => {
+            #[cfg(feature = "ui")]
+            crate::kiosk::runtime::run_window(crate::kiosk::runtime::KioskOptions {
+                sim_printer: (printer == "sim://printer").then(hallq_drivers::printer::sim::SimPrinter::new),
+                server,
+                token,
+                printer,
+                idcard,
+                kiosk_id: id,
+            })?;
+            #[cfg(not(feature = "ui"))]
+            {
+                let _ = (server, token, printer, idcard, id);
+                anyhow::bail!("this hallq was built without the kiosk UI (feature ui)");
+            }
         }
         Cmd::Config { command: ConfigCmd::Default } => print!("{DEFAULT_TOML}"),
         Cmd::Config { command: ConfigCmd::Check { file } } => match Config::load(&file) {

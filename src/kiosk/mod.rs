@@ -45,3 +45,23 @@ pub fn catalog_from_json(v: &serde_json::Value) -> Catalog {
         .unwrap_or_default();
     Catalog { hall_name: s(&v["hall"]["name"]), hall_name_en: s(&v["hall"]["name_en"]), items }
 }
+
+/// The catalogue of a configuration, as the API would serve it (for screenshots and tests,
+/// where there is no service to ask).
+pub fn catalog_from_config(config: &crate::config::Config) -> Catalog {
+    let json = serde_json::json!({
+        "hall": {"name": config.hall.name, "name_en": config.hall.name_en},
+        "services": config.services.iter().map(|s| {
+            let dept = config.departments.iter().find(|d| d.id == s.department);
+            serde_json::json!({
+                "id": s.id, "name": s.name, "name_en": s.name_en,
+                "department": {"name": dept.map(|d| d.name.as_str()), "name_en": dept.map(|d| d.name_en.as_str())},
+                "mode_label": s.mode.label_zh(), "category": s.category, "hot": s.hot, "materials": s.materials,
+                "windows": config.windows.iter().filter(|w| config.window_serves(w, &s.queue)).map(|w| serde_json::json!({"number": w.number, "floor": w.floor})).collect::<Vec<_>>(),
+                "waiting": 0, "estimate_minutes": 0, "identity": s.identity,
+                "time_limit_days": s.time_limit_days, "promised_days": s.promised_days,
+            })
+        }).collect::<Vec<_>>(),
+    });
+    catalog_from_json(&json)
+}

@@ -6,21 +6,12 @@ use hallq_ui::view::{Screen, UiAction};
 use super::controller::*;
 
 fn catalog() -> Catalog {
-    // The demo hall's catalogue, as the API serves it.
-    let config = crate::config::Config::demo();
-    let json = serde_json::json!({
-        "hall": {"name": config.hall.name, "name_en": config.hall.name_en},
-        "services": config.services.iter().map(|s| {
-            let dept = config.departments.iter().find(|d| d.id == s.department).unwrap();
-            serde_json::json!({
-                "id": s.id, "name": s.name, "name_en": s.name_en, "department": {"name": dept.name, "name_en": dept.name_en},
-                "mode_label": s.mode.label_zh(), "category": s.category, "hot": s.hot, "materials": s.materials,
-                "windows": config.windows.iter().filter(|w| config.window_serves(w, &s.queue)).map(|w| serde_json::json!({"number": w.number, "floor": w.floor})).collect::<Vec<_>>(),
-                "waiting": 2, "estimate_minutes": 5, "identity": s.identity, "time_limit_days": s.time_limit_days, "promised_days": s.promised_days,
-            })
-        }).collect::<Vec<_>>(),
-    });
-    super::catalog_from_json(&json)
+    let mut c = super::catalog_from_config(&crate::config::Config::demo());
+    for i in &mut c.items {
+        i.waiting = 2;
+        i.estimate_minutes = 5;
+    }
+    c
 }
 
 fn kiosk() -> Controller {

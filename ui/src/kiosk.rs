@@ -87,3 +87,22 @@ pub fn new_window() -> Result<KioskWindow, PlatformError> {
 }
 
 pub use crate::generated::KioskWindow as Window;
+
+/// Sends views to the window from any thread.
+#[derive(Clone)]
+pub struct ViewSender(slint::Weak<KioskWindow>);
+
+impl ViewSender {
+    pub fn send(&self, view: KioskView) {
+        let _ = self.0.upgrade_in_event_loop(move |w| apply(&w, &view));
+    }
+}
+
+pub fn sender(window: &KioskWindow) -> ViewSender {
+    ViewSender(window.as_weak())
+}
+
+/// Shows the window and runs the event loop until it closes.
+pub fn run(window: &KioskWindow) -> Result<(), PlatformError> {
+    window.run()
+}
