@@ -1,0 +1,174 @@
+//! The kiosk's real screens driven headless through Slint's testing backend: each step
+//! finds a button by its accessible label and presses it, as a visitor would; the kiosk
+//! controller decides what comes next, and the checks look at what is on screen.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use hallq::kiosk::controller::{Card, Controller, Effect, Input, IssueFailure, Issued, Settings};
+use hallq_ui::kiosk;
+use hallq_ui::view::Screen;
+use i_slint_backend_testing::ElementHandle;
+use slint::ComponentHandle;
+
+struct Kiosk {
+    window: kiosk::Window,
+    controller: Rc<RefCell<Controller>>,
+    effects: Rc<RefCell<Vec<Effect>>>,
+}
+
+impl Kiosk {
+    fn new() -> Kiosk {
+        i_slint_backend_testing::init_no_event_loop();
+        let window = kiosk::new_window().unwrap();
+        let controller = Rc::new(RefCell::new(Controller::new(Settings::default(), 1)));
+        let effects: Rc<RefCell<Vec<Effect>>> = Rc::default();
+        controller.borrow_mut().handle(Input::Catalog(hallq::kiosk::catalog_from_config(&hallq::config::Config::demo())));
+        kiosk::apply(&window, controller.borrow().view());
+        let (c, e, w) = (controller.clone(), effects.clone(), window.clone_strong());
+        kiosk::on_action(&window, move |a| {
+            let out = c.borrow_mut().handle(Input::Ui(a));
+            e.borrow_mut().extend(out);
+            kiosk::apply(&w, c.borrow().view());
+        });
+        Kiosk { window, controller, effects }
+    }
+
+    /// Presses the button labelled `label`; panics if it is not on screen.
+    fn press(&self, label: &str) {
+        let found: Vec<ElementHandle> = ElementHandle::find_by_accessible_label(&self.window, label).collect();
+        assert!(!found.is_empty(), "no \"{label}\" on the {} screen", self.screen().name());
+        found[0].invoke_accessible_default_action();
+    }
+
+    fn shows(&self, label: &str) -> bool {
+        // Lay the window out so repeaters whose models changed are brought up to date.
+        let _ = self.window.window().size();
+        self.window.show().unwrap();
+        slint::platform::update_timers_and_animations();
+        ElementHandle::find_by_accessible_label(&self.window, label).next().is_some()
+    }
+
+    fn feed(&self, input: Input) {
+        let out = self.controller.borrow_mut().handle(input);
+        self.effects.borrow_mut().extend(out);
+        kiosk::apply(&self.window, self.controller.borrow().view());
+    }
+
+    fn screen(&self) -> Screen {
+        self.controller.borrow().view().screen
+    }
+
+    fn take_effects(&self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects.borrow_mut())
+    }
+}
+
+fn issued(number: &str) -> Issued {
+    Issued { id: format!("20261127-{number}"), number: number.into(), service: "户口迁入登记".into(), holder: "张*".into(), windows: vec![(7, 1)], ahead: 1, estimate_minutes: 2, token: "t".into(), status_url: String::new() }
+}
+
+fn card(expired_on: &str) -> Card {
+    Card { id_number: "43010219900307123X".into(), name: "张三".into(), masked: "张*（4301**********123X）".into(), expired_on: expired_on.into() }
+}
+
+fn to_identity(k: &Kiosk) {
+    k.press("个人事项");
+    assert_eq!(k.screen(), Screen::Items);
+    k.press("户口迁入登记");
+    assert_eq!(k.screen(), Screen::Item);
+    k.press("取号");
+    assert_eq!(k.screen(), Screen::Identity);
+    assert!(!k.shows("不刷卡，直接取号"), "this item needs the ID card");
+}
+
+#[test]
+fn take_a_number_by_touch() {
+    let k = Kiosk::new();
+    to_identity(&k);
+    k.feed(Input::Card(card("")));
+    assert!(k.shows("确认取号"));
+    k.press("确认取号");
+    assert_eq!(k.screen(), Screen::Printing);
+    match k.take_effects().as_slice() {
+        [Effect::Issue { service, identity: Some(_), .. }] => assert_eq!(service, "hukou-qianru"),
+        other => panic!("{other:?}"),
+    }
+    k.feed(Input::Issued(Ok(issued("C001"))));
+    k.feed(Input::Printed(Ok(())));
+    assert_eq!(k.screen(), Screen::Ticket);
+    assert!(k.shows("C001"), "the number is on screen");
+    k.press("回到首页");
+    assert_eq!(k.screen(), Screen::Home);
+}
+
+#[test]
+fn paper_running_out_during_the_ticket() {
+    let k = Kiosk::new();
+    to_identity(&k);
+    k.feed(Input::Card(card("")));
+    k.press("确认取号");
+    k.feed(Input::Issued(Ok(issued("C002"))));
+    k.feed(Input::Printed(Err(("打印机缺纸，请联系工作人员".into(), true))));
+    assert_eq!(k.screen(), Screen::Ticket);
+    assert!(k.shows("C002"));
+    let problem = k.controller.borrow().view().ticket.print_problem.clone();
+    assert!(k.shows(&problem), "the print problem is on screen");
+    k.press("回到首页");
+    assert_eq!(k.screen(), Screen::OutOfService);
+    assert!(k.shows("本机暂停服务") && k.shows("打印机缺纸，请联系工作人员"));
+}
+
+#[test]
+fn the_hall_service_going_away() {
+    let k = Kiosk::new();
+    k.press("热门事项");
+    k.press("居民身份证补领、换领");
+    k.press("取号");
+    k.press("不刷卡，直接取号");
+    k.press("确认取号");
+    for _ in 0..3 {
+        k.feed(Input::Issued(Err(IssueFailure::Unreachable("connection refused".into()))));
+    }
+    assert_eq!(k.screen(), Screen::OutOfService);
+    assert!(k.shows("无法连接叫号系统，请到服务台取号。"));
+    let issues = k.take_effects().iter().filter(|e| matches!(e, Effect::Issue { .. })).count();
+    assert_eq!(issues, 3, "the same request was tried three times");
+}
+
+#[test]
+fn an_expired_card() {
+    let k = Kiosk::new();
+    to_identity(&k);
+    k.feed(Input::Card(card("2026-01-04")));
+    assert_eq!(k.screen(), Screen::Message);
+    assert!(k.shows("证件已过期"));
+    assert!(k.take_effects().is_empty(), "no ticket for an expired card");
+    k.press("回到首页");
+    assert_eq!(k.screen(), Screen::Home);
+}
+
+#[test]
+fn english_and_large_text() {
+    let k = Kiosk::new();
+    k.press("English");
+    assert!(k.shows("Personal"));
+    k.press("Large text");
+    assert!(k.controller.borrow().view().elderly);
+    k.press("中文");
+    assert!(k.shows("个人事项"));
+}
+
+#[test]
+fn pinyin_search_on_the_screen_keyboard() {
+    let k = Kiosk::new();
+    k.press("拼音搜索");
+    for key in ["G", "J", "J", "T"] {
+        k.press(key);
+    }
+    let view = k.controller.borrow().view().clone();
+    assert_eq!(view.search, "GJJT");
+    assert!(k.shows("住房公积金提取"), "results: {:?}", view.items.iter().map(|i| &i.name).collect::<Vec<_>>());
+    k.press("住房公积金提取");
+    assert_eq!(k.screen(), Screen::Item);
+}
