@@ -71,6 +71,8 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
         tasks.push(tokio::spawn(counter(hall.clone(), clock.clone(), w.number)));
     }
     tasks.push(tokio::spawn(night(hall.clone(), clock.clone())));
+    #[cfg(feature = "ui")]
+    start_kiosk(&opts.data, addr);
     tasks.push(tokio::spawn(summary(hall.clone(), addr)));
 
     match opts.run_for {
@@ -353,4 +355,66 @@ fn print_summary(hall: &Hall, addr: SocketAddr, redraw: bool) {
         out.push_str(&format!("\n  页面 http://{addr}/?token=demo-display   Ctrl-C 停止\n"));
     }
     print!("{out}");
+}
+
+/// Whether a screen is attached (an X or Wayland session, or a DRM device for linuxkms).
+pub fn has_display() -> bool {
+    std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some() || std::path::Path::new("/dev/dri/card0").exists()
+}
+
+/// The kiosk of the demo: the real kiosk runtime with the simulated printer and ID-card
+/// reader, tapped through by simulated visitors, its screens and tickets written as PNG.
+#[cfg(feature = "ui")]
+fn start_kiosk(data: &std::path::Path, addr: SocketAddr) {
+    use hallq_drivers::idcard::{sim::SimReader, CardKind, Identity};
+    let dir = data.join("kiosk");
+    if has_display() {
+        println!("  a display is attached; the demo still runs its kiosk headless (run `hallq kiosk` for the window)");
+    } else {
+        println!("  no display (no DISPLAY, WAYLAND_DISPLAY or /dev/dri): the kiosk runs headless");
+    }
+    println!("  kiosk screens and its printed tickets: {}", dir.display());
+    let printer = SimPrinter::new();
+    let _ = std::fs::create_dir_all(dir.join("tickets"));
+    printer.save_to(&dir.join("tickets"));
+    let reader = match SimReader::start() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("demo kiosk: cannot start the simulated ID-card reader: {e}");
+            return;
+        }
+    };
+    let opts = crate::kiosk::runtime::KioskOptions {
+        server: format!("http://{addr}"),
+        token: "demo-kiosk-2".into(),
+        printer: "sim://printer".into(),
+        idcard: Some(reader.uri()),
+        sim_printer: Some(printer),
+        kiosk_id: "kiosk-2".into(),
+    };
+    let script = crate::kiosk::runtime::VisitorScript {
+        items: vec!["gjj-tiqu".into(), "sfz-buling".into(), "shebaoka".into(), "huzhao".into()],
+        count: 0,
+        place_card: Box::new(move |n| {
+            let mut card = Identity::sample(CardKind::Resident);
+            let first17 = format!("4301021{}{:02}{:02}{:03}", 955 + (n % 50), 1 + n % 12, 1 + n % 28, n % 1000);
+            card.id_number = hallq_drivers::gb11643::with_check_char(&first17);
+            card.name = ["王芳", "李强", "张伟", "刘洋", "陈静"][n % 5].into();
+            reader.place(card);
+            let r = reader.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_secs(3));
+                r.lift();
+            });
+        }),
+        pause_between: 10,
+    };
+    let spawned = std::thread::Builder::new().name("demo-kiosk".into()).spawn(move || {
+        if let Err(e) = crate::kiosk::runtime::run_headless(opts, dir, script) {
+            eprintln!("demo kiosk stopped: {e:#}");
+        }
+    });
+    if let Err(e) = spawned {
+        eprintln!("demo kiosk: {e}");
+    }
 }

@@ -301,6 +301,7 @@ pub fn run_headless(opts: KioskOptions, dir: PathBuf, visitors: VisitorScript) -
     });
     let mut shown = String::new();
     let mut step = 0usize;
+    let mut last = hallq_ui::view::Screen::Home;
     let mut visitor = 0usize;
     loop {
         std::thread::sleep(Duration::from_millis(400));
@@ -316,7 +317,12 @@ pub fn run_headless(opts: KioskOptions, dir: PathBuf, visitors: VisitorScript) -
             }
         }
         // The next tap of the scripted visitor, when the kiosk shows what it expects.
-        if let Some(action) = visitors.next(&core.view(), visitor, &mut step) {
+        let now = core.view();
+        if now.screen != last {
+            last = now.screen;
+            step = 0;
+        }
+        if let Some(action) = visitors.next(&now, visitor, &mut step) {
             if matches!(action, UiAction::Home) {
                 visitor += 1;
             }
@@ -349,18 +355,15 @@ impl VisitorScript {
         *step += 1;
         let item = self.items.get(visitor % self.items.len().max(1))?.clone();
         match view.screen {
-            Screen::Home if *step > self.pause_between => {
-                *step = 0;
-                Some(UiAction::Tile("hot".into()))
-            }
-            Screen::Items => Some(UiAction::Item(item)),
-            Screen::Item => Some(UiAction::Tile("take-number".into())),
+            Screen::Home if *step > self.pause_between => Some(UiAction::Tile("hot".into())),
+            Screen::Items if *step > 2 => Some(UiAction::Item(item)),
+            Screen::Item if *step > 3 => Some(UiAction::Tile("take-number".into())),
             Screen::Identity if *step == 2 => {
                 (self.place_card)(visitor);
                 None
             }
             Screen::Identity if *step > 6 => Some(UiAction::SkipIdentity),
-            Screen::Confirm => Some(UiAction::Confirm),
+            Screen::Confirm if *step > 2 => Some(UiAction::Confirm),
             Screen::Ticket | Screen::Message if *step > 8 => Some(UiAction::Home),
             _ => None,
         }
