@@ -254,13 +254,8 @@ impl Store {
         let mut stmt = self.conn.prepare("SELECT seq, at, body, personal FROM events WHERE seq > ?1 ORDER BY seq")?;
         let mut rows = stmt.query([after])?;
         while let Some(row) = rows.next()? {
-            let seq: u64 = row.get(0)?;
-            let at: String = row.get(1)?;
-            let body: String = row.get(2)?;
-            let personal: Option<String> = row.get(3)?;
-            let at = parse_ts(&at, seq)?;
-            let event = join_personal(&body, personal.as_deref(), seq)?;
-            engine::apply(state, config, at, &event);
+            let r = record(row)?;
+            engine::apply(state, config, r.at, &r.event);
         }
         Ok(())
     }
@@ -295,10 +290,7 @@ pub fn events_since(conn: &Connection, since: u64, limit: usize) -> Result<Vec<R
     let mut rows = stmt.query(params![since, limit as i64])?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
-        let seq: u64 = row.get(0)?;
-        let at = parse_ts(&row.get::<_, String>(1)?, seq)?;
-        let event = join_personal(&row.get::<_, String>(2)?, row.get::<_, Option<String>>(3)?.as_deref(), seq)?;
-        out.push(Record { seq, at, event });
+        out.push(record(row)?);
     }
     Ok(out)
 }
@@ -309,12 +301,17 @@ pub fn ticket_events(conn: &Connection, ticket: &str) -> Result<Vec<Record>, Sto
     let mut rows = stmt.query([ticket])?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
-        let seq: u64 = row.get(0)?;
-        let at = parse_ts(&row.get::<_, String>(1)?, seq)?;
-        let event = join_personal(&row.get::<_, String>(2)?, row.get::<_, Option<String>>(3)?.as_deref(), seq)?;
-        out.push(Record { seq, at, event });
+        out.push(record(row)?);
     }
     Ok(out)
+}
+
+/// A row of `SELECT seq, at, body, personal FROM events` as a record.
+fn record(row: &rusqlite::Row<'_>) -> Result<Record, StoreError> {
+    let seq: u64 = row.get(0)?;
+    let at = parse_ts(&row.get::<_, String>(1)?, seq)?;
+    let event = join_personal(&row.get::<_, String>(2)?, row.get::<_, Option<String>>(3)?.as_deref(), seq)?;
+    Ok(Record { seq, at, event })
 }
 
 /// The result of checking the chain.

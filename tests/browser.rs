@@ -13,12 +13,6 @@ use common::*;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-const BIN: &str = env!("CARGO_BIN_EXE_hallq");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 struct Kill(Child);
 impl Drop for Kill {
     fn drop(&mut self) {
@@ -28,32 +22,11 @@ impl Drop for Kill {
 }
 
 fn serve(config: &std::path::Path, data: &std::path::Path, port: u16) -> Kill {
-    Kill(
-        Command::new(BIN)
-            .args(["serve", "--config"])
-            .arg(config)
-            .arg("--data")
-            .arg(data)
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--clock", MORNING])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start hallq serve"),
-    )
+    Kill(spawn_serve(config, data, port))
 }
 
 async fn healthy(base: &str) {
-    let http = client();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if let Ok(r) = http.get(format!("{base}/api/v1/health")).send().await {
-            if r.status() == 200 {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("hallq serve did not start");
+    wait_healthy(&format!("{base}/api/v1")).await
 }
 
 async fn browser(driver: u16, size: (u32, u32)) -> Client {

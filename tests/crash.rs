@@ -6,44 +6,12 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use serde_json::json;
-
-const BIN: &str = env!("CARGO_BIN_EXE_hallq");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn spawn_serve(config: &std::path::Path, data: &std::path::Path, port: u16) -> Child {
-    Command::new(BIN)
-        .args(["serve", "--config"])
-        .arg(config)
-        .arg("--data")
-        .arg(data)
-        .args(["--listen", &format!("127.0.0.1:{port}"), "--clock", MORNING])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start hallq serve")
-}
-
-async fn wait_healthy(http: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(r) = http.get(format!("{base}/health")).send().await {
-            if r.status() == 200 {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("hallq serve did not become healthy");
-}
 
 #[derive(Default)]
 struct Ledger {
@@ -75,7 +43,7 @@ async fn killed_service_loses_no_acknowledged_ticket() {
 
     for round in 0..6 {
         let mut child = spawn_serve(&config, &data, port);
-        wait_healthy(&http, &base).await;
+        wait_healthy(&base).await;
 
         // Everything acknowledged before the crash is there.
         let acknowledged = ledger.lock().unwrap().acknowledged.clone();
@@ -141,7 +109,7 @@ async fn killed_service_loses_no_acknowledged_ticket() {
 
     // A final start: every acknowledged ticket, unique numbers, an intact chain.
     let mut child = spawn_serve(&config, &data, port);
-    wait_healthy(&http, &base).await;
+    wait_healthy(&base).await;
     let l = ledger.lock().unwrap();
     let mut numbers = BTreeSet::new();
     for id in l.acknowledged.values() {

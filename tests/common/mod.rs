@@ -70,3 +70,38 @@ pub async fn get(c: &reqwest::Client, url: &str, token: &str) -> (u16, serde_jso
 pub fn id_number(birth: &str, seq: u32) -> String {
     hallq::identity::with_check_char(&format!("430102{birth}{:03}", seq % 1000))
 }
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_hallq");
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A child `hallq serve` on the morning clock.
+pub fn spawn_serve(config: &std::path::Path, data: &std::path::Path, port: u16) -> std::process::Child {
+    std::process::Command::new(BIN)
+        .args(["serve", "--config"])
+        .arg(config)
+        .arg("--data")
+        .arg(data)
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--clock", MORNING])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start hallq serve")
+}
+
+/// Waits until `GET {base}/health` answers 200 (base ends in /api/v1).
+pub async fn wait_healthy(base: &str) {
+    let http = client();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        if let Ok(r) = http.get(format!("{base}/health")).send().await {
+            if r.status() == 200 {
+                return;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("hallq serve did not become healthy");
+}
