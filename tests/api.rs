@@ -287,7 +287,7 @@ async fn openapi_documents_every_route() {
     let http = client();
     let doc: Value = http.get(h.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
     let paths: HashMap<String, Value> = serde_json::from_value(doc["paths"].clone()).unwrap();
-    for p in ["/health", "/openapi.json", "/catalog", "/state", "/tickets", "/tickets/{id}", "/tickets/{id}/evaluation", "/windows/{window}/{action}", "/events"] {
+    for p in ["/health", "/openapi.json", "/catalog", "/state", "/tickets", "/tickets/{id}", "/tickets/{id}/evaluation", "/windows/{window}/{action}", "/events", "/me", "/windows/{window}/waiting", "/announce", "/devices/status"] {
         assert!(paths.contains_key(p), "{p} missing from openapi.json");
     }
     // And every documented path answers (not the router's 404).
@@ -358,5 +358,20 @@ async fn a_visitor_follows_only_their_own_ticket() {
     let e = next_json(&mut ws).await;
     assert_eq!(e["type"], "ticket_issued");
     assert!(e.get("ticket").is_none() && !e.to_string().contains("王"), "a visitor's stream carries no ticket details: {e}");
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn kiosks_report_device_faults_that_managers_see() {
+    let h = TestHall::start().await;
+    let http = client();
+    let (s, _) = post(&http, &h.url("/devices/status"), KIOSK, json!({"device": "ticket-printer", "fault": "打印机缺纸，请联系工作人员"})).await;
+    assert_eq!(s, 200);
+    let (_, state) = get(&http, &h.url("/state"), MANAGER).await;
+    assert_eq!(state["devices"][0], json!({"kiosk": "kiosk-1", "device": "ticket-printer", "ok": false, "fault": "打印机缺纸，请联系工作人员"}));
+    post(&http, &h.url("/devices/status"), KIOSK, json!({"device": "ticket-printer", "fault": null})).await;
+    let (_, state) = get(&http, &h.url("/state"), MANAGER).await;
+    assert_eq!(state["devices"][0]["ok"], true);
+    assert_eq!(post(&http, &h.url("/devices/status"), DISPLAY, json!({"device": "x"})).await.0, 403);
     h.stop().await;
 }

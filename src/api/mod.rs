@@ -56,6 +56,7 @@ pub fn router(hall: Hall) -> Router {
         .route("/me", get(me))
         .route("/windows/{window}/waiting", get(waiting))
         .route("/announce", get(announce))
+        .route("/devices/status", post(device_status))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -251,6 +252,29 @@ async fn waiting(
     let caller = api.require(&headers, &q, &[Role::Counter, Role::Manager])?;
     let window = window_allowed(&api, &caller, &window)?;
     Ok(Json(views::waiting_view(&api.hall, window)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeviceStatusBody {
+    device: String,
+    fault: Option<String>,
+}
+
+/// A kiosk reports a device working or failing; managers see it in /state.
+async fn device_status(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let caller = api.require(&headers, &q, &[Role::Kiosk, Role::Manager])?;
+    let b: DeviceStatusBody = parse_body(body, false)?.expect("non-empty");
+    if b.device.is_empty() || b.device.len() > 64 || b.fault.as_ref().is_some_and(|f| f.len() > 500) {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_device_status", "device 应为 1-64 个字符，fault 不超过 500 个字符。"));
+    }
+    api.hall.submit(Command::DeviceStatus { kiosk: caller.name.clone(), device: b.device.clone(), fault: b.fault.clone() }).await?;
+    Ok(Json(json!({"kiosk": caller.name, "device": b.device, "fault": b.fault})))
 }
 
 #[derive(Deserialize)]

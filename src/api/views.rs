@@ -149,11 +149,21 @@ pub fn state_view(hall: &Hall) -> Value {
             json!({"seq": r.seq, "at": local_time(hall, r.at), "ticket": ticket, "number": number, "window": window, "recall": recall})
         })
         .collect();
+    let devices: Vec<Value> = view
+        .state
+        .devices
+        .iter()
+        .map(|(key, fault)| {
+            let (kiosk, device) = key.split_once('/').unwrap_or((key.as_str(), ""));
+            json!({"kiosk": kiosk, "device": device, "ok": fault.is_none(), "fault": fault})
+        })
+        .collect();
     json!({
         "seq": hall.last_seq(),
         "date": view.state.date,
         "now": local_time(hall, hall.now()),
         "hall": {"name": c.hall.name, "name_en": c.hall.name_en},
+        "devices": devices,
         "display": c.display,
         "voice": {"enabled": c.voice.enabled, "volume": c.voice.volume},
         "windows": windows,

@@ -167,6 +167,9 @@ pub struct State {
     /// Queue id -> ids of its waiting tickets: an index over `tickets`, kept by `apply`
     /// so choosing and counting look at the waiting line only.
     pub waiting: BTreeMap<String, BTreeSet<String>>,
+    /// "kiosk/device" -> the fault it reports (None: working). Kept across days.
+    #[serde(default)]
+    pub devices: BTreeMap<String, Option<String>>,
 }
 
 impl State {
@@ -223,6 +226,8 @@ pub enum Command {
     Issue(IssueRequest),
     Window { window: u32, action: WindowAction },
     Rate { ticket: String, rating: Rating },
+    /// A kiosk reports one of its devices working (fault None) or not.
+    DeviceStatus { kiosk: String, device: String, fault: Option<String> },
     /// Only lets the clock roll the day over.
     Tick,
 }
@@ -246,6 +251,7 @@ pub enum Event {
     WindowResumed { window: u32 },
     TicketRated { ticket: String, window: Option<u32>, rating: Rating },
     RatingRequested { ticket: String, window: u32 },
+    DeviceStatusChanged { kiosk: String, device: String, fault: Option<String> },
 }
 
 impl Event {
@@ -283,6 +289,7 @@ impl Event {
             Event::WindowResumed { .. } => "window_resumed",
             Event::TicketRated { .. } => "ticket_rated",
             Event::RatingRequested { .. } => "rating_requested",
+            Event::DeviceStatusChanged { .. } => "device_status_changed",
         }
     }
 }
@@ -325,6 +332,8 @@ impl fmt::Display for Event {
             Event::WindowResumed { window } => write!(f, "w{window} resumed"),
             Event::TicketRated { ticket, rating, .. } => write!(f, "rated {} {}", num(ticket), rating.label_zh()),
             Event::RatingRequested { ticket, window } => write!(f, "w{window} asks {} for a rating", num(ticket)),
+            Event::DeviceStatusChanged { kiosk, device, fault: None } => write!(f, "{kiosk} {device} ok"),
+            Event::DeviceStatusChanged { kiosk, device, fault: Some(m) } => write!(f, "{kiosk} {device} fault: {m}"),
         }
     }
 }
@@ -484,6 +493,17 @@ pub fn decide(
 ) -> Result<(Vec<Event>, Outcome), Rejection> {
     match command {
         Command::Tick => Ok((vec![], Outcome::Done)),
+        Command::DeviceStatus { kiosk, device, fault } => {
+            // Only changes are logged: a kiosk repeating its state adds nothing.
+            let key = format!("{kiosk}/{device}");
+            let known = state.devices.get(&key);
+            let events = if known == Some(fault) || (known.is_none() && fault.is_none()) {
+                vec![]
+            } else {
+                vec![Event::DeviceStatusChanged { kiosk: kiosk.clone(), device: device.clone(), fault: fault.clone() }]
+            };
+            Ok((events, Outcome::Done))
+        }
         Command::Issue(req) => decide_issue(state, config, req, now),
         Command::Window { window, action } => {
             decide_window(state, config, *window, action, now).map(|e| (e, Outcome::Done))
@@ -883,7 +903,8 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
                 .keys()
                 .map(|n| (*n, WindowState { number: *n, ..Default::default() }))
                 .collect();
-            *state = State { date: Some(*date), queues: mean, windows, ..Default::default() };
+            let devices = std::mem::take(&mut state.devices);
+            *state = State { date: Some(*date), queues: mean, windows, devices, ..Default::default() };
         }
         Event::TicketIssued { ticket } => {
             let t = (**ticket).clone();
@@ -1021,6 +1042,9 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
             if let Some(t) = state.tickets.get_mut(ticket) {
                 history(t, "rating_requested", Some(*window), None);
             }
+        }
+        Event::DeviceStatusChanged { kiosk, device, fault } => {
+            state.devices.insert(format!("{kiosk}/{device}"), fault.clone());
         }
     }
 }

@@ -74,6 +74,11 @@ fn run(config: &Config, script: &str) -> String {
                 Command::Issue(req)
             }
             "tick" => Command::Tick,
+            "device" => Command::DeviceStatus {
+                kiosk: words[1].into(),
+                device: words[2].into(),
+                fault: (words[3] != "ok").then(|| words[3..].join(" ")),
+            },
             "rate" => {
                 let rating = serde_json::from_value(serde_json::Value::String(words[2].into())).unwrap();
                 Command::Rate { ticket: ticket_id(&state, words[1]), rating }
@@ -592,5 +597,26 @@ fn measured_service_times_replace_the_configured_estimate() {
          09:05 w17 finished F001; w17 called F002
          09:10 w17 finished F002; w17 called F003
          09:10 F005 ahead=1 est=5m",
+    );
+}
+
+#[test]
+fn device_faults_are_logged_when_they_change_and_survive_the_night() {
+    check(
+        &demo(),
+        "09:00 device k1 printer ok
+         09:01 device k1 printer 打印机缺纸
+         09:02 device k1 printer 打印机缺纸
+         09:03 device k1 printer ok
+         09:04 device k1 reader 读卡器故障
+         d2 00:00 tick
+         d2 09:00 device k1 reader 读卡器故障",
+        "09:00 day 2026-11-27 opened
+         09:01 k1 printer fault: 打印机缺纸
+         09:02
+         09:03 k1 printer ok
+         09:04 k1 reader fault: 读卡器故障
+         00:00 day 2026-11-28 opened
+         09:00",
     );
 }

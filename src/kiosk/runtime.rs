@@ -84,9 +84,20 @@ impl Core {
             if f[which] == fault {
                 return;
             }
-            f[which] = fault;
+            f[which] = fault.clone();
             f.iter().flatten().next().cloned()
         };
+        // Managers see the kiosk's devices in the hall's state (the connection itself they
+        // see by its absence).
+        if which != SERVICE {
+            let device = if which == PRINTER { "ticket-printer" } else { "idcard-reader" };
+            let (http, url, token) = (self.http.clone(), format!("{}/api/v1/devices/status", self.opts.server.trim_end_matches('/')), self.opts.token.clone());
+            tokio::spawn(async move {
+                if let Err(e) = http.post(url).bearer_auth(token).json(&serde_json::json!({"device": device, "fault": fault})).send().await {
+                    tracing::warn!("cannot report {device} status to the hall service: {e}");
+                }
+            });
+        }
         self.input(Input::Health(combined));
     }
 
