@@ -20,19 +20,26 @@ fn windows_for(hall: &Hall, queue: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Each queue with its waiting count and estimate, plus the fields `extra` adds.
+fn queue_rows(state: &engine::State, c: &crate::config::Config, extra: impl Fn(&crate::config::Queue) -> Value) -> Vec<Value> {
+    c.queues
+        .iter()
+        .zip(engine::queue_summary(state, c))
+        .map(|(q, (_, waiting, est))| {
+            let mut row = json!({"id": q.id, "name": q.name, "name_en": q.name_en, "prefix": q.prefix, "waiting": waiting, "estimate_minutes": est});
+            if let (Some(row), Value::Object(more)) = (row.as_object_mut(), extra(q)) {
+                row.extend(more);
+            }
+            row
+        })
+        .collect()
+}
+
 pub fn catalog_view(hall: &Hall) -> Value {
     let c = hall.config();
     let view = hall.view();
     let summary = engine::queue_summary(&view.state, c);
-    let queues: Vec<Value> = c
-        .queues
-        .iter()
-        .zip(&summary)
-        .map(|(q, (_, waiting, est))| {
-            json!({"id": q.id, "name": q.name, "name_en": q.name_en, "prefix": q.prefix,
-                   "waiting": waiting, "estimate_minutes": est, "windows": windows_for(hall, &q.id)})
-        })
-        .collect();
+    let queues: Vec<Value> = queue_rows(&view.state, c, |q| json!({"windows": windows_for(hall, &q.id)}));
     let services: Vec<Value> = c
         .services
         .iter()
@@ -126,16 +133,9 @@ pub fn state_view(hall: &Hall) -> Value {
     let c = hall.config();
     let windows: Vec<Value> = c.windows.iter().map(|w| window_view(hall, w.number)).collect();
     let view = hall.view();
-    let summary = engine::queue_summary(&view.state, c);
-    let queues: Vec<Value> = c
-        .queues
-        .iter()
-        .zip(&summary)
-        .map(|(q, (_, waiting, est))| {
-            json!({"id": q.id, "name": q.name, "name_en": q.name_en, "prefix": q.prefix, "waiting": waiting,
-                   "estimate_minutes": est, "issued_today": view.state.queues.get(&q.id).map(|s| s.issued_today).unwrap_or(0)})
-        })
-        .collect();
+    let queues: Vec<Value> = queue_rows(&view.state, c, |q| {
+        json!({"issued_today": view.state.queues.get(&q.id).map(|s| s.issued_today).unwrap_or(0)})
+    });
     let calls: Vec<Value> = view
         .recent_calls
         .iter()

@@ -135,7 +135,11 @@ pub fn initials(name: &str) -> String {
         .collect()
 }
 
+/// "1楼 4、5号窗口；2楼 26号窗口" (as printed on the ticket), or its English form.
 fn windows_text(windows: &[(u32, i32)], english: bool) -> String {
+    if !english {
+        return hallq_drivers::printer::ticket::windows_text(windows);
+    }
     let mut floors: Vec<i32> = windows.iter().map(|(_, f)| *f).collect();
     floors.sort();
     floors.dedup();
@@ -143,14 +147,10 @@ fn windows_text(windows: &[(u32, i32)], english: bool) -> String {
         .iter()
         .map(|f| {
             let nums: Vec<String> = windows.iter().filter(|(_, x)| x == f).map(|(n, _)| n.to_string()).collect();
-            if english {
-                format!("floor {f}, windows {}", nums.join(", "))
-            } else {
-                format!("{f}楼 {}号窗口", nums.join("、"))
-            }
+            format!("floor {f}, windows {}", nums.join(", "))
         })
         .collect::<Vec<_>>()
-        .join(if english { "; " } else { "；" })
+        .join("; ")
 }
 
 impl Controller {

@@ -9,6 +9,11 @@ use hallq_ui::view::{KioskView, UiAction};
 
 use super::controller::{Card, Controller, Input, Issued, IssueFailure, Settings};
 
+/// The taps that take a number for a popular item without an ID card.
+fn quick_ticket() -> [UiAction; 5] {
+    [UiAction::Tile("hot".into()), UiAction::Item("sfz-buling".into()), UiAction::Tile("take-number".into()), UiAction::SkipIdentity, UiAction::Confirm]
+}
+
 /// The views worth looking at, named.
 pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(&'static str, KioskView)> {
     let mut out = Vec::new();
@@ -45,11 +50,9 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
     c.handle(Input::Printed(Ok(())));
     out.push(("ticket", c.view().clone()));
     ui(&mut c, UiAction::Home);
-    ui(&mut c, UiAction::Tile("hot".into()));
-    ui(&mut c, UiAction::Item("sfz-buling".into()));
-    ui(&mut c, UiAction::Tile("take-number".into()));
-    ui(&mut c, UiAction::SkipIdentity);
-    ui(&mut c, UiAction::Confirm);
+    for a in quick_ticket() {
+        ui(&mut c, a);
+    }
     c.handle(Input::Issued(Ok(Issued { number: "C013".into(), ..ticket })));
     let paper = if english { "The ticket printer is out of paper" } else { "打印机缺纸，请联系工作人员" };
     c.handle(Input::Printed(Err((paper.into(), true))));
@@ -69,11 +72,9 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
     c.handle(Input::Card(Card { id_number: "x".into(), name: "陈大文".into(), masked: "陈**".into(), expired_on: "2026-01-04".into() }));
     out.push(("card-expired", c.view().clone()));
     ui(&mut c, UiAction::Home);
-    ui(&mut c, UiAction::Tile("hot".into()));
-    ui(&mut c, UiAction::Item("sfz-buling".into()));
-    ui(&mut c, UiAction::Tile("take-number".into()));
-    ui(&mut c, UiAction::SkipIdentity);
-    ui(&mut c, UiAction::Confirm);
+    for a in quick_ticket() {
+        ui(&mut c, a);
+    }
     let lunch = if english { "Tickets pause for lunch and resume at 13:30." } else { "午休时间暂停取号，13:30 恢复取号。" };
     c.handle(Input::Issued(Err(IssueFailure::Refused(lunch.into()))));
     out.push(("refused", c.view().clone()));

@@ -24,6 +24,13 @@ fn tap(c: &mut Controller, a: UiAction) -> Vec<Effect> {
     c.handle(Input::Ui(a))
 }
 
+/// A popular item that needs no ID card, up to the confirm screen.
+fn to_confirm_without_card(c: &mut Controller) {
+    for a in [UiAction::Tile("hot".into()), UiAction::Item("sfz-buling".into()), UiAction::Tile("take-number".into()), UiAction::SkipIdentity] {
+        tap(c, a);
+    }
+}
+
 fn card(expired: &str) -> Card {
     Card { id_number: "11010519491231002X".into(), name: "张三".into(), masked: "张*（1101**********002X）".into(), expired_on: expired.into() }
 }
@@ -72,10 +79,7 @@ fn take_a_number_with_the_id_card() {
 #[test]
 fn an_item_without_id_can_be_taken_by_skipping_the_card() {
     let mut c = kiosk();
-    tap(&mut c, UiAction::Tile("hot".into()));
-    tap(&mut c, UiAction::Item("sfz-buling".into()));
-    tap(&mut c, UiAction::Tile("take-number".into()));
-    tap(&mut c, UiAction::SkipIdentity);
+    to_confirm_without_card(&mut c);
     assert_eq!(c.view().screen, Screen::Confirm);
     match tap(&mut c, UiAction::Confirm).as_slice() {
         [Effect::Issue { identity: None, .. }] => {}
@@ -101,10 +105,7 @@ fn an_expired_card_gets_a_clear_message_and_no_ticket() {
 #[test]
 fn the_printer_running_out_of_paper_mid_ticket_still_shows_the_number() {
     let mut c = kiosk();
-    tap(&mut c, UiAction::Tile("hot".into()));
-    tap(&mut c, UiAction::Item("sfz-buling".into()));
-    tap(&mut c, UiAction::Tile("take-number".into()));
-    tap(&mut c, UiAction::SkipIdentity);
+    to_confirm_without_card(&mut c);
     tap(&mut c, UiAction::Confirm);
     c.handle(Input::Issued(Ok(issued())));
     c.handle(Input::Health(Some("打印机缺纸，请联系工作人员".into())));
@@ -127,10 +128,7 @@ fn the_printer_running_out_of_paper_mid_ticket_still_shows_the_number() {
 #[test]
 fn a_fault_before_the_tap_means_no_ticket_is_issued() {
     let mut c = kiosk();
-    tap(&mut c, UiAction::Tile("hot".into()));
-    tap(&mut c, UiAction::Item("sfz-buling".into()));
-    tap(&mut c, UiAction::Tile("take-number".into()));
-    tap(&mut c, UiAction::SkipIdentity);
+    to_confirm_without_card(&mut c);
     c.handle(Input::Health(Some("打印机盖未关好，请联系工作人员".into())));
     assert_eq!(c.view().screen, Screen::OutOfService);
     assert!(tap(&mut c, UiAction::Confirm).is_empty(), "no ticket without a printer");
@@ -139,10 +137,7 @@ fn a_fault_before_the_tap_means_no_ticket_is_issued() {
 #[test]
 fn the_hall_service_going_away_is_retried_then_reported() {
     let mut c = kiosk();
-    tap(&mut c, UiAction::Tile("hot".into()));
-    tap(&mut c, UiAction::Item("sfz-buling".into()));
-    tap(&mut c, UiAction::Tile("take-number".into()));
-    tap(&mut c, UiAction::SkipIdentity);
+    to_confirm_without_card(&mut c);
     let first = tap(&mut c, UiAction::Confirm);
     // Retries carry the same request_id, so the service never issues twice.
     for _ in 0..2 {
@@ -157,10 +152,7 @@ fn the_hall_service_going_away_is_retried_then_reported() {
 #[test]
 fn a_refusal_from_the_hall_is_shown_in_its_words() {
     let mut c = kiosk();
-    tap(&mut c, UiAction::Tile("hot".into()));
-    tap(&mut c, UiAction::Item("sfz-buling".into()));
-    tap(&mut c, UiAction::Tile("take-number".into()));
-    tap(&mut c, UiAction::SkipIdentity);
+    to_confirm_without_card(&mut c);
     tap(&mut c, UiAction::Confirm);
     c.handle(Input::Issued(Err(IssueFailure::Refused("午休时间暂停取号，13:30 恢复取号。".into()))));
     assert_eq!(c.view().screen, Screen::Message);
