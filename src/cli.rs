@@ -71,6 +71,33 @@ enum Cmd {
         #[arg(long, default_value = "kiosk-1")]
         id: String,
     },
+    /// A window display or the hall display (Slint) for a Linux display box.
+    Display {
+        /// The screen over this window.
+        #[arg(long, conflicts_with = "hall", required_unless_present = "hall")]
+        window: Option<u32>,
+        /// The hall display (综合屏): latest calls, every open window, waiting per queue.
+        #[arg(long)]
+        hall: bool,
+        /// The hall service.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// A display token from the hall configuration.
+        #[arg(long, default_value = "demo-display")]
+        token: String,
+        #[arg(long)]
+        english: bool,
+        /// Announcements on the hall display: speaker (aplay), off, or a directory to write
+        /// them to as WAV files.
+        #[arg(long, default_value = "speaker")]
+        voice: String,
+        /// No screen: write what the display shows to this PNG whenever it changes.
+        #[arg(long)]
+        png: Option<PathBuf>,
+        /// Size of the --png picture, WIDTHxHEIGHT.
+        #[arg(long, default_value = "1920x1080")]
+        size: String,
+    },
     /// Print or check a hall configuration.
     Config {
         #[command(subcommand)]
@@ -224,6 +251,37 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
             {
                 let _ = (server, token, printer, idcard, id);
                 anyhow::bail!("this hallq was built without the kiosk UI (feature ui)");
+            }
+        }
+        Cmd::Display { window, hall: _, server, token, english, voice, png, size } => {
+            let opts = crate::display::DisplayOptions {
+                server,
+                token,
+                mode: window.map(crate::display::Mode::Window).unwrap_or(crate::display::Mode::Hall),
+                english,
+            };
+            let size = size
+                .split_once('x')
+                .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
+                .filter(|(w, h)| (64..=8192).contains(w) && (64..=8192).contains(h))
+                .ok_or_else(|| anyhow::anyhow!("--size {size}: expected WIDTHxHEIGHT, such as 1920x1080"))?;
+            #[cfg(feature = "ui")]
+            {
+                use crate::display::runtime::{run_png, run_window, VoiceOut};
+                let voice = match voice.as_str() {
+                    "speaker" => VoiceOut::Speaker,
+                    "off" => VoiceOut::Off,
+                    dir => VoiceOut::Dir(PathBuf::from(dir)),
+                };
+                match png {
+                    Some(png) => run_png(opts, voice, png, size)?,
+                    None => run_window(opts, voice)?,
+                }
+            }
+            #[cfg(not(feature = "ui"))]
+            {
+                let _ = (opts, voice, png, size);
+                anyhow::bail!("this hallq was built without the Slint screens (feature ui)");
             }
         }
         Cmd::Config { command: ConfigCmd::Default } => print!("{DEFAULT_TOML}"),

@@ -3,6 +3,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod devices;
+pub mod display;
 pub mod engine;
 pub mod identity;
 pub mod kiosk;

@@ -1,5 +1,5 @@
-//! Compiles the .slint screens, with English bundled from translations/ and debug info so
-//! headless tests can find elements by their accessible labels.
+//! Compiles the .slint screens (ui/app.slint: the kiosk and the displays), with English
+//! bundled from translations/ and debug info so headless tests can find elements by their accessible labels.
 
 fn main() {
     #[cfg(feature = "slint")]
@@ -8,7 +8,7 @@ fn main() {
             .with_bundled_translations("translations")
             .with_default_translation_context(slint_build::DefaultTranslationContext::None)
             .with_debug_info(true);
-        slint_build::compile_with_config("ui/kiosk.slint", config).expect("the kiosk's .slint files compile");
+        slint_build::compile_with_config("ui/app.slint", config).expect("the .slint screens compile");
         println!("cargo:rerun-if-changed=translations");
     }
 }

@@ -144,3 +144,59 @@ impl UiAction {
         })
     }
 }
+
+/// What a window display (over one counter) or the hall display (综合屏) shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DisplayView {
+    /// "window" or "hall".
+    pub mode: String,
+    pub english: bool,
+    pub hall_name: String,
+    pub clock: String,
+    /// False while the display has lost the hall service and is reconnecting.
+    pub connected: bool,
+    /// A problem for whoever looks after the screen (bad token, unknown window).
+    pub problem: String,
+    pub window: WindowShown,
+    pub calls: Vec<CallShown>,
+    pub windows: Vec<WindowTile>,
+    pub queues: Vec<QueueShown>,
+    pub notice: String,
+    /// Set for a few seconds after a new call.
+    pub flash: bool,
+}
+
+/// The screen over one window.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WindowShown {
+    pub number: u32,
+    pub name: String,
+    pub open: bool,
+    /// The ticket being called or served, or empty.
+    pub current: String,
+    /// "请A001号到5号窗口办理", or the paused / closed line.
+    pub line: String,
+    pub paused: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallShown {
+    pub number: String,
+    pub window: u32,
+    pub recall: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WindowTile {
+    pub number: u32,
+    pub name: String,
+    pub current: String,
+    pub paused: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueueShown {
+    pub name: String,
+    pub waiting: u32,
+    pub estimate_minutes: u32,
+}
