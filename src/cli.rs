@@ -98,6 +98,11 @@ enum Cmd {
         #[arg(long, default_value = "1920x1080")]
         size: String,
     },
+    /// Staff accounts for the counter terminal.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCmd,
+    },
     /// Print or check a hall configuration.
     Config {
         #[command(subcommand)]
@@ -178,6 +183,13 @@ enum EscposCmd {
         #[arg(short, long)]
         output: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum StaffCmd {
+    /// Read a password from standard input and print its Argon2 hash for the `password`
+    /// field of a [[staff]] entry.
+    HashPassword,
 }
 
 #[derive(Subcommand)]
@@ -283,6 +295,19 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
                 let _ = (opts, voice, png, size);
                 anyhow::bail!("this hallq was built without the Slint screens (feature ui)");
             }
+        }
+        Cmd::Staff { command: StaffCmd::HashPassword } => {
+            use std::io::{BufRead, IsTerminal};
+            if std::io::stdin().is_terminal() {
+                eprint!("password (shown as typed; or pipe it in): ");
+            }
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            if password.chars().count() < 8 {
+                anyhow::bail!("use a password of at least 8 characters");
+            }
+            println!("{}", crate::staff::hash_password(password));
         }
         Cmd::Config { command: ConfigCmd::Default } => print!("{DEFAULT_TOML}"),
         Cmd::Config { command: ConfigCmd::Check { file } } => match Config::load(&file) {

@@ -9,6 +9,7 @@ pub mod identity;
 pub mod kiosk;
 pub mod server;
 pub mod service;
+pub mod staff;
 pub mod store;
 pub mod tickets;
 pub mod voice;

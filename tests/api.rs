@@ -375,3 +375,45 @@ async fn kiosks_report_device_faults_that_managers_see() {
     assert_eq!(post(&http, &h.url("/devices/status"), DISPLAY, json!({"device": "x"})).await.0, 403);
     h.stop().await;
 }
+
+#[tokio::test]
+async fn staff_sign_in_with_number_and_password() {
+    let h = TestHall::start().await;
+    let http = client();
+    let (s, me) = post(&http, &h.url("/login"), "", json!({"staff_id": "1001", "password": "demo-1001"})).await;
+    assert_eq!(s, 200, "{me}");
+    assert_eq!(me["windows"], json!([1, 2, 3, 4, 5, 6]));
+    let tok = me["token"].as_str().unwrap().to_string();
+    // The session works like a counter token for the person's windows.
+    let (s, who) = get(&http, &h.url("/me"), &tok).await;
+    assert_eq!((s, who["role"].as_str()), (200, Some("counter")), "{who}");
+    assert!(who["name"].as_str().unwrap().contains("1001"), "{who}");
+    post(&http, &h.url("/tickets"), KIOSK, json!({"request_id": "s1", "service": "linshi-sfz"})).await;
+    let (s, w) = post(&http, &h.url("/windows/4/call-next"), &tok, json!({})).await;
+    assert_eq!((s, w["window"]["current"]["number"].as_str()), (200, Some("B001")));
+    let (s, e) = post(&http, &h.url("/windows/7/call-next"), &tok, json!({})).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (403, Some("forbidden_window")));
+    // Like a counter token, it may issue a ticket at the window.
+    assert_eq!(post(&http, &h.url("/tickets"), &tok, json!({"request_id": "s2", "service": "linshi-sfz"})).await.0, 201);
+    // A forged session (another staff number on the same signature) is refused.
+    let forged = tok.replacen("staff.1001.", "staff.1002.", 1);
+    let (s, e) = post(&http, &h.url("/windows/8/call-next"), &forged, json!({})).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (401, Some("session_expired")));
+
+    // Wrong password and unknown number get the same answer; five wrong ones lock the number.
+    let (s, e) = post(&http, &h.url("/login"), "", json!({"staff_id": "9999", "password": "demo-1001"})).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (401, Some("wrong_password")));
+    for _ in 0..hallq::staff::MAX_FAILURES {
+        let (s, e) = post(&http, &h.url("/login"), "", json!({"staff_id": "1002", "password": "guess"})).await;
+        assert_eq!((s, e["error"]["code"].as_str()), (401, Some("wrong_password")));
+    }
+    let (s, e) = post(&http, &h.url("/login"), "", json!({"staff_id": "1002", "password": "demo-1002"})).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (429, Some("signin_locked")));
+    assert!(e["error"]["message"].as_str().unwrap().contains("分钟"), "{e}");
+    // Bad bodies are 4xx with a stable code.
+    let (s, e) = post(&http, &h.url("/login"), "", json!({"staff_id": "1001"})).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (400, Some("bad_json")));
+    let (s, e) = post(&http, &h.url("/login"), "", json!({"staff_id": "", "password": ""})).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("missing_field")));
+    h.stop().await;
+}

@@ -113,11 +113,16 @@ async fn counters_call_and_displays_follow_through_a_restart() {
     let tablet = browser(driver_port, (1280, 800)).await;
     let phone = browser(driver_port, (412, 860)).await;
 
-    // The counter signs in with its token and picks window 4.
+    // Staff 1001 signs in with staff number and password and picks window 4; a wrong
+    // password first is told so.
     counter.goto(&format!("{base}/counter?window=4")).await.unwrap();
     shot(&counter, "counter-signin").await;
-    counter.find(Locator::Css("#tokenInput")).await.unwrap().send_keys("demo-counter-1-6").await.unwrap();
-    counter.find(Locator::Css("#signinBtn")).await.unwrap().click().await.unwrap();
+    counter.find(Locator::Css("#staffInput")).await.unwrap().send_keys("1001").await.unwrap();
+    counter.find(Locator::Css("#passwordInput")).await.unwrap().send_keys("not-it").await.unwrap();
+    counter.find(Locator::Css("#staffBtn")).await.unwrap().click().await.unwrap();
+    wait_text(&counter, "#signinMsg", |t| t.contains("工号或密码不正确")).await;
+    counter.find(Locator::Css("#passwordInput")).await.unwrap().send_keys("demo-1001").await.unwrap();
+    counter.find(Locator::Css("#staffBtn")).await.unwrap().click().await.unwrap();
     wait_text(&counter, "#count", |t| t.contains('4')).await;
     window.goto(&format!("{base}/display/window?window=4&token=demo-display")).await.unwrap();
     hall.goto(&format!("{base}/display/hall?token=demo-display")).await.unwrap();

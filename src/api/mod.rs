@@ -36,13 +36,15 @@ pub struct Api {
     hall: Hall,
     tokens: Arc<HashMap<String, Token>>,
     voice: Arc<crate::voice::Voice>,
+    sessions: Arc<crate::staff::Sessions>,
 }
 
 /// Builds the router for `/api/v1`.
 pub fn router(hall: Hall) -> Router {
     let data_dir = hall.db_path().parent().map(|p| p.to_path_buf()).unwrap_or_default();
     let voice = Arc::new(crate::voice::Voice::new(hall.config().voice.clone(), &data_dir));
-    let api = Api { tokens: Arc::new(hall.config().tokens_by_value()), hall, voice };
+    let sessions = Arc::new(crate::staff::Sessions::new(hall.identity_key()));
+    let api = Api { tokens: Arc::new(hall.config().tokens_by_value()), hall, voice, sessions };
     let v1 = Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
@@ -54,6 +56,7 @@ pub fn router(hall: Hall) -> Router {
         .route("/windows/{window}/{action}", post(window_action))
         .route("/events", get(events))
         .route("/me", get(me))
+        .route("/login", post(login))
         .route("/windows/{window}/waiting", get(waiting))
         .route("/announce", get(announce))
         .route("/devices/status", post(device_status))
@@ -136,6 +139,13 @@ impl Api {
     fn caller(&self, headers: &HeaderMap, query: &HashMap<String, String>) -> ApiResult<Caller> {
         let token = presented_token(headers, query)
             .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "缺少访问令牌：请在 Authorization: Bearer 中提供设备令牌。"))?;
+        if token.starts_with("staff.") {
+            // A member of staff signed in at a counter: they work the windows they are given.
+            let p = self.sessions.check(&self.hall.config().staff, token, self.hall.now()).ok_or_else(|| {
+                ApiError::new(StatusCode::UNAUTHORIZED, "session_expired", "登录已过期或无效，请重新登录。")
+            })?;
+            return Ok(Caller { role: Role::Counter, name: format!("{}（{}）", p.name, p.id), windows: p.windows.clone() });
+        }
         let t = self
             .tokens
             .get(token)
@@ -223,6 +233,47 @@ async fn me(State(api): State<Api>, headers: HeaderMap, Query(q): Query<HashMap<
         _ => Vec::new(),
     };
     Ok(Json(json!({"role": c.role, "name": c.name, "windows": windows})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    staff_id: String,
+    password: String,
+}
+
+/// Staff sign-in: staff number and password for a session token that works like a counter
+/// token for the windows the person is given.
+async fn login(State(api): State<Api>, body: Result<Bytes, BytesRejection>) -> ApiResult<Json<serde_json::Value>> {
+    let b: LoginBody = parse_body(body, false)?.expect("a body is required");
+    if b.staff_id.is_empty() || b.password.is_empty() || b.password.len() > 256 {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "missing_field", "请输入工号和密码。"));
+    }
+    let (sessions, hall) = (api.sessions.clone(), api.hall.clone());
+    let id = b.staff_id.clone();
+    // Argon2 takes tens of milliseconds of CPU: off the async workers.
+    let result = tokio::task::spawn_blocking(move || sessions.sign_in(&hall.config().staff, &id, &b.password, hall.now()))
+        .await
+        .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "service_busy", "登录暂时无法处理，请重试。"))?;
+    match result {
+        Ok((token, expires)) => {
+            let p = api.hall.config().staff.iter().find(|s| s.id == b.staff_id).expect("signed in staff exists");
+            tracing::info!("staff {} ({}) signed in", p.id, p.name);
+            Ok(Json(json!({
+                "token": token, "staff_id": p.id, "name": p.name, "windows": p.windows,
+                "expires_at": expires.with_timezone(&api.hall.config().offset()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            })))
+        }
+        Err(crate::staff::SignInError::Wrong) => {
+            tracing::warn!("failed staff sign-in for {}", b.staff_id);
+            Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong_password", "工号或密码不正确。"))
+        }
+        Err(crate::staff::SignInError::Locked(minutes)) => Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "signin_locked",
+            format!("密码错误次数过多，此工号已锁定，请 {minutes} 分钟后再试或联系大厅管理员。"),
+        )),
+    }
 }
 
 fn window_allowed(api: &Api, caller: &Caller, window: &str) -> ApiResult<u32> {

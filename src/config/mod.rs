@@ -25,6 +25,9 @@ pub struct Config {
     pub windows: Vec<Window>,
     #[serde(default)]
     pub tokens: Vec<Token>,
+    /// Staff who sign in at a counter with their staff number and password.
+    #[serde(default)]
+    pub staff: Vec<Staff>,
     #[serde(default)]
     pub display: Display,
     #[serde(default)]
@@ -244,6 +247,19 @@ pub struct Token {
     pub windows: Vec<u32>,
 }
 
+/// A member of staff who signs in at the counter terminal (instead of a counter token).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Staff {
+    /// Staff number (工号).
+    pub id: String,
+    pub name: String,
+    /// Argon2 hash in PHC form, from `hallq staff hash-password`; never the password.
+    pub password: String,
+    /// Windows this person may operate.
+    pub windows: Vec<u32>,
+}
+
 /// A configuration error, located in the file it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
@@ -431,6 +447,26 @@ impl Config {
                 }
             }
         }
+        let mut staff = BTreeSet::new();
+        for (i, p) in self.staff.iter().enumerate() {
+            if p.id.is_empty() || p.id.len() > 32 || !p.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                return err(format!("staff[{i}].id"), "a staff number is 1-32 letters, digits or '-'".into());
+            }
+            if !staff.insert(p.id.as_str()) {
+                return err(format!("staff[{i}].id"), format!("staff number {} is given twice", p.id));
+            }
+            if argon2::PasswordHash::new(&p.password).is_err() {
+                return err(format!("staff[{i}].password"), "not a password hash: make one with `hallq staff hash-password`".into());
+            }
+            if p.windows.is_empty() {
+                return err(format!("staff[{i}].windows"), "name the windows this person may operate".into());
+            }
+            for (j, n) in p.windows.iter().enumerate() {
+                if !numbers.contains(n) {
+                    return err(format!("staff[{i}].windows[{j}]"), format!("no window {n} is defined"));
+                }
+            }
+        }
         Ok(())
     }
 
@@ -442,6 +478,14 @@ impl Config {
                 out.push(ConfigWarning(format!(
                     "token \"{}\" ({:?} {}) is a published demo token; replace it with a long random one before opening the hall",
                     t.token, t.role, t.name
+                )));
+            }
+        }
+        for p in &self.staff {
+            if p.name.starts_with("示例") {
+                out.push(ConfigWarning(format!(
+                    "staff {} ({}) is a demo account with a published password; remove it before opening the hall",
+                    p.id, p.name
                 )));
             }
         }
