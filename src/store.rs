@@ -3,7 +3,7 @@
 //! only the tail.
 //!
 //! Each event's hash covers the previous hash, its sequence number, its time, its body and
-//! a digest of its personal data. Personal data (the ticket holder) is kept in its own
+//! a digest of its personal data. Personal data (the holder of a ticket or an appointment) is kept in its own
 //! column so it can be purged after the retention period without breaking the chain.
 
 use std::path::{Path, PathBuf};
@@ -110,6 +110,12 @@ fn split_personal(event: &Event) -> (String, Option<String>) {
             let body = serde_json::to_string(&Event::TicketIssued { ticket: t }).expect("events serialize");
             (body, Some(serde_json::to_string(&holder).expect("holder serializes")))
         }
+        Event::AppointmentBooked { appointment } if appointment.holder.is_some() => {
+            let mut a = appointment.clone();
+            let holder = a.holder.take();
+            let body = serde_json::to_string(&Event::AppointmentBooked { appointment: a }).expect("events serialize");
+            (body, Some(serde_json::to_string(&holder).expect("holder serializes")))
+        }
         _ => (serde_json::to_string(event).expect("events serialize"), None),
     }
 }
@@ -117,8 +123,10 @@ fn split_personal(event: &Event) -> (String, Option<String>) {
 fn join_personal(body: &str, personal: Option<&str>, seq: u64) -> Result<Event, StoreError> {
     let corrupt = |e: serde_json::Error| StoreError::Corrupt { seq, reason: format!("unreadable body: {e}") };
     let mut event: Event = serde_json::from_str(body).map_err(corrupt)?;
-    if let (Event::TicketIssued { ticket }, Some(p)) = (&mut event, personal) {
-        ticket.holder = serde_json::from_str(p).map_err(corrupt)?;
+    match (&mut event, personal) {
+        (Event::TicketIssued { ticket }, Some(p)) => ticket.holder = serde_json::from_str(p).map_err(corrupt)?,
+        (Event::AppointmentBooked { appointment }, Some(p)) => appointment.holder = serde_json::from_str(p).map_err(corrupt)?,
+        _ => {}
     }
     Ok(event)
 }

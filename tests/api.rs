@@ -14,6 +14,7 @@ const KIOSK: &str = "demo-kiosk-1";
 const COUNTER_1_6: &str = "demo-counter-1-6";
 const DISPLAY: &str = "demo-display";
 const MANAGER: &str = "demo-manager";
+const SYSTEM: &str = "demo-system";
 
 /// Items that need no ID card, spread over four queues, each with a cap of 80 or more.
 const NO_ID_ITEMS: &[&str] = &["linshi-sfz", "sfz-buling", "qiye-kaiban", "shui-kaihu", "ranqi-guohu", "fapiao-lingqu", "geshui-huisuan"];
@@ -415,5 +416,47 @@ async fn staff_sign_in_with_number_and_password() {
     assert_eq!((s, e["error"]["code"].as_str()), (400, Some("bad_json")));
     let (s, e) = post(&http, &h.url("/login"), "", json!({"staff_id": "", "password": ""})).await;
     assert_eq!((s, e["error"]["code"].as_str()), (422, Some("missing_field")));
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn appointments_are_booked_found_by_card_and_checked_in() {
+    let h = TestHall::start().await;
+    let http = client();
+    let person = common::id_number("19800101", 7);
+    let identity = json!({"id_number": person, "name": "李四"});
+    // 09:30 now: a 10:00 slot may be checked in; a 11:00 one not yet.
+    let book = |code: &str, slot: &str| json!({"code": code, "service": "hukou-qianru", "slot": slot, "identity": identity});
+    let (s, a) = post(&http, &h.url("/appointments"), SYSTEM, book("yy1001", "2026-11-27T10:00:00+08:00")).await;
+    assert_eq!((s, a["code"].as_str()), (201, Some("YY1001")), "{a}");
+    assert_eq!(a["holder"]["name"], "李*", "only the masked name comes back");
+    assert_eq!(post(&http, &h.url("/appointments"), SYSTEM, book("YY1001", "2026-11-27T10:00:00+08:00")).await.0, 200, "repeating a booking is harmless");
+    assert_eq!(post(&http, &h.url("/appointments"), SYSTEM, book("YY1002", "2026-11-27T11:00:00+08:00")).await.0, 201);
+    let (s, e) = post(&http, &h.url("/appointments"), SYSTEM, book("YY1001", "2026-11-27T11:00:00+08:00")).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (409, Some("duplicate_appointment")));
+    assert_eq!(post(&http, &h.url("/appointments"), KIOSK, book("YY1003", "2026-11-27T11:00:00+08:00")).await.0, 403, "kiosks do not book");
+
+    // The card finds both, soonest first; another person finds none.
+    let (s, found) = post(&http, &h.url("/appointments/find"), KIOSK, json!({"identity": identity})).await;
+    assert_eq!(s, 200);
+    let codes: Vec<&str> = found["appointments"].as_array().unwrap().iter().map(|a| a["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["YY1001", "YY1002"]);
+    let other = json!({"identity": {"id_number": common::id_number("19700101", 3), "name": "王五"}});
+    assert_eq!(post(&http, &h.url("/appointments/find"), KIOSK, other.clone()).await.1["appointments"], json!([]));
+
+    // Check-in by code (lower case as typed), then again: the same ticket.
+    let (s, t) = post(&http, &h.url("/appointments/yy1001/check-in"), KIOSK, json!({"request_id": "ci-1", "identity": identity})).await;
+    assert_eq!(s, 201, "{t}");
+    assert_eq!((t["priority"].as_str(), t["number"].as_str()), (Some("appointment"), Some("C001")));
+    let (s, again) = post(&http, &h.url("/appointments/YY1001/check-in"), KIOSK, json!({"request_id": "ci-2", "identity": identity})).await;
+    assert_eq!((s, again["id"].clone()), (200, t["id"].clone()));
+    // Someone else's card with this code, too early, unknown code: each says why.
+    let (s, e) = post(&http, &h.url("/appointments/YY1002/check-in"), KIOSK, json!({"request_id": "ci-3", "identity": other["identity"]})).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (409, Some("appointment_not_yours")));
+    let (s, e) = post(&http, &h.url("/appointments/YY1002/check-in"), KIOSK, json!({"request_id": "ci-4"})).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (409, Some("check_in_too_early")));
+    assert!(e["error"]["message"].as_str().unwrap().contains("10:00"), "{e}");
+    let (s, e) = post(&http, &h.url("/appointments/NOPE00/check-in"), KIOSK, json!({"request_id": "ci-5"})).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (404, Some("unknown_appointment")));
     h.stop().await;
 }

@@ -2,6 +2,7 @@
 //! roles by bearer token. Every error is `{"error":{"code":…,"message":…}}` with a stable
 //! code and a message a person can act on; bad input never gets a 5xx.
 
+mod appointments;
 mod views;
 
 use std::collections::HashMap;
@@ -57,6 +58,9 @@ pub fn router(hall: Hall) -> Router {
         .route("/events", get(events))
         .route("/me", get(me))
         .route("/login", post(login))
+        .route("/appointments", post(appointments::book))
+        .route("/appointments/find", post(appointments::find))
+        .route("/appointments/{code}/check-in", post(appointments::check_in))
         .route("/windows/{window}/waiting", get(waiting))
         .route("/announce", get(announce))
         .route("/devices/status", post(device_status))
@@ -92,7 +96,8 @@ impl From<Rejection> for ApiError {
         use Rejection::*;
         let status = match &r {
             UnknownService(_) | UnknownWindow(_) | UnknownTicket(_) => StatusCode::NOT_FOUND,
-            ReasonRequired => StatusCode::UNPROCESSABLE_ENTITY,
+            ReasonRequired | BadAppointmentCode => StatusCode::UNPROCESSABLE_ENTITY,
+        UnknownAppointment(_) => StatusCode::NOT_FOUND,
             _ => StatusCode::CONFLICT,
         };
         ApiError::new(status, r.code(), r.to_string())
@@ -373,7 +378,7 @@ struct IssueBody {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct IdentityBody {
+pub(crate) struct IdentityBody {
     id_number: String,
     name: String,
 }

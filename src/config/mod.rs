@@ -112,6 +112,20 @@ pub struct Rules {
     pub recall_min_gap_secs: u32,
     pub requeue_within_minutes: u32,
     pub appointment_early_minutes: u32,
+    /// How long before its slot an appointment may be checked in at a kiosk.
+    #[serde(default = "default_checkin_early")]
+    pub appointment_checkin_early_minutes: u32,
+    /// How long after its slot starts an appointment may still be checked in.
+    #[serde(default = "default_checkin_late")]
+    pub appointment_checkin_late_minutes: u32,
+}
+
+fn default_checkin_early() -> u32 {
+    60
+}
+
+fn default_checkin_late() -> u32 {
+    30
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -235,6 +249,9 @@ pub enum Role {
     Counter,
     Display,
     Manager,
+    /// Another of the hall's systems: the booking system books appointments, the approval
+    /// system delivers result documents.
+    System,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

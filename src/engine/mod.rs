@@ -87,6 +87,22 @@ pub struct Holder {
     pub birth_date: Option<NaiveDate>,
 }
 
+/// An appointment booked through the hall's booking system, checked in at a kiosk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Appointment {
+    /// The code the visitor was given (typed on the kiosk or read from its QR).
+    pub code: String,
+    pub service: String,
+    /// Start of the booked slot.
+    pub slot: Ts,
+    /// The person who booked, when the booking system gave their ID number. Personal data:
+    /// kept apart in the log like a ticket's holder.
+    pub holder: Option<Holder>,
+    /// The ticket issued at check-in.
+    #[serde(default)]
+    pub ticket: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryEntry {
     pub at: Ts,
@@ -170,6 +186,9 @@ pub struct State {
     /// "kiosk/device" -> the fault it reports (None: working). Kept across days.
     #[serde(default)]
     pub devices: BTreeMap<String, Option<String>>,
+    /// Appointments by code, today's and later ones. Kept across days until their date.
+    #[serde(default)]
+    pub appointments: BTreeMap<String, Appointment>,
 }
 
 impl State {
@@ -228,6 +247,11 @@ pub enum Command {
     Rate { ticket: String, rating: Rating },
     /// A kiosk reports one of its devices working (fault None) or not.
     DeviceStatus { kiosk: String, device: String, fault: Option<String> },
+    /// The booking system books an appointment.
+    BookAppointment(Appointment),
+    /// A visitor checks in for an appointment (by its code, or by ID card with the code
+    /// found for them) and gets its ticket.
+    CheckIn { code: String, issue: IssueRequest },
     /// Only lets the clock roll the day over.
     Tick,
 }
@@ -252,6 +276,8 @@ pub enum Event {
     TicketRated { ticket: String, window: Option<u32>, rating: Rating },
     RatingRequested { ticket: String, window: u32 },
     DeviceStatusChanged { kiosk: String, device: String, fault: Option<String> },
+    AppointmentBooked { appointment: Box<Appointment> },
+    AppointmentCheckedIn { code: String, ticket: String },
 }
 
 impl Event {
@@ -267,7 +293,8 @@ impl Event {
             | Event::TicketRequeued { ticket, .. }
             | Event::TicketTransferred { ticket, .. }
             | Event::TicketRated { ticket, .. }
-            | Event::RatingRequested { ticket, .. } => Some(ticket),
+            | Event::RatingRequested { ticket, .. }
+            | Event::AppointmentCheckedIn { ticket, .. } => Some(ticket),
             _ => None,
         }
     }
@@ -290,6 +317,8 @@ impl Event {
             Event::TicketRated { .. } => "ticket_rated",
             Event::RatingRequested { .. } => "rating_requested",
             Event::DeviceStatusChanged { .. } => "device_status_changed",
+            Event::AppointmentBooked { .. } => "appointment_booked",
+            Event::AppointmentCheckedIn { .. } => "appointment_checked_in",
         }
     }
 }
@@ -334,6 +363,8 @@ impl fmt::Display for Event {
             Event::RatingRequested { ticket, window } => write!(f, "w{window} asks {} for a rating", num(ticket)),
             Event::DeviceStatusChanged { kiosk, device, fault: None } => write!(f, "{kiosk} {device} ok"),
             Event::DeviceStatusChanged { kiosk, device, fault: Some(m) } => write!(f, "{kiosk} {device} fault: {m}"),
+            Event::AppointmentBooked { appointment: a } => write!(f, "appointment {} {} at {}", a.code, a.service, a.slot.format("%Y-%m-%d %H:%M")),
+            Event::AppointmentCheckedIn { code, ticket } => write!(f, "appointment {code} checked in as {}", num(ticket)),
         }
     }
 }
@@ -393,6 +424,20 @@ pub enum Rejection {
     AlreadyRated(String),
     #[error("{0} 还没有办理，办理后才能评价。")]
     NotServed(String),
+    #[error("没有找到预约码 {0}，请核对后重新输入，或到服务台咨询。")]
+    UnknownAppointment(String),
+    #[error("预约码 {0} 已被另一项预约使用。")]
+    DuplicateAppointment(String),
+    #[error("预约码应为 4 到 16 位字母或数字。")]
+    BadAppointmentCode,
+    #[error("您预约的是 {0}，请在预约当天前来签到。")]
+    AppointmentNotToday(NaiveDate),
+    #[error("签到时间未到，请于 {0} 后签到。")]
+    CheckInTooEarly(NaiveTime),
+    #[error("预约时段（{0}）已过，请现场取号。")]
+    AppointmentMissed(NaiveTime),
+    #[error("此预约不是本人的预约，请核对证件或预约码。")]
+    AppointmentNotYours,
 }
 
 impl Rejection {
@@ -425,6 +470,13 @@ impl Rejection {
             Rejection::SameService => "same_service",
             Rejection::AlreadyRated(_) => "already_rated",
             Rejection::NotServed(_) => "not_served",
+            Rejection::UnknownAppointment(_) => "unknown_appointment",
+            Rejection::DuplicateAppointment(_) => "duplicate_appointment",
+            Rejection::BadAppointmentCode => "bad_appointment_code",
+            Rejection::AppointmentNotToday(_) => "appointment_not_today",
+            Rejection::CheckInTooEarly(_) => "check_in_too_early",
+            Rejection::AppointmentMissed(_) => "appointment_missed",
+            Rejection::AppointmentNotYours => "appointment_not_yours",
         }
     }
 }
@@ -505,6 +557,19 @@ pub fn decide(
             Ok((events, Outcome::Done))
         }
         Command::Issue(req) => decide_issue(state, config, req, now),
+        Command::BookAppointment(a) => {
+            if a.code.len() < 4 || a.code.len() > 16 || !a.code.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(Rejection::BadAppointmentCode);
+            }
+            config.service(&a.service).ok_or_else(|| Rejection::UnknownService(a.service.clone()))?;
+            match state.appointments.get(&a.code) {
+                // The booking system repeating itself adds nothing.
+                Some(known) if known.service == a.service && known.slot == a.slot && known.holder == a.holder => Ok((vec![], Outcome::Done)),
+                Some(_) => Err(Rejection::DuplicateAppointment(a.code.clone())),
+                None => Ok((vec![Event::AppointmentBooked { appointment: Box::new(Appointment { ticket: None, ..a.clone() }) }], Outcome::Done)),
+            }
+        }
+        Command::CheckIn { code, issue } => decide_check_in(state, config, code, issue, now),
         Command::Window { window, action } => {
             decide_window(state, config, *window, action, now).map(|e| (e, Outcome::Done))
         }
@@ -586,6 +651,48 @@ fn decide_issue(state: &State, config: &Config, req: &IssueRequest, now: Ts) -> 
     ticket.people_ahead_at_issue = ahead;
     ticket.estimate_minutes_at_issue = estimate_minutes(state, config, &queue.id, ahead);
     Ok((vec![Event::TicketIssued { ticket: Box::new(ticket) }], Outcome::Ticket { id, repeated: false }))
+}
+
+fn decide_check_in(state: &State, config: &Config, code: &str, req: &IssueRequest, now: Ts) -> Result<(Vec<Event>, Outcome), Rejection> {
+    if let Some(id) = state.requests.get(&req.request_id) {
+        return Ok((vec![], Outcome::Ticket { id: id.clone(), repeated: true }));
+    }
+    let code = code.trim().to_ascii_uppercase();
+    let a = state.appointments.get(&code).ok_or_else(|| Rejection::UnknownAppointment(code.clone()))?;
+    if let (Some(booked), Some(here)) = (&a.holder, &req.holder) {
+        if booked.id_hash != here.id_hash {
+            return Err(Rejection::AppointmentNotYours);
+        }
+    }
+    // Checked in already: the same ticket again (a visitor who lost the slip).
+    if let Some(t) = a.ticket.as_ref().filter(|t| state.tickets.contains_key(*t)) {
+        return Ok((vec![], Outcome::Ticket { id: t.clone(), repeated: true }));
+    }
+    let slot = local(config, a.slot);
+    let here = local(config, now);
+    if slot.date() != here.date() {
+        return Err(Rejection::AppointmentNotToday(slot.date()));
+    }
+    let opens = slot - chrono::Duration::minutes(config.rules.appointment_checkin_early_minutes as i64);
+    if here < opens {
+        return Err(Rejection::CheckInTooEarly(opens.time()));
+    }
+    if here > slot + chrono::Duration::minutes(config.rules.appointment_checkin_late_minutes as i64) {
+        return Err(Rejection::AppointmentMissed(slot.time()));
+    }
+    let issue = IssueRequest {
+        service: a.service.clone(),
+        priority: Priority::Appointment,
+        channel: Channel::Appointment,
+        holder: req.holder.clone().or_else(|| a.holder.clone()),
+        appointment_slot: Some(a.slot),
+        ..req.clone()
+    };
+    let (mut events, outcome) = decide_issue(state, config, &issue, now)?;
+    if let Outcome::Ticket { id, repeated: false } = &outcome {
+        events.push(Event::AppointmentCheckedIn { code, ticket: id.clone() });
+    }
+    Ok((events, outcome))
 }
 
 fn check_issue_hours(config: &Config, now: Ts) -> Result<(), Rejection> {
@@ -904,7 +1011,9 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
                 .map(|n| (*n, WindowState { number: *n, ..Default::default() }))
                 .collect();
             let devices = std::mem::take(&mut state.devices);
-            *state = State { date: Some(*date), queues: mean, windows, devices, ..Default::default() };
+            let mut appointments = std::mem::take(&mut state.appointments);
+            appointments.retain(|_, a| local(config, a.slot).date() >= *date);
+            *state = State { date: Some(*date), queues: mean, windows, devices, appointments, ..Default::default() };
         }
         Event::TicketIssued { ticket } => {
             let t = (**ticket).clone();
@@ -1045,6 +1154,17 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
         }
         Event::DeviceStatusChanged { kiosk, device, fault } => {
             state.devices.insert(format!("{kiosk}/{device}"), fault.clone());
+        }
+        Event::AppointmentBooked { appointment } => {
+            state.appointments.insert(appointment.code.clone(), (**appointment).clone());
+        }
+        Event::AppointmentCheckedIn { code, ticket } => {
+            if let Some(a) = state.appointments.get_mut(code) {
+                a.ticket = Some(ticket.clone());
+            }
+            if let Some(t) = state.tickets.get_mut(ticket) {
+                history(t, "checked_in", None, Some(code.clone()));
+            }
         }
     }
 }

@@ -6,6 +6,7 @@
 //!   wN open|close|next|recall|start|finish|noshow|resume
 //!   wN call TICKET REASON…   wN requeue TICKET   wN transfer SERVICE   wN pause REASON…
 //!   rate TICKET LEVEL        tick                ahead TICKET
+//!   book CODE SERVICE [dN] HH:MM [person=P]        checkin CODE [person=P] [req=R]
 //! Each line of the transcript is the time, then the events (`;`-separated), `! code` for
 //! a refusal, or `= ID (repeat)` for an answered retry.
 
@@ -74,6 +75,33 @@ fn run(config: &Config, script: &str) -> String {
                 Command::Issue(req)
             }
             "tick" => Command::Tick,
+            "book" => {
+                let mut rest: Vec<&str> = words[3..].to_vec();
+                let slot = parse_when(config, &mut rest);
+                let holder = rest.iter().find_map(|w| w.strip_prefix("person=")).map(|p| Holder { masked_name: "李*".into(), masked_id: "x".into(), id_hash: p.into(), birth_date: None });
+                Command::BookAppointment(Appointment { code: words[1].into(), service: words[2].into(), slot, holder, ticket: None })
+            }
+            "checkin" => {
+                n += 1;
+                let mut issue = IssueRequest {
+                    request_id: format!("r{n}"),
+                    service: String::new(),
+                    priority: Priority::Normal,
+                    channel: Channel::Kiosk,
+                    kiosk: Some("k1".into()),
+                    holder: None,
+                    appointment_slot: None,
+                    token: format!("tok{n}"),
+                };
+                for w in &words[2..] {
+                    match w.split_once('=') {
+                        Some(("person", p)) => issue.holder = Some(Holder { masked_name: "李*".into(), masked_id: "x".into(), id_hash: p.into(), birth_date: None }),
+                        Some(("req", r)) => issue.request_id = r.to_string(),
+                        _ => panic!("bad checkin word {w}"),
+                    }
+                }
+                Command::CheckIn { code: words[1].into(), issue }
+            }
             "device" => Command::DeviceStatus {
                 kiosk: words[1].into(),
                 device: words[2].into(),
@@ -618,5 +646,56 @@ fn device_faults_are_logged_when_they_change_and_survive_the_night() {
          09:04 k1 reader fault: 读卡器故障
          00:00 day 2026-11-28 opened
          09:00",
+    );
+}
+
+#[test]
+fn appointments_check_in_within_their_window_once() {
+    // An appointment is checked in from 60 min before its slot to 30 min after, only by its
+    // holder when the booking named one, once (again: the same ticket), and is called at
+    // its slot (10 min early), not before; a code-only check-in of an item that needs the
+    // ID card asks for the card.
+    check(
+        &demo(),
+        "09:00 book AB1234 hukou-qianru 10:30 person=p1
+         09:00 book AB1234 hukou-qianru 10:30 person=p1
+         09:00 book AB1234 sfz-shouling 10:30
+         09:00 book X1 hukou-qianru 10:30
+         09:00 book CD5678 hukou-qianru d2 10:00
+         09:00 book EF9012 linshi-sfz 09:00
+         09:01 book GH3456 no-such-item 11:00
+         09:10 checkin NOPE99
+         09:10 checkin AB1234
+         09:30 checkin AB1234 person=p2
+         09:30 checkin ab1234 person=p1
+         09:31 checkin AB1234 person=p1
+         09:31 checkin CD5678
+         09:31 checkin EF9012
+         09:31 issue hukou-qianru person=p3
+         09:31 w9 open
+         09:32 w9 next
+         d2 09:00 checkin CD5678 req=late-day
+         d2 09:00 checkin CD5678 person=p9
+         d2 09:01 checkin AB1234",
+        "09:00 day 2026-11-27 opened; appointment AB1234 hukou-qianru at 2026-11-27 02:30
+         09:00
+         09:00 ! duplicate_appointment
+         09:00 ! bad_appointment_code
+         09:00 appointment CD5678 hukou-qianru at 2026-11-28 02:00
+         09:00 appointment EF9012 linshi-sfz at 2026-11-27 01:00
+         09:01 ! unknown_service
+         09:10 ! unknown_appointment
+         09:10 ! check_in_too_early
+         09:30 ! appointment_not_yours
+         09:30 issued C001 hukou-qianru appointment ahead=0 est=0m; appointment AB1234 checked in as C001
+         09:31 = 20261127-C001 (repeat)
+         09:31 ! appointment_not_today
+         09:31 ! appointment_missed
+         09:31 issued C002 hukou-qianru ahead=0 est=0m
+         09:31 w9 opened
+         09:32 w9 called C002
+         09:00 day 2026-11-28 opened, expired C001 C002; ! identity_required
+         09:00 issued C001 hukou-qianru appointment ahead=0 est=0m; appointment CD5678 checked in as C001
+         09:01 ! unknown_appointment",
     );
 }
