@@ -4,6 +4,7 @@ pub mod config;
 pub mod demo;
 pub mod devices;
 pub mod display;
+pub mod documents;
 pub mod engine;
 pub mod identity;
 pub mod kiosk;

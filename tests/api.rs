@@ -460,3 +460,54 @@ async fn appointments_are_booked_found_by_card_and_checked_in() {
     assert_eq!((s, e["error"]["code"].as_str()), (404, Some("unknown_appointment")));
     h.stop().await;
 }
+
+#[tokio::test]
+async fn results_wait_for_their_owner_and_scans_reach_the_counter() {
+    use base64::Engine as _;
+    let h = TestHall::start().await;
+    let http = client();
+    let owner = json!({"id_number": common::id_number("19800101", 7), "name": "李四"});
+    // A 3 MB PDF: well over the 16 KiB limit of other requests.
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    pdf.resize(3 * 1024 * 1024, b'x');
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&pdf);
+    let delivery = json!({"external_id": "SP-2026-0001", "identity": owner, "title": "营业执照", "department": "市场监管局", "pdf_base64": b64});
+    let (s, r) = post(&http, &h.url("/results"), SYSTEM, delivery.clone()).await;
+    assert_eq!(s, 201, "{r}");
+    let id = r["id"].as_str().unwrap().to_string();
+    assert_eq!(post(&http, &h.url("/results"), SYSTEM, delivery).await, (200, json!({"id": id, "expires_at": r["expires_at"]})), "a repeated delivery is one result");
+    assert_eq!(post(&http, &h.url("/results"), KIOSK, json!({})).await.0, 403, "kiosks do not deliver results");
+    let (s, e) = post(&http, &h.url("/results"), SYSTEM, json!({"external_id": "x", "identity": owner, "title": "t", "pdf_base64": "R0lGODlh"})).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (415, Some("not_pdf")));
+
+    // The owner's card finds it; someone else's finds nothing.
+    let (s, found) = post(&http, &h.url("/results/find"), KIOSK, json!({"identity": owner})).await;
+    assert_eq!((s, found["results"][0]["title"].as_str()), (200, Some("营业执照")));
+    let other = json!({"identity": {"id_number": common::id_number("19700101", 3), "name": "王五"}});
+    assert_eq!(post(&http, &h.url("/results/find"), KIOSK, other).await.1["results"], json!([]));
+    let got = http.get(h.url(&format!("/results/{id}/pdf"))).bearer_auth(KIOSK).send().await.unwrap();
+    assert_eq!(got.headers()["content-type"], "application/pdf");
+    assert_eq!(got.bytes().await.unwrap().as_ref(), pdf.as_slice());
+    let (s, c) = post(&http, &h.url(&format!("/results/{id}/collected")), KIOSK, json!({})).await;
+    assert_eq!((s, c["collected_by"].as_str()), (200, Some("kiosk-1")));
+    let (s, e) = post(&http, &h.url(&format!("/results/{id}/collected")), KIOSK, json!({})).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (409, Some("already_collected")));
+    assert_eq!(post(&http, &h.url("/results/find"), KIOSK, json!({"identity": owner})).await.1["results"], json!([]), "collected: gone from the list");
+    assert_eq!(http.get(h.url(&format!("/results/{id}/pdf"))).bearer_auth(KIOSK).send().await.unwrap().status(), 409);
+
+    // Scanned materials attached to a ticket reach the counter.
+    let (_, t) = post(&http, &h.url("/tickets"), KIOSK, json!({"request_id": "scan-1", "service": "linshi-sfz"})).await;
+    let tid = t["id"].as_str().unwrap();
+    let scan = b"%PDF-1.4 three pages".to_vec();
+    let r = http.post(h.url(&format!("/tickets/{tid}/attachments?title=临时身份证材料&pages=3"))).bearer_auth(KIOSK).body(scan.clone()).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let (s, list) = get(&http, &h.url(&format!("/tickets/{tid}/attachments")), COUNTER_1_6).await;
+    assert_eq!((s, list["attachments"][0]["pages"].as_u64(), list["attachments"][0]["title"].as_str()), (200, Some(3), Some("临时身份证材料")));
+    let aid = list["attachments"][0]["id"].as_str().unwrap();
+    let got = http.get(h.url(&format!("/attachments/{aid}/pdf"))).bearer_auth(COUNTER_1_6).send().await.unwrap().bytes().await.unwrap();
+    assert_eq!(got.as_ref(), scan.as_slice());
+    assert_eq!(get(&http, &h.url(&format!("/tickets/{tid}/attachments")), KIOSK).await.0, 403, "a kiosk cannot read what others scanned");
+    let r = http.post(h.url("/tickets/20261127-Z999/attachments")).bearer_auth(KIOSK).body(scan).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    h.stop().await;
+}

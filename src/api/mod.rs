@@ -3,6 +3,7 @@
 //! code and a message a person can act on; bad input never gets a 5xx.
 
 mod appointments;
+mod documents;
 mod views;
 
 use std::collections::HashMap;
@@ -38,6 +39,7 @@ pub struct Api {
     tokens: Arc<HashMap<String, Token>>,
     voice: Arc<crate::voice::Voice>,
     sessions: Arc<crate::staff::Sessions>,
+    documents: Arc<crate::documents::Documents>,
 }
 
 /// Builds the router for `/api/v1`.
@@ -45,7 +47,8 @@ pub fn router(hall: Hall) -> Router {
     let data_dir = hall.db_path().parent().map(|p| p.to_path_buf()).unwrap_or_default();
     let voice = Arc::new(crate::voice::Voice::new(hall.config().voice.clone(), &data_dir));
     let sessions = Arc::new(crate::staff::Sessions::new(hall.identity_key()));
-    let api = Api { tokens: Arc::new(hall.config().tokens_by_value()), hall, voice, sessions };
+    let documents = Arc::new(crate::documents::Documents::open(&data_dir).expect("the data directory holds documents.db"));
+    let api = Api { tokens: Arc::new(hall.config().tokens_by_value()), hall, voice, sessions, documents };
     let v1 = Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
@@ -61,6 +64,12 @@ pub fn router(hall: Hall) -> Router {
         .route("/appointments", post(appointments::book))
         .route("/appointments/find", post(appointments::find))
         .route("/appointments/{code}/check-in", post(appointments::check_in))
+        .route("/results", post(documents::deliver).layer(DefaultBodyLimit::max(documents::RESULT_BODY_LIMIT)))
+        .route("/results/find", post(documents::find))
+        .route("/results/{id}/pdf", get(documents::result_pdf))
+        .route("/results/{id}/collected", post(documents::collected))
+        .route("/tickets/{id}/attachments", post(documents::attach).get(documents::attachments).layer(DefaultBodyLimit::max(crate::documents::MAX_PDF_BYTES)))
+        .route("/attachments/{id}/pdf", get(documents::attachment_pdf))
         .route("/windows/{window}/waiting", get(waiting))
         .route("/announce", get(announce))
         .route("/devices/status", post(device_status))

@@ -31,7 +31,25 @@ pub struct Config {
     #[serde(default)]
     pub display: Display,
     #[serde(default)]
+    pub documents: DocumentsConfig,
+    #[serde(default)]
     pub voice: Voice,
+}
+
+/// How long the hall keeps documents (`[documents]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DocumentsConfig {
+    /// Days a result PDF waits for its owner before it is deleted unprinted.
+    pub result_keep_days: u32,
+    /// Days scanned materials stay attached to their ticket.
+    pub attachment_keep_days: u32,
+}
+
+impl Default for DocumentsConfig {
+    fn default() -> DocumentsConfig {
+        DocumentsConfig { result_keep_days: 30, attachment_keep_days: 7 }
+    }
 }
 
 /// What the window and hall displays show besides calls.

@@ -1,0 +1,196 @@
+//! Result documents and scanned materials over the API: the approval system delivers a
+//! person's result PDF; a kiosk finds the results for the card it read, fetches one to
+//! print and marks it collected once printed; a kiosk attaches scanned materials to a
+//! ticket for pre-review, and the counter reads them.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::Engine as _;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{parse_body, Api, ApiError, ApiResult, IdentityBody};
+use crate::config::Role;
+use crate::documents::DocError;
+
+/// Largest body of a result delivery: a 20 MB PDF in base64 plus its fields.
+pub const RESULT_BODY_LIMIT: usize = 28 * 1024 * 1024;
+
+impl From<DocError> for ApiError {
+    fn from(e: DocError) -> ApiError {
+        let (status, code) = match &e {
+            DocError::NotPdf => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_pdf"),
+            DocError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            DocError::NotFound => (StatusCode::NOT_FOUND, "unknown_document"),
+            DocError::AlreadyCollected(_) => (StatusCode::CONFLICT, "already_collected"),
+            DocError::Expired(_) => (StatusCode::GONE, "result_expired"),
+            DocError::Db(err) => {
+                tracing::error!("documents: {err}");
+                return ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "文件库暂时不可用，请稍后重试。");
+            }
+        };
+        ApiError::new(status, code, e.to_string())
+    }
+}
+
+fn pdf_response(pdf: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/pdf"), (header::CACHE_CONTROL, "no-store")], pdf).into_response()
+}
+
+/// Runs a documents call off the async workers (SQLite blocks).
+async fn blocking<T: Send + 'static>(api: &Api, f: impl FnOnce(&crate::documents::Documents) -> Result<T, DocError> + Send + 'static) -> ApiResult<T> {
+    let docs = api.documents.clone();
+    tokio::task::spawn_blocking(move || f(&docs))
+        .await
+        .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "文件库暂时不可用，请稍后重试。"))?
+        .map_err(ApiError::from)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ResultBody {
+    /// The approval system's own id for this document: a repeated delivery is one result.
+    external_id: String,
+    identity: IdentityBody,
+    title: String,
+    #[serde(default)]
+    department: String,
+    pdf_base64: String,
+    keep_days: Option<u32>,
+}
+
+/// `POST /results`.
+pub(super) async fn deliver(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    api.require(&headers, &q, &[Role::System, Role::Manager])?;
+    let b: ResultBody = parse_body(body, false)?.expect("non-empty");
+    if b.external_id.trim().is_empty() || b.external_id.len() > 128 || b.title.trim().is_empty() || b.title.chars().count() > 100 {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "missing_field", "需要 external_id（1–128 字符）和 title（1–100 字）。"));
+    }
+    let holder = crate::identity::holder(&b.identity.id_number, &b.identity.name, api.hall.identity_key())
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_identity", e.to_string()))?;
+    let pdf = base64::engine::general_purpose::STANDARD
+        .decode(b.pdf_base64.as_bytes())
+        .map_err(|_| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_base64", "pdf_base64 不是有效的 Base64。"))?;
+    let keep = b.keep_days.unwrap_or(api.hall.config().documents.result_keep_days).clamp(1, 365);
+    let now = api.hall.now();
+    let (ext, title, dept) = (b.external_id.trim().to_string(), b.title.trim().to_string(), b.department.trim().to_string());
+    let (id, new) = blocking(&api, move |d| d.add_result(&ext, &holder, &title, &dept, &pdf, now, keep)).await?;
+    if new {
+        tracing::info!("result {id} delivered ({})", b.title.trim());
+    }
+    let expires = now + chrono::Duration::days(keep as i64);
+    let body = json!({"id": id, "expires_at": expires.with_timezone(&api.hall.config().offset()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)});
+    Ok((if new { StatusCode::CREATED } else { StatusCode::OK }, Json(body)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FindBody {
+    identity: IdentityBody,
+}
+
+/// `POST /results/find`: the results waiting for the person whose card the kiosk read.
+pub(super) async fn find(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    api.require(&headers, &q, &[Role::Kiosk, Role::Manager])?;
+    let b: FindBody = parse_body(body, false)?.expect("non-empty");
+    let holder = crate::identity::holder(&b.identity.id_number, &b.identity.name, api.hall.identity_key())
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_identity", e.to_string()))?;
+    let now = api.hall.now();
+    let keep = api.hall.config().documents.attachment_keep_days;
+    let results = blocking(&api, move |d| {
+        d.purge(now, keep)?;
+        d.results_for(&holder.id_hash, now)
+    })
+    .await?;
+    Ok(Json(json!({"results": results})))
+}
+
+/// `GET /results/{id}/pdf`: a kiosk fetches a result to print.
+pub(super) async fn result_pdf(
+    State(api): State<Api>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    api.require(&headers, &q, &[Role::Kiosk, Role::Manager])?;
+    let now = api.hall.now();
+    let (pdf, _) = blocking(&api, move |d| d.result_pdf(&id, now)).await?;
+    Ok(pdf_response(pdf))
+}
+
+/// `POST /results/{id}/collected`: the kiosk printed it; the PDF is deleted.
+pub(super) async fn collected(
+    State(api): State<Api>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let caller = api.require(&headers, &q, &[Role::Kiosk, Role::Manager])?;
+    let now = api.hall.now();
+    let by = caller.name.clone();
+    let rid = id.clone();
+    let at = blocking(&api, move |d| d.collect(&rid, &by, now)).await?;
+    tracing::info!("result {id} collected at {}", caller.name);
+    Ok(Json(json!({"id": id, "collected_at": at, "collected_by": caller.name})))
+}
+
+/// `POST /tickets/{id}/attachments?title=…&pages=N` with the PDF as the body.
+pub(super) async fn attach(
+    State(api): State<Api>,
+    Path(ticket): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let caller = api.require(&headers, &q, &[Role::Kiosk, Role::Counter, Role::Manager])?;
+    let pdf = body.map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "文件太大，上限 20 MB。"))?;
+    if api.hall.ticket(&ticket)?.is_none() {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "unknown_ticket", format!("没有这张票：{ticket}。")));
+    }
+    let title = q.get("title").map(|t| t.trim().chars().take(100).collect::<String>()).filter(|t| !t.is_empty()).unwrap_or_else(|| "预审材料".into());
+    let pages = q.get("pages").and_then(|p| p.parse::<u32>().ok()).unwrap_or(0);
+    let now = api.hall.now();
+    let by = caller.name.clone();
+    let meta = blocking(&api, move |d| d.add_attachment(&ticket, &title, pages, &pdf, &by, now)).await?;
+    Ok((StatusCode::CREATED, Json(json!(meta))).into_response())
+}
+
+/// `GET /tickets/{id}/attachments`: what was scanned for this ticket.
+pub(super) async fn attachments(
+    State(api): State<Api>,
+    Path(ticket): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<serde_json::Value>> {
+    api.require(&headers, &q, &[Role::Counter, Role::Manager])?;
+    let list = blocking(&api, move |d| d.attachments_for(&ticket)).await?;
+    Ok(Json(json!({"attachments": list})))
+}
+
+/// `GET /attachments/{id}/pdf`.
+pub(super) async fn attachment_pdf(
+    State(api): State<Api>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    api.require(&headers, &q, &[Role::Counter, Role::Manager])?;
+    let (pdf, _) = blocking(&api, move |d| d.attachment_pdf(&id)).await?;
+    Ok(pdf_response(pdf))
+}

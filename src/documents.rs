@@ -1,0 +1,269 @@
+//! Documents the hall keeps besides the event log, in `DATA/documents.db` (SQLite, WAL,
+//! synchronous=FULL): result PDFs from the approval system, kept until the person prints
+//! them at a kiosk or they expire, and materials scanned at a kiosk for pre-review,
+//! attached to a ticket. The PDF of a collected or expired result is deleted; the row
+//! stays as the record of what was delivered and when.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+
+use crate::engine::{Holder, Ts};
+
+/// Largest PDF accepted (a result or one scan batch).
+pub const MAX_PDF_BYTES: usize = 20 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    #[error("文件不是 PDF。")]
+    NotPdf,
+    #[error("文件太大（{0} 字节），上限 20 MB。")]
+    TooLarge(usize),
+    #[error("没有这份文件。")]
+    NotFound,
+    #[error("这份结果已于 {0} 领取。")]
+    AlreadyCollected(String),
+    #[error("这份结果已过保管期（{0}），请到服务台咨询。")]
+    Expired(String),
+    #[error("文件库错误：{0}")]
+    Db(#[from] rusqlite::Error),
+}
+
+/// A result waiting for its owner, as a kiosk lists it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ResultMeta {
+    pub id: String,
+    pub title: String,
+    pub department: String,
+    pub received_at: String,
+    pub expires_at: String,
+    pub size: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AttachmentMeta {
+    pub id: String,
+    pub ticket: String,
+    pub title: String,
+    pub pages: u32,
+    pub size: usize,
+    pub added_at: String,
+    pub kiosk: String,
+}
+
+pub struct Documents {
+    conn: Mutex<Connection>,
+}
+
+fn ts(t: Ts) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn check_pdf(pdf: &[u8]) -> Result<(), DocError> {
+    if pdf.len() > MAX_PDF_BYTES {
+        return Err(DocError::TooLarge(pdf.len()));
+    }
+    if !pdf.starts_with(b"%PDF-") {
+        return Err(DocError::NotPdf);
+    }
+    Ok(())
+}
+
+fn new_id(prefix: &str) -> String {
+    let r: [u8; 12] = rand::random();
+    format!("{prefix}{}", hex::encode(r))
+}
+
+impl Documents {
+    pub fn open(dir: &Path) -> Result<Documents, DocError> {
+        std::fs::create_dir_all(dir).map_err(|e| DocError::Db(rusqlite::Error::InvalidPath(format!("{}: {e}", dir.display()).into())))?;
+        let conn = Connection::open(dir.join("documents.db"))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS results (
+                id TEXT PRIMARY KEY,
+                external_id TEXT NOT NULL UNIQUE,
+                id_hash TEXT NOT NULL,
+                title TEXT NOT NULL,
+                department TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                sha256 TEXT NOT NULL,
+                received_at TEXT NOT NULL,
+                expires_at TEXT NOT NULL,
+                collected_at TEXT,
+                collected_by TEXT,
+                pdf BLOB
+            );
+            CREATE INDEX IF NOT EXISTS results_by_person ON results (id_hash);
+            CREATE TABLE IF NOT EXISTS attachments (
+                id TEXT PRIMARY KEY,
+                ticket TEXT NOT NULL,
+                title TEXT NOT NULL,
+                pages INTEGER NOT NULL,
+                size INTEGER NOT NULL,
+                sha256 TEXT NOT NULL,
+                added_at TEXT NOT NULL,
+                kiosk TEXT NOT NULL,
+                pdf BLOB
+            );
+            CREATE INDEX IF NOT EXISTS attachments_by_ticket ON attachments (ticket);",
+        )?;
+        Ok(Documents { conn: Mutex::new(conn) })
+    }
+
+    fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Stores a result for `holder`. The approval system's own id makes a repeated delivery
+    /// harmless: the answer is then the stored result's id and false.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_result(&self, external_id: &str, holder: &Holder, title: &str, department: &str, pdf: &[u8], now: Ts, keep_days: u32) -> Result<(String, bool), DocError> {
+        check_pdf(pdf)?;
+        let db = self.db();
+        if let Some(id) = db.query_row("SELECT id FROM results WHERE external_id = ?1", [external_id], |r| r.get::<_, String>(0)).optional()? {
+            return Ok((id, false));
+        }
+        let id = new_id("R");
+        let expires = now + chrono::Duration::days(keep_days as i64);
+        db.execute(
+            "INSERT INTO results (id, external_id, id_hash, title, department, size, sha256, received_at, expires_at, pdf)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![id, external_id, holder.id_hash, title, department, pdf.len(), hex::encode(Sha256::digest(pdf)), ts(now), ts(expires), pdf],
+        )?;
+        Ok((id, true))
+    }
+
+    /// The results waiting for the person with this identity hash.
+    pub fn results_for(&self, id_hash: &str, now: Ts) -> Result<Vec<ResultMeta>, DocError> {
+        let db = self.db();
+        let mut stmt = db.prepare(
+            "SELECT id, title, department, received_at, expires_at, size FROM results
+             WHERE id_hash = ?1 AND collected_at IS NULL AND pdf IS NOT NULL AND expires_at > ?2 ORDER BY received_at",
+        )?;
+        let rows = stmt.query_map(params![id_hash, ts(now)], |r| {
+            Ok(ResultMeta { id: r.get(0)?, title: r.get(1)?, department: r.get(2)?, received_at: r.get(3)?, expires_at: r.get(4)?, size: r.get::<_, i64>(5)? as usize })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The PDF of a result that may still be printed, with the owner's identity hash.
+    pub fn result_pdf(&self, id: &str, now: Ts) -> Result<(Vec<u8>, String), DocError> {
+        let db = self.db();
+        let row = db
+            .query_row("SELECT pdf, id_hash, collected_at, expires_at FROM results WHERE id = ?1", [id], |r| {
+                Ok((r.get::<_, Option<Vec<u8>>>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, String>(3)?))
+            })
+            .optional()?
+            .ok_or(DocError::NotFound)?;
+        match row {
+            (_, _, Some(at), _) => Err(DocError::AlreadyCollected(at)),
+            (_, _, _, exp) if exp <= ts(now) => Err(DocError::Expired(exp)),
+            (Some(pdf), hash, None, _) => Ok((pdf, hash)),
+            (None, _, None, exp) => Err(DocError::Expired(exp)),
+        }
+    }
+
+    /// Marks a result collected (after it printed) and deletes its PDF.
+    pub fn collect(&self, id: &str, by: &str, now: Ts) -> Result<String, DocError> {
+        self.result_pdf(id, now)?;
+        let at = ts(now);
+        self.db().execute("UPDATE results SET collected_at = ?2, collected_by = ?3, pdf = NULL WHERE id = ?1", params![id, at, by])?;
+        Ok(at)
+    }
+
+    /// Deletes the PDFs of expired results and of attachments older than `attachment_days`.
+    pub fn purge(&self, now: Ts, attachment_days: u32) -> Result<usize, DocError> {
+        let db = self.db();
+        let a = db.execute("UPDATE results SET pdf = NULL WHERE pdf IS NOT NULL AND expires_at <= ?1", [ts(now)])?;
+        let before = now - chrono::Duration::days(attachment_days as i64);
+        let b = db.execute("UPDATE attachments SET pdf = NULL WHERE pdf IS NOT NULL AND added_at < ?1", [ts(before)])?;
+        Ok(a + b)
+    }
+
+    pub fn add_attachment(&self, ticket: &str, title: &str, pages: u32, pdf: &[u8], kiosk: &str, now: Ts) -> Result<AttachmentMeta, DocError> {
+        check_pdf(pdf)?;
+        let meta = AttachmentMeta { id: new_id("M"), ticket: ticket.into(), title: title.into(), pages, size: pdf.len(), added_at: ts(now), kiosk: kiosk.into() };
+        self.db().execute(
+            "INSERT INTO attachments (id, ticket, title, pages, size, sha256, added_at, kiosk, pdf) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![meta.id, ticket, title, pages, pdf.len(), hex::encode(Sha256::digest(pdf)), meta.added_at, kiosk, pdf],
+        )?;
+        Ok(meta)
+    }
+
+    pub fn attachments_for(&self, ticket: &str) -> Result<Vec<AttachmentMeta>, DocError> {
+        let db = self.db();
+        let mut stmt = db.prepare("SELECT id, ticket, title, pages, size, added_at, kiosk FROM attachments WHERE ticket = ?1 AND pdf IS NOT NULL ORDER BY added_at")?;
+        let rows = stmt.query_map([ticket], |r| {
+            Ok(AttachmentMeta { id: r.get(0)?, ticket: r.get(1)?, title: r.get(2)?, pages: r.get(3)?, size: r.get::<_, i64>(4)? as usize, added_at: r.get(5)?, kiosk: r.get(6)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// An attachment's PDF and the ticket it belongs to.
+    pub fn attachment_pdf(&self, id: &str) -> Result<(Vec<u8>, String), DocError> {
+        self.db()
+            .query_row("SELECT pdf, ticket FROM attachments WHERE id = ?1 AND pdf IS NOT NULL", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .ok_or(DocError::NotFound)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Ts {
+        chrono::DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&chrono::Utc)
+    }
+
+    fn holder(hash: &str) -> Holder {
+        Holder { masked_name: "李*".into(), masked_id: "x".into(), id_hash: hash.into(), birth_date: None }
+    }
+
+    #[test]
+    fn results_are_kept_until_collected_or_expired() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = Documents::open(dir.path()).unwrap();
+        let now = at("2026-11-27T09:00:00+08:00");
+        let pdf = b"%PDF-1.7 result".to_vec();
+        let (id, new) = docs.add_result("APP-1", &holder("p1"), "营业执照", "市场监管局", &pdf, now, 30).unwrap();
+        assert!(new);
+        assert_eq!(docs.add_result("APP-1", &holder("p1"), "营业执照", "市场监管局", &pdf, now, 30).unwrap(), (id.clone(), false), "a repeated delivery is one result");
+        assert!(matches!(docs.add_result("APP-2", &holder("p1"), "x", "y", b"GIF89a", now, 30), Err(DocError::NotPdf)));
+        let (id2, _) = docs.add_result("APP-3", &holder("p1"), "不动产权证明", "不动产登记中心", &pdf, now, 1).unwrap();
+        assert_eq!(docs.results_for("p1", now).unwrap().iter().map(|r| r.title.as_str()).collect::<Vec<_>>(), ["营业执照", "不动产权证明"]);
+        assert!(docs.results_for("p2", now).unwrap().is_empty(), "nobody else sees them");
+
+        assert_eq!(docs.result_pdf(&id, now).unwrap(), (pdf.clone(), "p1".to_string()));
+        docs.collect(&id, "kiosk-1", now).unwrap();
+        assert!(matches!(docs.result_pdf(&id, now), Err(DocError::AlreadyCollected(_))));
+        assert!(matches!(docs.collect(&id, "kiosk-1", now), Err(DocError::AlreadyCollected(_))));
+
+        let later = now + chrono::Duration::days(2);
+        assert!(docs.results_for("p1", later).unwrap().is_empty());
+        assert!(matches!(docs.result_pdf(&id2, later), Err(DocError::Expired(_))));
+        assert_eq!(docs.purge(later, 7).unwrap(), 1, "the expired PDF is deleted");
+        // Survives reopening (a real file).
+        drop(docs);
+        let docs = Documents::open(dir.path()).unwrap();
+        assert!(matches!(docs.result_pdf(&id, now), Err(DocError::AlreadyCollected(_))));
+    }
+
+    #[test]
+    fn attachments_belong_to_their_ticket() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = Documents::open(dir.path()).unwrap();
+        let now = at("2026-11-27T09:00:00+08:00");
+        let m = docs.add_attachment("20261127-C001", "户口迁入登记 材料", 3, b"%PDF-1.4 scan", "kiosk-1", now).unwrap();
+        assert_eq!(docs.attachments_for("20261127-C001").unwrap(), vec![m.clone()]);
+        assert!(docs.attachments_for("20261127-C002").unwrap().is_empty());
+        assert_eq!(docs.attachment_pdf(&m.id).unwrap().1, "20261127-C001");
+        assert_eq!(docs.purge(now + chrono::Duration::days(8), 7).unwrap(), 1);
+        assert!(matches!(docs.attachment_pdf(&m.id), Err(DocError::NotFound)));
+    }
+}
