@@ -221,15 +221,11 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
         .init();
     match cli.command {
         Cmd::Serve { config, data, listen, clock } => {
-            let config = Config::load(&config)?;
-            for w in config.warnings() {
-                eprintln!("warning: {}", w.0);
-            }
             let clock: Arc<dyn Clock> = match clock {
                 Some(spec) => Arc::new(SimClock::parse(&spec).map_err(|e| anyhow::anyhow!("--clock: {e}"))?),
                 None => Arc::new(SystemClock),
             };
-            runtime()?.block_on(crate::server::serve(config, &data, listen, clock))?;
+            runtime()?.block_on(crate::server::serve(&config, &data, listen, clock))?;
         }
         Cmd::Demo { data, listen, speed, run_for, fresh } => {
             if fresh && data.join("hallq.db").exists() {

@@ -113,7 +113,7 @@ fn visitor(rng: &mut impl Rng) -> (String, String) {
 /// `DIR/DATE/NUMBER.png`.
 fn print_ticket(hall: &Hall, printer: &mut TicketPrinter, sim: &SimPrinter, template: &Template, dir: &std::path::Path, id: &str) {
     let Some(ticket) = hall.view().state.tickets.get(id).cloned() else { return };
-    let model = crate::tickets::model(hall.config(), &ticket, ticket.people_ahead_at_issue, ticket.estimate_minutes_at_issue);
+    let model = crate::tickets::model(&hall.config(), &ticket, ticket.people_ahead_at_issue, ticket.estimate_minutes_at_issue);
     if let Err(e) = printer.print_ticket(template, &model) {
         tracing::warn!("demo ticket printer: {e}");
         return;
@@ -307,7 +307,7 @@ async fn summary(hall: Hall, addr: SocketAddr) {
 }
 
 fn print_summary(hall: &Hall, addr: SocketAddr, redraw: bool) {
-    let config = hall.config();
+    let config: &crate::config::Config = &hall.config();
     let now = engine::local(config, hall.now());
     let view = hall.view();
     let count = |s: Status| view.state.tickets.values().filter(|t| t.status == s).count();

@@ -9,7 +9,6 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::config::Config;
 use crate::engine::Command;
 use crate::service::{Clock, Hall};
 
@@ -39,10 +38,21 @@ pub async fn bind(listen: SocketAddr) -> anyhow::Result<TcpListener> {
     })
 }
 
-/// `hallq serve`: runs until Ctrl-C or SIGTERM.
-pub async fn serve(config: Config, data: &Path, listen: SocketAddr, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
+/// `hallq serve`: runs until Ctrl-C or SIGTERM. The configuration in force is the newest
+/// version in `DATA/config/` unless `config_file` changed since it was last read (see
+/// [`crate::config::live`]).
+pub async fn serve(config_file: &Path, data: &Path, listen: SocketAddr, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     let listener = bind(listen).await?;
-    let hall = Hall::start(config, data, clock)?;
+    let store = crate::config::live::ConfigStore::new(data);
+    let (config, version) = store.resolve(config_file).map_err(|e| anyhow::anyhow!("{e}"))?;
+    for w in config.warnings() {
+        eprintln!("warning: {}", w.0);
+    }
+    let hall = Hall::start(config.clone(), data, clock)?;
+    if hall.view().state.config_version != version.number {
+        hall.set_config(config, version.number, version.digest.clone(), format!("file {}", config_file.display())).await?;
+    }
+    eprintln!("hallq serve: configuration version {} ({})", version.number, &version.digest[..12]);
     tracing::info!("hall service listening on http://{}", listener.local_addr()?);
     eprintln!("hallq serve: listening on http://{} (data in {})", listener.local_addr()?, data.display());
     let ticker = spawn_ticker(hall.clone());

@@ -104,6 +104,9 @@ pub struct Accepted {
 
 enum Job {
     Command(Command, oneshot::Sender<Result<Accepted, ServiceError>>),
+    /// A new configuration, already validated and saved: swapped in between commands and
+    /// logged as `config_changed`.
+    SetConfig(Arc<Config>, Command, oneshot::Sender<Result<Accepted, ServiceError>>),
     Stop(oneshot::Sender<()>),
 }
 
@@ -117,7 +120,7 @@ pub struct View {
 const RECENT_CALLS: usize = 30;
 
 struct Inner {
-    config: Arc<Config>,
+    config: std::sync::RwLock<Arc<Config>>,
     clock: Arc<dyn Clock>,
     jobs: mpsc::Sender<Job>,
     view: RwLock<View>,
@@ -175,7 +178,7 @@ impl Hall {
         let (tx, rx) = mpsc::channel(4096);
         let (events, _) = broadcast::channel(4096);
         let inner = Arc::new(Inner {
-            config: config.clone(),
+            config: std::sync::RwLock::new(config.clone()),
             clock: clock.clone(),
             jobs: tx,
             view: RwLock::new(View { state: state.clone(), recent_calls: recent }),
@@ -193,8 +196,19 @@ impl Hall {
         Ok(Hall { inner })
     }
 
-    pub fn config(&self) -> &Config {
-        &self.inner.config
+    /// The configuration in force. A manager may replace it while the service runs
+    /// ([`Hall::set_config`]); hold on to the returned one for one request's work.
+    pub fn config(&self) -> Arc<Config> {
+        self.inner.config.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Puts a new (validated, saved) configuration in force between two commands and logs
+    /// its version; clients learn of it from the `config_changed` event.
+    pub async fn set_config(&self, config: Config, version: u64, digest: String, by: String) -> Result<Accepted, ServiceError> {
+        let (tx, rx) = oneshot::channel();
+        let command = Command::ConfigChanged { version, digest, by };
+        self.inner.jobs.send(Job::SetConfig(Arc::new(config), command, tx)).await.map_err(|_| ServiceError::Stopped)?;
+        rx.await.map_err(|_| ServiceError::Stopped)?
     }
 
     pub fn now(&self) -> Ts {
@@ -238,7 +252,7 @@ impl Hall {
         let records = store::ticket_events(&conn, id)?;
         let mut scratch = State::default();
         for r in &records {
-            engine::apply(&mut scratch, &self.inner.config, r.at, &r.event);
+            engine::apply(&mut scratch, &self.config(), r.at, &r.event);
         }
         let expired = scratch.tickets.get(id).is_some_and(|t| {
             matches!(t.status, engine::Status::Waiting | engine::Status::Called | engine::Status::Serving)
@@ -296,7 +310,7 @@ fn is_call(e: &Event) -> bool {
 fn writer(
     mut store: Store,
     mut state: State,
-    config: Arc<Config>,
+    mut config: Arc<Config>,
     clock: Arc<dyn Clock>,
     mut rx: mpsc::Receiver<Job>,
     inner: std::sync::Weak<Inner>,
@@ -318,6 +332,13 @@ fn writer(
         for job in jobs {
             let (command, reply) = match job {
                 Job::Command(c, r) => (c, r),
+                Job::SetConfig(new, c, r) => {
+                    config = new;
+                    if let Some(inner) = inner.upgrade() {
+                        *inner.config.write().unwrap_or_else(|p| p.into_inner()) = config.clone();
+                    }
+                    (c, r)
+                }
                 Job::Stop(r) => {
                     stop_reply = Some(r);
                     continue;

@@ -511,3 +511,66 @@ async fn results_wait_for_their_owner_and_scans_reach_the_counter() {
     assert_eq!(r.status(), 404);
     h.stop().await;
 }
+
+#[tokio::test]
+async fn managers_change_the_configuration_live() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hall.toml");
+    std::fs::write(&file, hallq::config::DEFAULT_TOML).unwrap();
+    let data = dir.path().join("data");
+    let port = common::free_port();
+    let base = format!("http://127.0.0.1:{port}/api/v1");
+    let mut child = common::spawn_serve(&file, &data, port);
+    common::wait_healthy(&base).await;
+    let http = client();
+    let (s, c) = get(&http, &format!("{base}/config"), MANAGER).await;
+    assert_eq!((s, c["version"].as_u64()), (200, Some(1)));
+    assert_eq!(c["toml"].as_str(), Some(hallq::config::DEFAULT_TOML));
+    assert_eq!(get(&http, &format!("{base}/config"), KIOSK).await.0, 403);
+
+    // Follow the event stream as a kiosk would.
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/api/v1/events?token={KIOSK}")).await.unwrap();
+    assert_eq!(next_json(&mut ws).await["type"], "hello");
+
+    // A manager renames the hall, hides an item from the kiosks and adds a kiosk token.
+    let edited = hallq::config::DEFAULT_TOML
+        .replacen("name = \"示例县市民之家\"", "name = \"示例县政务服务中心\"", 1)
+        .replacen("id = \"linshi-sfz\"", "id = \"linshi-sfz\"\nkiosk = false", 1)
+        + "\n[[tokens]]\ntoken = \"new-kiosk-token-3\"\nrole = \"kiosk\"\nname = \"kiosk-3\"\n";
+    let put = |body: String, version: &str| http.put(format!("{base}/config")).bearer_auth(MANAGER).header("If-Match", version).body(body).send();
+    let r = put(edited.clone(), "1").await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["version"], 2);
+    let e = next_json(&mut ws).await;
+    assert_eq!((e["type"].as_str(), e["version"].as_u64()), (Some("config_changed"), Some(2)));
+    let (_, cat) = get(&http, &format!("{base}/catalog"), "new-kiosk-token-3").await;
+    assert_eq!(cat["hall"]["name"], "示例县政务服务中心", "the new token and the new name work at once");
+    assert_eq!(cat["config_version"], 2);
+    let item = cat["services"].as_array().unwrap().iter().find(|s| s["id"] == "linshi-sfz").unwrap();
+    assert_eq!(item["kiosk"], false);
+
+    // Editing an old version, or an invalid text, changes nothing.
+    let r = put(edited.clone(), "1").await.unwrap();
+    assert_eq!((r.status().as_u16(), r.json::<Value>().await.unwrap()["error"]["code"].clone()), (409, json!("version_conflict")));
+    let r = put(edited.replacen("prefix = \"A\"", "prefix = \"AA\"", 1), "2").await.unwrap();
+    assert_eq!(r.status(), 422);
+    let e = r.json::<Value>().await.unwrap();
+    assert_eq!(e["error"]["code"], "invalid_config");
+    assert!(e["error"]["message"].as_str().unwrap().contains("prefix"), "{e}");
+
+    // A restart keeps the manager's version; then the installer edits the file and reloads.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut child = common::spawn_serve(&file, &data, port);
+    common::wait_healthy(&base).await;
+    assert_eq!(get(&http, &format!("{base}/catalog"), KIOSK).await.1["hall"]["name"], "示例县政务服务中心");
+    std::fs::write(&file, hallq::config::DEFAULT_TOML.replacen("name = \"示例县市民之家\"", "name = \"示例县便民服务中心\"", 1)).unwrap();
+    let (s, r) = post(&http, &format!("{base}/config/reload"), MANAGER, json!({})).await;
+    assert_eq!((s, r["version"].as_u64(), r["changed"].as_bool()), (200, Some(3), Some(true)));
+    assert_eq!(get(&http, &format!("{base}/catalog"), KIOSK).await.1["hall"]["name"], "示例县便民服务中心");
+    assert_eq!(get(&http, &format!("{base}/catalog"), "new-kiosk-token-3").await.0, 401, "the file has no such token");
+    let (_, r) = post(&http, &format!("{base}/config/reload"), MANAGER, json!({})).await;
+    assert_eq!(r["changed"], false);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -3,6 +3,7 @@
 //! code and a message a person can act on; bad input never gets a 5xx.
 
 mod appointments;
+mod config;
 mod documents;
 mod views;
 
@@ -20,7 +21,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::config::{Role, Token};
+use crate::config::Role;
 use crate::engine::{Channel, Command, IssueRequest, Outcome, Priority, Rating, Rejection, WindowAction};
 use crate::service::{Hall, ServiceError};
 use crate::store;
@@ -36,7 +37,6 @@ pub const BODY_LIMIT: usize = 16 * 1024;
 #[derive(Clone)]
 pub struct Api {
     hall: Hall,
-    tokens: Arc<HashMap<String, Token>>,
     voice: Arc<crate::voice::Voice>,
     sessions: Arc<crate::staff::Sessions>,
     documents: Arc<crate::documents::Documents>,
@@ -48,7 +48,7 @@ pub fn router(hall: Hall) -> Router {
     let voice = Arc::new(crate::voice::Voice::new(hall.config().voice.clone(), &data_dir));
     let sessions = Arc::new(crate::staff::Sessions::new(hall.identity_key()));
     let documents = Arc::new(crate::documents::Documents::open(&data_dir).expect("the data directory holds documents.db"));
-    let api = Api { tokens: Arc::new(hall.config().tokens_by_value()), hall, voice, sessions, documents };
+    let api = Api { hall, voice, sessions, documents };
     let v1 = Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
@@ -66,6 +66,8 @@ pub fn router(hall: Hall) -> Router {
         .route("/appointments/{code}/check-in", post(appointments::check_in))
         .route("/results", post(documents::deliver).layer(DefaultBodyLimit::max(documents::RESULT_BODY_LIMIT)))
         .route("/results/find", post(documents::find))
+        .route("/config", get(config::get_config).put(config::put_config).layer(DefaultBodyLimit::max(config::CONFIG_BODY_LIMIT)))
+        .route("/config/reload", post(config::reload))
         .route("/results/{id}/pdf", get(documents::result_pdf))
         .route("/results/{id}/collected", post(documents::collected))
         .route("/tickets/{id}/attachments", post(documents::attach).get(documents::attachments).layer(DefaultBodyLimit::max(crate::documents::MAX_PDF_BYTES)))
@@ -155,14 +157,18 @@ impl Api {
             .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "缺少访问令牌：请在 Authorization: Bearer 中提供设备令牌。"))?;
         if token.starts_with("staff.") {
             // A member of staff signed in at a counter: they work the windows they are given.
-            let p = self.sessions.check(&self.hall.config().staff, token, self.hall.now()).ok_or_else(|| {
+            let config = self.hall.config();
+            let p = self.sessions.check(&config.staff, token, self.hall.now()).ok_or_else(|| {
                 ApiError::new(StatusCode::UNAUTHORIZED, "session_expired", "登录已过期或无效，请重新登录。")
             })?;
             return Ok(Caller { role: Role::Counter, name: format!("{}（{}）", p.name, p.id), windows: p.windows.clone() });
         }
-        let t = self
+        // The tokens of the configuration in force: a manager may change them live.
+        let config = self.hall.config();
+        let t = config
             .tokens
-            .get(token)
+            .iter()
+            .find(|t| t.token == token)
             .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "访问令牌无效：请核对设备配置中的令牌。"))?;
         Ok(Caller { role: t.role, name: t.name.clone(), windows: t.windows.clone() })
     }
@@ -271,7 +277,8 @@ async fn login(State(api): State<Api>, body: Result<Bytes, BytesRejection>) -> A
         .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "service_busy", "登录暂时无法处理，请重试。"))?;
     match result {
         Ok((token, expires)) => {
-            let p = api.hall.config().staff.iter().find(|s| s.id == b.staff_id).expect("signed in staff exists");
+            let config = api.hall.config();
+            let p = config.staff.iter().find(|s| s.id == b.staff_id).expect("signed in staff exists");
             tracing::info!("staff {} ({}) signed in", p.id, p.name);
             Ok(Json(json!({
                 "token": token, "staff_id": p.id, "name": p.name, "windows": p.windows,

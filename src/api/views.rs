@@ -12,7 +12,7 @@ fn local_time(hall: &Hall, t: engine::Ts) -> String {
 
 /// The windows (with floors) that serve a queue.
 fn windows_for(hall: &Hall, queue: &str) -> Vec<Value> {
-    let c = hall.config();
+    let c: &crate::config::Config = &hall.config();
     c.windows
         .iter()
         .filter(|w| c.window_serves(w, queue))
@@ -36,7 +36,7 @@ fn queue_rows(state: &engine::State, c: &crate::config::Config, extra: impl Fn(&
 }
 
 pub fn catalog_view(hall: &Hall) -> Value {
-    let c = hall.config();
+    let c: &crate::config::Config = &hall.config();
     let view = hall.view();
     let summary = engine::queue_summary(&view.state, c);
     let queues: Vec<Value> = queue_rows(&view.state, c, |q| json!({"windows": windows_for(hall, &q.id)}));
@@ -51,7 +51,7 @@ pub fn catalog_view(hall: &Hall) -> Value {
                 "department": {"id": s.department, "name": dept.map(|d| d.name.as_str()), "name_en": dept.map(|d| d.name_en.as_str())},
                 "queue": s.queue, "mode": s.mode, "mode_label": s.mode.label_zh(), "category": s.category,
                 "time_limit_days": s.time_limit_days, "promised_days": s.promised_days,
-                "identity": s.identity, "hot": s.hot, "materials": s.materials,
+                "identity": s.identity, "hot": s.hot, "materials": s.materials, "kiosk": s.kiosk,
                 "issued_today": view.state.service_issued.get(&s.id).copied().unwrap_or(0), "daily_cap": s.daily_cap,
                 "waiting": waiting, "estimate_minutes": est, "windows": windows_for(hall, &s.queue),
             })
@@ -64,6 +64,9 @@ pub fn catalog_view(hall: &Hall) -> Value {
         "queues": queues,
         "services": services,
         "windows": c.windows,
+        "kiosk": c.kiosk,
+        "ticket": c.ticket,
+        "config_version": view.state.config_version,
     })
 }
 
@@ -74,7 +77,7 @@ fn service_name(hall: &Hall, id: &str) -> (String, String) {
 /// A ticket as the API returns it. `with_token` adds the status-page token (for the kiosk
 /// that issued it and for the visitor's own page).
 pub fn ticket_view(hall: &Hall, t: &Ticket, with_token: bool) -> Value {
-    let c = hall.config();
+    let c: &crate::config::Config = &hall.config();
     let (ahead, est) = if t.status == Status::Waiting {
         let view = hall.view();
         let a = engine::people_ahead(&view.state, c, t, hall.now());
@@ -112,7 +115,7 @@ pub fn ticket_view(hall: &Hall, t: &Ticket, with_token: bool) -> Value {
 }
 
 pub fn window_view(hall: &Hall, number: u32) -> Value {
-    let c = hall.config();
+    let c: &crate::config::Config = &hall.config();
     let view = hall.view();
     let w = view.state.windows.get(&number).cloned().unwrap_or(engine::WindowState { number, ..Default::default() });
     let conf = c.window(number);
@@ -130,7 +133,7 @@ pub fn window_view(hall: &Hall, number: u32) -> Value {
 }
 
 pub fn state_view(hall: &Hall) -> Value {
-    let c = hall.config();
+    let c: &crate::config::Config = &hall.config();
     let windows: Vec<Value> = c.windows.iter().map(|w| window_view(hall, w.number)).collect();
     let view = hall.view();
     let queues: Vec<Value> = queue_rows(&view.state, c, |q| {
@@ -175,7 +178,7 @@ pub fn state_view(hall: &Hall) -> Value {
 /// The waiting line for a window: every waiting ticket of the queues it serves, in the
 /// order it would call them, with how long each has waited.
 pub fn waiting_view(hall: &Hall, window: u32) -> Value {
-    let c = hall.config();
+    let c: &crate::config::Config = &hall.config();
     let now = hall.now();
     let view = hall.view();
     let Some(w) = c.window(window) else { return json!({"window": window, "tickets": []}) };

@@ -10,6 +10,8 @@ use std::path::Path;
 use chrono::{FixedOffset, NaiveTime, Weekday};
 use serde::{Deserialize, Serialize};
 
+pub mod live;
+
 /// The documented default configuration: the demo hall.
 pub const DEFAULT_TOML: &str = include_str!("default.toml");
 
@@ -33,7 +35,67 @@ pub struct Config {
     #[serde(default)]
     pub documents: DocumentsConfig,
     #[serde(default)]
+    pub kiosk: KioskConfig,
+    #[serde(default)]
+    pub ticket: TicketConfig,
+    #[serde(default)]
     pub voice: Voice,
+}
+
+/// What the kiosks offer and say (`[kiosk]`); changes reach running kiosks live.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KioskConfig {
+    /// Home tiles in order: personal, business, hot, departments, search, floors,
+    /// appointment, results, scan.
+    pub tiles: Vec<String>,
+    /// A line under the header of the home screen.
+    pub welcome: String,
+    pub welcome_en: String,
+    /// SHA-256 (hex) of the PIN that opens the kiosk's manager menu (five taps on the
+    /// top-left corner). Make one with `printf %s PIN | sha256sum`.
+    pub manager_pin_sha256: String,
+    pub idle_seconds: u32,
+    pub idle_seconds_elderly: u32,
+}
+
+/// SHA-256 of the published demo PIN, 2468.
+pub const DEMO_PIN_SHA256: &str = "a1fb4e703a9ef1fa4936801721ff285a97ac85330856674412e054892afe6972";
+
+pub const KIOSK_TILES: &[&str] = &["personal", "business", "hot", "departments", "search", "floors", "appointment", "results", "scan"];
+
+impl Default for KioskConfig {
+    fn default() -> KioskConfig {
+        KioskConfig {
+            tiles: KIOSK_TILES.iter().map(|t| t.to_string()).collect(),
+            welcome: String::new(),
+            welcome_en: String::new(),
+            manager_pin_sha256: String::new(),
+            idle_seconds: 60,
+            idle_seconds_elderly: 120,
+        }
+    }
+}
+
+/// The printed queue ticket (`[ticket]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TicketConfig {
+    /// Lines above the number; `{hall}` is the hall's name.
+    pub header: Vec<String>,
+    pub footer: Vec<String>,
+    /// Print the QR code that opens the visitor's status page.
+    pub qr: bool,
+}
+
+impl Default for TicketConfig {
+    fn default() -> TicketConfig {
+        TicketConfig {
+            header: vec!["{hall}".into()],
+            footer: vec!["请留意叫号和屏幕显示，过号请到服务台咨询".into(), "最多跑一次 · 感谢您的耐心等候".into()],
+            qr: true,
+        }
+    }
 }
 
 /// How long the hall keeps documents (`[documents]`).
@@ -239,6 +301,13 @@ pub struct Service {
     #[serde(default)]
     pub hot: bool,
     pub materials: Vec<String>,
+    /// Offered on the kiosks (false: taken at the service desk only).
+    #[serde(default = "yes")]
+    pub kiosk: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -482,6 +551,18 @@ impl Config {
                 }
             }
         }
+        for (i, t) in self.kiosk.tiles.iter().enumerate() {
+            if !KIOSK_TILES.contains(&t.as_str()) {
+                return err(format!("kiosk.tiles[{i}]"), format!("no tile \"{t}\"; tiles are {}", KIOSK_TILES.join(", ")));
+            }
+        }
+        let pin = &self.kiosk.manager_pin_sha256;
+        if !pin.is_empty() && (pin.len() != 64 || !pin.chars().all(|c| c.is_ascii_hexdigit())) {
+            return err("kiosk.manager_pin_sha256".into(), "expected 64 hex digits, from `printf %s PIN | sha256sum`".into());
+        }
+        if self.kiosk.idle_seconds < 10 || self.kiosk.idle_seconds_elderly < self.kiosk.idle_seconds {
+            return err("kiosk.idle_seconds".into(), "use at least 10 s, and no less for the elderly mode".into());
+        }
         let mut staff = BTreeSet::new();
         for (i, p) in self.staff.iter().enumerate() {
             if p.id.is_empty() || p.id.len() > 32 || !p.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
@@ -515,6 +596,9 @@ impl Config {
                     t.token, t.role, t.name
                 )));
             }
+        }
+        if self.kiosk.manager_pin_sha256 == DEMO_PIN_SHA256 {
+            out.push(ConfigWarning("kiosk.manager_pin_sha256 is the demo PIN 2468; set your own before opening the hall".into()));
         }
         for p in &self.staff {
             if p.name.starts_with("示例") {

@@ -189,6 +189,10 @@ pub struct State {
     /// Appointments by code, today's and later ones. Kept across days until their date.
     #[serde(default)]
     pub appointments: BTreeMap<String, Appointment>,
+    /// The configuration version in force (0: the one the service started with, never
+    /// changed through the API).
+    #[serde(default)]
+    pub config_version: u64,
 }
 
 impl State {
@@ -254,6 +258,8 @@ pub enum Command {
     CheckIn { code: String, issue: IssueRequest },
     /// Only lets the clock roll the day over.
     Tick,
+    /// Records that a new configuration version is in force (the service swaps it in).
+    ConfigChanged { version: u64, digest: String, by: String },
 }
 
 /// What happened. Serialized into the log, so variants and fields are only ever added.
@@ -278,6 +284,8 @@ pub enum Event {
     DeviceStatusChanged { kiosk: String, device: String, fault: Option<String> },
     AppointmentBooked { appointment: Box<Appointment> },
     AppointmentCheckedIn { code: String, ticket: String },
+    /// Configuration `version` (SHA-256 `digest` of its TOML) is in force from here on.
+    ConfigChanged { version: u64, digest: String, by: String },
 }
 
 impl Event {
@@ -319,6 +327,7 @@ impl Event {
             Event::DeviceStatusChanged { .. } => "device_status_changed",
             Event::AppointmentBooked { .. } => "appointment_booked",
             Event::AppointmentCheckedIn { .. } => "appointment_checked_in",
+            Event::ConfigChanged { .. } => "config_changed",
         }
     }
 }
@@ -365,6 +374,7 @@ impl fmt::Display for Event {
             Event::DeviceStatusChanged { kiosk, device, fault: Some(m) } => write!(f, "{kiosk} {device} fault: {m}"),
             Event::AppointmentBooked { appointment: a } => write!(f, "appointment {} {} at {}", a.code, a.service, a.slot.format("%Y-%m-%d %H:%M")),
             Event::AppointmentCheckedIn { code, ticket } => write!(f, "appointment {code} checked in as {}", num(ticket)),
+            Event::ConfigChanged { version, by, .. } => write!(f, "config v{version} by {by}"),
         }
     }
 }
@@ -545,6 +555,9 @@ pub fn decide(
 ) -> Result<(Vec<Event>, Outcome), Rejection> {
     match command {
         Command::Tick => Ok((vec![], Outcome::Done)),
+        Command::ConfigChanged { version, digest, by } => {
+            Ok((vec![Event::ConfigChanged { version: *version, digest: digest.clone(), by: by.clone() }], Outcome::Done))
+        }
         Command::DeviceStatus { kiosk, device, fault } => {
             // Only changes are logged: a kiosk repeating its state adds nothing.
             let key = format!("{kiosk}/{device}");
@@ -1013,7 +1026,8 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
             let devices = std::mem::take(&mut state.devices);
             let mut appointments = std::mem::take(&mut state.appointments);
             appointments.retain(|_, a| local(config, a.slot).date() >= *date);
-            *state = State { date: Some(*date), queues: mean, windows, devices, appointments, ..Default::default() };
+            let config_version = state.config_version;
+            *state = State { date: Some(*date), queues: mean, windows, devices, appointments, config_version, ..Default::default() };
         }
         Event::TicketIssued { ticket } => {
             let t = (**ticket).clone();
@@ -1155,6 +1169,7 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
         Event::DeviceStatusChanged { kiosk, device, fault } => {
             state.devices.insert(format!("{kiosk}/{device}"), fault.clone());
         }
+        Event::ConfigChanged { version, .. } => state.config_version = *version,
         Event::AppointmentBooked { appointment } => {
             state.appointments.insert(appointment.code.clone(), (**appointment).clone());
         }

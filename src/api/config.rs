@@ -1,0 +1,96 @@
+//! Live configuration: a manager reads the configuration in force, replaces it (validated,
+//! versioned) or has the service reload its file; the new version is in force for the next
+//! request and announced on the event stream as `config_changed`, which kiosks and pages
+//! follow without a restart.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::Json;
+use serde_json::json;
+
+use super::{Api, ApiError, ApiResult};
+use crate::config::live::{ConfigStore, LiveError, Version};
+use crate::config::Role;
+
+/// Largest configuration accepted (the 231-window county hall is about 60 KB).
+pub const CONFIG_BODY_LIMIT: usize = 1024 * 1024;
+
+impl From<LiveError> for ApiError {
+    fn from(e: LiveError) -> ApiError {
+        match &e {
+            LiveError::Invalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_config", e.to_string()),
+            LiveError::Conflict { .. } => ApiError::new(StatusCode::CONFLICT, "version_conflict", e.to_string()),
+            LiveError::NoFile => ApiError::new(StatusCode::CONFLICT, "no_config_file", e.to_string()),
+            LiveError::Io(m) => {
+                tracing::error!("configuration store: {m}");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", format!("无法保存配置：{m}"))
+            }
+        }
+    }
+}
+
+fn store(api: &Api) -> ConfigStore {
+    ConfigStore::new(api.hall.db_path().parent().unwrap_or(std::path::Path::new(".")))
+}
+
+async fn put_in_force(api: &Api, config: crate::config::Config, v: &Version, by: &str) -> ApiResult<()> {
+    api.hall.set_config(config, v.number, v.digest.clone(), by.to_string()).await?;
+    tracing::info!("configuration version {} in force (by {by})", v.number);
+    Ok(())
+}
+
+/// `GET /config`: the configuration in force, as TOML, with its version.
+pub(super) async fn get_config(State(api): State<Api>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<serde_json::Value>> {
+    api.require(&headers, &q, &[Role::Manager])?;
+    let s = store(&api);
+    let newest = tokio::task::spawn_blocking(move || s.newest()).await.map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "请重试。"))??;
+    let version = api.hall.view().state.config_version;
+    Ok(Json(match newest {
+        Some(v) if v.number == version => json!({"version": v.number, "digest": v.digest, "toml": v.text}),
+        // Started without a saved version (the demo): the embedded text is not the source,
+        // so say which version is in force and that there is no text to edit yet.
+        _ => json!({"version": version, "digest": null, "toml": null}),
+    }))
+}
+
+/// `PUT /config` with the TOML as the body and `If-Match: VERSION` (the version edited).
+pub(super) async fn put_config(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let caller = api.require(&headers, &q, &[Role::Manager])?;
+    let body = body.map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "配置文件太大（上限 1 MB）。"))?;
+    let text = String::from_utf8(body.to_vec()).map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "bad_encoding", "配置应为 UTF-8 编码的 TOML 文本。"))?;
+    let expected = match headers.get(header::IF_MATCH) {
+        Some(v) => Some(v.to_str().ok().map(|s| s.trim_matches('"')).and_then(|s| s.parse::<u64>().ok()).ok_or_else(|| {
+            ApiError::new(StatusCode::BAD_REQUEST, "bad_if_match", "If-Match 应为所编辑的配置版本号。")
+        })?),
+        None => None,
+    };
+    let s = store(&api);
+    let (config, v) = tokio::task::spawn_blocking(move || s.save(&text, expected))
+        .await
+        .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "请重试。"))??;
+    put_in_force(&api, config, &v, &caller.name).await?;
+    Ok(Json(json!({"version": v.number, "digest": v.digest})))
+}
+
+/// `POST /config/reload`: reads the service's configuration file again.
+pub(super) async fn reload(State(api): State<Api>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<serde_json::Value>> {
+    let caller = api.require(&headers, &q, &[Role::Manager])?;
+    let s = store(&api);
+    let r = tokio::task::spawn_blocking(move || s.reload()).await.map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "请重试。"))??;
+    match r {
+        Some((config, v)) => {
+            put_in_force(&api, config, &v, &format!("{} (reload)", caller.name)).await?;
+            Ok(Json(json!({"version": v.number, "changed": true})))
+        }
+        None => Ok(Json(json!({"version": api.hall.view().state.config_version, "changed": false}))),
+    }
+}
