@@ -2,8 +2,9 @@
 //! and the printer, device health, the clock) go in; the view to draw and the effects to
 //! carry out (issue a ticket, print it) come out. The runtime does the IO.
 
-use hallq_ui::view::{ItemDetail, ItemRow, KioskView, Screen, TicketShown, Tile, UiAction};
+use hallq_ui::view::{ChoiceRow, ItemDetail, ItemRow, KioskView, Screen, Thumb, TicketShown, Tile, UiAction};
 use pinyin::ToPinyin;
+use sha2::{Digest, Sha256};
 
 /// One service item as the kiosk shows it.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -28,11 +29,73 @@ pub struct CatalogItem {
     pub promised_days: u32,
 }
 
+/// What the hall's configuration says about kiosks (`[kiosk]`, `[ticket]`), live.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KioskSettings {
+    pub tiles: Vec<String>,
+    pub welcome: String,
+    pub welcome_en: String,
+    /// SHA-256 (hex) of the manager PIN; empty: no manager menu.
+    pub pin_sha256: String,
+    pub idle_secs: u32,
+    pub idle_secs_elderly: u32,
+    pub ticket_header: Vec<String>,
+    pub ticket_footer: Vec<String>,
+    pub ticket_qr: bool,
+}
+
+impl Default for KioskSettings {
+    fn default() -> KioskSettings {
+        KioskSettings {
+            tiles: crate::config::KIOSK_TILES.iter().map(|t| t.to_string()).collect(),
+            welcome: String::new(),
+            welcome_en: String::new(),
+            pin_sha256: String::new(),
+            idle_secs: 60,
+            idle_secs_elderly: 120,
+            ticket_header: vec!["{hall}".into()],
+            ticket_footer: Vec::new(),
+            ticket_qr: true,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Catalog {
     pub hall_name: String,
     pub hall_name_en: String,
+    /// The items offered on kiosks.
     pub items: Vec<CatalogItem>,
+    pub kiosk: KioskSettings,
+    pub version: u64,
+}
+
+/// One of the visitor's appointments, as the hall service lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppointmentRow {
+    pub code: String,
+    pub service: String,
+    /// "2026-11-27 10:00".
+    pub slot: String,
+    pub checked_in: bool,
+}
+
+/// A result waiting for the visitor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultRow {
+    pub id: String,
+    pub title: String,
+    pub department: String,
+}
+
+/// Which visitor errand is under way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Flow {
+    #[default]
+    Ticket,
+    Appointment,
+    Results,
+    Scan,
 }
 
 /// A card the reader read, already reduced to what the kiosk needs.
@@ -80,16 +143,50 @@ pub enum Input {
     Catalog(Catalog),
     /// Once a second, with the hall-local time to show.
     Tick(String),
+    /// The visitor's appointments (or why they could not be looked up).
+    Appointments(Result<Vec<AppointmentRow>, String>),
+    /// The results waiting for the visitor.
+    Results(Result<Vec<ResultRow>, String>),
+    /// How the A4 printing goes: a line for the visitor and a percentage.
+    DocProgress(String, u32),
+    /// The A4 printing ended: the results printed and marked collected, or why it stopped.
+    DocsPrinted(Result<u32, String>),
+    /// Pages scanned (thumbnails), or why scanning failed.
+    Scanned(Result<Vec<Thumb>, String>),
+    /// Faults of the optional devices: "a4-printer" or "scanner".
+    OptionalDevice(&'static str, Option<String>),
+    /// A self-test finished: device, passed, what it found.
+    SelfTested(String, bool, String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Issue { request_id: String, service: String, identity: Option<(String, String)> },
     Print(Issued),
+    FindAppointments { identity: (String, String) },
+    CheckIn { request_id: String, code: String, identity: Option<(String, String)> },
+    FindResults { identity: (String, String) },
+    /// Print these results on the A4 printer one after another, marking each collected
+    /// once it printed.
+    PrintResults(Vec<ResultRow>),
+    /// Scan pages: on the flatbed (one) or from the feeder (all); `replace` retakes a page.
+    Scan { feeder: bool, replace: Option<usize> },
+    DeletePage(usize),
+    /// Attach the scanned pages to the ticket just issued.
+    Attach { ticket: String, title: String },
+    /// The visitor left: forget scanned pages.
+    ForgetScans,
+    /// Say this aloud (elderly mode).
+    Speak(String),
+    SelfTest(String),
+    Exit,
 }
 
 pub struct Settings {
     pub kiosk_id: String,
+    /// An A4 printer for results, and a scanner, are attached.
+    pub has_a4: bool,
+    pub has_scanner: bool,
     /// Seconds without a touch before going home.
     pub idle_secs: u32,
     pub idle_secs_elderly: u32,
@@ -99,7 +196,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { kiosk_id: "kiosk".into(), idle_secs: 60, idle_secs_elderly: 120, issue_attempts: 3 }
+        Settings { kiosk_id: "kiosk".into(), has_a4: true, has_scanner: true, idle_secs: 60, idle_secs_elderly: 120, issue_attempts: 3 }
     }
 }
 
@@ -116,6 +213,18 @@ pub struct Controller {
     idle: u32,
     seed: u64,
     serial: u64,
+    flow: Flow,
+    results: Vec<ResultRow>,
+    appointments: Vec<AppointmentRow>,
+    a4_fault: Option<String>,
+    scanner_fault: Option<String>,
+    corner_taps: u32,
+    pin: String,
+    pin_failures: u32,
+    /// The screen last spoken in elderly mode.
+    spoken: Option<(Screen, String)>,
+    forget_scans: bool,
+    checkin_code: Option<String>,
 }
 
 /// Pinyin initials of a name, such as 户口迁入登记 → HKQRDJ. Characters the pinyin crate
@@ -133,6 +242,19 @@ pub fn initials(name: &str) -> String {
             c.to_pinyin().and_then(|p| p.first_letter().chars().next()).map(|l| l.to_ascii_uppercase())
         })
         .collect()
+}
+
+/// A device's name on the self-test screen.
+pub fn device_label(device: &str, english: bool) -> String {
+    let (zh, en) = match device {
+        "ticket-printer" => ("号票打印机", "Ticket printer"),
+        "idcard-reader" => ("身份证读卡器", "ID-card reader"),
+        "a4-printer" => ("A4 打印机", "A4 printer"),
+        "scanner" => ("扫描仪", "Scanner"),
+        "hall-service" => ("叫号系统连接", "Hall service"),
+        other => (other, other),
+    };
+    if english { en.into() } else { zh.into() }
 }
 
 /// "1楼 4、5号窗口；2楼 26号窗口" (as printed on the ticket), or its English form.
@@ -167,6 +289,17 @@ impl Controller {
             idle: 0,
             seed,
             serial: 0,
+            flow: Flow::Ticket,
+            results: Vec::new(),
+            appointments: Vec::new(),
+            a4_fault: None,
+            scanner_fault: None,
+            corner_taps: 0,
+            pin: String::new(),
+            pin_failures: 0,
+            spoken: None,
+            forget_scans: false,
+            checkin_code: None,
         };
         c.home();
         c
@@ -193,10 +326,25 @@ impl Controller {
         self.item = None;
         self.card = None;
         self.request = None;
+        self.flow = Flow::Ticket;
+        self.checkin_code = None;
+        self.results.clear();
+        self.appointments.clear();
         self.view.search.clear();
         self.view.holder.clear();
+        self.view.code.clear();
+        self.view.choices.clear();
+        self.view.progress.clear();
+        self.view.progress_percent = 0;
+        if !self.view.pages.is_empty() {
+            self.view.pages.clear();
+            self.forget_scans = true;
+        }
+        self.view.selected_page = None;
         self.view.ticket = TicketShown::default();
         self.view.hall_name = if self.en() && !self.catalog.hall_name_en.is_empty() { self.catalog.hall_name_en.clone() } else { self.catalog.hall_name.clone() };
+        let k = &self.catalog.kiosk;
+        self.view.welcome = if self.en() { k.welcome_en.clone() } else { k.welcome.clone() };
         if let Some(f) = self.fault.clone() {
             self.out_of_service(f);
             return;
@@ -208,15 +356,26 @@ impl Controller {
             f.dedup();
             f
         };
-        let mut tiles = vec![
-            Tile { id: "personal".into(), label: self.t("个人事项", "Personal"), sub: self.t("户籍、社保、公积金、不动产…", "ID, insurance, housing…") },
-            Tile { id: "business".into(), label: self.t("企业事项", "Business"), sub: self.t("企业开办、税务、报建…", "Start-up, tax, permits…") },
-            Tile { id: "hot".into(), label: self.t("热门事项", "Popular"), sub: self.t("大家常办的事", "What most people come for") },
-            Tile { id: "departments".into(), label: self.t("按部门", "By department"), sub: self.t("公安、人社、医保…", "Police, social security…") },
-            Tile { id: "search".into(), label: self.t("拼音搜索", "Search"), sub: self.t("输入拼音首字母", "Pinyin initials") },
-        ];
-        for f in floors {
-            tiles.push(Tile { id: format!("floor:{f}"), label: self.t(&format!("{f}楼事项"), &format!("Floor {f}")), sub: self.t("按办理楼层查找", "Items served on this floor") });
+        let mut tiles = Vec::new();
+        for id in self.catalog.kiosk.tiles.clone() {
+            let (label, sub) = match id.as_str() {
+                "personal" => (self.t("个人事项", "Personal"), self.t("户籍、社保、公积金、不动产…", "ID, insurance, housing…")),
+                "business" => (self.t("企业事项", "Business"), self.t("企业开办、税务、报建…", "Start-up, tax, permits…")),
+                "hot" => (self.t("热门事项", "Popular"), self.t("大家常办的事", "What most people come for")),
+                "departments" => (self.t("按部门", "By department"), self.t("公安、人社、医保…", "Police, social security…")),
+                "search" => (self.t("拼音搜索", "Search"), self.t("输入拼音首字母", "Pinyin initials")),
+                "appointment" => (self.t("预约签到", "Appointment check-in"), self.t("刷身份证或输入预约码", "ID card or appointment code")),
+                "results" if self.settings.has_a4 => (self.t("自助打印", "Print my results"), self.t("刷身份证打印办理结果", "Swipe your ID card to print")),
+                "scan" if self.settings.has_scanner => (self.t("材料预审", "Scan materials"), self.t("扫描材料，窗口提前审核", "Scan papers for pre-review")),
+                "floors" => {
+                    for f in &floors {
+                        tiles.push(Tile { id: format!("floor:{f}"), label: self.t(&format!("{f}楼事项"), &format!("Floor {f}")), sub: self.t("按办理楼层查找", "Items served on this floor") });
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            tiles.push(Tile { id, label, sub });
         }
         self.view.tiles = tiles;
     }
@@ -283,8 +442,23 @@ impl Controller {
         format!("{}-{:x}-{}", self.settings.kiosk_id, self.seed, self.serial)
     }
 
+    fn check_in(&mut self, code: String) -> Vec<Effect> {
+        if let Some(f) = self.fault.clone() {
+            self.out_of_service(f);
+            return vec![];
+        }
+        let id = self.next_request_id();
+        self.request = Some((id, 1));
+        self.checkin_code = Some(code);
+        self.view.screen = Screen::Printing;
+        self.issue_effect().into_iter().collect()
+    }
+
     fn issue_effect(&self) -> Option<Effect> {
         let (request_id, _) = self.request.clone()?;
+        if self.flow == Flow::Appointment {
+            return Some(Effect::CheckIn { request_id, code: self.checkin_code.clone()?, identity: self.identity() });
+        }
         let item = self.item.as_ref()?;
         Some(Effect::Issue {
             request_id,
@@ -299,7 +473,61 @@ impl Controller {
         self.view.screen = Screen::Message;
     }
 
+    /// The identity of the card read, for the hall service.
+    fn identity(&self) -> Option<(String, String)> {
+        self.card.as_ref().map(|c| (c.id_number.clone(), c.name.clone()))
+    }
+
+    /// What to say aloud for the screen now up (elderly mode).
+    fn prompt(&self) -> String {
+        let v = &self.view;
+        match v.screen {
+            Screen::Home => self.t("您好，请点击您要办理的事项", "Hello. Please tap what you came for."),
+            Screen::Items | Screen::Search => self.t("请选择事项", "Please choose an item."),
+            Screen::Item => self.t(&format!("{}。请看所需材料，然后点击取号", v.detail.name), &format!("{}. Check the materials, then tap take a number.", v.detail.name)),
+            Screen::Identity => self.t("请将身份证放在下方读卡区", "Please place your ID card on the reader below."),
+            Screen::Confirm => self.t("请核对后点击确认取号", "Please check, then tap confirm."),
+            Screen::Printing => self.t("正在打印号票，请稍候", "Printing your ticket, please wait."),
+            Screen::Ticket => {
+                let n: String = v.ticket.number.chars().flat_map(|c| [c, ' ']).collect();
+                self.t(&format!("取号成功。您的号码是 {n}。请到{}等候叫号", v.ticket.windows), &format!("Your number is {n}. Please wait for your call."))
+            }
+            Screen::Message => format!("{}。{}", v.message_title, v.message_body),
+            Screen::OutOfService => self.t(&format!("本机暂停服务。{}", v.out_of_service), &format!("This kiosk is out of service. {}", v.out_of_service)),
+            Screen::Appointment => self.t("请刷身份证，或输入预约码", "Please place your ID card, or type your appointment code."),
+            Screen::Choices => v.title.clone(),
+            Screen::Documents => v.progress.clone(),
+            Screen::Scan => self.t("请将材料放在扫描区，然后点击扫描", "Place your papers on the scanner, then tap scan."),
+            Screen::ManagerPin | Screen::Manager => String::new(),
+        }
+    }
+
     pub fn handle(&mut self, input: Input) -> Vec<Effect> {
+        let mut effects = self.handle_input(input);
+        self.view.flow = match self.flow {
+            Flow::Ticket => "ticket",
+            Flow::Appointment => "appointment",
+            Flow::Results => "results",
+            Flow::Scan => "scan",
+        }
+        .into();
+        if std::mem::take(&mut self.forget_scans) {
+            effects.push(Effect::ForgetScans);
+        }
+        if self.view.elderly {
+            let prompt = self.prompt();
+            let key = (self.view.screen, prompt.clone());
+            if !prompt.is_empty() && self.spoken.as_ref() != Some(&key) {
+                effects.push(Effect::Speak(prompt));
+            }
+            self.spoken = Some(key);
+        } else {
+            self.spoken = None;
+        }
+        effects
+    }
+
+    fn handle_input(&mut self, input: Input) -> Vec<Effect> {
         match input {
             Input::Ui(action) => {
                 self.idle = 0;
@@ -307,15 +535,129 @@ impl Controller {
                 self.on_ui(action)
             }
             Input::Catalog(c) => {
+                self.settings.idle_secs = c.kiosk.idle_secs.max(10);
+                self.settings.idle_secs_elderly = c.kiosk.idle_secs_elderly.max(self.settings.idle_secs);
                 self.catalog = c;
                 if self.view.screen == Screen::Home {
                     self.home();
                 }
                 vec![]
             }
+            Input::Appointments(found) => {
+                if self.flow != Flow::Appointment || self.view.screen != Screen::Appointment {
+                    return vec![];
+                }
+                self.view.progress.clear();
+                match found {
+                    Err(msg) => {
+                        let t = self.t("无法查询预约", "Cannot look up appointments");
+                        self.message(t, msg);
+                    }
+                    Ok(list) if list.is_empty() => {
+                        let (t, b) = (self.t("没有找到您的预约", "No appointment found"), self.t("请核对预约信息，或输入预约码；也可以直接取号。", "Check your booking or type its code; you can also take a normal number."));
+                        self.message(t, b);
+                    }
+                    Ok(list) => {
+                        self.view.title = self.t("您的预约", "Your appointments");
+                        self.view.choices = list
+                            .iter()
+                            .map(|a| ChoiceRow {
+                                id: a.code.clone(),
+                                title: a.service.clone(),
+                                sub: if a.checked_in { self.t(&format!("{} · 已签到，点击重打号票", a.slot), &format!("{} · checked in, tap to print again", a.slot)) } else { format!("{} · {}", a.slot, a.code) },
+                                state: String::new(),
+                            })
+                            .collect();
+                        self.appointments = list;
+                        self.view.screen = Screen::Choices;
+                    }
+                }
+                vec![]
+            }
+            Input::Results(found) => {
+                if self.flow != Flow::Results || self.view.screen != Screen::Choices {
+                    return vec![];
+                }
+                self.view.progress.clear();
+                match found {
+                    Err(msg) => {
+                        let t = self.t("无法查询办理结果", "Cannot look up results");
+                        self.message(t, msg);
+                    }
+                    Ok(list) if list.is_empty() => {
+                        let (t, b) = (self.t("暂无可打印的结果", "Nothing to print yet"), self.t("您的办理结果尚未送达或已领取。如有疑问请到服务台咨询。", "Your results have not arrived yet or were collected. Please ask at the service desk."));
+                        self.message(t, b);
+                    }
+                    Ok(list) => {
+                        self.view.title = self.t("您可以打印的结果", "Results ready for you");
+                        let mut rows = vec![ChoiceRow { id: "all".into(), title: self.t(&format!("全部打印（{} 份）", list.len()), &format!("Print all ({})", list.len())), sub: String::new(), state: String::new() }];
+                        rows.extend(list.iter().map(|r| ChoiceRow { id: r.id.clone(), title: r.title.clone(), sub: r.department.clone(), state: String::new() }));
+                        self.view.choices = rows;
+                        self.results = list;
+                    }
+                }
+                vec![]
+            }
+            Input::DocProgress(line, percent) => {
+                if self.view.screen == Screen::Documents {
+                    self.view.progress = line;
+                    self.view.progress_percent = percent.min(100);
+                }
+                vec![]
+            }
+            Input::DocsPrinted(result) => {
+                if self.view.screen != Screen::Documents {
+                    return vec![];
+                }
+                self.idle = 0;
+                self.view.progress_percent = 100;
+                self.view.progress = match result {
+                    Ok(n) => self.t(&format!("已打印 {n} 份，已为您登记领取。请从下方出纸口取走文件。"), &format!("{n} printed and recorded as collected. Please take your papers from the tray below.")),
+                    Err(msg) => {
+                        self.a4_fault = Some(msg.clone());
+                        self.t(&format!("打印未完成：{msg}。未打印的结果仍为您保留。"), &format!("Printing stopped: {msg}. Results not printed are kept for you."))
+                    }
+                };
+                vec![]
+            }
+            Input::Scanned(result) => {
+                if self.view.screen != Screen::Scan {
+                    return vec![];
+                }
+                self.idle = 0;
+                match result {
+                    Ok(pages) => {
+                        match self.view.selected_page.take() {
+                            Some(i) if i < self.view.pages.len() && pages.len() == 1 => self.view.pages[i] = pages.into_iter().next().expect("one page"),
+                            _ => self.view.pages.extend(pages),
+                        }
+                        self.view.progress = self.t(&format!("已扫描 {} 页", self.view.pages.len()), &format!("{} pages scanned", self.view.pages.len()));
+                    }
+                    Err(msg) => self.view.progress = msg,
+                }
+                self.view.progress_percent = 0;
+                vec![]
+            }
+            Input::OptionalDevice(which, fault) => {
+                if which == "a4-printer" {
+                    self.a4_fault = fault;
+                } else {
+                    self.scanner_fault = fault;
+                }
+                vec![]
+            }
+            Input::SelfTested(device, ok, text) => {
+                if let Some(row) = self.view.tests.iter_mut().find(|r| r.id == device) {
+                    row.state = if ok { "ok".into() } else { "fault".into() };
+                    row.sub = text;
+                }
+                vec![]
+            }
             Input::Tick(clock) => {
                 self.view.clock = clock;
-                let busy = matches!(self.view.screen, Screen::Home | Screen::OutOfService | Screen::Printing);
+                let busy = matches!(self.view.screen, Screen::Home | Screen::OutOfService | Screen::Printing)
+                    || (self.view.screen == Screen::Documents && self.view.progress_percent < 100)
+                    || (self.view.screen == Screen::Scan && self.view.progress_percent > 0);
                 if busy {
                     self.idle = 0;
                     self.view.idle_left = 0;
@@ -345,7 +687,8 @@ impl Controller {
                 vec![]
             }
             Input::Card(card) => {
-                if self.view.screen != Screen::Identity {
+                let wanted = self.view.screen == Screen::Identity || (self.view.screen == Screen::Appointment && self.card.is_none());
+                if !wanted {
                     return vec![];
                 }
                 if !card.expired_on.is_empty() {
@@ -361,11 +704,25 @@ impl Controller {
                 }
                 self.view.holder = card.masked.clone();
                 self.card = Some(card);
-                self.view.screen = Screen::Confirm;
+                match self.flow {
+                    Flow::Ticket => self.view.screen = Screen::Confirm,
+                    Flow::Scan => self.start_scan(),
+                    Flow::Appointment => {
+                        self.view.progress = self.t("正在查询您的预约…", "Looking up your appointments…");
+                        return vec![Effect::FindAppointments { identity: self.identity().expect("card just read") }];
+                    }
+                    Flow::Results => {
+                        self.view.screen = Screen::Choices;
+                        self.view.title = self.t("正在查询您的办理结果…", "Looking up your results…");
+                        self.view.choices.clear();
+                        self.view.progress = self.view.title.clone();
+                        return vec![Effect::FindResults { identity: self.identity().expect("card just read") }];
+                    }
+                }
                 vec![]
             }
             Input::CardUnreadable(msg) => {
-                if self.view.screen == Screen::Identity {
+                if matches!(self.view.screen, Screen::Identity | Screen::Appointment) {
                     let t = self.t("读卡失败", "Card not read");
                     self.message(t, msg);
                 }
@@ -385,6 +742,10 @@ impl Controller {
                     status_url: t.status_url.clone(),
                     print_problem: String::new(),
                 };
+                if self.flow == Flow::Scan && !self.view.pages.is_empty() {
+                    let title = self.item.as_ref().map(|i| format!("{} 预审材料", i.name)).unwrap_or_else(|| "预审材料".into());
+                    return vec![Effect::Attach { ticket: t.id.clone(), title }, Effect::Print(t)];
+                }
                 vec![Effect::Print(t)]
             }
             Input::Issued(Err(IssueFailure::Refused(msg))) => {
@@ -427,7 +788,91 @@ impl Controller {
         }
     }
 
+    fn start_scan(&mut self) {
+        self.view.screen = Screen::Scan;
+        self.view.selected_page = None;
+        self.view.progress_percent = 0;
+        self.view.progress = match &self.scanner_fault {
+            Some(f) => f.clone(),
+            None => self.t("请将材料正面朝下放在扫描玻璃上，或放入上方进纸器，然后点击扫描", "Put the papers face down on the glass, or in the feeder on top, then tap scan"),
+        };
+    }
+
+    /// The hidden manager menu: five taps on the top-left corner, then the PIN.
+    fn on_manager(&mut self, action: &UiAction) -> Option<Vec<Effect>> {
+        match (self.view.screen, action) {
+            (_, UiAction::Corner) => {
+                self.corner_taps += 1;
+                if self.corner_taps >= 5 && !self.catalog.kiosk.pin_sha256.is_empty() && !matches!(self.view.screen, Screen::Printing | Screen::Documents) {
+                    self.corner_taps = 0;
+                    self.pin.clear();
+                    self.view.pin_len = 0;
+                    self.view.progress.clear();
+                    self.view.screen = Screen::ManagerPin;
+                }
+                Some(vec![])
+            }
+            (Screen::ManagerPin, UiAction::PinKey(c)) if c.is_ascii_digit() && self.pin.len() < 12 => {
+                self.pin.push(*c);
+                self.view.pin_len = self.pin.len() as u32;
+                Some(vec![])
+            }
+            (Screen::ManagerPin, UiAction::PinBackspace) => {
+                self.pin.pop();
+                self.view.pin_len = self.pin.len() as u32;
+                Some(vec![])
+            }
+            (Screen::ManagerPin, UiAction::PinEnter) => {
+                let hash = hex::encode(Sha256::digest(self.pin.as_bytes()));
+                self.pin.clear();
+                self.view.pin_len = 0;
+                if hash.eq_ignore_ascii_case(&self.catalog.kiosk.pin_sha256) {
+                    self.pin_failures = 0;
+                    self.view.progress.clear();
+                    self.view.tests = ["ticket-printer", "idcard-reader", "a4-printer", "scanner", "hall-service"]
+                        .iter()
+                        .map(|d| ChoiceRow { id: d.to_string(), title: device_label(d, self.en()), sub: self.t("未测试", "not tested"), state: String::new() })
+                        .collect();
+                    self.view.screen = Screen::Manager;
+                    tracing::info!("manager menu opened");
+                } else {
+                    self.pin_failures += 1;
+                    tracing::warn!("wrong manager PIN ({} in a row)", self.pin_failures);
+                    if self.pin_failures >= 3 {
+                        self.pin_failures = 0;
+                        self.home();
+                    } else {
+                        self.view.progress = self.t("PIN 不正确", "Wrong PIN");
+                    }
+                }
+                Some(vec![])
+            }
+            (Screen::Manager, UiAction::SelfTest(d)) => {
+                if let Some(row) = self.view.tests.iter_mut().find(|r| &r.id == d) {
+                    row.state = "busy".into();
+                    row.sub = if self.view.english { "testing…".into() } else { "正在测试…".into() };
+                    return Some(vec![Effect::SelfTest(d.clone())]);
+                }
+                Some(vec![])
+            }
+            (Screen::Manager, UiAction::Exit) => Some(vec![Effect::Exit]),
+            (Screen::ManagerPin | Screen::Manager, UiAction::Back | UiAction::Home) => {
+                self.home();
+                Some(vec![])
+            }
+            (Screen::ManagerPin | Screen::Manager, UiAction::Touch) => Some(vec![]),
+            (Screen::ManagerPin | Screen::Manager, _) => Some(vec![]),
+            _ => None,
+        }
+    }
+
     fn on_ui(&mut self, action: UiAction) -> Vec<Effect> {
+        if !matches!(action, UiAction::Corner | UiAction::Touch) {
+            self.corner_taps = 0;
+        }
+        if let Some(effects) = self.on_manager(&action) {
+            return effects;
+        }
         if self.view.screen == Screen::OutOfService {
             // Language and text size may change; nothing else works until the fault clears.
             match action {
@@ -437,10 +882,92 @@ impl Controller {
             }
             return vec![];
         }
-        if self.view.screen == Screen::Printing {
+        if self.view.screen == Screen::Printing || (self.view.screen == Screen::Documents && self.view.progress_percent < 100) {
             return vec![];
         }
         match action {
+            UiAction::Corner | UiAction::PinKey(_) | UiAction::PinBackspace | UiAction::PinEnter | UiAction::SelfTest(_) | UiAction::Exit => {}
+            UiAction::CodeKey(c) => {
+                if self.view.screen == Screen::Appointment && c.is_ascii_alphanumeric() && self.view.code.len() < 16 {
+                    self.view.code.push(c.to_ascii_uppercase());
+                }
+            }
+            UiAction::CodeBackspace => {
+                self.view.code.pop();
+            }
+            UiAction::CodeEnter => {
+                if self.view.screen == Screen::Appointment && self.view.code.len() >= 4 {
+                    let code = self.view.code.clone();
+                    return self.check_in(code);
+                }
+            }
+            UiAction::Choose(id) => {
+                if self.view.screen != Screen::Choices {
+                    return vec![];
+                }
+                match self.flow {
+                    Flow::Appointment => {
+                        if self.appointments.iter().any(|a| a.code == id) {
+                            return self.check_in(id);
+                        }
+                    }
+                    Flow::Results => {
+                        let chosen: Vec<ResultRow> = self.results.iter().filter(|r| id == "all" || r.id == id).cloned().collect();
+                        if chosen.is_empty() {
+                            return vec![];
+                        }
+                        if let Some(f) = self.a4_fault.clone() {
+                            let t = self.t("自助打印暂停", "Printing is paused");
+                            self.message(t, f);
+                            return vec![];
+                        }
+                        self.view.screen = Screen::Documents;
+                        self.view.progress = self.t("正在准备打印…", "Preparing to print…");
+                        self.view.progress_percent = 0;
+                        return vec![Effect::PrintResults(chosen)];
+                    }
+                    _ => {}
+                }
+            }
+            UiAction::ScanFlatbed | UiAction::ScanFeeder => {
+                if self.view.screen == Screen::Scan {
+                    if let Some(f) = self.scanner_fault.clone() {
+                        self.view.progress = f;
+                        return vec![];
+                    }
+                    if self.view.pages.len() >= 30 && self.view.selected_page.is_none() {
+                        self.view.progress = self.t("最多扫描 30 页", "At most 30 pages");
+                        return vec![];
+                    }
+                    let feeder = action == UiAction::ScanFeeder;
+                    self.view.progress = self.t("正在扫描，请勿移动材料…", "Scanning, please do not move the papers…");
+                    self.view.progress_percent = 1;
+                    return vec![Effect::Scan { feeder, replace: self.view.selected_page }];
+                }
+            }
+            UiAction::SelectPage(i) => {
+                if self.view.screen == Screen::Scan && i < self.view.pages.len() {
+                    self.view.selected_page = if self.view.selected_page == Some(i) { None } else { Some(i) };
+                }
+            }
+            UiAction::DeletePage => {
+                if let Some(i) = self.view.selected_page.take().filter(|i| *i < self.view.pages.len()) {
+                    self.view.pages.remove(i);
+                    return vec![Effect::DeletePage(i)];
+                }
+            }
+            UiAction::Submit => {
+                if self.view.screen == Screen::Scan && !self.view.pages.is_empty() {
+                    if let Some(f) = self.fault.clone() {
+                        self.out_of_service(f);
+                        return vec![];
+                    }
+                    let id = self.next_request_id();
+                    self.request = Some((id, 1));
+                    self.view.screen = Screen::Printing;
+                    return self.issue_effect().into_iter().collect();
+                }
+            }
             UiAction::Touch => {}
             UiAction::SetEnglish(e) => {
                 self.view.english = e;
@@ -471,14 +998,36 @@ impl Controller {
                         self.view.screen = if self.list_origin == Screen::Search { Screen::Search } else { Screen::Items };
                     }
                 }
-                Screen::Identity => self.view.screen = Screen::Item,
+                Screen::Identity => {
+                    if self.flow == Flow::Results {
+                        self.home();
+                    } else {
+                        self.view.screen = Screen::Item;
+                    }
+                }
+                Screen::Scan => {
+                    self.view.screen = Screen::Item;
+                }
+                Screen::Choices if self.flow == Flow::Appointment => {
+                    self.view.choices.clear();
+                    self.card = None;
+                    self.view.holder.clear();
+                    self.view.screen = Screen::Appointment;
+                }
                 Screen::Confirm => {
                     self.card = None;
                     self.view.holder.clear();
                     self.view.screen = Screen::Item;
                 }
                 Screen::Message => {
-                    if self.item.is_some() && self.request.is_none() && self.view.ticket.number.is_empty() {
+                    if self.flow == Flow::Appointment && self.view.ticket.number.is_empty() {
+                        // Try again: another card or a typed code.
+                        self.request = None;
+                        self.card = None;
+                        self.view.holder.clear();
+                        self.view.code.clear();
+                        self.view.screen = Screen::Appointment;
+                    } else if self.item.is_some() && self.request.is_none() && self.view.ticket.number.is_empty() {
                         self.view.screen = Screen::Identity;
                     } else {
                         self.home();
@@ -511,8 +1060,12 @@ impl Controller {
                 self.search_results();
             }
             UiAction::SkipIdentity => {
-                if self.view.screen == Screen::Identity && self.item.as_ref().is_some_and(|i| i.identity != "required") {
-                    self.view.screen = Screen::Confirm;
+                if self.view.screen == Screen::Identity && self.flow != Flow::Results && self.item.as_ref().is_some_and(|i| i.identity != "required") {
+                    if self.flow == Flow::Scan {
+                        self.start_scan();
+                    } else {
+                        self.view.screen = Screen::Confirm;
+                    }
                 }
             }
             UiAction::Confirm => {
@@ -567,15 +1120,41 @@ impl Controller {
                 self.view.items.clear();
                 self.view.screen = Screen::Search;
             }
+            "appointment" => {
+                if let Some(f) = self.fault.clone() {
+                    self.out_of_service(f);
+                    return vec![];
+                }
+                self.flow = Flow::Appointment;
+                self.view.code.clear();
+                self.view.progress.clear();
+                self.view.screen = Screen::Appointment;
+            }
+            "results" => {
+                if let Some(f) = self.a4_fault.clone() {
+                    let t = self.t("自助打印暂停", "Printing is paused");
+                    self.message(t, f);
+                    return vec![];
+                }
+                self.flow = Flow::Results;
+                self.view.screen = Screen::Identity;
+            }
+            "scan" => {
+                self.flow = Flow::Scan;
+                let title = self.t("选择要预审材料的事项", "Choose the item to scan papers for");
+                let rows = self.rows(self.catalog.items.iter().filter(|i| !i.materials.is_empty()));
+                self.list(title, rows);
+            }
             "take-number" => {
                 if let Some(f) = self.fault.clone() {
                     self.out_of_service(f);
                     return vec![];
                 }
-                match self.item.as_ref().map(|i| i.identity.as_str()) {
-                    Some("none") => self.view.screen = Screen::Confirm,
-                    Some(_) => self.view.screen = Screen::Identity,
-                    None => self.home(),
+                match (self.item.as_ref().map(|i| i.identity.as_str()), self.flow) {
+                    (Some("none"), Flow::Scan) => self.start_scan(),
+                    (Some("none"), _) => self.view.screen = Screen::Confirm,
+                    (Some(_), _) => self.view.screen = Screen::Identity,
+                    (None, _) => self.home(),
                 }
             }
             other => {

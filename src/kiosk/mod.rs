@@ -11,7 +11,7 @@ pub mod screenshots;
 #[cfg(test)]
 mod tests;
 
-use controller::{Catalog, CatalogItem};
+use controller::{Catalog, CatalogItem, KioskSettings};
 
 /// The catalogue as `GET /api/v1/catalog` returns it.
 pub fn catalog_from_json(v: &serde_json::Value) -> Catalog {
@@ -20,6 +20,8 @@ pub fn catalog_from_json(v: &serde_json::Value) -> Catalog {
         .as_array()
         .map(|a| {
             a.iter()
+                // Items the hall offers at the desk only are not shown.
+                .filter(|i| i["kiosk"].as_bool() != Some(false))
                 .map(|i| CatalogItem {
                     id: s(&i["id"]),
                     name: s(&i["name"]),
@@ -43,7 +45,21 @@ pub fn catalog_from_json(v: &serde_json::Value) -> Catalog {
                 .collect()
         })
         .unwrap_or_default();
-    Catalog { hall_name: s(&v["hall"]["name"]), hall_name_en: s(&v["hall"]["name_en"]), items }
+    let k = &v["kiosk"];
+    let d = KioskSettings::default();
+    let strings = |x: &serde_json::Value| x.as_array().map(|a| a.iter().map(s).collect::<Vec<_>>());
+    let kiosk = KioskSettings {
+        tiles: strings(&k["tiles"]).unwrap_or(d.tiles),
+        welcome: s(&k["welcome"]),
+        welcome_en: s(&k["welcome_en"]),
+        pin_sha256: s(&k["manager_pin_sha256"]),
+        idle_secs: k["idle_seconds"].as_u64().map(|x| x as u32).unwrap_or(d.idle_secs),
+        idle_secs_elderly: k["idle_seconds_elderly"].as_u64().map(|x| x as u32).unwrap_or(d.idle_secs_elderly),
+        ticket_header: strings(&v["ticket"]["header"]).unwrap_or(d.ticket_header),
+        ticket_footer: strings(&v["ticket"]["footer"]).unwrap_or(d.ticket_footer),
+        ticket_qr: v["ticket"]["qr"].as_bool().unwrap_or(true),
+    };
+    Catalog { hall_name: s(&v["hall"]["name"]), hall_name_en: s(&v["hall"]["name_en"]), items, kiosk, version: v["config_version"].as_u64().unwrap_or(0) }
 }
 
 /// The catalogue of a configuration, as the API would serve it (for screenshots and tests,
@@ -59,9 +75,11 @@ pub fn catalog_from_config(config: &crate::config::Config) -> Catalog {
                 "mode_label": s.mode.label_zh(), "category": s.category, "hot": s.hot, "materials": s.materials,
                 "windows": config.windows.iter().filter(|w| config.window_serves(w, &s.queue)).map(|w| serde_json::json!({"number": w.number, "floor": w.floor})).collect::<Vec<_>>(),
                 "waiting": 0, "estimate_minutes": 0, "identity": s.identity,
-                "time_limit_days": s.time_limit_days, "promised_days": s.promised_days,
+                "time_limit_days": s.time_limit_days, "promised_days": s.promised_days, "kiosk": s.kiosk,
             })
         }).collect::<Vec<_>>(),
+        "kiosk": config.kiosk,
+        "ticket": config.ticket,
     });
     catalog_from_json(&json)
 }

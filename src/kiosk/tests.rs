@@ -225,3 +225,239 @@ fn english_is_available() {
     tap(&mut c, UiAction::Tile("personal".into()));
     assert!(c.view().items.iter().any(|i| i.name == "Passport issuance" || i.name == "Ordinary passport issuance"));
 }
+
+fn appt(code: &str, checked_in: bool) -> AppointmentRow {
+    AppointmentRow { code: code.into(), service: "户口迁入登记".into(), slot: "2026-11-27 10:00".into(), checked_in }
+}
+
+#[test]
+fn appointment_check_in_by_card() {
+    let mut c = kiosk();
+    assert!(c.view().tiles.iter().any(|t| t.id == "appointment"));
+    tap(&mut c, UiAction::Tile("appointment".into()));
+    assert_eq!(c.view().screen, Screen::Appointment);
+    let effects = c.handle(Input::Card(card("")));
+    assert_eq!(effects, vec![Effect::FindAppointments { identity: ("11010519491231002X".into(), "张三".into()) }]);
+    c.handle(Input::Appointments(Ok(vec![appt("YY1001", false), appt("YY1002", false)])));
+    assert_eq!(c.view().screen, Screen::Choices);
+    assert_eq!(c.view().choices.len(), 2);
+    let effects = tap(&mut c, UiAction::Choose("YY1002".into()));
+    assert_eq!(effects, vec![Effect::CheckIn { request_id: "k1-7-1".into(), code: "YY1002".into(), identity: Some(("11010519491231002X".into(), "张三".into())) }]);
+    assert_eq!(c.view().screen, Screen::Printing);
+    // The hall going away is retried with the same request, as a check-in.
+    let again = c.handle(Input::Issued(Err(IssueFailure::Unreachable("timeout".into()))));
+    assert!(matches!(&again[..], [Effect::CheckIn { request_id, code, .. }] if request_id == "k1-7-1" && code == "YY1002"));
+    assert_eq!(c.handle(Input::Issued(Ok(issued()))), vec![Effect::Print(issued())]);
+    c.handle(Input::Printed(Ok(())));
+    assert_eq!(c.view().ticket.number, "C001");
+}
+
+#[test]
+fn appointment_check_in_by_a_typed_or_scanned_code() {
+    let mut c = kiosk();
+    tap(&mut c, UiAction::Tile("appointment".into()));
+    // A QR scanner in keyboard mode types the code and Enter.
+    for ch in "yy10".chars() {
+        tap(&mut c, UiAction::CodeKey(ch));
+    }
+    tap(&mut c, UiAction::CodeKey('x'));
+    tap(&mut c, UiAction::CodeBackspace);
+    tap(&mut c, UiAction::CodeKey('1'));
+    assert_eq!(c.view().code, "YY101");
+    let effects = tap(&mut c, UiAction::CodeEnter);
+    assert!(matches!(&effects[..], [Effect::CheckIn { code, identity: None, .. }] if code == "YY101"));
+    // Too early: the hall's words, and Back lets the visitor try again.
+    c.handle(Input::Issued(Err(IssueFailure::Refused("签到时间未到，请于 09:00 后签到。".into()))));
+    assert_eq!(c.view().screen, Screen::Message);
+    assert!(c.view().message_body.contains("09:00"));
+    tap(&mut c, UiAction::Back);
+    assert_eq!(c.view().screen, Screen::Appointment);
+    assert_eq!(c.view().code, "");
+    // No appointment for this card.
+    c.handle(Input::Card(card("")));
+    c.handle(Input::Appointments(Ok(vec![])));
+    assert_eq!(c.view().message_title, "没有找到您的预约");
+}
+
+fn result(id: &str, title: &str) -> ResultRow {
+    ResultRow { id: id.into(), title: title.into(), department: "市场监管局".into() }
+}
+
+#[test]
+fn results_print_with_progress_and_are_marked_collected() {
+    let mut c = kiosk();
+    tap(&mut c, UiAction::Tile("results".into()));
+    assert_eq!(c.view().screen, Screen::Identity);
+    tap(&mut c, UiAction::SkipIdentity);
+    assert_eq!(c.view().screen, Screen::Identity, "results need the card");
+    let effects = c.handle(Input::Card(card("")));
+    assert_eq!(effects, vec![Effect::FindResults { identity: ("11010519491231002X".into(), "张三".into()) }]);
+    c.handle(Input::Results(Ok(vec![result("R1", "营业执照"), result("R2", "食品经营许可证")])));
+    assert_eq!(c.view().choices.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["all", "R1", "R2"]);
+    let effects = tap(&mut c, UiAction::Choose("all".into()));
+    assert_eq!(effects, vec![Effect::PrintResults(vec![result("R1", "营业执照"), result("R2", "食品经营许可证")])]);
+    assert_eq!(c.view().screen, Screen::Documents);
+    c.handle(Input::DocProgress("正在打印 1/2：营业执照".into(), 25));
+    assert_eq!((c.view().progress.as_str(), c.view().progress_percent), ("正在打印 1/2：营业执照", 25));
+    // Nothing interrupts printing: no taps, no idle timeout.
+    assert!(tap(&mut c, UiAction::Home).is_empty());
+    for _ in 0..200 {
+        c.handle(Input::Tick("10:00".into()));
+    }
+    assert_eq!(c.view().screen, Screen::Documents);
+    c.handle(Input::DocsPrinted(Ok(2)));
+    assert!(c.view().progress.contains("已打印 2 份"), "{}", c.view().progress);
+    tap(&mut c, UiAction::Home);
+    assert_eq!(c.view().screen, Screen::Home);
+}
+
+#[test]
+fn the_a4_printer_failing_keeps_the_results_and_says_so() {
+    let mut c = kiosk();
+    tap(&mut c, UiAction::Tile("results".into()));
+    c.handle(Input::Card(card("")));
+    c.handle(Input::Results(Ok(vec![result("R1", "营业执照")])));
+    tap(&mut c, UiAction::Choose("R1".into()));
+    c.handle(Input::DocsPrinted(Err("A4打印机缺纸，请联系工作人员".into())));
+    assert!(c.view().progress.contains("仍为您保留"), "{}", c.view().progress);
+    // The next visitor is told before swiping.
+    tap(&mut c, UiAction::Home);
+    tap(&mut c, UiAction::Tile("results".into()));
+    assert_eq!((c.view().screen, c.view().message_body.as_str()), (Screen::Message, "A4打印机缺纸，请联系工作人员"));
+    c.handle(Input::OptionalDevice("a4-printer", None));
+    tap(&mut c, UiAction::Home);
+    tap(&mut c, UiAction::Tile("results".into()));
+    assert_eq!(c.view().screen, Screen::Identity);
+}
+
+fn page(shade: u8) -> hallq_ui::view::Thumb {
+    hallq_ui::view::Thumb { width: 2, height: 2, rgb: vec![shade; 12] }
+}
+
+#[test]
+fn scanned_pages_can_be_retaken_and_reach_the_ticket() {
+    let mut c = kiosk();
+    tap(&mut c, UiAction::Tile("scan".into()));
+    assert_eq!(c.view().screen, Screen::Items);
+    tap(&mut c, UiAction::Item("hukou-qianru".into()));
+    tap(&mut c, UiAction::Tile("take-number".into()));
+    assert_eq!(c.view().screen, Screen::Identity);
+    c.handle(Input::Card(card("")));
+    assert_eq!(c.view().screen, Screen::Scan);
+    assert!(tap(&mut c, UiAction::Submit).is_empty(), "nothing to submit yet");
+    assert_eq!(tap(&mut c, UiAction::ScanFeeder), vec![Effect::Scan { feeder: true, replace: None }]);
+    c.handle(Input::Scanned(Ok(vec![page(1), page(2), page(3)])));
+    assert_eq!(c.view().pages.len(), 3);
+    // Retake page 2 on the glass.
+    tap(&mut c, UiAction::SelectPage(1));
+    assert_eq!(tap(&mut c, UiAction::ScanFlatbed), vec![Effect::Scan { feeder: false, replace: Some(1) }]);
+    c.handle(Input::Scanned(Ok(vec![page(9)])));
+    assert_eq!(c.view().pages.iter().map(|p| p.rgb[0]).collect::<Vec<_>>(), [1, 9, 3]);
+    tap(&mut c, UiAction::SelectPage(2));
+    assert_eq!(tap(&mut c, UiAction::DeletePage), vec![Effect::DeletePage(2)]);
+    assert_eq!(c.view().pages.len(), 2);
+    // A jam is shown and the pages so far are kept.
+    c.handle(Input::Scanned(Err("扫描仪卡纸，请打开盖板取出材料".into())));
+    assert_eq!((c.view().pages.len(), c.view().progress.as_str()), (2, "扫描仪卡纸，请打开盖板取出材料"));
+    let effects = tap(&mut c, UiAction::Submit);
+    assert!(matches!(&effects[..], [Effect::Issue { service, .. }] if service == "hukou-qianru"));
+    let effects = c.handle(Input::Issued(Ok(issued())));
+    assert_eq!(effects, vec![Effect::Attach { ticket: "20261127-C001".into(), title: "户口迁入登记 预审材料".into() }, Effect::Print(issued())]);
+    c.handle(Input::Printed(Ok(())));
+    assert_eq!(tap(&mut c, UiAction::Home), vec![Effect::ForgetScans], "the visitor's pages are forgotten");
+}
+
+#[test]
+fn the_manager_menu_needs_five_corner_taps_and_the_pin() {
+    let mut c = Controller::new(Settings { kiosk_id: "k1".into(), ..Settings::default() }, 7);
+    let mut cat = catalog();
+    cat.kiosk.pin_sha256 = crate::config::DEMO_PIN_SHA256.into();
+    c.handle(Input::Catalog(cat));
+    // Out of service: the manager can still get in.
+    c.handle(Input::Health(Some("打印机缺纸，请联系工作人员".into())));
+    for _ in 0..4 {
+        tap(&mut c, UiAction::Corner);
+    }
+    tap(&mut c, UiAction::Tile("hot".into()));
+    tap(&mut c, UiAction::Corner);
+    assert_eq!(c.view().screen, Screen::OutOfService, "the taps must be in a row");
+    for _ in 0..5 {
+        tap(&mut c, UiAction::Corner);
+    }
+    assert_eq!(c.view().screen, Screen::ManagerPin);
+    for d in "1234".chars() {
+        tap(&mut c, UiAction::PinKey(d));
+    }
+    tap(&mut c, UiAction::PinEnter);
+    assert_eq!((c.view().screen, c.view().progress.as_str()), (Screen::ManagerPin, "PIN 不正确"));
+    for d in "2468".chars() {
+        tap(&mut c, UiAction::PinKey(d));
+    }
+    assert_eq!(c.view().pin_len, 4);
+    tap(&mut c, UiAction::PinEnter);
+    assert_eq!(c.view().screen, Screen::Manager);
+    assert_eq!(c.view().tests.len(), 5);
+    assert_eq!(tap(&mut c, UiAction::SelfTest("ticket-printer".into())), vec![Effect::SelfTest("ticket-printer".into())]);
+    assert_eq!(c.view().tests[0].state, "busy");
+    c.handle(Input::SelfTested("ticket-printer".into(), false, "缺纸".into()));
+    assert_eq!((c.view().tests[0].state.as_str(), c.view().tests[0].sub.as_str()), ("fault", "缺纸"));
+    assert_eq!(tap(&mut c, UiAction::Exit), vec![Effect::Exit]);
+    tap(&mut c, UiAction::Back);
+    assert_eq!(c.view().screen, Screen::OutOfService);
+}
+
+#[test]
+fn three_wrong_pins_go_back_home() {
+    let mut c = Controller::new(Settings::default(), 7);
+    let mut cat = catalog();
+    cat.kiosk.pin_sha256 = crate::config::DEMO_PIN_SHA256.into();
+    c.handle(Input::Catalog(cat));
+    for _ in 0..5 {
+        tap(&mut c, UiAction::Corner);
+    }
+    for _ in 0..3 {
+        tap(&mut c, UiAction::PinKey('0'));
+        tap(&mut c, UiAction::PinEnter);
+    }
+    assert_eq!(c.view().screen, Screen::Home);
+    // Without a PIN configured there is no manager menu at all.
+    let mut c = kiosk();
+    let mut cat = catalog();
+    cat.kiosk.pin_sha256.clear();
+    c.handle(Input::Catalog(cat));
+    for _ in 0..6 {
+        tap(&mut c, UiAction::Corner);
+    }
+    assert_eq!(c.view().screen, Screen::Home);
+}
+
+#[test]
+fn elderly_mode_speaks_each_screen_once() {
+    let mut c = kiosk();
+    let said = |e: &[Effect]| e.iter().filter_map(|e| if let Effect::Speak(s) = e { Some(s.clone()) } else { None }).collect::<Vec<_>>();
+    assert!(said(&tap(&mut c, UiAction::Tile("hot".into()))).is_empty(), "silent unless elderly mode is on");
+    assert_eq!(said(&tap(&mut c, UiAction::ToggleElderly)), ["请选择事项"]);
+    assert!(said(&tap(&mut c, UiAction::Touch)).is_empty(), "not again for the same screen");
+    assert_eq!(said(&tap(&mut c, UiAction::Item("sfz-buling".into()))), ["居民身份证补领、换领。请看所需材料，然后点击取号"]);
+    tap(&mut c, UiAction::Tile("take-number".into()));
+    tap(&mut c, UiAction::SkipIdentity);
+    tap(&mut c, UiAction::Confirm);
+    c.handle(Input::Issued(Ok(issued())));
+    let effects = c.handle(Input::Printed(Ok(())));
+    assert_eq!(said(&effects), ["取号成功。您的号码是 C 0 0 1 。请到1楼 7、8号窗口等候叫号"]);
+}
+
+#[test]
+fn tiles_and_texts_follow_the_hall_configuration_live() {
+    let mut c = kiosk();
+    let mut cat = catalog();
+    cat.kiosk.tiles = vec!["appointment".into(), "hot".into()];
+    cat.kiosk.welcome = "今日社保窗口在2楼".into();
+    c.handle(Input::Catalog(cat));
+    assert_eq!(c.view().tiles.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["appointment", "hot"]);
+    assert_eq!(c.view().welcome, "今日社保窗口在2楼");
+    // Without an A4 printer or a scanner those errands are not offered.
+    let mut c = Controller::new(Settings { has_a4: false, has_scanner: false, ..Settings::default() }, 1);
+    c.handle(Input::Catalog(catalog()));
+    assert!(!c.view().tiles.iter().any(|t| t.id == "results" || t.id == "scan"));
+}

@@ -23,6 +23,18 @@ pub enum Screen {
     Message,
     /// The kiosk cannot serve: printer, reader or hall service fault.
     OutOfService,
+    /// Appointment check-in: swipe the ID card or type (or scan) the appointment code.
+    Appointment,
+    /// A list to choose from: the visitor's appointments or results.
+    Choices,
+    /// A4 printing of results, with progress.
+    Documents,
+    /// Scanning materials for pre-review: pages, thumbnails, retake, submit.
+    Scan,
+    /// The hidden manager menu's PIN pad.
+    ManagerPin,
+    /// The manager menu: device self-test, exit.
+    Manager,
 }
 
 impl Screen {
@@ -38,6 +50,12 @@ impl Screen {
             Screen::Ticket => "ticket",
             Screen::Message => "message",
             Screen::OutOfService => "out-of-service",
+            Screen::Appointment => "appointment",
+            Screen::Choices => "choices",
+            Screen::Documents => "documents",
+            Screen::Scan => "scan",
+            Screen::ManagerPin => "manager-pin",
+            Screen::Manager => "manager",
         }
     }
 }
@@ -87,6 +105,25 @@ pub struct TicketShown {
     pub print_problem: String,
 }
 
+/// A line of a list: an appointment, a result, a self-test.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChoiceRow {
+    pub id: String,
+    pub title: String,
+    pub sub: String,
+    /// "ok", "fault", "busy" or "" (for self-test lines).
+    pub state: String,
+}
+
+/// A scanned page as a small picture.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Thumb {
+    pub width: u32,
+    pub height: u32,
+    /// RGB, 3 bytes a pixel.
+    pub rgb: Vec<u8>,
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KioskView {
     pub screen: Screen,
@@ -106,6 +143,23 @@ pub struct KioskView {
     pub out_of_service: String,
     /// Seconds before the kiosk returns home, when it is counting down.
     pub idle_left: u32,
+    /// A line under the header on the home screen.
+    pub welcome: String,
+    /// The errand under way: "ticket", "appointment", "results" or "scan".
+    pub flow: String,
+    /// The appointment code typed so far.
+    pub code: String,
+    pub choices: Vec<ChoiceRow>,
+    /// What is happening now (printing a result, scanning a page), and how far (0-100).
+    pub progress: String,
+    pub progress_percent: u32,
+    /// Scanned pages, and the one selected for a retake.
+    pub pages: Vec<Thumb>,
+    pub selected_page: Option<usize>,
+    /// Digits of the manager PIN typed so far.
+    pub pin_len: u32,
+    /// Self-test lines on the manager screen.
+    pub tests: Vec<ChoiceRow>,
 }
 
 /// What the visitor did.
@@ -123,6 +177,29 @@ pub enum UiAction {
     SetEnglish(bool),
     /// Any touch, which keeps the kiosk from going back home.
     Touch,
+    /// A character of the appointment code (on-screen keys, or a QR scanner in keyboard mode).
+    CodeKey(char),
+    CodeBackspace,
+    /// Enter after the code (the QR scanner sends it at the end).
+    CodeEnter,
+    /// An appointment or result chosen from a list ("all" prints every result).
+    Choose(String),
+    /// Scan a page on the flatbed, or every page in the feeder.
+    ScanFlatbed,
+    ScanFeeder,
+    SelectPage(usize),
+    DeletePage,
+    /// Done scanning: take the number with these pages attached.
+    Submit,
+    /// A tap on the hidden top-left corner; five in a row open the manager PIN pad.
+    Corner,
+    PinKey(char),
+    PinBackspace,
+    PinEnter,
+    /// Run a device self-test: ticket-printer, idcard-reader, scanner, a4-printer, hall.
+    SelfTest(String),
+    /// Leave the kiosk program (manager only).
+    Exit,
 }
 
 impl UiAction {
@@ -140,6 +217,21 @@ impl UiAction {
             "elderly" => UiAction::ToggleElderly,
             "lang" => UiAction::SetEnglish(arg == "en"),
             "touch" => UiAction::Touch,
+            "codekey" => UiAction::CodeKey(arg.chars().next()?),
+            "codeback" => UiAction::CodeBackspace,
+            "codeenter" => UiAction::CodeEnter,
+            "choose" => UiAction::Choose(arg.into()),
+            "scan-flatbed" => UiAction::ScanFlatbed,
+            "scan-feeder" => UiAction::ScanFeeder,
+            "page" => UiAction::SelectPage(arg.parse().ok()?),
+            "delete-page" => UiAction::DeletePage,
+            "submit" => UiAction::Submit,
+            "corner" => UiAction::Corner,
+            "pin" => UiAction::PinKey(arg.chars().next()?),
+            "pinback" => UiAction::PinBackspace,
+            "pinenter" => UiAction::PinEnter,
+            "selftest" => UiAction::SelfTest(arg.into()),
+            "exit" => UiAction::Exit,
             _ => return None,
         })
     }
