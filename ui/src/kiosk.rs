@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
-use crate::generated::{DetailData, ItemData, KioskAdapter, KioskWindow, TicketData, TileData};
+use crate::generated::{ChoiceData, DetailData, ItemData, KioskAdapter, KioskWindow, TicketData, TileData};
 use crate::view::{KioskView, UiAction};
 
 pub use slint::PlatformError;
@@ -71,6 +71,22 @@ pub fn apply(window: &KioskWindow, v: &KioskView) {
     });
     a.set_out_of_service(s(&v.out_of_service));
     a.set_idle_left(v.idle_left as i32);
+    a.set_welcome(s(&v.welcome));
+    a.set_flow(s(&v.flow));
+    a.set_code(s(&v.code));
+    let rows = |r: &[crate::view::ChoiceRow]| model(r.iter().map(|c| ChoiceData { id: s(&c.id), title: s(&c.title), sub: s(&c.sub), state: s(&c.state) }).collect());
+    a.set_choices(rows(&v.choices));
+    a.set_tests(rows(&v.tests));
+    a.set_progress(s(&v.progress));
+    a.set_progress_percent(v.progress_percent as i32);
+    a.set_pages(model(
+        v.pages
+            .iter()
+            .map(|p| slint::Image::from_rgb8(slint::SharedPixelBuffer::<slint::Rgb8Pixel>::clone_from_slice(&p.rgb, p.width, p.height)))
+            .collect(),
+    ));
+    a.set_selected_page(v.selected_page.map(|i| i as i32).unwrap_or(-1));
+    a.set_pin_len(v.pin_len as i32);
 }
 
 /// Calls `f` with each tap.
