@@ -60,9 +60,14 @@ fn main() {
             idcard: None,
             sim_printer: Some(sim.clone()),
             kiosk_id: "bench".into(),
+            a4: None,
+            scanner: None,
+            sane_config_dir: None,
+            work_dir: dir.path().join("work"),
+            voice: hallq::kiosk::errands::VoiceOut::Off,
         };
         let core = Core::new(opts, Box::new(|_| {})).unwrap();
-        core.input(Input::Catalog(hallq::kiosk::catalog_from_config(hall.config())));
+        core.input(Input::Catalog(hallq::kiosk::catalog_from_config(&hall.config())));
         let mut taps = Vec::new();
         for _ in 0..100 {
             for a in [UiAction::Tile("hot".into()), UiAction::Item("sfz-buling".into()), UiAction::Tile("take-number".into()), UiAction::SkipIdentity] {

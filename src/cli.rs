@@ -70,6 +70,20 @@ enum Cmd {
         idcard: Option<String>,
         #[arg(long, default_value = "kiosk-1")]
         id: String,
+        /// A4 printer for self-printing results: ipp://HOST:631/printers/NAME (sim://a4
+        /// files the PDFs under --work-dir).
+        #[arg(long)]
+        a4: Option<String>,
+        /// Document scanner for pre-review: sane:DEVICE (see `hallq devices`).
+        #[arg(long)]
+        scanner: Option<String>,
+        /// Scratch space for scans (and sim://a4's PDFs).
+        #[arg(long, default_value = "/var/tmp/hallq-kiosk")]
+        work_dir: PathBuf,
+        /// Spoken prompts in elderly mode: speaker (espeak-ng + aplay), off, or a directory
+        /// for WAV files.
+        #[arg(long, default_value = "speaker")]
+        voice: String,
     },
     /// A window display or the hall display (Slint) for a Linux display box.
     Display {
@@ -245,7 +259,7 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
             #[cfg(not(feature = "ui"))]
             anyhow::bail!("this hallq was built without the kiosk UI (feature ui); cannot render {}", dir.display());
         }
-        Cmd::Kiosk { screenshots: None, server, token, printer, idcard, id } => {
+        Cmd::Kiosk { screenshots: None, server, token, printer, idcard, id, a4, scanner, work_dir, voice } => {
             #[cfg(feature = "ui")]
             crate::kiosk::runtime::run_window(crate::kiosk::runtime::KioskOptions {
                 sim_printer: (printer == "sim://printer").then(hallq_drivers::printer::sim::SimPrinter::new),
@@ -254,10 +268,19 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
                 printer,
                 idcard,
                 kiosk_id: id,
+                a4,
+                scanner,
+                sane_config_dir: None,
+                work_dir,
+                voice: match voice.as_str() {
+                    "speaker" => crate::kiosk::errands::VoiceOut::Speaker,
+                    "off" => crate::kiosk::errands::VoiceOut::Off,
+                    dir => crate::kiosk::errands::VoiceOut::Dir(dir.into()),
+                },
             })?;
             #[cfg(not(feature = "ui"))]
             {
-                let _ = (server, token, printer, idcard, id);
+                let _ = (server, token, printer, idcard, id, a4, scanner, work_dir, voice);
                 anyhow::bail!("this hallq was built without the kiosk UI (feature ui)");
             }
         }

@@ -391,6 +391,11 @@ fn start_kiosk(data: &std::path::Path, addr: SocketAddr) {
         idcard: Some(reader.uri()),
         sim_printer: Some(printer),
         kiosk_id: "kiosk-2".into(),
+        a4: Some("sim://a4".into()),
+        scanner: Some("sane:test:0".into()),
+        sane_config_dir: hallq_drivers::scanner::test_backend_config(&dir.join("sane")).ok(),
+        work_dir: dir.join("work"),
+        voice: crate::kiosk::errands::VoiceOut::Off,
     };
     let script = crate::kiosk::runtime::VisitorScript {
         items: vec!["gjj-tiqu".into(), "sfz-buling".into(), "shebaoka".into(), "huzhao".into()],

@@ -30,11 +30,13 @@ pub struct ScanOptions {
     pub max_pages: u32,
     /// Extra backend options, such as `--test-picture Color pattern` for the test backend.
     pub extra: Vec<String>,
+    /// SANE_CONFIG_DIR for scanimage (the demo's own, enabling the test backend).
+    pub sane_config_dir: Option<PathBuf>,
 }
 
 impl Default for ScanOptions {
     fn default() -> ScanOptions {
-        ScanOptions { source: Source::Flatbed, mode: ColorMode::Gray, resolution: 150, max_pages: 50, extra: Vec::new() }
+        ScanOptions { source: Source::Flatbed, mode: ColorMode::Gray, resolution: 150, max_pages: 50, extra: Vec::new(), sane_config_dir: None }
     }
 }
 
@@ -115,6 +117,9 @@ pub fn scan(device: &str, opts: &ScanOptions, dir: &Path, mut progress: impl FnM
         }
     }
     cmd.args(&opts.extra);
+    if let Some(dir) = &opts.sane_config_dir {
+        cmd.env("SANE_CONFIG_DIR", dir);
+    }
     cmd.stdout(Stdio::null()).stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| if e.kind() == std::io::ErrorKind::NotFound { ScanError::NotInstalled } else { ScanError::Failed(e.to_string()) })?;
     let stderr = child.stderr.take().expect("piped");
@@ -173,6 +178,19 @@ fn tempdir_near(out: &Path) -> Result<PathBuf, ScanError> {
     let dir = parent.join(format!(".hallq-scan-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)));
     std::fs::create_dir_all(&dir).map_err(|e| ScanError::Failed(format!("{}: {e}", dir.display())))?;
     Ok(dir)
+}
+
+/// Writes a SANE configuration directory that enables only the `test` backend, with A4
+/// pages and a picture worth looking at: for demos without a scanner. Returns `dir`.
+pub fn test_backend_config(dir: &Path) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join("dll.conf"), "test\n")?;
+    std::fs::write(
+        dir.join("test.conf"),
+        "number_of_devices 1\nmode Gray\ndepth 8\nresolution 75\ntest-picture \"Color pattern\"\nenable-test-options true\n\
+         geometry_min 0.0\ngeometry_max 300.0\ngeometry_quant 1.0\ntl_x 0.0\ntl_y 0.0\nbr_x 210.0\nbr_y 297.0\n",
+    )?;
+    Ok(dir.to_path_buf())
 }
 
 /// SANE devices as `scanimage -L` lists them: (device name, description).

@@ -40,7 +40,7 @@ fn a_three_page_feeder_batch_becomes_one_pdf() {
     sane_test_backend();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("materials.pdf");
-    let opts = ScanOptions { source: Source::Feeder, mode: ColorMode::Gray, resolution: 75, max_pages: 3, extra: vec![] };
+    let opts = ScanOptions { source: Source::Feeder, mode: ColorMode::Gray, resolution: 75, max_pages: 3, ..ScanOptions::default() };
     let mut progress = Vec::new();
     let n = scanner::scan_to_pdf("test:0", &opts, &out, |p| progress.push(p)).unwrap();
     assert_eq!(n, 3);

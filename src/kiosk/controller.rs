@@ -157,6 +157,8 @@ pub enum Input {
     OptionalDevice(&'static str, Option<String>),
     /// A self-test finished: device, passed, what it found.
     SelfTested(String, bool, String),
+    /// The scanned pages did not reach the hall service (the ticket is fine).
+    AttachFailed,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -643,6 +645,13 @@ impl Controller {
                     self.a4_fault = fault;
                 } else {
                     self.scanner_fault = fault;
+                }
+                vec![]
+            }
+            Input::AttachFailed => {
+                if self.view.screen == Screen::Ticket || self.view.screen == Screen::Printing {
+                    self.view.ticket.print_problem =
+                        self.t("扫描的材料未能送达窗口，请在窗口出示纸质材料。", "The scanned papers did not reach the counter; please show the originals at the window.");
                 }
                 vec![]
             }

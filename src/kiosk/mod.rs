@@ -4,6 +4,8 @@
 
 pub mod controller;
 #[cfg(feature = "ui")]
+pub mod errands;
+#[cfg(feature = "ui")]
 pub mod runtime;
 #[cfg(feature = "ui")]
 pub mod screenshots;

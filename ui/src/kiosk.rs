@@ -122,3 +122,10 @@ pub fn sender(window: &KioskWindow) -> ViewSender {
 pub fn run(window: &KioskWindow) -> Result<(), PlatformError> {
     window.run()
 }
+
+/// Ends the event loop (the manager's exit), from any thread.
+pub fn quit() {
+    let _ = slint::invoke_from_event_loop(|| {
+        let _ = slint::quit_event_loop();
+    });
+}
