@@ -7,7 +7,28 @@ use std::path::Path;
 use anyhow::Context;
 use hallq_ui::view::{KioskView, UiAction};
 
-use super::controller::{Card, Controller, Input, Issued, IssueFailure, Settings};
+use super::controller::{AppointmentRow, Card, Controller, Input, Issued, IssueFailure, ResultRow, Settings};
+
+/// A made-up scanned page: a form with a title bar and lines of text.
+fn sample_page(seed: u8) -> hallq_ui::view::Thumb {
+    let (w, h) = (200u32, 283u32);
+    let mut rgb = vec![250u8; (w * h * 3) as usize];
+    let mut dark = |x0: u32, y0: u32, x1: u32, y1: u32, v: u8| {
+        for y in y0..y1.min(h) {
+            for x in x0..x1.min(w) {
+                let i = ((y * w + x) * 3) as usize;
+                rgb[i..i + 3].copy_from_slice(&[v, v, v]);
+            }
+        }
+    };
+    dark(20, 18, 180, 34, 60);
+    for line in 0..14u32 {
+        let len = 60 + ((line * 37 + seed as u32 * 11) % 100);
+        dark(20, 50 + line * 15, 20 + len, 56 + line * 15, 140);
+    }
+    dark(120, 250, 180, 262, 90);
+    hallq_ui::view::Thumb { width: w, height: h, rgb }
+}
 
 /// The taps that take a number for a popular item without an ID card.
 fn quick_ticket() -> [UiAction; 5] {
@@ -78,6 +99,65 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
     let lunch = if english { "Tickets pause for lunch and resume at 13:30." } else { "午休时间暂停取号，13:30 恢复取号。" };
     c.handle(Input::Issued(Err(IssueFailure::Refused(lunch.into()))));
     out.push(("refused", c.view().clone()));
+    ui(&mut c, UiAction::Home);
+    let card = Card { id_number: "43010219900307123X".into(), name: "张三".into(), masked: "张*（4301**********123X）".into(), expired_on: String::new() };
+    // Appointment check-in: the code pad, then the visitor's appointments.
+    ui(&mut c, UiAction::Tile("appointment".into()));
+    for k in "YY10".chars() {
+        ui(&mut c, UiAction::CodeKey(k));
+    }
+    out.push(("appointment", c.view().clone()));
+    ui(&mut c, UiAction::Back);
+    ui(&mut c, UiAction::Tile("appointment".into()));
+    c.handle(Input::Card(card.clone()));
+    let service = if english { "Household registration: moving in" } else { "户口迁入登记" };
+    c.handle(Input::Appointments(Ok(vec![
+        AppointmentRow { code: "YY1001".into(), service: service.into(), slot: "2026-11-27 10:00".into(), checked_in: false },
+        AppointmentRow { code: "YY2002".into(), service: if english { "Social security card" } else { "社会保障卡申领" }.into(), slot: "2026-12-02 14:30".into(), checked_in: false },
+    ])));
+    out.push(("appointments", c.view().clone()));
+    ui(&mut c, UiAction::Home);
+    // Self-printing results.
+    ui(&mut c, UiAction::Tile("results".into()));
+    c.handle(Input::Card(card.clone()));
+    let dept = if english { "Market regulation" } else { "市场监管局" };
+    c.handle(Input::Results(Ok(vec![
+        ResultRow { id: "R1".into(), title: if english { "Business licence" } else { "营业执照（副本）" }.into(), department: dept.into() },
+        ResultRow { id: "R2".into(), title: if english { "Food business permit" } else { "食品经营许可证" }.into(), department: dept.into() },
+    ])));
+    out.push(("results", c.view().clone()));
+    ui(&mut c, UiAction::Choose("all".into()));
+    c.handle(Input::DocProgress(if english { "Printing 1/2: Business licence".into() } else { "正在打印 第 1/2 份：营业执照（副本）".into() }, 30));
+    out.push(("results-printing", c.view().clone()));
+    c.handle(Input::DocsPrinted(Ok(2)));
+    out.push(("results-done", c.view().clone()));
+    ui(&mut c, UiAction::Home);
+    // Scanning materials.
+    ui(&mut c, UiAction::Tile("scan".into()));
+    ui(&mut c, UiAction::Item("hukou-qianru".into()));
+    ui(&mut c, UiAction::Tile("take-number".into()));
+    c.handle(Input::Card(card));
+    ui(&mut c, UiAction::ScanFeeder);
+    c.handle(Input::Scanned(Ok((0..5).map(sample_page).collect())));
+    ui(&mut c, UiAction::SelectPage(2));
+    out.push(("scan", c.view().clone()));
+    ui(&mut c, UiAction::Home);
+    // The manager menu.
+    for _ in 0..5 {
+        ui(&mut c, UiAction::Corner);
+    }
+    for d in "24".chars() {
+        ui(&mut c, UiAction::PinKey(d));
+    }
+    out.push(("manager-pin", c.view().clone()));
+    for d in "68".chars() {
+        ui(&mut c, UiAction::PinKey(d));
+    }
+    ui(&mut c, UiAction::PinEnter);
+    c.handle(Input::SelfTested("ticket-printer".into(), true, if english { "Test ticket printed".into() } else { "已打印测试票".into() }));
+    c.handle(Input::SelfTested("a4-printer".into(), false, if english { "A4 printer out of paper".into() } else { "A4打印机缺纸，请联系工作人员".into() }));
+    ui(&mut c, UiAction::SelfTest("scanner".into()));
+    out.push(("manager", c.view().clone()));
     ui(&mut c, UiAction::Home);
     ui(&mut c, UiAction::ToggleElderly);
     out.push(("home-elderly", c.view().clone()));

@@ -172,3 +172,91 @@ fn pinyin_search_on_the_screen_keyboard() {
     k.press("住房公积金提取");
     assert_eq!(k.screen(), Screen::Item);
 }
+
+#[test]
+fn appointment_check_in_by_typed_code() {
+    let k = Kiosk::new();
+    k.press("预约签到");
+    assert_eq!(k.screen(), Screen::Appointment);
+    for key in ["Y", "Y", "1", "0", "0", "1"] {
+        k.press(key);
+    }
+    assert!(k.shows("code:YY1001"), "the code is on screen");
+    k.press("签到");
+    assert_eq!(k.screen(), Screen::Printing);
+    match k.take_effects().as_slice() {
+        [Effect::CheckIn { code, identity: None, .. }] => assert_eq!(code, "YY1001"),
+        other => panic!("{other:?}"),
+    }
+    k.feed(Input::Issued(Ok(issued("C003"))));
+    k.feed(Input::Printed(Ok(())));
+    assert!(k.shows("C003"));
+}
+
+#[test]
+fn results_printed_by_card() {
+    use hallq::kiosk::controller::ResultRow;
+    let k = Kiosk::new();
+    k.press("自助打印");
+    assert_eq!(k.screen(), Screen::Identity);
+    assert!(!k.shows("不刷卡，直接取号"), "results need the card");
+    k.feed(Input::Card(card("")));
+    k.feed(Input::Results(Ok(vec![ResultRow { id: "R1".into(), title: "营业执照".into(), department: "市场监管局".into() }])));
+    assert!(k.shows("营业执照"));
+    k.press("全部打印（1 份）");
+    assert_eq!(k.screen(), Screen::Documents);
+    assert!(matches!(k.take_effects().as_slice(), [Effect::FindResults { .. }, Effect::PrintResults(list)] if list.len() == 1));
+    k.feed(Input::DocProgress("正在打印 第 1/1 份：营业执照".into(), 60));
+    assert!(k.shows("正在打印 第 1/1 份：营业执照"));
+    assert!(!k.shows("回到首页"), "no way out mid-print");
+    k.feed(Input::DocsPrinted(Ok(1)));
+    assert!(k.shows("已打印 1 份，已为您登记领取。请从下方出纸口取走文件。"));
+    k.press("回到首页");
+    assert_eq!(k.screen(), Screen::Home);
+}
+
+#[test]
+fn scanning_materials_with_a_retake() {
+    let k = Kiosk::new();
+    k.press("材料预审");
+    k.press("户口迁入登记");
+    k.press("扫描材料");
+    k.feed(Input::Card(card("")));
+    assert_eq!(k.screen(), Screen::Scan);
+    k.press("进纸器扫描");
+    let thumb = |v: u8| hallq_ui::view::Thumb { width: 4, height: 6, rgb: vec![v; 72] };
+    k.feed(Input::Scanned(Ok(vec![thumb(10), thumb(200)])));
+    assert!(k.shows("page 2"));
+    k.press("page 2");
+    assert!(k.shows("重扫第 2 页"));
+    k.press("重扫第 2 页");
+    k.feed(Input::Scanned(Ok(vec![thumb(90)])));
+    k.press("提交材料并取号（2 页）");
+    assert_eq!(k.screen(), Screen::Printing);
+    let effects = k.take_effects();
+    assert!(matches!(effects.as_slice(), [Effect::Scan { feeder: true, replace: None }, Effect::Scan { feeder: false, replace: Some(1) }, Effect::Issue { .. }]), "{effects:?}");
+    k.feed(Input::Issued(Ok(issued("C004"))));
+    assert!(matches!(k.take_effects().as_slice(), [Effect::Attach { .. }, Effect::Print(_)]));
+}
+
+#[test]
+fn the_manager_menu_behind_the_corner_and_pin() {
+    let k = Kiosk::new();
+    for _ in 0..5 {
+        k.press("manager-corner");
+    }
+    assert_eq!(k.screen(), Screen::ManagerPin);
+    for d in ["2", "4", "6", "8"] {
+        k.press(d);
+    }
+    k.press("确定");
+    assert_eq!(k.screen(), Screen::Manager);
+    k.press("测试 号票打印机");
+    assert!(matches!(k.take_effects().as_slice(), [Effect::SelfTest(d)] if d == "ticket-printer"));
+    k.feed(Input::SelfTested("ticket-printer".into(), true, "已打印测试票".into()));
+    assert!(k.shows("ticket-printer:ok"));
+    k.press("退出程序");
+    assert!(matches!(k.take_effects().as_slice(), [Effect::Exit]));
+    k.press("返回服务");
+    assert_eq!(k.screen(), Screen::Home);
+}
