@@ -1,0 +1,162 @@
+//! The kiosk's IO against a real hall service: an appointment checked in by code prints
+//! its ticket; a result delivered by the approval system prints on the (simulated) A4
+//! printer and is marked collected; pages scanned through SANE's test backend reach the
+//! counter attached to the ticket; a manager's configuration change reaches the kiosk's
+//! home screen without a restart.
+#![cfg(feature = "ui")]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use common::*;
+use hallq::kiosk::controller::Input;
+use hallq::kiosk::errands::VoiceOut;
+use hallq::kiosk::runtime::{start, Core, KioskOptions};
+use hallq_drivers::printer::sim::SimPrinter;
+use hallq_ui::view::{KioskView, Screen, UiAction};
+use serde_json::json;
+
+struct Kiosk {
+    core: Arc<Core>,
+    printer: SimPrinter,
+    work: tempfile::TempDir,
+}
+
+impl Kiosk {
+    fn start(t: &TestHall) -> Kiosk {
+        let work = tempfile::tempdir().unwrap();
+        let printer = SimPrinter::new();
+        let opts = KioskOptions {
+            server: format!("http://{}", t.addr),
+            token: "demo-kiosk-1".into(),
+            printer: "sim://printer".into(),
+            idcard: None,
+            sim_printer: Some(printer.clone()),
+            kiosk_id: "k-test".into(),
+            a4: Some("sim://a4".into()),
+            scanner: Some("sane:test:0".into()),
+            sane_config_dir: Some(hallq_drivers::scanner::test_backend_config(&work.path().join("sane")).unwrap()),
+            work_dir: work.path().join("work"),
+            voice: VoiceOut::Off,
+        };
+        let core = Core::new(opts, Box::new(|_| {})).unwrap();
+        start(core.clone());
+        Kiosk { core, printer, work }
+    }
+
+    fn tap(&self, a: UiAction) {
+        self.core.input(Input::Ui(a));
+    }
+
+    async fn until(&self, what: &str, ok: impl Fn(&KioskView) -> bool) -> KioskView {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let v = self.core.view();
+            if ok(&v) {
+                return v;
+            }
+            if tokio::time::Instant::now() > deadline {
+                panic!("kiosk never showed {what}; screen {:?}, progress {:?}, message {:?}", v.screen, v.progress, v.message_body);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+fn card(id: &str) -> hallq::kiosk::controller::Card {
+    hallq::kiosk::controller::Card { id_number: id.into(), name: "李四".into(), masked: "李*".into(), expired_on: String::new() }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errands_at_the_kiosk_reach_the_hall() {
+    let t = TestHall::start().await;
+    let http = client();
+    let person = id_number("19800101", 7);
+    let k = Kiosk::start(&t);
+    k.until("the home screen with the hall's tiles", |v| v.screen == Screen::Home && v.tiles.iter().any(|t| t.id == "results")).await;
+
+    // 1. Appointments: one checked in by its typed (or QR-scanned) code, one found by the
+    // visitor's ID card; each prints its ticket.
+    let (s, _) = post(&http, &t.url("/appointments"), "demo-system", json!({"code": "YY1001", "service": "linshi-sfz", "slot": "2026-11-27T10:00:00+08:00"})).await;
+    assert_eq!(s, 201);
+    let booked = json!({"code": "YY2002", "service": "hukou-qianru", "slot": "2026-11-27T10:00:00+08:00", "identity": {"id_number": person, "name": "李四"}});
+    assert_eq!(post(&http, &t.url("/appointments"), "demo-system", booked).await.0, 201);
+    k.tap(UiAction::Tile("appointment".into()));
+    for ch in "yy1001".chars() {
+        k.tap(UiAction::CodeKey(ch));
+    }
+    k.tap(UiAction::CodeEnter);
+    let v = k.until("the first appointment's ticket", |v| v.screen == Screen::Ticket).await;
+    assert_eq!(v.ticket.number, "B001");
+    let printed = k.printer.printed();
+    assert!(printed.iter().any(|p| p.text().contains("B001")), "the ticket went to the printer");
+    k.tap(UiAction::Home);
+    k.tap(UiAction::Tile("appointment".into()));
+    k.core.input(Input::Card(card(&person)));
+    let v = k.until("the visitor's appointments", |v| v.screen == Screen::Choices).await;
+    assert_eq!(v.choices.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["YY2002"]);
+    k.tap(UiAction::Choose("YY2002".into()));
+    let v = k.until("the second appointment's ticket", |v| v.screen == Screen::Ticket).await;
+    assert_eq!(v.ticket.number, "C001");
+    let (_, ticket) = get(&http, &t.url("/tickets/20261127-C001"), "demo-manager").await;
+    assert_eq!(ticket["priority"], "appointment");
+
+    // 2. A result delivered by the approval system prints on the A4 printer, once.
+    let pdf = b"%PDF-1.4\n% a result\n".to_vec();
+    let body = json!({"external_id": "SP-1", "identity": {"id_number": person, "name": "李四"}, "title": "营业执照", "pdf_base64": base64::engine::general_purpose::STANDARD.encode(&pdf)});
+    assert_eq!(post(&http, &t.url("/results"), "demo-system", body).await.0, 201);
+    k.tap(UiAction::Home);
+    k.tap(UiAction::Tile("results".into()));
+    k.core.input(Input::Card(card(&person)));
+    let v = k.until("the results list", |v| v.screen == Screen::Choices && !v.choices.is_empty()).await;
+    assert_eq!(v.choices[1].title, "营业执照");
+    k.tap(UiAction::Choose("all".into()));
+    let v = k.until("printing done", |v| v.screen == Screen::Documents && v.progress_percent == 100).await;
+    assert!(v.progress.contains("已打印 1 份"), "{}", v.progress);
+    let filed: Vec<_> = std::fs::read_dir(k.work.path().join("work/a4")).unwrap().map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
+    assert_eq!(filed, vec![pdf], "the result's PDF reached the A4 printer");
+    let (_, left) = post(&http, &t.url("/results/find"), "demo-kiosk-1", json!({"identity": {"id_number": person, "name": "李四"}})).await;
+    assert_eq!(left["results"], json!([]), "marked collected");
+
+    // 3. Pages scanned through SANE reach the counter attached to the ticket.
+    k.tap(UiAction::Home);
+    k.tap(UiAction::Tile("scan".into()));
+    k.tap(UiAction::Item("linshi-sfz".into()));
+    k.tap(UiAction::Tile("take-number".into()));
+    k.tap(UiAction::SkipIdentity);
+    k.until("the scan screen", |v| v.screen == Screen::Scan).await;
+    k.tap(UiAction::ScanFlatbed);
+    k.until("a scanned page", |v| v.pages.len() == 1 && v.progress_percent == 0).await;
+    k.tap(UiAction::ScanFlatbed);
+    let v = k.until("two pages", |v| v.pages.len() == 2 && v.progress_percent == 0).await;
+    assert!(v.pages[0].width > 50 && v.pages[0].rgb.len() == (v.pages[0].width * v.pages[0].height * 3) as usize);
+    k.tap(UiAction::Submit);
+    let v = k.until("the ticket", |v| v.screen == Screen::Ticket).await;
+    let id = format!("20261127-{}", v.ticket.number);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let list = loop {
+        let (_, l) = get(&http, &t.url(&format!("/tickets/{id}/attachments")), "demo-counter-1-6").await;
+        if l["attachments"].as_array().is_some_and(|a| !a.is_empty()) || tokio::time::Instant::now() > deadline {
+            break l;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(list["attachments"][0]["pages"], 2, "{list}");
+    let aid = list["attachments"][0]["id"].as_str().unwrap();
+    let got = http.get(t.url(&format!("/attachments/{aid}/pdf"))).bearer_auth("demo-counter-1-6").send().await.unwrap().bytes().await.unwrap();
+    assert!(got.starts_with(b"%PDF-"), "a PDF of the pages");
+
+    // 4. A manager changes the tiles and the welcome line; the kiosk shows them without a restart.
+    k.tap(UiAction::Home);
+    let text = hallq::config::DEFAULT_TOML
+        .replacen("tiles = [\"personal\", \"business\", \"hot\", \"departments\", \"search\", \"floors\", \"appointment\", \"results\", \"scan\"]", "tiles = [\"hot\", \"appointment\"]", 1)
+        .replacen("welcome = \"欢迎光临，请选择您要办理的事项\"", "welcome = \"今日社保业务在2楼办理\"", 1);
+    let r = http.put(t.url("/config")).bearer_auth("demo-manager").body(text).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let v = k.until("the new tiles", |v| v.tiles.len() == 2).await;
+    assert_eq!(v.tiles.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["hot", "appointment"]);
+    assert_eq!(v.welcome, "今日社保业务在2楼办理");
+}
