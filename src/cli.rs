@@ -247,7 +247,21 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
                     let _ = std::fs::remove_file(data.join(f));
                 }
             }
-            let opts = crate::demo::DemoOptions { data, listen, speed, run_for: run_for.map(std::time::Duration::from_secs) };
+            let opts = crate::demo::DemoOptions { data, listen, speed, run_for: run_for.map(std::time::Duration::from_secs), kiosk_window: false };
+            // With a display, the kiosk opens in a window for a person to tap; where no window
+            // can be opened, the demo runs it headless and says so.
+            #[cfg(feature = "ui")]
+            if crate::demo::has_display() && run_for.is_none() {
+                let fallback = opts.clone();
+                match crate::demo::run_with_window(opts) {
+                    Ok(()) => return Ok(std::process::ExitCode::SUCCESS),
+                    Err(e) => {
+                        eprintln!("a display is attached but the kiosk window cannot open ({e}); running the kiosk headless");
+                        runtime()?.block_on(crate::demo::run(fallback))?;
+                        return Ok(std::process::ExitCode::SUCCESS);
+                    }
+                }
+            }
             runtime()?.block_on(crate::demo::run(opts))?;
         }
         Cmd::Kiosk { screenshots: Some(dir), .. } => {

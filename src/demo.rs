@@ -20,11 +20,15 @@ use hallq_drivers::printer::sim::SimPrinter;
 use hallq_drivers::printer::ticket::Template;
 use hallq_drivers::printer::TicketPrinter;
 
+#[derive(Clone)]
 pub struct DemoOptions {
     pub data: PathBuf,
     pub listen: SocketAddr,
     pub speed: f64,
     pub run_for: Option<Duration>,
+    /// The kiosk runs in a window on this machine's display (started by the caller), so
+    /// the demo does not run its headless kiosk.
+    pub kiosk_window: bool,
 }
 
 /// Sleeps for `sim` of simulated time.
@@ -72,7 +76,9 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     }
     tasks.push(tokio::spawn(night(hall.clone(), clock.clone())));
     #[cfg(feature = "ui")]
-    start_kiosk(&opts.data, addr);
+    if !opts.kiosk_window {
+        start_kiosk(&opts.data, addr);
+    }
     tasks.push(tokio::spawn(summary(hall.clone(), addr)));
 
     match opts.run_for {
@@ -362,16 +368,56 @@ pub fn has_display() -> bool {
     std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some() || std::path::Path::new("/dev/dri/card0").exists()
 }
 
+/// The demo with its kiosk in a window on this machine's display: the hall service and the
+/// scripted hall run in the background; a person taps the kiosk. Err (before anything
+/// started) when no window can be opened, so the caller can fall back to the headless demo.
+#[cfg(feature = "ui")]
+pub fn run_with_window(opts: DemoOptions) -> anyhow::Result<()> {
+    let window = hallq_ui::kiosk::new_window().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (data, addr) = (opts.data.clone(), opts.listen);
+    let demo = std::thread::Builder::new().name("demo-hall".into()).spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+        if let Err(e) = rt.block_on(run(DemoOptions { kiosk_window: true, ..opts })) {
+            eprintln!("demo: {e:#}");
+        }
+        std::process::exit(0);
+    })?;
+    // Wait for the hall service before the kiosk asks it for the catalogue.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(addr).is_err() && std::time::Instant::now() < deadline && !demo.is_finished() {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    println!("  the kiosk is in a window on this display; close it to stop the demo");
+    let dir = data.join("kiosk");
+    let printer = SimPrinter::new();
+    let _ = std::fs::create_dir_all(dir.join("tickets"));
+    printer.save_to(&dir.join("tickets"));
+    let opts = crate::kiosk::runtime::KioskOptions {
+        server: format!("http://{addr}"),
+        token: "demo-kiosk-1".into(),
+        printer: "sim://printer".into(),
+        idcard: None,
+        sim_printer: Some(printer),
+        kiosk_id: "kiosk-1".into(),
+        a4: Some("sim://a4".into()),
+        scanner: Some("sane:test:0".into()),
+        sane_config_dir: hallq_drivers::scanner::test_backend_config(&dir.join("sane")).ok(),
+        work_dir: dir.join("work"),
+        voice: crate::kiosk::errands::VoiceOut::Speaker,
+    };
+    crate::kiosk::runtime::run_in(window, opts)?;
+    println!("kiosk window closed: demo stopped");
+    std::process::exit(0);
+}
+
 /// The kiosk of the demo: the real kiosk runtime with the simulated printer and ID-card
 /// reader, tapped through by simulated visitors, its screens and tickets written as PNG.
 #[cfg(feature = "ui")]
 fn start_kiosk(data: &std::path::Path, addr: SocketAddr) {
     use hallq_drivers::idcard::{sim::SimReader, CardKind, Identity};
     let dir = data.join("kiosk");
-    if has_display() {
-        println!("  a display is attached; the demo still runs its kiosk headless (run `hallq kiosk` for the window)");
-    } else {
-        println!("  no display (no DISPLAY, WAYLAND_DISPLAY or /dev/dri): the kiosk runs headless");
+    if !has_display() {
+        println!("  no display (no DISPLAY, WAYLAND_DISPLAY or /dev/dri): the kiosk runs headless; simulated visitors tap through it");
     }
     println!("  kiosk screens and its printed tickets: {}", dir.display());
     let printer = SimPrinter::new();

@@ -635,6 +635,11 @@ pub fn start(core: Arc<Core>) {
 /// `desktop` feature of hallq-ui). Blocks until the window closes.
 pub fn run_window(opts: KioskOptions) -> anyhow::Result<()> {
     let window = hallq_ui::kiosk::new_window().map_err(|e| anyhow::anyhow!("cannot open the kiosk screen: {e}. On a kiosk, check /dev/dri and /dev/input permissions; without a display use --screenshots"))?;
+    run_in(window, opts)
+}
+
+/// Runs the kiosk in a window already opened. Blocks until it closes.
+pub fn run_in(window: hallq_ui::kiosk::Window, opts: KioskOptions) -> anyhow::Result<()> {
     let sender = hallq_ui::kiosk::sender(&window);
     let render: Box<dyn Fn(KioskView) + Send + Sync> = Box::new(move |view| sender.send(view));
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
