@@ -42,7 +42,10 @@ fn local_time(config: &Config, clock: &SimClock) -> NaiveTime {
 }
 
 pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
-    let config = Config::demo();
+    let mut config = Config::demo();
+    // The demo's appointments are all at noon; its kiosk visitors come all day.
+    config.rules.appointment_checkin_early_minutes = 12 * 60;
+    config.rules.appointment_checkin_late_minutes = 12 * 60;
     let offset = config.offset();
     let today = Utc::now().with_timezone(&offset).date_naive();
     let start = offset
@@ -410,6 +413,51 @@ pub fn run_with_window(opts: DemoOptions) -> anyhow::Result<()> {
     std::process::exit(0);
 }
 
+/// The card of the demo kiosk's visitor number `n`.
+fn kiosk_visitor(n: usize) -> (String, String) {
+    let first17 = format!("4301021{}{:02}{:02}{:03}", 955 + (n % 50), 1 + n % 12, 1 + n % 28, n % 1000);
+    (hallq_drivers::gb11643::with_check_char(&first17), ["王芳", "李强", "张伟", "刘洋", "陈静"][n % 5].into())
+}
+
+/// What the booking and approval systems would have sent: an appointment for every fourth
+/// kiosk visitor (from the second) and a result document for every fourth (from the third).
+async fn demo_errands(addr: SocketAddr, today: chrono::NaiveDate, offset: chrono::FixedOffset) {
+    use base64::Engine as _;
+    let http = reqwest::Client::new();
+    let base = format!("http://{addr}/api/v1");
+    let slot = offset.from_local_datetime(&today.and_hms_opt(12, 0, 0).expect("valid time")).single().expect("fixed offset").to_rfc3339();
+    let pdf = base64::engine::general_purpose::STANDARD.encode(demo_result_pdf());
+    for n in 0..400usize {
+        let (id, name) = kiosk_visitor(n);
+        let service = ["gjj-tiqu", "shebaoka", "huzhao"][n % 3];
+        let body = match n % 4 {
+            1 => (
+                "appointments",
+                serde_json::json!({"code": format!("YY{n:04}"), "service": service, "slot": slot, "identity": {"id_number": id, "name": name}}),
+            ),
+            2 => (
+                "results",
+                serde_json::json!({"external_id": format!("DEMO-{today}-{n}"), "identity": {"id_number": id, "name": name}, "title": "营业执照（副本）", "department": "市场监管局", "pdf_base64": pdf}),
+            ),
+            _ => continue,
+        };
+        if let Err(e) = http.post(format!("{base}/{}", body.0)).bearer_auth("demo-system").json(&body.1).send().await {
+            eprintln!("demo: could not send the demo's {}: {e}", body.0);
+            return;
+        }
+    }
+}
+
+/// A one-page PDF standing in for a result document.
+fn demo_result_pdf() -> Vec<u8> {
+    let page = image::DynamicImage::ImageLuma8(image::GrayImage::from_fn(620, 877, |x, y| {
+        let line = (60..820).contains(&y) && y % 40 < 6 && (60..560).contains(&x);
+        let title = (40..70).contains(&y) && (160..460).contains(&x);
+        image::Luma([if line || title { 90 } else { 255 }])
+    }));
+    hallq_drivers::pdf::images_to_pdf(&[page], 75).unwrap_or_default()
+}
+
 /// The kiosk of the demo: the real kiosk runtime with the simulated printer and ID-card
 /// reader, tapped through by simulated visitors, its screens and tickets written as PNG.
 #[cfg(feature = "ui")]
@@ -423,6 +471,8 @@ fn start_kiosk(data: &std::path::Path, addr: SocketAddr) {
     let printer = SimPrinter::new();
     let _ = std::fs::create_dir_all(dir.join("tickets"));
     printer.save_to(&dir.join("tickets"));
+    let config = Config::demo();
+    tokio::spawn(demo_errands(addr, Utc::now().with_timezone(&config.offset()).date_naive(), config.offset()));
     let reader = match SimReader::start() {
         Ok(r) => r,
         Err(e) => {
@@ -448,9 +498,7 @@ fn start_kiosk(data: &std::path::Path, addr: SocketAddr) {
         count: 0,
         place_card: Box::new(move |n| {
             let mut card = Identity::sample(CardKind::Resident);
-            let first17 = format!("4301021{}{:02}{:02}{:03}", 955 + (n % 50), 1 + n % 12, 1 + n % 28, n % 1000);
-            card.id_number = hallq_drivers::gb11643::with_check_char(&first17);
-            card.name = ["王芳", "李强", "张伟", "刘洋", "陈静"][n % 5].into();
+            (card.id_number, card.name) = kiosk_visitor(n);
             reader.place(card);
             let r = reader.clone();
             std::thread::spawn(move || {

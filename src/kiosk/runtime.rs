@@ -731,8 +731,22 @@ impl VisitorScript {
         use hallq_ui::view::Screen;
         *step += 1;
         let item = self.items.get(visitor % self.items.len().max(1))?.clone();
+        // Most visitors take a number; every fourth checks in for an appointment, every
+        // fourth prints a result (the demo books and delivers those for their cards).
+        let errand = match visitor % 4 {
+            1 => "appointment",
+            2 => "results",
+            _ => "hot",
+        };
         match view.screen {
-            Screen::Home if *step > self.pause_between => Some(UiAction::Tile("hot".into())),
+            Screen::Home if *step > self.pause_between => Some(UiAction::Tile(errand.into())),
+            Screen::Appointment if *step == 3 => {
+                (self.place_card)(visitor);
+                None
+            }
+            Screen::Choices if *step > 4 && !view.choices.is_empty() => Some(UiAction::Choose(view.choices[0].id.clone())),
+            Screen::Documents if view.progress_percent >= 100 && *step > 6 => Some(UiAction::Home),
+            Screen::Choices | Screen::Appointment if *step > 30 => Some(UiAction::Home),
             Screen::Items if *step > 2 => Some(UiAction::Item(item)),
             Screen::Item if *step > 3 => Some(UiAction::Tile("take-number".into())),
             Screen::Identity if *step == 2 => {
