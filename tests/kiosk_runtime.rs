@@ -153,10 +153,22 @@ async fn errands_at_the_kiosk_reach_the_hall() {
     k.tap(UiAction::Home);
     let text = hallq::config::DEFAULT_TOML
         .replacen("tiles = [\"personal\", \"business\", \"hot\", \"departments\", \"search\", \"floors\", \"appointment\", \"results\", \"scan\"]", "tiles = [\"hot\", \"appointment\"]", 1)
-        .replacen("welcome = \"欢迎光临，请选择您要办理的事项\"", "welcome = \"今日社保业务在2楼办理\"", 1);
+        .replacen("welcome = \"欢迎光临，请选择您要办理的事项\"", "welcome = \"今日社保业务在2楼办理\"", 1)
+        .replacen("footer = [\"请留意叫号和屏幕显示，过号请到服务台咨询\", \"最多跑一次 · 感谢您的耐心等候\"]", "footer = [\"今日延时服务至18:00\"]", 1);
+    assert!(text.contains("今日延时服务至18:00"), "the edit applies to the demo configuration");
     let r = http.put(t.url("/config")).bearer_auth("demo-manager").body(text).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let v = k.until("the new tiles", |v| v.tiles.len() == 2).await;
     assert_eq!(v.tiles.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["hot", "appointment"]);
     assert_eq!(v.welcome, "今日社保业务在2楼办理");
+    // The next ticket carries the new footer.
+    k.tap(UiAction::Tile("hot".into()));
+    k.tap(UiAction::Item("sfz-buling".into()));
+    k.tap(UiAction::Tile("take-number".into()));
+    k.tap(UiAction::SkipIdentity);
+    k.tap(UiAction::Confirm);
+    let v = k.until("the ticket", |v| v.screen == Screen::Ticket).await;
+    let last = k.printer.printed().pop().unwrap();
+    assert!(last.text().contains(&v.ticket.number) && last.text().contains("今日延时服务至18:00"), "{}", last.text());
+    assert!(!last.text().contains("最多跑一次"));
 }
