@@ -40,7 +40,7 @@ impl Kiosk {
             scanner: Some("sane:test:0".into()),
             sane_config_dir: Some(hallq_drivers::scanner::test_backend_config(&work.path().join("sane")).unwrap()),
             work_dir: work.path().join("work"),
-            voice: VoiceOut::Off,
+            voice: VoiceOut::Dir(work.path().join("voice")),
         };
         let core = Core::new(opts, Box::new(|_| {})).unwrap();
         start(core.clone());
@@ -171,4 +171,15 @@ async fn errands_at_the_kiosk_reach_the_hall() {
     let last = k.printer.printed().pop().unwrap();
     assert!(last.text().contains(&v.ticket.number) && last.text().contains("今日延时服务至18:00"), "{}", last.text());
     assert!(!last.text().contains("最多跑一次"));
+
+    // 5. Elderly mode speaks the screen (espeak-ng; written as WAV on a kiosk without sound).
+    k.tap(UiAction::Home);
+    k.tap(UiAction::ToggleElderly);
+    let wav = k.work.path().join("voice/prompt-0001.wav");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !wav.exists() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let bytes = std::fs::read(&wav).expect("a spoken prompt");
+    assert!(bytes.starts_with(b"RIFF") && bytes.len() > 10_000, "a WAV of the home screen's prompt ({} bytes)", bytes.len());
 }

@@ -601,9 +601,10 @@ impl Controller {
                 vec![]
             }
             Input::DocProgress(line, percent) => {
-                if self.view.screen == Screen::Documents {
+                // Printing results, or scanning pages (busy until the pages come back).
+                if self.view.screen == Screen::Documents || (self.view.screen == Screen::Scan && self.view.progress_percent > 0) {
                     self.view.progress = line;
-                    self.view.progress_percent = percent.min(100);
+                    self.view.progress_percent = percent.clamp(1, 100);
                 }
                 vec![]
             }

@@ -74,7 +74,7 @@ pub struct Scanner {
 impl Scanner {
     /// Scans one flatbed page or every page in the feeder (150 dpi grey: enough to read,
     /// small enough to send).
-    pub fn scan(&self, feeder: bool) -> Result<Vec<image::DynamicImage>, String> {
+    pub fn scan(&self, feeder: bool, mut progress: impl FnMut(String)) -> Result<Vec<image::DynamicImage>, String> {
         let opts = ScanOptions {
             source: if feeder { Source::Feeder } else { Source::Flatbed },
             resolution: 150,
@@ -83,7 +83,12 @@ impl Scanner {
             ..ScanOptions::default()
         };
         let dir = self.work_dir.join(format!("scan-{}", chrono::Local::now().format("%H%M%S%6f")));
-        let result = scanner::scan(&self.device, &opts, &dir, |_| {}).map(|pages| pages.into_iter().map(|p| p.image).collect()).map_err(|e| e.to_string());
+        let result = scanner::scan(&self.device, &opts, &dir, |p| match p {
+            scanner::Progress::PageStarted(n) => progress(format!("正在扫描第 {n} 页，请勿移动材料…")),
+            scanner::Progress::PageDone(n) => progress(format!("第 {n} 页已扫描")),
+        })
+        .map(|pages| pages.into_iter().map(|p| p.image).collect())
+        .map_err(|e| e.to_string());
         let _ = std::fs::remove_dir_all(&dir);
         result
     }

@@ -231,7 +231,7 @@ impl Core {
             Effect::Scan { feeder, .. } => {
                 let core = self.clone();
                 let pages = tokio::task::spawn_blocking(move || match &core.scanner {
-                    Some(s) => s.scan(feeder),
+                    Some(s) => s.scan(feeder, |line| core.input(Input::DocProgress(line, 1))),
                     None => Err("本机未连接扫描仪".into()),
                 })
                 .await

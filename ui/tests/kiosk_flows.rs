@@ -260,3 +260,22 @@ fn the_manager_menu_behind_the_corner_and_pin() {
     k.press("返回服务");
     assert_eq!(k.screen(), Screen::Home);
 }
+
+#[test]
+fn a_qr_scanner_in_keyboard_mode_checks_in() {
+    use slint::platform::WindowEvent;
+    let k = Kiosk::new();
+    k.press("预约签到");
+    assert_eq!(k.screen(), Screen::Appointment);
+    // The scanner types the code and Enter, as a keyboard would.
+    for ch in "yy2002\n".chars() {
+        let text: slint::SharedString = ch.to_string().into();
+        k.window.window().dispatch_event(WindowEvent::KeyPressed { text: text.clone() });
+        k.window.window().dispatch_event(WindowEvent::KeyReleased { text });
+    }
+    match k.take_effects().as_slice() {
+        [Effect::CheckIn { code, .. }] => assert_eq!(code, "YY2002"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(k.screen(), Screen::Printing);
+}
