@@ -414,6 +414,7 @@ pub fn run_with_window(opts: DemoOptions) -> anyhow::Result<()> {
 }
 
 /// The card of the demo kiosk's visitor number `n`.
+#[cfg(feature = "ui")]
 fn kiosk_visitor(n: usize) -> (String, String) {
     let first17 = format!("4301021{}{:02}{:02}{:03}", 955 + (n % 50), 1 + n % 12, 1 + n % 28, n % 1000);
     (hallq_drivers::gb11643::with_check_char(&first17), ["王芳", "李强", "张伟", "刘洋", "陈静"][n % 5].into())
@@ -421,6 +422,7 @@ fn kiosk_visitor(n: usize) -> (String, String) {
 
 /// What the booking and approval systems would have sent: an appointment for every fourth
 /// kiosk visitor (from the second) and a result document for every fourth (from the third).
+#[cfg(feature = "ui")]
 async fn demo_errands(addr: SocketAddr, today: chrono::NaiveDate, offset: chrono::FixedOffset) {
     use base64::Engine as _;
     let http = reqwest::Client::new();
@@ -449,6 +451,7 @@ async fn demo_errands(addr: SocketAddr, today: chrono::NaiveDate, offset: chrono
 }
 
 /// A one-page PDF standing in for a result document.
+#[cfg(feature = "ui")]
 fn demo_result_pdf() -> Vec<u8> {
     let page = image::DynamicImage::ImageLuma8(image::GrayImage::from_fn(620, 877, |x, y| {
         let line = (60..820).contains(&y) && y % 40 < 6 && (60..560).contains(&x);

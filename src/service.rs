@@ -128,6 +128,7 @@ struct Inner {
     last_seq: AtomicU64,
     db_path: PathBuf,
     identity_key: Vec<u8>,
+    documents: Arc<crate::documents::Documents>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
@@ -167,6 +168,9 @@ impl Hall {
         use anyhow::Context;
         let mut store = Store::open_dir(data_dir).with_context(|| format!("opening the event log in {}", data_dir.display()))?;
         let key = identity_key(data_dir)?;
+        let documents = Arc::new(
+            crate::documents::Documents::open(data_dir).map_err(|e| anyhow::anyhow!(e)).with_context(|| format!("opening {}", data_dir.join("documents.db").display()))?,
+        );
         let started = Instant::now();
         let state = store.load_state(&config).context("rebuilding the state from the event log")?;
         tracing::info!(events = store.last_seq(), ms = started.elapsed().as_millis() as u64, "state rebuilt");
@@ -186,6 +190,7 @@ impl Hall {
             last_seq: AtomicU64::new(store.last_seq()),
             db_path: store.path().to_path_buf(),
             identity_key: key,
+            documents,
             writer: Mutex::new(None),
         });
         let writer_inner = Arc::downgrade(&inner);
@@ -213,6 +218,11 @@ impl Hall {
 
     pub fn now(&self) -> Ts {
         self.inner.clock.now()
+    }
+
+    /// Result PDFs and scanned materials (`DATA/documents.db`).
+    pub fn documents(&self) -> Arc<crate::documents::Documents> {
+        self.inner.documents.clone()
     }
 
     pub fn identity_key(&self) -> &[u8] {

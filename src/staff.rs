@@ -63,8 +63,9 @@ impl Sessions {
         hex::encode(mac.finalize().into_bytes())
     }
 
-    /// Checks the password (slow on purpose) and returns a session token and its expiry.
-    pub fn sign_in(&self, staff: &[Staff], id: &str, password: &str, now: Ts) -> Result<(String, Ts), SignInError> {
+    /// Checks the password (slow on purpose) and returns a session token, its expiry and
+    /// the person.
+    pub fn sign_in(&self, staff: &[Staff], id: &str, password: &str, now: Ts) -> Result<(String, Ts, Staff), SignInError> {
         {
             let mut f = self.failures.lock().unwrap_or_else(|p| p.into_inner());
             let list = f.entry(id.to_string()).or_default();
@@ -83,7 +84,7 @@ impl Sessions {
         let expires = now + chrono::Duration::hours(SESSION_HOURS);
         let body = format!("staff.{}.{}", s.id, expires.timestamp());
         let sig = self.sign(&body);
-        Ok((format!("{body}.{sig}"), expires))
+        Ok((format!("{body}.{sig}"), expires, s.clone()))
     }
 
     /// The member of staff a session token belongs to, if it is genuine, unexpired, and the
@@ -124,7 +125,8 @@ mod tests {
     fn sign_in_check_and_expiry() {
         let s = Sessions::new(b"hall key");
         let staff = staff();
-        let (tok, exp) = s.sign_in(&staff, "1001", "correct horse", now()).unwrap();
+        let (tok, exp, who) = s.sign_in(&staff, "1001", "correct horse", now()).unwrap();
+        assert_eq!(who.name, "张丽");
         assert_eq!(exp, now() + chrono::Duration::hours(SESSION_HOURS));
         assert_eq!(s.check(&staff, &tok, now()).map(|p| p.id.as_str()), Some("1001"));
         // Another service with the same data key accepts it (a restart); another hall does not.

@@ -47,8 +47,7 @@ pub fn router(hall: Hall) -> Router {
     let data_dir = hall.db_path().parent().map(|p| p.to_path_buf()).unwrap_or_default();
     let voice = Arc::new(crate::voice::Voice::new(hall.config().voice.clone(), &data_dir));
     let sessions = Arc::new(crate::staff::Sessions::new(hall.identity_key()));
-    let documents = Arc::new(crate::documents::Documents::open(&data_dir).expect("the data directory holds documents.db"));
-    let api = Api { hall, voice, sessions, documents };
+    let api = Api { documents: hall.documents(), hall, voice, sessions };
     let v1 = Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
@@ -276,9 +275,7 @@ async fn login(State(api): State<Api>, body: Result<Bytes, BytesRejection>) -> A
         .await
         .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "service_busy", "登录暂时无法处理，请重试。"))?;
     match result {
-        Ok((token, expires)) => {
-            let config = api.hall.config();
-            let p = config.staff.iter().find(|s| s.id == b.staff_id).expect("signed in staff exists");
+        Ok((token, expires, p)) => {
             tracing::info!("staff {} ({}) signed in", p.id, p.name);
             Ok(Json(json!({
                 "token": token, "staff_id": p.id, "name": p.name, "windows": p.windows,
