@@ -688,8 +688,9 @@ impl Controller {
             Input::Health(fault) => {
                 self.fault = fault.clone();
                 match (fault, self.view.screen) {
-                    // A visitor mid-ticket finishes on their own screen; the fault shows after.
-                    (_, Screen::Printing | Screen::Ticket) => {}
+                    // A visitor mid-ticket (or mid-way through printing results) finishes on
+                    // their own screen; the fault shows after.
+                    (_, Screen::Printing | Screen::Ticket | Screen::Documents) => {}
                     (Some(f), _) => self.out_of_service(f),
                     (None, Screen::OutOfService) => self.home(),
                     (None, _) => {}

@@ -305,9 +305,13 @@ fn results_print_with_progress_and_are_marked_collected() {
         c.handle(Input::Tick("10:00".into()));
     }
     assert_eq!(c.view().screen, Screen::Documents);
+    // The ticket printer running out meanwhile does not cut the visitor's results short.
+    c.handle(Input::Health(Some("打印机缺纸，请联系工作人员".into())));
     c.handle(Input::DocsPrinted(Ok(2)));
     assert!(c.view().progress.contains("已打印 2 份"), "{}", c.view().progress);
     tap(&mut c, UiAction::Home);
+    assert_eq!(c.view().screen, Screen::OutOfService, "the fault shows once the visitor is done");
+    c.handle(Input::Health(None));
     assert_eq!(c.view().screen, Screen::Home);
 }
 
