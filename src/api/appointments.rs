@@ -12,9 +12,9 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{parse_body, ticket_view, Api, ApiError, ApiResult, IdentityBody};
+use super::{holder_of, parse_body, request_id, ticket_answer, Api, ApiResult, IdentityBody};
 use crate::config::Role;
-use crate::engine::{Appointment, Channel, Command, IssueRequest, Outcome, Priority};
+use crate::engine::{Appointment, Channel, Command, IssueRequest, Priority};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,16 +23,6 @@ pub(super) struct BookBody {
     service: String,
     slot: chrono::DateTime<chrono::FixedOffset>,
     identity: Option<IdentityBody>,
-}
-
-fn holder(api: &Api, identity: &Option<IdentityBody>) -> ApiResult<Option<crate::engine::Holder>> {
-    identity
-        .as_ref()
-        .map(|i| {
-            crate::identity::holder(&i.id_number, &i.name, api.hall.identity_key())
-                .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_identity", e.to_string()))
-        })
-        .transpose()
 }
 
 fn appointment_view(api: &Api, a: &Appointment) -> serde_json::Value {
@@ -60,7 +50,7 @@ pub(super) async fn book(
         code: b.code.trim().to_ascii_uppercase(),
         service: b.service,
         slot: b.slot.with_timezone(&chrono::Utc),
-        holder: holder(&api, &b.identity)?,
+        holder: b.identity.as_ref().map(|i| holder_of(&api, i)).transpose()?,
         ticket: None,
     };
     let accepted = api.hall.submit(Command::BookAppointment(a.clone())).await?;
@@ -84,7 +74,7 @@ pub(super) async fn find(
 ) -> ApiResult<Json<serde_json::Value>> {
     api.require(&headers, &q, &[Role::Kiosk, Role::Counter, Role::Manager])?;
     let b: FindBody = parse_body(body, false)?.expect("non-empty");
-    let h = holder(&api, &Some(b.identity))?.expect("identity given");
+    let h = holder_of(&api, &b.identity)?;
     let view = api.hall.view();
     let mut found: Vec<&Appointment> =
         view.state.appointments.values().filter(|a| a.holder.as_ref().is_some_and(|x| x.id_hash == h.id_hash)).collect();
@@ -110,28 +100,17 @@ pub(super) async fn check_in(
 ) -> ApiResult<Response> {
     let caller = api.require(&headers, &q, &[Role::Kiosk, Role::Counter, Role::Manager])?;
     let b: CheckInBody = parse_body(body, false)?.expect("non-empty");
-    let request_id = b.request_id.trim();
-    if request_id.is_empty() || request_id.len() > 128 {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_request_id", "request_id 必须是 1 到 128 个字符。"));
-    }
     let token: [u8; 16] = rand::random();
     let issue = IssueRequest {
-        request_id: request_id.to_string(),
+        request_id: request_id(&b.request_id)?,
         service: String::new(),
         priority: Priority::Appointment,
         channel: Channel::Appointment,
         kiosk: (caller.role == Role::Kiosk).then(|| caller.name.clone()),
-        holder: holder(&api, &b.identity)?,
+        holder: b.identity.as_ref().map(|i| holder_of(&api, i)).transpose()?,
         appointment_slot: None,
         token: hex::encode(token),
     };
     let accepted = api.hall.submit(Command::CheckIn { code, issue }).await?;
-    let Outcome::Ticket { id, repeated } = accepted.outcome else {
-        unreachable!("check-in answers with a ticket")
-    };
-    let ticket = api.hall.ticket(&id)?.ok_or_else(|| {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "号票已保存但暂时无法读取，请用同一 request_id 重试。")
-    })?;
-    let status = if repeated { StatusCode::OK } else { StatusCode::CREATED };
-    Ok((status, Json(ticket_view(&api.hall, &ticket, true))).into_response())
+    ticket_answer(&api, accepted.outcome)
 }

@@ -15,7 +15,7 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{parse_body, Api, ApiError, ApiResult, IdentityBody};
+use super::{holder_of, parse_body, Api, ApiError, ApiResult, IdentityBody};
 use crate::config::Role;
 use crate::documents::DocError;
 
@@ -77,8 +77,7 @@ pub(super) async fn deliver(
     if b.external_id.trim().is_empty() || b.external_id.len() > 128 || b.title.trim().is_empty() || b.title.chars().count() > 100 {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "missing_field", "需要 external_id（1–128 字符）和 title（1–100 字）。"));
     }
-    let holder = crate::identity::holder(&b.identity.id_number, &b.identity.name, api.hall.identity_key())
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_identity", e.to_string()))?;
+    let holder = holder_of(&api, &b.identity)?;
     let pdf = base64::engine::general_purpose::STANDARD
         .decode(b.pdf_base64.as_bytes())
         .map_err(|_| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_base64", "pdf_base64 不是有效的 Base64。"))?;
@@ -109,8 +108,7 @@ pub(super) async fn find(
 ) -> ApiResult<Json<serde_json::Value>> {
     api.require(&headers, &q, &[Role::Kiosk, Role::Manager])?;
     let b: FindBody = parse_body(body, false)?.expect("non-empty");
-    let holder = crate::identity::holder(&b.identity.id_number, &b.identity.name, api.hall.identity_key())
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_identity", e.to_string()))?;
+    let holder = holder_of(&api, &b.identity)?;
     let now = api.hall.now();
     let keep = api.hall.config().documents.attachment_keep_days;
     let results = blocking(&api, move |d| {

@@ -404,17 +404,8 @@ async fn issue(
 ) -> ApiResult<Response> {
     let caller = api.require(&headers, &q, &[Role::Kiosk, Role::Counter, Role::Manager])?;
     let b: IssueBody = parse_body(body, false)?.expect("non-empty");
-    let request_id = b.request_id.trim();
-    if request_id.is_empty() || request_id.len() > 128 {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_request_id", "request_id 必须是 1 到 128 个字符。"));
-    }
-    let holder = match &b.identity {
-        Some(i) => Some(
-            crate::identity::holder(&i.id_number, &i.name, api.hall.identity_key())
-                .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_identity", e.to_string()))?,
-        ),
-        None => None,
-    };
+    let request_id = request_id(&b.request_id)?;
+    let holder = b.identity.as_ref().map(|i| holder_of(&api, i)).transpose()?;
     if b.priority == Priority::Appointment && b.appointment_slot.is_none() {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "appointment_slot_required", "预约号需要提供预约时段 appointment_slot。"));
     }
@@ -426,7 +417,7 @@ async fn issue(
     };
     let token: [u8; 16] = rand::random();
     let req = IssueRequest {
-        request_id: request_id.to_string(),
+        request_id,
         service: b.service,
         priority: b.priority,
         channel,
@@ -436,14 +427,36 @@ async fn issue(
         token: hex::encode(token),
     };
     let accepted = api.hall.submit(Command::Issue(req)).await?;
-    let Outcome::Ticket { id, repeated } = accepted.outcome else {
-        unreachable!("issue answers with a ticket")
+    ticket_answer(&api, accepted.outcome)
+}
+
+/// The answer to a command that issues a ticket: 201 with the ticket, or 200 with the one
+/// an earlier try of the same request_id got.
+fn ticket_answer(api: &Api, outcome: Outcome) -> ApiResult<Response> {
+    let Outcome::Ticket { id, repeated } = outcome else {
+        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "未能取得号票，请用同一 request_id 重试。"));
     };
     let ticket = api.hall.ticket(&id)?.ok_or_else(|| {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "号票已保存但暂时无法读取，请用同一 request_id 重试。")
     })?;
     let status = if repeated { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(ticket_view(&api.hall, &ticket, true))).into_response())
+}
+
+/// A request_id as sent: 1 to 128 characters after trimming.
+fn request_id(raw: &str) -> ApiResult<String> {
+    let id = raw.trim();
+    if id.is_empty() || id.len() > 128 {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_request_id", "request_id 必须是 1 到 128 个字符。"));
+    }
+    Ok(id.to_string())
+}
+
+/// The engine's view of a person from the ID number and name a device read: masked and
+/// hashed; the clear number goes no further.
+fn holder_of(api: &Api, identity: &IdentityBody) -> ApiResult<crate::engine::Holder> {
+    crate::identity::holder(&identity.id_number, &identity.name, api.hall.identity_key())
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_identity", e.to_string()))
 }
 
 async fn get_ticket(

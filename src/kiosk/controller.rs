@@ -67,7 +67,6 @@ pub struct Catalog {
     /// The items offered on kiosks.
     pub items: Vec<CatalogItem>,
     pub kiosk: KioskSettings,
-    pub version: u64,
 }
 
 /// One of the visitor's appointments, as the hall service lists it.

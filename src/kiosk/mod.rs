@@ -61,7 +61,7 @@ pub fn catalog_from_json(v: &serde_json::Value) -> Catalog {
         ticket_footer: strings(&v["ticket"]["footer"]).unwrap_or(d.ticket_footer),
         ticket_qr: v["ticket"]["qr"].as_bool().unwrap_or(true),
     };
-    Catalog { hall_name: s(&v["hall"]["name"]), hall_name_en: s(&v["hall"]["name_en"]), items, kiosk, version: v["config_version"].as_u64().unwrap_or(0) }
+    Catalog { hall_name: s(&v["hall"]["name"]), hall_name_en: s(&v["hall"]["name_en"]), items, kiosk }
 }
 
 /// The catalogue of a configuration, as the API would serve it (for screenshots and tests,
