@@ -1,0 +1,138 @@
+//! The small closed sets of the contract. The engine and the configuration use these same
+//! types, so the wire cannot drift from what the hall decides.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    #[default]
+    Normal,
+    Appointment,
+    /// 绿色通道: the elderly, the disabled, expectant mothers, veterans.
+    Green,
+}
+
+impl Priority {
+    /// The label printed on a ticket ("" for a normal one).
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Priority::Normal => "",
+            Priority::Green => "绿色通道",
+            Priority::Appointment => "预约",
+        }
+    }
+}
+
+/// Where a ticket came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    #[default]
+    Kiosk,
+    Counter,
+    Appointment,
+    Api,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Waiting,
+    Called,
+    Serving,
+    Finished,
+    NoShow,
+    /// Still waiting when the day closed.
+    Expired,
+}
+
+/// The five levels of GB/T 39734 / 39735 service evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    VerySatisfied,
+    Satisfied,
+    Neutral,
+    Dissatisfied,
+    VeryDissatisfied,
+}
+
+impl Rating {
+    pub const ALL: [Rating; 5] = [Rating::VerySatisfied, Rating::Satisfied, Rating::Neutral, Rating::Dissatisfied, Rating::VeryDissatisfied];
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Rating::VerySatisfied => "非常满意",
+            Rating::Satisfied => "满意",
+            Rating::Neutral => "基本满意",
+            Rating::Dissatisfied => "不满意",
+            Rating::VeryDissatisfied => "非常不满意",
+        }
+    }
+}
+
+/// How an item is handled, the six modes of the hall's catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    OnTheSpot,
+    OnlineCollect,
+    OnlineCourier,
+    PrereviewWindow,
+    WindowCourier,
+    Other,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 6] = [Mode::OnTheSpot, Mode::OnlineCollect, Mode::OnlineCourier, Mode::PrereviewWindow, Mode::WindowCourier, Mode::Other];
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Mode::OnTheSpot => "即来即办",
+            Mode::OnlineCollect => "网上申报、在线取件",
+            Mode::OnlineCourier => "网上申报、快递送达",
+            Mode::PrereviewWindow => "网上预审、窗口核准取件",
+            Mode::WindowCourier => "窗口申报、快递送达",
+            Mode::Other => "其他",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Personal,
+    Business,
+}
+
+/// Whether the kiosk asks for the visitor's ID card for an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityRule {
+    Required,
+    Optional,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowKind {
+    Comprehensive,
+    Instant,
+    Special,
+}
+
+/// Who a token belongs to; each role sees only what its job needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Kiosk,
+    Counter,
+    Display,
+    Manager,
+    /// Another of the hall's systems: the booking system books appointments, the approval
+    /// system delivers result documents.
+    System,
+}

@@ -1,0 +1,135 @@
+//! The event stream, `GET /events?since=SEQ` (WebSocket, one JSON text message each).
+//! The first message is a [`Hello`]; then every event after `since` the caller's role may
+//! see, in order of `seq`, each once. Events a role may not see are left out, so `seq` can
+//! jump. What a role receives of each event is decided by the service (`api::views`).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::enums::{Channel, Priority, Rating};
+use crate::ids::{QueueId, ServiceId, TicketId, TicketNumber, WindowNo};
+use crate::views::HolderView;
+
+/// The stream's first message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Hello {
+    /// Always "hello".
+    #[serde(rename = "type")]
+    pub kind: HelloKind,
+    /// The newest event in the log when the stream started.
+    pub last_seq: u64,
+    /// Events after this one follow.
+    pub since: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HelloKind {
+    Hello,
+}
+
+/// One logged event, as the caller's role may see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StreamEvent {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub event: EventView,
+}
+
+/// A ticket as the stream announces it: no token, no request_id, the holder masked and
+/// only for staff who may see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct IssuedTicket {
+    pub id: TicketId,
+    pub number: TicketNumber,
+    pub service: ServiceId,
+    pub queue: QueueId,
+    pub priority: Priority,
+    pub channel: Channel,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<HolderView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventView {
+    /// A new business day; tickets still open from the day before expired.
+    DayOpened { date: NaiveDate, expired: Vec<TicketId> },
+    TicketIssued { ticket: IssuedTicket },
+    WindowOpened { window: WindowNo },
+    WindowClosed { window: WindowNo },
+    TicketCalled {
+        ticket: TicketId,
+        number: TicketNumber,
+        window: WindowNo,
+        /// Why a ticket was called out of turn (staff and managers only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    TicketRecalled { ticket: TicketId, number: TicketNumber, window: WindowNo, recalls: u32 },
+    ServiceStarted { ticket: TicketId, window: WindowNo },
+    TicketFinished { ticket: TicketId, window: WindowNo },
+    TicketNoShow { ticket: TicketId, window: WindowNo },
+    TicketRequeued { ticket: TicketId, window: WindowNo },
+    TicketTransferred { ticket: TicketId, window: WindowNo, service: ServiceId, queue: QueueId },
+    WindowPaused { window: WindowNo, reason: String },
+    WindowResumed { window: WindowNo },
+    TicketRated { ticket: TicketId, window: Option<WindowNo>, rating: Rating },
+    RatingRequested { ticket: TicketId, window: WindowNo },
+    DeviceStatusChanged { kiosk: String, device: String, fault: Option<String> },
+    AppointmentBooked { code: String, service: ServiceId, slot: DateTime<Utc>, holder: Option<HolderView> },
+    AppointmentCheckedIn { code: String, ticket: TicketId },
+    /// Configuration `version` is in force from here on: fetch `/catalog` or `/state` again.
+    ConfigChanged { version: u64, digest: String, by: String },
+    /// An event this client does not know (a newer hall service).
+    #[serde(other)]
+    Unknown,
+}
+
+impl EventView {
+    /// The event's type as on the wire.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EventView::DayOpened { .. } => "day_opened",
+            EventView::TicketIssued { .. } => "ticket_issued",
+            EventView::WindowOpened { .. } => "window_opened",
+            EventView::WindowClosed { .. } => "window_closed",
+            EventView::TicketCalled { .. } => "ticket_called",
+            EventView::TicketRecalled { .. } => "ticket_recalled",
+            EventView::ServiceStarted { .. } => "service_started",
+            EventView::TicketFinished { .. } => "ticket_finished",
+            EventView::TicketNoShow { .. } => "ticket_no_show",
+            EventView::TicketRequeued { .. } => "ticket_requeued",
+            EventView::TicketTransferred { .. } => "ticket_transferred",
+            EventView::WindowPaused { .. } => "window_paused",
+            EventView::WindowResumed { .. } => "window_resumed",
+            EventView::TicketRated { .. } => "ticket_rated",
+            EventView::RatingRequested { .. } => "rating_requested",
+            EventView::DeviceStatusChanged { .. } => "device_status_changed",
+            EventView::AppointmentBooked { .. } => "appointment_booked",
+            EventView::AppointmentCheckedIn { .. } => "appointment_checked_in",
+            EventView::ConfigChanged { .. } => "config_changed",
+            EventView::Unknown => "unknown",
+        }
+    }
+
+    /// A call or recall shown on the displays: (ticket, number, window).
+    pub fn call(&self) -> Option<(&TicketId, &TicketNumber, WindowNo)> {
+        match self {
+            EventView::TicketCalled { ticket, number, window, .. } | EventView::TicketRecalled { ticket, number, window, .. } => {
+                Some((ticket, number, *window))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A message of the stream as a client reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum StreamMessage {
+    Hello(Hello),
+    Event(StreamEvent),
+}

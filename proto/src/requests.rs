@@ -1,0 +1,207 @@
+//! Request bodies of `/api/v1`. Unknown fields are refused, so a typo is an error and not a
+//! silently ignored wish.
+
+use std::fmt;
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::enums::{Priority, Rating};
+use crate::ids::{RequestId, ServiceId, TicketId};
+
+/// A person as an ID-card reader (or the booking and approval systems) read them. The
+/// clear number goes to the hall service and no further: the service keeps a masked copy
+/// and a keyed hash. Its `Debug` shows only the masked form.
+#[derive(Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    /// The 18-character resident ID number (GB 11643).
+    #[schema(example = "110101199003071234")]
+    pub id_number: String,
+    #[schema(example = "张三")]
+    pub name: String,
+}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n: Vec<char> = self.id_number.chars().collect();
+        let masked: String = n.iter().enumerate().map(|(i, c)| if i < 4 || i + 4 >= n.len() { *c } else { '*' }).collect();
+        let name: String = self.name.chars().take(1).chain(self.name.chars().skip(1).map(|_| '*')).collect();
+        f.debug_struct("Identity").field("id_number", &masked).field("name", &name).finish()
+    }
+}
+
+/// `POST /tickets`: take a number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueTicket {
+    pub request_id: RequestId,
+    pub service: ServiceId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+    #[serde(default)]
+    pub priority: Priority,
+    /// Start of the booked slot, for `priority: appointment`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appointment_slot: Option<DateTime<FixedOffset>>,
+}
+
+/// `POST /tickets/{id}/evaluation`: the visitor's rating.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Evaluate {
+    pub rating: Rating,
+    /// The ticket's own token, when the visitor rates on their phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// The body of `POST /windows/{window}/{action}` (empty for most actions).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WindowCommand {
+    /// For `call` and `requeue`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<TicketId>,
+    /// For `call` (out of turn) and `pause`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// For `transfer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<ServiceId>,
+}
+
+/// `POST /login`: a member of staff signs in. `Debug` hides the password.
+#[derive(Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    pub staff_id: String,
+    pub password: String,
+}
+
+impl fmt::Debug for Login {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Login").field("staff_id", &self.staff_id).field("password", &"…").finish()
+    }
+}
+
+/// `POST /devices/status`: a kiosk reports one of its devices working or failing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceStatus {
+    #[schema(example = "ticket-printer")]
+    pub device: String,
+    /// None: working.
+    pub fault: Option<String>,
+}
+
+/// `POST /appointments`: the booking system books an appointment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BookAppointment {
+    pub code: String,
+    pub service: ServiceId,
+    pub slot: DateTime<FixedOffset>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+}
+
+/// `POST /appointments/find` and `POST /results/find`: what is waiting for this person.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FindFor {
+    pub identity: Identity,
+}
+
+/// `POST /appointments/{code}/check-in`: issues the appointment's ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckIn {
+    pub request_id: RequestId,
+    /// The card on the reader, when the visitor checks in by card.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+}
+
+/// `POST /results`: the approval system delivers a result document for self-printing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverResult {
+    /// The approval system's id of the document: delivering it again changes nothing.
+    pub external_id: String,
+    pub identity: Identity,
+    pub title: String,
+    #[serde(default)]
+    pub department: String,
+    pub pdf_base64: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_days: Option<u32>,
+}
+
+/// The actions of `POST /windows/{window}/{action}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum WindowAction {
+    Open,
+    Close,
+    CallNext,
+    Recall,
+    /// Call a given ticket out of turn (`ticket`, `reason`).
+    Call,
+    Start,
+    Finish,
+    NoShow,
+    /// Put a no-show ticket back in line (`ticket`).
+    Requeue,
+    /// Send the current ticket to another item's queue (`service`).
+    Transfer,
+    /// `reason` is shown on the window display.
+    Pause,
+    Resume,
+    RequestRating,
+}
+
+impl WindowAction {
+    pub const ALL: [WindowAction; 13] = [
+        WindowAction::Open,
+        WindowAction::Close,
+        WindowAction::CallNext,
+        WindowAction::Recall,
+        WindowAction::Call,
+        WindowAction::Start,
+        WindowAction::Finish,
+        WindowAction::NoShow,
+        WindowAction::Requeue,
+        WindowAction::Transfer,
+        WindowAction::Pause,
+        WindowAction::Resume,
+        WindowAction::RequestRating,
+    ];
+
+    /// The action as in the path.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WindowAction::Open => "open",
+            WindowAction::Close => "close",
+            WindowAction::CallNext => "call-next",
+            WindowAction::Recall => "recall",
+            WindowAction::Call => "call",
+            WindowAction::Start => "start",
+            WindowAction::Finish => "finish",
+            WindowAction::NoShow => "no-show",
+            WindowAction::Requeue => "requeue",
+            WindowAction::Transfer => "transfer",
+            WindowAction::Pause => "pause",
+            WindowAction::Resume => "resume",
+            WindowAction::RequestRating => "request-rating",
+        }
+    }
+}
+
+impl std::str::FromStr for WindowAction {
+    type Err = ();
+    fn from_str(s: &str) -> Result<WindowAction, ()> {
+        WindowAction::ALL.into_iter().find(|a| a.as_str() == s).ok_or(())
+    }
+}

@@ -1,0 +1,454 @@
+//! Answers of `/api/v1`. Times are RFC 3339 in the hall's own offset. Each view is what
+//! one role may see: fields a role must not receive are `None` and left out of the JSON
+//! (the service decides in one place, `api::views`, which role gets what).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::enums::{Category, Channel, IdentityRule, Mode, Priority, Rating, Role, Status, WindowKind};
+use crate::events::StreamEvent;
+use crate::ids::{QueueId, ServiceId, TicketId, TicketNumber, WindowNo};
+
+/// `GET /health`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: String,
+    /// The newest event's sequence number.
+    pub seq: u64,
+    /// The hall's business day (none before the first day opened).
+    pub date: Option<NaiveDate>,
+    /// The hall's clock (simulated in the demo).
+    pub now: String,
+}
+
+/// The hall's name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct HallName {
+    pub name: String,
+    pub name_en: String,
+    /// Such as "+08:00".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utc_offset: Option<String>,
+}
+
+/// A window a ticket can be served at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WindowRef {
+    pub number: WindowNo,
+    pub name: String,
+    pub floor: i32,
+}
+
+/// An id with its names in both languages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Named {
+    pub id: String,
+    pub name: Option<String>,
+    pub name_en: Option<String>,
+}
+
+/// Business hours.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Hours {
+    /// Weekdays such as "mon".
+    pub open_days: Vec<String>,
+    pub sessions: Vec<Session>,
+    /// "HH:MM": no tickets after this.
+    pub issue_cutoff: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Session {
+    pub start: String,
+    pub end: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Department {
+    pub id: String,
+    pub name: String,
+    pub name_en: String,
+}
+
+/// A queue and how long it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct QueueFigures {
+    pub id: QueueId,
+    pub name: String,
+    pub name_en: String,
+    pub prefix: String,
+    pub waiting: u32,
+    pub estimate_minutes: u32,
+    /// Tickets issued today (in `/state`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_today: Option<u32>,
+    /// The windows serving it (in `/catalog`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub windows: Option<Vec<WindowRef>>,
+}
+
+/// A service item as the kiosk offers it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CatalogService {
+    pub id: ServiceId,
+    pub name: String,
+    pub name_en: String,
+    pub department: Named,
+    pub queue: QueueId,
+    pub mode: Mode,
+    /// The mode in Chinese, such as 即来即办.
+    pub mode_label: String,
+    pub category: Category,
+    pub time_limit_days: u32,
+    pub promised_days: u32,
+    pub identity: IdentityRule,
+    pub hot: bool,
+    pub materials: Vec<String>,
+    /// Offered on the kiosks (false: at the service desk only).
+    pub kiosk: bool,
+    pub issued_today: u32,
+    pub daily_cap: u32,
+    pub waiting: u32,
+    pub estimate_minutes: u32,
+    pub windows: Vec<WindowRef>,
+}
+
+/// A window as configured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WindowInfo {
+    pub number: WindowNo,
+    pub name: String,
+    pub kind: WindowKind,
+    pub floor: i32,
+    /// Queues served; empty on a comprehensive window means every queue.
+    pub queues: Vec<QueueId>,
+}
+
+/// What the kiosks offer and say.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct KioskSettings {
+    /// Home tiles in order.
+    pub tiles: Vec<String>,
+    pub welcome: String,
+    pub welcome_en: String,
+    /// SHA-256 of the PIN of the kiosk's manager menu: only in a kiosk's own catalogue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager_pin_sha256: Option<String>,
+    pub idle_seconds: u32,
+    pub idle_seconds_elderly: u32,
+}
+
+/// The printed ticket's texts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TicketSettings {
+    /// Lines above the number; `{hall}` is the hall's name.
+    pub header: Vec<String>,
+    pub footer: Vec<String>,
+    /// Print the QR code that opens the visitor's status page.
+    pub qr: bool,
+}
+
+/// `GET /catalog`: what a kiosk needs to offer the hall's items.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Catalog {
+    pub hall: HallName,
+    pub hours: Hours,
+    pub departments: Vec<Department>,
+    pub queues: Vec<QueueFigures>,
+    pub services: Vec<CatalogService>,
+    pub windows: Vec<WindowInfo>,
+    pub kiosk: KioskSettings,
+    pub ticket: TicketSettings,
+    pub config_version: u64,
+}
+
+/// The holder of a ticket, masked: the name always ("张*"); the masked ID number
+/// ("4301**********123X") only for the kiosk that issued it and for managers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct HolderView {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct HistoryView {
+    pub at: String,
+    pub what: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<WindowNo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A ticket: `POST /tickets`, check-in, and `GET /tickets/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TicketView {
+    /// The hall's configured name (printed on the ticket).
+    pub hall: String,
+    pub id: TicketId,
+    pub number: TicketNumber,
+    pub date: NaiveDate,
+    pub service: Named,
+    pub queue: Named,
+    pub status: Status,
+    pub priority: Priority,
+    pub channel: Channel,
+    pub issued_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<HolderView>,
+    pub appointment_slot: Option<String>,
+    /// The window that called or serves it.
+    pub window: Option<WindowRef>,
+    /// The windows that serve its queue.
+    pub windows: Vec<WindowRef>,
+    /// While waiting: people ahead now and the estimate in minutes.
+    pub people_ahead: Option<u32>,
+    pub estimate_minutes: Option<u32>,
+    pub people_ahead_at_issue: u32,
+    pub estimate_minutes_at_issue: u32,
+    pub recalls: u32,
+    pub rating: Option<Rating>,
+    /// What happened to it (staff and managers only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<HistoryView>>,
+    /// The status-page token: only in the answer that issued the ticket (printed as QR).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// The ticket a window is calling or serving.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CurrentTicket {
+    pub id: TicketId,
+    pub number: TicketNumber,
+    pub status: Status,
+    pub service: String,
+    pub service_en: String,
+    /// Masked name, for the counter serving it and managers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<String>,
+    pub recalls: u32,
+}
+
+/// A window and what it is doing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WindowView {
+    pub number: WindowNo,
+    pub name: Option<String>,
+    pub floor: Option<i32>,
+    pub kind: Option<WindowKind>,
+    pub queues: Option<Vec<QueueId>>,
+    pub open: bool,
+    pub paused: bool,
+    pub pause_reason: Option<String>,
+    pub current: Option<CurrentTicket>,
+    pub served_today: u32,
+}
+
+/// A call or recall, for the hall display's list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CallView {
+    pub seq: u64,
+    pub at: String,
+    pub ticket: TicketId,
+    pub number: TicketNumber,
+    pub window: WindowNo,
+    pub recall: bool,
+}
+
+/// A kiosk's device and its fault (managers only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DeviceView {
+    pub kiosk: String,
+    pub device: String,
+    pub ok: bool,
+    pub fault: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DisplaySettings {
+    /// The notice ticker of the hall display.
+    pub notice: String,
+    /// How many recent calls the hall display lists.
+    pub recent_calls: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct VoiceSettings {
+    pub enabled: bool,
+    pub volume: f32,
+}
+
+/// `GET /state`: the hall now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct HallState {
+    pub seq: u64,
+    pub date: Option<NaiveDate>,
+    pub now: String,
+    pub hall: HallName,
+    /// Kiosk devices (managers only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub devices: Option<Vec<DeviceView>>,
+    pub display: DisplaySettings,
+    pub voice: VoiceSettings,
+    pub windows: Vec<WindowView>,
+    pub queues: Vec<QueueFigures>,
+    /// Newest first.
+    pub recent_calls: Vec<CallView>,
+}
+
+/// `GET /me`: who the token belongs to and the windows it may operate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    pub role: Role,
+    pub name: String,
+    pub windows: Vec<WindowView>,
+}
+
+/// `POST /login`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LoginAnswer {
+    /// A session token ("staff.…"), used as a bearer token.
+    pub token: String,
+    pub staff_id: String,
+    pub name: String,
+    pub windows: Vec<WindowNo>,
+    pub expires_at: String,
+}
+
+/// `POST /tickets/{id}/evaluation`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EvaluationAnswer {
+    pub ticket: TicketId,
+    pub rating: Rating,
+    pub label: String,
+    pub seq: Option<u64>,
+}
+
+/// `POST /windows/{window}/{action}`: the window after the action and the events it made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WindowActionAnswer {
+    pub window: WindowView,
+    pub events: Vec<StreamEvent>,
+}
+
+/// `POST /devices/status`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DeviceStatusAnswer {
+    pub kiosk: String,
+    pub device: String,
+    pub fault: Option<String>,
+}
+
+/// A ticket in a window's waiting line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WaitingTicket {
+    pub id: TicketId,
+    pub number: TicketNumber,
+    pub service: String,
+    pub queue: QueueId,
+    pub priority: Priority,
+    pub holder: Option<String>,
+    pub waited_minutes: i64,
+    pub appointment_slot: Option<String>,
+}
+
+/// `GET /windows/{window}/waiting`: in the order the window would call them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WaitingLine {
+    pub window: WindowNo,
+    pub tickets: Vec<WaitingTicket>,
+}
+
+/// An appointment as the booking system, the visitor's kiosk and managers see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AppointmentView {
+    pub code: String,
+    pub service: Named,
+    pub slot: String,
+    pub holder: Option<HolderView>,
+    /// The ticket issued at check-in.
+    pub ticket: Option<TicketId>,
+}
+
+/// `POST /appointments/find`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AppointmentList {
+    pub appointments: Vec<AppointmentView>,
+}
+
+/// A result document waiting to be printed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ResultMeta {
+    pub id: String,
+    pub title: String,
+    pub department: String,
+    pub received_at: String,
+    pub expires_at: String,
+    pub size: u64,
+}
+
+/// `POST /results/find`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ResultList {
+    pub results: Vec<ResultMeta>,
+}
+
+/// `POST /results`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Delivered {
+    pub id: String,
+    pub expires_at: String,
+}
+
+/// `POST /results/{id}/collected`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Collected {
+    pub id: String,
+    pub collected_at: String,
+    pub collected_by: String,
+}
+
+/// Scanned materials attached to a ticket for pre-review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AttachmentMeta {
+    pub id: String,
+    pub ticket: TicketId,
+    pub title: String,
+    pub pages: u32,
+    pub size: u64,
+    pub added_at: String,
+    pub kiosk: String,
+}
+
+/// `GET /tickets/{id}/attachments`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AttachmentList {
+    pub attachments: Vec<AttachmentMeta>,
+}
+
+/// `GET /config`: the configuration version in force.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ConfigVersion {
+    pub version: u64,
+    /// SHA-256 of the TOML (none for the configuration the service started with).
+    pub digest: Option<String>,
+    pub toml: Option<String>,
+}
+
+/// `PUT /config`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ConfigSaved {
+    pub version: u64,
+    pub digest: String,
+}
+
+/// `POST /config/reload`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ConfigReloaded {
+    pub version: u64,
+    pub changed: bool,
+}
