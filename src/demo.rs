@@ -3,6 +3,7 @@
 //! visitors take numbers and scripted counters call and serve them, and the terminal shows
 //! a live summary. The pages and API are at the listen address as with `hallq serve`.
 
+use hallq_proto::ErrorCode;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -204,7 +205,7 @@ async fn visitors(hall: Hall, clock: Arc<SimClock>, tickets_dir: PathBuf, addr: 
             }
         }
         if let Err(ServiceError::Rejected(r)) = &first {
-            if matches!(r.code(), "before_hours" | "lunch_break" | "after_cutoff" | "hall_closed_today") {
+            if matches!(r.code(), ErrorCode::BeforeHours | ErrorCode::LunchBreak | ErrorCode::AfterCutoff | ErrorCode::HallClosedToday) {
                 sim_sleep(&clock, chrono::Duration::minutes(5)).await;
             }
         }

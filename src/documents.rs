@@ -31,27 +31,7 @@ pub enum DocError {
     Db(#[from] rusqlite::Error),
 }
 
-/// A result waiting for its owner, as a kiosk lists it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ResultMeta {
-    pub id: String,
-    pub title: String,
-    pub department: String,
-    pub received_at: String,
-    pub expires_at: String,
-    pub size: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct AttachmentMeta {
-    pub id: String,
-    pub ticket: String,
-    pub title: String,
-    pub pages: u32,
-    pub size: usize,
-    pub added_at: String,
-    pub kiosk: String,
-}
+pub use hallq_proto::{AttachmentMeta, ResultMeta};
 
 pub struct Documents {
     conn: Mutex<Connection>,
@@ -146,7 +126,7 @@ impl Documents {
              WHERE id_hash = ?1 AND collected_at IS NULL AND pdf IS NOT NULL AND expires_at > ?2 ORDER BY received_at",
         )?;
         let rows = stmt.query_map(params![id_hash, ts(now)], |r| {
-            Ok(ResultMeta { id: r.get(0)?, title: r.get(1)?, department: r.get(2)?, received_at: r.get(3)?, expires_at: r.get(4)?, size: r.get::<_, i64>(5)? as usize })
+            Ok(ResultMeta { id: r.get(0)?, title: r.get(1)?, department: r.get(2)?, received_at: r.get(3)?, expires_at: r.get(4)?, size: r.get::<_, i64>(5)? as u64 })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -187,7 +167,7 @@ impl Documents {
 
     pub fn add_attachment(&self, ticket: &str, title: &str, pages: u32, pdf: &[u8], kiosk: &str, now: Ts) -> Result<AttachmentMeta, DocError> {
         check_pdf(pdf)?;
-        let meta = AttachmentMeta { id: new_id("M"), ticket: ticket.into(), title: title.into(), pages, size: pdf.len(), added_at: ts(now), kiosk: kiosk.into() };
+        let meta = AttachmentMeta { id: new_id("M"), ticket: ticket.into(), title: title.into(), pages, size: pdf.len() as u64, added_at: ts(now), kiosk: kiosk.into() };
         self.db().execute(
             "INSERT INTO attachments (id, ticket, title, pages, size, sha256, added_at, kiosk, pdf) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![meta.id, ticket, title, pages, pdf.len(), hex::encode(Sha256::digest(pdf)), meta.added_at, kiosk, pdf],
@@ -199,7 +179,7 @@ impl Documents {
         let db = self.db();
         let mut stmt = db.prepare("SELECT id, ticket, title, pages, size, added_at, kiosk FROM attachments WHERE ticket = ?1 AND pdf IS NOT NULL ORDER BY added_at")?;
         let rows = stmt.query_map([ticket], |r| {
-            Ok(AttachmentMeta { id: r.get(0)?, ticket: r.get(1)?, title: r.get(2)?, pages: r.get(3)?, size: r.get::<_, i64>(4)? as usize, added_at: r.get(5)?, kiosk: r.get(6)? })
+            Ok(AttachmentMeta { id: r.get(0)?, ticket: r.get::<_, String>(1)?.into(), title: r.get(2)?, pages: r.get(3)?, size: r.get::<_, i64>(4)? as u64, added_at: r.get(5)?, kiosk: r.get(6)? })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

@@ -17,6 +17,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::config::Config;
 use crate::engine::{self, Command, Event, Outcome, Rejection, State, Ticket, Ts};
+use crate::api::Published;
 use crate::store::{self, Record, Store, StoreError};
 
 /// Where the service gets the time. Business hours are rules of the engine, so the demo
@@ -124,7 +125,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     jobs: mpsc::Sender<Job>,
     view: RwLock<View>,
-    events: broadcast::Sender<Arc<Record>>,
+    events: broadcast::Sender<Arc<Published>>,
     last_seq: AtomicU64,
     db_path: PathBuf,
     identity_key: Vec<u8>,
@@ -242,7 +243,8 @@ impl Hall {
         self.inner.view.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Record>> {
+    /// Live events, each with its stream views built once and shared.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
         self.inner.events.subscribe()
     }
 
@@ -395,7 +397,7 @@ fn writer(
                 }
                 inner.last_seq.store(store.last_seq(), Ordering::Release);
                 for r in &records {
-                    let _ = inner.events.send(Arc::new(r.clone()));
+                    let _ = inner.events.send(Arc::new(Published::new(r.clone())));
                 }
                 for (reply, result, range) in answered {
                     let _ = reply.send(result.map(|outcome| Accepted { outcome, records: records[range].to_vec() }).map_err(Into::into));

@@ -8,9 +8,9 @@ use std::collections::HashMap;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap};
 use axum::Json;
-use serde_json::json;
+use hallq_proto::{self as proto, ErrorCode};
 
 use super::{Api, ApiError, ApiResult};
 use crate::config::live::{ConfigStore, LiveError, Version};
@@ -22,12 +22,12 @@ pub const CONFIG_BODY_LIMIT: usize = 1024 * 1024;
 impl From<LiveError> for ApiError {
     fn from(e: LiveError) -> ApiError {
         match &e {
-            LiveError::Invalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_config", e.to_string()),
-            LiveError::Conflict { .. } => ApiError::new(StatusCode::CONFLICT, "version_conflict", e.to_string()),
-            LiveError::NoFile => ApiError::new(StatusCode::CONFLICT, "no_config_file", e.to_string()),
+            LiveError::Invalid(_) => ApiError::new(ErrorCode::InvalidConfig, e.to_string()),
+            LiveError::Conflict { .. } => ApiError::new(ErrorCode::VersionConflict, e.to_string()),
+            LiveError::NoFile => ApiError::new(ErrorCode::NoConfigFile, e.to_string()),
             LiveError::Io(m) => {
                 tracing::error!("configuration store: {m}");
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", format!("无法保存配置：{m}"))
+                ApiError::new(ErrorCode::StoreUnavailable, format!("无法保存配置：{m}"))
             }
         }
     }
@@ -44,53 +44,58 @@ async fn put_in_force(api: &Api, config: crate::config::Config, v: &Version, by:
 }
 
 /// `GET /config`: the configuration in force, as TOML, with its version.
-pub(super) async fn get_config(State(api): State<Api>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<serde_json::Value>> {
+#[utoipa::path(get, path = "/config", tag = "manager", security(("token" = [])), responses((status = 200, body = proto::ConfigVersion), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody)))]
+pub(super) async fn get_config(State(api): State<Api>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<proto::ConfigVersion>> {
     api.require(&headers, &q, &[Role::Manager])?;
     let s = store(&api);
-    let newest = tokio::task::spawn_blocking(move || s.newest()).await.map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "请重试。"))??;
+    let newest = tokio::task::spawn_blocking(move || s.newest()).await.map_err(|_| ApiError::new(ErrorCode::StoreUnavailable, "请重试。"))??;
     let version = api.hall.view().state.config_version;
     Ok(Json(match newest {
-        Some(v) if v.number == version => json!({"version": v.number, "digest": v.digest, "toml": v.text}),
+        Some(v) if v.number == version => proto::ConfigVersion { version: v.number, digest: Some(v.digest), toml: Some(v.text) },
         // Started without a saved version (the demo): the embedded text is not the source,
         // so say which version is in force and that there is no text to edit yet.
-        _ => json!({"version": version, "digest": null, "toml": null}),
+        _ => proto::ConfigVersion { version, digest: None, toml: None },
     }))
 }
 
 /// `PUT /config` with the TOML as the body and `If-Match: VERSION` (the version edited).
+#[utoipa::path(put, path = "/config", tag = "manager", security(("token" = [])), request_body(content = String, content_type = "application/toml"),
+    params(("If-Match" = Option<u64>, Header, description = "The version that was edited")),
+    responses((status = 200, body = proto::ConfigSaved), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 409, body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 pub(super) async fn put_config(
     State(api): State<Api>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
     body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<proto::ConfigSaved>> {
     let caller = api.require(&headers, &q, &[Role::Manager])?;
-    let body = body.map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "配置文件太大（上限 1 MB）。"))?;
-    let text = String::from_utf8(body.to_vec()).map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "bad_encoding", "配置应为 UTF-8 编码的 TOML 文本。"))?;
+    let body = body.map_err(|_| ApiError::new(ErrorCode::BodyTooLarge, "配置文件太大（上限 1 MB）。"))?;
+    let text = String::from_utf8(body.to_vec()).map_err(|_| ApiError::new(ErrorCode::BadEncoding, "配置应为 UTF-8 编码的 TOML 文本。"))?;
     let expected = match headers.get(header::IF_MATCH) {
         Some(v) => Some(v.to_str().ok().map(|s| s.trim_matches('"')).and_then(|s| s.parse::<u64>().ok()).ok_or_else(|| {
-            ApiError::new(StatusCode::BAD_REQUEST, "bad_if_match", "If-Match 应为所编辑的配置版本号。")
+            ApiError::new(ErrorCode::BadIfMatch, "If-Match 应为所编辑的配置版本号。")
         })?),
         None => None,
     };
     let s = store(&api);
     let (config, v) = tokio::task::spawn_blocking(move || s.save(&text, expected))
         .await
-        .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "请重试。"))??;
+        .map_err(|_| ApiError::new(ErrorCode::StoreUnavailable, "请重试。"))??;
     put_in_force(&api, config, &v, &caller.name).await?;
-    Ok(Json(json!({"version": v.number, "digest": v.digest})))
+    Ok(Json(proto::ConfigSaved { version: v.number, digest: v.digest }))
 }
 
 /// `POST /config/reload`: reads the service's configuration file again.
-pub(super) async fn reload(State(api): State<Api>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<serde_json::Value>> {
+#[utoipa::path(post, path = "/config/reload", tag = "manager", security(("token" = [])), responses((status = 200, body = proto::ConfigReloaded), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 409, body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
+pub(super) async fn reload(State(api): State<Api>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<proto::ConfigReloaded>> {
     let caller = api.require(&headers, &q, &[Role::Manager])?;
     let s = store(&api);
-    let r = tokio::task::spawn_blocking(move || s.reload()).await.map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "请重试。"))??;
+    let r = tokio::task::spawn_blocking(move || s.reload()).await.map_err(|_| ApiError::new(ErrorCode::StoreUnavailable, "请重试。"))??;
     match r {
         Some((config, v)) => {
             put_in_force(&api, config, &v, &format!("{} (reload)", caller.name)).await?;
-            Ok(Json(json!({"version": v.number, "changed": true})))
+            Ok(Json(proto::ConfigReloaded { version: v.number, changed: true }))
         }
-        None => Ok(Json(json!({"version": api.hall.view().state.config_version, "changed": false}))),
+        None => Ok(Json(proto::ConfigReloaded { version: api.hall.view().state.config_version, changed: false })),
     }
 }

@@ -12,10 +12,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine as _;
-use serde::Deserialize;
-use serde_json::json;
+use hallq_proto::{self as proto, ErrorCode};
 
-use super::{holder_of, parse_body, Api, ApiError, ApiResult, IdentityBody};
+use super::{holder_of, parse_body, Api, ApiError, ApiResult};
 use crate::config::Role;
 use crate::documents::DocError;
 
@@ -24,18 +23,18 @@ pub const RESULT_BODY_LIMIT: usize = 28 * 1024 * 1024;
 
 impl From<DocError> for ApiError {
     fn from(e: DocError) -> ApiError {
-        let (status, code) = match &e {
-            DocError::NotPdf => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_pdf"),
-            DocError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
-            DocError::NotFound => (StatusCode::NOT_FOUND, "unknown_document"),
-            DocError::AlreadyCollected(_) => (StatusCode::CONFLICT, "already_collected"),
-            DocError::Expired(_) => (StatusCode::GONE, "result_expired"),
+        let code = match &e {
+            DocError::NotPdf => ErrorCode::NotPdf,
+            DocError::TooLarge(_) => ErrorCode::BodyTooLarge,
+            DocError::NotFound => ErrorCode::UnknownDocument,
+            DocError::AlreadyCollected(_) => ErrorCode::AlreadyCollected,
+            DocError::Expired(_) => ErrorCode::ResultExpired,
             DocError::Db(err) => {
                 tracing::error!("documents: {err}");
-                return ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "文件库暂时不可用，请稍后重试。");
+                return ApiError::new(ErrorCode::StoreUnavailable, "文件库暂时不可用，请稍后重试。");
             }
         };
-        ApiError::new(status, code, e.to_string())
+        ApiError::new(code, e.to_string())
     }
 }
 
@@ -48,24 +47,14 @@ async fn blocking<T: Send + 'static>(api: &Api, f: impl FnOnce(&crate::documents
     let docs = api.documents.clone();
     tokio::task::spawn_blocking(move || f(&docs))
         .await
-        .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "文件库暂时不可用，请稍后重试。"))?
+        .map_err(|_| ApiError::new(ErrorCode::StoreUnavailable, "文件库暂时不可用，请稍后重试。"))?
         .map_err(ApiError::from)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct ResultBody {
-    /// The approval system's own id for this document: a repeated delivery is one result.
-    external_id: String,
-    identity: IdentityBody,
-    title: String,
-    #[serde(default)]
-    department: String,
-    pdf_base64: String,
-    keep_days: Option<u32>,
-}
-
 /// `POST /results`.
+#[utoipa::path(post, path = "/results", tag = "documents", security(("token" = [])), request_body = proto::DeliverResult,
+    responses((status = 201, body = proto::Delivered), (status = 200, description = "Delivered before", body = proto::Delivered), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody),
+        (status = 413, body = proto::ErrorBody), (status = 415, body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 pub(super) async fn deliver(
     State(api): State<Api>,
     headers: HeaderMap,
@@ -73,14 +62,14 @@ pub(super) async fn deliver(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     api.require(&headers, &q, &[Role::System, Role::Manager])?;
-    let b: ResultBody = parse_body(body, false)?.expect("non-empty");
+    let b: proto::DeliverResult = parse_body(body, false)?.expect("non-empty");
     if b.external_id.trim().is_empty() || b.external_id.len() > 128 || b.title.trim().is_empty() || b.title.chars().count() > 100 {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "missing_field", "需要 external_id（1–128 字符）和 title（1–100 字）。"));
+        return Err(ApiError::new(ErrorCode::MissingField, "需要 external_id（1–128 字符）和 title（1–100 字）。"));
     }
     let holder = holder_of(&api, &b.identity)?;
     let pdf = base64::engine::general_purpose::STANDARD
         .decode(b.pdf_base64.as_bytes())
-        .map_err(|_| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_base64", "pdf_base64 不是有效的 Base64。"))?;
+        .map_err(|_| ApiError::new(ErrorCode::BadBase64, "pdf_base64 不是有效的 Base64。"))?;
     let keep = b.keep_days.unwrap_or(api.hall.config().documents.result_keep_days).clamp(1, 365);
     let now = api.hall.now();
     let (ext, title, dept) = (b.external_id.trim().to_string(), b.title.trim().to_string(), b.department.trim().to_string());
@@ -89,25 +78,21 @@ pub(super) async fn deliver(
         tracing::info!("result {id} delivered ({})", b.title.trim());
     }
     let expires = now + chrono::Duration::days(keep as i64);
-    let body = json!({"id": id, "expires_at": expires.with_timezone(&api.hall.config().offset()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)});
+    let body = proto::Delivered { id, expires_at: expires.with_timezone(&api.hall.config().offset()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false) };
     Ok((if new { StatusCode::CREATED } else { StatusCode::OK }, Json(body)).into_response())
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct FindBody {
-    identity: IdentityBody,
-}
-
 /// `POST /results/find`: the results waiting for the person whose card the kiosk read.
+#[utoipa::path(post, path = "/results/find", tag = "documents", security(("token" = [])), request_body = proto::FindFor,
+    responses((status = 200, body = proto::ResultList), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 pub(super) async fn find(
     State(api): State<Api>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
     body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<proto::ResultList>> {
     api.require(&headers, &q, &[Role::Kiosk, Role::Manager])?;
-    let b: FindBody = parse_body(body, false)?.expect("non-empty");
+    let b: proto::FindFor = parse_body(body, false)?.expect("non-empty");
     let holder = holder_of(&api, &b.identity)?;
     let now = api.hall.now();
     let keep = api.hall.config().documents.attachment_keep_days;
@@ -116,10 +101,12 @@ pub(super) async fn find(
         d.results_for(&holder.id_hash, now)
     })
     .await?;
-    Ok(Json(json!({"results": results})))
+    Ok(Json(proto::ResultList { results }))
 }
 
 /// `GET /results/{id}/pdf`: a kiosk fetches a result to print.
+#[utoipa::path(get, path = "/results/{id}/pdf", tag = "documents", security(("token" = [])), params(("id" = String, Path, description = "Result id")),
+    responses((status = 200, description = "The PDF", content_type = "application/pdf"), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody), (status = 410, body = proto::ErrorBody)))]
 pub(super) async fn result_pdf(
     State(api): State<Api>,
     Path(id): Path<String>,
@@ -133,22 +120,28 @@ pub(super) async fn result_pdf(
 }
 
 /// `POST /results/{id}/collected`: the kiosk printed it; the PDF is deleted.
+#[utoipa::path(post, path = "/results/{id}/collected", tag = "documents", security(("token" = [])), params(("id" = String, Path, description = "Result id")),
+    responses((status = 200, body = proto::Collected), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody), (status = 409, body = proto::ErrorBody)))]
 pub(super) async fn collected(
     State(api): State<Api>,
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<proto::Collected>> {
     let caller = api.require(&headers, &q, &[Role::Kiosk, Role::Manager])?;
     let now = api.hall.now();
     let by = caller.name.clone();
     let rid = id.clone();
     let at = blocking(&api, move |d| d.collect(&rid, &by, now)).await?;
     tracing::info!("result {id} collected at {}", caller.name);
-    Ok(Json(json!({"id": id, "collected_at": at, "collected_by": caller.name})))
+    Ok(Json(proto::Collected { id, collected_at: at, collected_by: caller.name }))
 }
 
 /// `POST /tickets/{id}/attachments?title=…&pages=N` with the PDF as the body.
+#[utoipa::path(post, path = "/tickets/{id}/attachments", tag = "documents", security(("token" = [])),
+    params(("id" = String, Path, description = "Ticket id"), ("title" = Option<String>, Query, description = "Title"), ("pages" = Option<u32>, Query, description = "Pages")),
+    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    responses((status = 201, body = proto::AttachmentMeta), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody), (status = 413, body = proto::ErrorBody), (status = 415, body = proto::ErrorBody)))]
 pub(super) async fn attach(
     State(api): State<Api>,
     Path(ticket): Path<String>,
@@ -157,31 +150,35 @@ pub(super) async fn attach(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     let caller = api.require(&headers, &q, &[Role::Kiosk, Role::Counter, Role::Manager])?;
-    let pdf = body.map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "文件太大，上限 20 MB。"))?;
+    let pdf = body.map_err(|_| ApiError::new(ErrorCode::BodyTooLarge, "文件太大，上限 20 MB。"))?;
     if api.hall.ticket(&ticket)?.is_none() {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "unknown_ticket", format!("没有这张票：{ticket}。")));
+        return Err(ApiError::new(ErrorCode::UnknownTicket, format!("没有这张票：{ticket}。")));
     }
     let title = q.get("title").map(|t| t.trim().chars().take(100).collect::<String>()).filter(|t| !t.is_empty()).unwrap_or_else(|| "预审材料".into());
     let pages = q.get("pages").and_then(|p| p.parse::<u32>().ok()).unwrap_or(0);
     let now = api.hall.now();
     let by = caller.name.clone();
     let meta = blocking(&api, move |d| d.add_attachment(&ticket, &title, pages, &pdf, &by, now)).await?;
-    Ok((StatusCode::CREATED, Json(json!(meta))).into_response())
+    Ok((StatusCode::CREATED, Json(meta)).into_response())
 }
 
 /// `GET /tickets/{id}/attachments`: what was scanned for this ticket.
+#[utoipa::path(get, path = "/tickets/{id}/attachments", tag = "documents", security(("token" = [])), params(("id" = String, Path, description = "Ticket id")),
+    responses((status = 200, body = proto::AttachmentList), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody)))]
 pub(super) async fn attachments(
     State(api): State<Api>,
     Path(ticket): Path<String>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<proto::AttachmentList>> {
     api.require(&headers, &q, &[Role::Counter, Role::Manager])?;
     let list = blocking(&api, move |d| d.attachments_for(&ticket)).await?;
-    Ok(Json(json!({"attachments": list})))
+    Ok(Json(proto::AttachmentList { attachments: list }))
 }
 
 /// `GET /attachments/{id}/pdf`.
+#[utoipa::path(get, path = "/attachments/{id}/pdf", tag = "documents", security(("token" = [])), params(("id" = String, Path, description = "Attachment id")),
+    responses((status = 200, description = "The PDF", content_type = "application/pdf"), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody)))]
 pub(super) async fn attachment_pdf(
     State(api): State<Api>,
     Path(id): Path<String>,

@@ -5,6 +5,7 @@
 mod appointments;
 mod config;
 mod documents;
+pub mod openapi;
 mod views;
 
 use std::collections::HashMap;
@@ -18,18 +19,14 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::json;
+use hallq_proto::{self as proto, ErrorBody, ErrorCode, WindowNo};
 
 use crate::config::Role;
-use crate::engine::{Channel, Command, IssueRequest, Outcome, Priority, Rating, Rejection, WindowAction};
+use crate::engine::{Channel, Command, IssueRequest, Outcome, Priority, Rejection, WindowAction};
 use crate::service::{Hall, ServiceError};
 use crate::store;
 
-pub use views::{state_view, ticket_view};
-
-/// The OpenAPI document of this API.
-pub const OPENAPI: &str = include_str!("openapi.json");
+pub use views::{event_view, Audience, Published, TicketAnswer, Viewer};
 
 /// Largest request body accepted, in bytes.
 pub const BODY_LIMIT: usize = 16 * 1024;
@@ -81,36 +78,34 @@ pub fn router(hall: Hall) -> Router {
     Router::new().nest("/api/v1", v1)
 }
 
-/// An API error: HTTP status, stable code, and a message a person can act on.
+/// An API error: a stable code (whose HTTP status the contract fixes) and a message a
+/// person can act on.
 #[derive(Debug)]
 pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     message: String,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError { code, message: message.into() }
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        self.code
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({"error": {"code": self.code, "message": self.message}}))).into_response()
+        let status = StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(ErrorBody::new(self.code, self.message))).into_response()
     }
 }
 
 impl From<Rejection> for ApiError {
     fn from(r: Rejection) -> ApiError {
-        use Rejection::*;
-        let status = match &r {
-            UnknownService(_) | UnknownWindow(_) | UnknownTicket(_) => StatusCode::NOT_FOUND,
-            ReasonRequired | BadAppointmentCode => StatusCode::UNPROCESSABLE_ENTITY,
-        UnknownAppointment(_) => StatusCode::NOT_FOUND,
-            _ => StatusCode::CONFLICT,
-        };
-        ApiError::new(status, r.code(), r.to_string())
+        ApiError::new(r.code(), r.to_string())
     }
 }
 
@@ -118,8 +113,8 @@ impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> ApiError {
         match e {
             ServiceError::Rejected(r) => r.into(),
-            ServiceError::Store(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", e.to_string()),
-            ServiceError::Stopped => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "service_stopping", e.to_string()),
+            ServiceError::Store(_) => ApiError::new(ErrorCode::StoreUnavailable, e.to_string()),
+            ServiceError::Stopped => ApiError::new(ErrorCode::ServiceStopping, e.to_string()),
         }
     }
 }
@@ -127,7 +122,7 @@ impl From<ServiceError> for ApiError {
 impl From<store::StoreError> for ApiError {
     fn from(e: store::StoreError) -> ApiError {
         tracing::error!("store read failed: {e}");
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "服务暂时无法读取数据，请稍后重试。")
+        ApiError::new(ErrorCode::StoreUnavailable, "服务暂时无法读取数据，请稍后重试。")
     }
 }
 
@@ -153,12 +148,12 @@ fn presented_token<'a>(headers: &'a HeaderMap, query: &'a HashMap<String, String
 impl Api {
     fn caller(&self, headers: &HeaderMap, query: &HashMap<String, String>) -> ApiResult<Caller> {
         let token = presented_token(headers, query)
-            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "缺少访问令牌：请在 Authorization: Bearer 中提供设备令牌。"))?;
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "缺少访问令牌：请在 Authorization: Bearer 中提供设备令牌。"))?;
         if token.starts_with("staff.") {
             // A member of staff signed in at a counter: they work the windows they are given.
             let config = self.hall.config();
             let p = self.sessions.check(&config.staff, token, self.hall.now()).ok_or_else(|| {
-                ApiError::new(StatusCode::UNAUTHORIZED, "session_expired", "登录已过期或无效，请重新登录。")
+                ApiError::new(ErrorCode::SessionExpired, "登录已过期或无效，请重新登录。")
             })?;
             return Ok(Caller { role: Role::Counter, name: format!("{}（{}）", p.name, p.id), windows: p.windows.clone() });
         }
@@ -168,7 +163,7 @@ impl Api {
             .tokens
             .iter()
             .find(|t| t.token == token)
-            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "访问令牌无效：请核对设备配置中的令牌。"))?;
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "访问令牌无效：请核对设备配置中的令牌。"))?;
         Ok(Caller { role: t.role, name: t.name.clone(), windows: t.windows.clone() })
     }
 
@@ -177,9 +172,7 @@ impl Api {
         if roles.contains(&c.role) {
             Ok(c)
         } else {
-            Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden_role",
+            Err(ApiError::new(ErrorCode::ForbiddenRole,
                 format!("此令牌（{:?} {}）无权进行此操作。", c.role, c.name),
             ))
         }
@@ -189,19 +182,19 @@ impl Api {
 fn parse_body<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>, allow_empty: bool) -> ApiResult<Option<T>> {
     let bytes = body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("请求体过大，最多 {BODY_LIMIT} 字节。"))
+            ApiError::new(ErrorCode::BodyTooLarge, format!("请求体过大，最多 {BODY_LIMIT} 字节。"))
         } else {
-            ApiError::new(StatusCode::BAD_REQUEST, "bad_body", format!("无法读取请求体：{}", r.body_text()))
+            ApiError::new(ErrorCode::BadBody, format!("无法读取请求体：{}", r.body_text()))
         }
     })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return if allow_empty {
             Ok(None)
         } else {
-            Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_json", "请求体为空：需要 JSON 对象。"))
+            Err(ApiError::new(ErrorCode::BadJson, "请求体为空：需要 JSON 对象。"))
         };
     }
-    let bad = |e: serde_json::Error| ApiError::new(StatusCode::BAD_REQUEST, "bad_json", format!("JSON 格式错误：{e}"));
+    let bad = |e: serde_json::Error| ApiError::new(ErrorCode::BadJson, format!("JSON 格式错误：{e}"));
     if allow_empty {
         // `null` counts as no body where none is needed.
         serde_json::from_slice::<Option<T>>(&bytes).map_err(bad)
@@ -210,101 +203,114 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection
     }
 }
 
+impl Caller {
+    fn viewer(&self) -> Viewer {
+        Viewer::of(self.role, &self.windows)
+    }
+}
+
+
 async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "没有这个接口，请查看 /api/v1/openapi.json。")
+    ApiError::new(ErrorCode::NotFound, "没有这个接口，请查看 /api/v1/openapi.json。")
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "此接口不支持该请求方法，请查看 /api/v1/openapi.json。")
+    ApiError::new(ErrorCode::MethodNotAllowed, "此接口不支持该请求方法，请查看 /api/v1/openapi.json。")
 }
 
-async fn health(State(api): State<Api>) -> Json<serde_json::Value> {
+/// Whether the service is up, its newest event and its clock. No token needed.
+#[utoipa::path(get, path = "/health", tag = "hall", responses((status = 200, body = proto::Health)))]
+async fn health(State(api): State<Api>) -> Json<proto::Health> {
     let now = api.hall.now();
     let date = api.hall.view().state.date;
-    Json(json!({
-        "status": "ok",
-        "seq": api.hall.last_seq(),
-        "date": date,
-        "now": now.with_timezone(&api.hall.config().offset()).to_rfc3339(),
-    }))
+    Json(proto::Health {
+        status: "ok".into(),
+        seq: api.hall.last_seq(),
+        date,
+        now: now.with_timezone(&api.hall.config().offset()).to_rfc3339(),
+    })
 }
 
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "hall", responses((status = 200, description = "OpenAPI 3.1 document")))]
 async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+    ([(header::CONTENT_TYPE, "application/json")], openapi::document_json()).into_response()
 }
 
-async fn catalog(State(api): State<Api>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<serde_json::Value>> {
-    api.caller(&headers, &q)?;
-    Ok(Json(views::catalog_view(&api.hall)))
+/// The hall's items, queues, windows and kiosk settings.
+#[utoipa::path(get, path = "/catalog", tag = "hall", security(("token" = [])), responses((status = 200, body = proto::Catalog), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody)))]
+async fn catalog(State(api): State<Api>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<proto::Catalog>> {
+    let caller = api.caller(&headers, &q)?;
+    Ok(Json(views::catalog_view(&api.hall, &caller.viewer())))
 }
 
-async fn state(State(api): State<Api>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<serde_json::Value>> {
-    api.caller(&headers, &q)?;
-    Ok(Json(state_view(&api.hall)))
+/// Windows, queues and recent calls, as the caller's role may see them.
+#[utoipa::path(get, path = "/state", tag = "hall", security(("token" = [])), responses((status = 200, body = proto::HallState), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody)))]
+async fn state(State(api): State<Api>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<proto::HallState>> {
+    let caller = api.caller(&headers, &q)?;
+    Ok(Json(views::state_view(&api.hall, &caller.viewer())))
 }
 
 /// Who the token belongs to: lets a counter page offer the windows it may operate.
-async fn me(State(api): State<Api>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<serde_json::Value>> {
+#[utoipa::path(get, path = "/me", tag = "staff", security(("token" = [])), responses((status = 200, body = proto::Me), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody)))]
+async fn me(State(api): State<Api>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<proto::Me>> {
     let c = api.caller(&headers, &q)?;
-    let windows: Vec<serde_json::Value> = match c.role {
-        Role::Counter => c.windows.iter().map(|n| views::window_view(&api.hall, *n)).collect(),
-        Role::Manager => api.hall.config().windows.iter().map(|w| views::window_view(&api.hall, w.number)).collect(),
+    let viewer = c.viewer();
+    let windows = match c.role {
+        Role::Counter => c.windows.iter().map(|n| views::window_view(&api.hall, *n, &viewer)).collect(),
+        Role::Manager => api.hall.config().windows.iter().map(|w| views::window_view(&api.hall, w.number, &viewer)).collect(),
         _ => Vec::new(),
     };
-    Ok(Json(json!({"role": c.role, "name": c.name, "windows": windows})))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LoginBody {
-    staff_id: String,
-    password: String,
+    Ok(Json(proto::Me { role: c.role, name: c.name, windows }))
 }
 
 /// Staff sign-in: staff number and password for a session token that works like a counter
 /// token for the windows the person is given.
-async fn login(State(api): State<Api>, body: Result<Bytes, BytesRejection>) -> ApiResult<Json<serde_json::Value>> {
-    let b: LoginBody = parse_body(body, false)?.expect("a body is required");
+#[utoipa::path(post, path = "/login", tag = "staff", request_body = proto::Login, responses(
+    (status = 200, body = proto::LoginAnswer),
+    (status = 401, description = "Wrong staff number or password", body = proto::ErrorBody),
+    (status = 429, description = "Locked after too many wrong passwords", body = proto::ErrorBody)))]
+async fn login(State(api): State<Api>, body: Result<Bytes, BytesRejection>) -> ApiResult<Json<proto::LoginAnswer>> {
+    let b: proto::Login = parse_body(body, false)?.expect("a body is required");
     if b.staff_id.is_empty() || b.password.is_empty() || b.password.len() > 256 {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "missing_field", "请输入工号和密码。"));
+        return Err(ApiError::new(ErrorCode::MissingField, "请输入工号和密码。"));
     }
     let (sessions, hall) = (api.sessions.clone(), api.hall.clone());
     let id = b.staff_id.clone();
     // Argon2 takes tens of milliseconds of CPU: off the async workers.
     let result = tokio::task::spawn_blocking(move || sessions.sign_in(&hall.config().staff, &id, &b.password, hall.now()))
         .await
-        .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "service_busy", "登录暂时无法处理，请重试。"))?;
+        .map_err(|_| ApiError::new(ErrorCode::ServiceBusy, "登录暂时无法处理，请重试。"))?;
     match result {
         Ok((token, expires, p)) => {
             tracing::info!("staff {} ({}) signed in", p.id, p.name);
-            Ok(Json(json!({
-                "token": token, "staff_id": p.id, "name": p.name, "windows": p.windows,
-                "expires_at": expires.with_timezone(&api.hall.config().offset()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-            })))
+            Ok(Json(proto::LoginAnswer {
+                token,
+                staff_id: p.id.clone(),
+                name: p.name.clone(),
+                windows: p.windows.iter().map(|w| WindowNo(*w)).collect(),
+                expires_at: expires.with_timezone(&api.hall.config().offset()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            }))
         }
         Err(crate::staff::SignInError::Wrong) => {
             tracing::warn!("failed staff sign-in for {}", b.staff_id);
-            Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong_password", "工号或密码不正确。"))
+            Err(ApiError::new(ErrorCode::WrongPassword, "工号或密码不正确。"))
         }
         Err(crate::staff::SignInError::Locked(minutes)) => Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "signin_locked",
+            ErrorCode::SigninLocked,
             format!("密码错误次数过多，此工号已锁定，请 {minutes} 分钟后再试或联系大厅管理员。"),
         )),
     }
 }
 
 fn window_allowed(api: &Api, caller: &Caller, window: &str) -> ApiResult<u32> {
-    let window: u32 = window
-        .parse()
-        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "unknown_window", format!("窗口号应为数字：{window}")))?;
+    let window: u32 = window.parse().map_err(|_| ApiError::new(ErrorCode::UnknownWindow, format!("窗口号应为数字：{window}")))?;
     if api.hall.config().window(window).is_none() {
         return Err(Rejection::UnknownWindow(window).into());
     }
     if caller.role == Role::Counter && !caller.windows.contains(&window) {
         return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden_window",
+            ErrorCode::ForbiddenWindow,
             format!("此终端（{}）只能操作窗口 {:?}，不能操作 {window} 号窗口。", caller.name, caller.windows),
         ));
     }
@@ -312,90 +318,72 @@ fn window_allowed(api: &Api, caller: &Caller, window: &str) -> ApiResult<u32> {
 }
 
 /// The waiting line of a window's queues, in the order the window would call it.
+#[utoipa::path(get, path = "/windows/{window}/waiting", tag = "counter", security(("token" = [])),
+    params(("window" = u32, Path, description = "Window number")),
+    responses((status = 200, body = proto::WaitingLine), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody)))]
 async fn waiting(
     State(api): State<Api>,
     Path(window): Path<String>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<proto::WaitingLine>> {
     let caller = api.require(&headers, &q, &[Role::Counter, Role::Manager])?;
     let window = window_allowed(&api, &caller, &window)?;
     Ok(Json(views::waiting_view(&api.hall, window)))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DeviceStatusBody {
-    device: String,
-    fault: Option<String>,
-}
-
 /// A kiosk reports a device working or failing; managers see it in /state.
+#[utoipa::path(post, path = "/devices/status", tag = "kiosk", security(("token" = [])), request_body = proto::DeviceStatus,
+    responses((status = 200, body = proto::DeviceStatusAnswer), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 async fn device_status(
     State(api): State<Api>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
     body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<proto::DeviceStatusAnswer>> {
     let caller = api.require(&headers, &q, &[Role::Kiosk, Role::Manager])?;
-    let b: DeviceStatusBody = parse_body(body, false)?.expect("non-empty");
+    let b: proto::DeviceStatus = parse_body(body, false)?.expect("non-empty");
     if b.device.is_empty() || b.device.len() > 64 || b.fault.as_ref().is_some_and(|f| f.len() > 500) {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_device_status", "device 应为 1-64 个字符，fault 不超过 500 个字符。"));
+        return Err(ApiError::new(ErrorCode::BadDeviceStatus, "device 应为 1-64 个字符，fault 不超过 500 个字符。"));
     }
     api.hall.submit(Command::DeviceStatus { kiosk: caller.name.clone(), device: b.device.clone(), fault: b.fault.clone() }).await?;
-    Ok(Json(json!({"kiosk": caller.name, "device": b.device, "fault": b.fault})))
-}
-
-#[derive(Deserialize)]
-struct AnnounceQuery {
-    number: String,
-    window: u32,
+    Ok(Json(proto::DeviceStatusAnswer { kiosk: caller.name, device: b.device, fault: b.fault }))
 }
 
 /// The spoken call "请A001号到5号窗口办理" as WAV, for the hall display.
+#[utoipa::path(get, path = "/announce", tag = "display", security(("token" = [])),
+    params(("number" = String, Query, description = "Ticket number, such as A001"), ("window" = u32, Query, description = "Window number")),
+    responses((status = 200, description = "WAV audio", content_type = "audio/wav"), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 400, body = proto::ErrorBody), (status = 404, body = proto::ErrorBody)))]
 async fn announce(
     State(api): State<Api>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     api.caller(&headers, &q)?;
-    let a: AnnounceQuery = serde_json::from_value(json!({"number": q.get("number"), "window": q.get("window").and_then(|w| w.parse::<u32>().ok())}))
-        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", "需要参数 number（如 A001）和 window（窗口号）。"))?;
-    if a.number.is_empty() || a.number.len() > 8 || !a.number.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_query", "number 应为号码，如 A001。"));
+    let (Some(number), Some(window)) = (q.get("number").cloned(), q.get("window").and_then(|w| w.parse::<u32>().ok())) else {
+        return Err(ApiError::new(ErrorCode::BadQuery, "需要参数 number（如 A001）和 window（窗口号）。"));
+    };
+    if number.is_empty() || number.len() > 8 || !number.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(ApiError::new(ErrorCode::BadQuery, "number 应为号码，如 A001。"));
     }
     if !api.hall.config().voice.enabled {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "voice_disabled", "语音叫号已在配置中关闭（voice.enabled）。"));
+        return Err(ApiError::new(ErrorCode::VoiceDisabled, "语音叫号已在配置中关闭（voice.enabled）。"));
     }
     let voice = api.voice.clone();
-    let wav = tokio::task::spawn_blocking(move || voice.announcement(&a.number, a.window))
+    let wav = tokio::task::spawn_blocking(move || voice.announcement(&number, window))
         .await
-        .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "voice_unavailable", "语音合成中断，请重试。"))?
+        .map_err(|_| ApiError::new(ErrorCode::VoiceUnavailable, "语音合成中断，请重试。"))?
         .map_err(|e| {
             tracing::error!("voice: {e}");
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "voice_unavailable", format!("语音播报暂不可用：{e}"))
+            ApiError::new(ErrorCode::VoiceUnavailable, format!("语音播报暂不可用：{e}"))
         })?;
     Ok(([(header::CONTENT_TYPE, "audio/wav"), (header::CACHE_CONTROL, "max-age=86400")], wav).into_response())
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IssueBody {
-    request_id: String,
-    service: String,
-    identity: Option<IdentityBody>,
-    #[serde(default)]
-    priority: Priority,
-    appointment_slot: Option<chrono::DateTime<chrono::FixedOffset>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct IdentityBody {
-    id_number: String,
-    name: String,
-}
-
+/// Takes a number. A retry with the same request_id gets the first ticket (200).
+#[utoipa::path(post, path = "/tickets", tag = "kiosk", security(("token" = [])), request_body = proto::IssueTicket,
+    responses((status = 201, description = "Issued", body = proto::TicketView), (status = 200, description = "Issued earlier to the same request_id", body = proto::TicketView),
+        (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 409, description = "Refused by the hall's rules", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 async fn issue(
     State(api): State<Api>,
     headers: HeaderMap,
@@ -403,11 +391,11 @@ async fn issue(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     let caller = api.require(&headers, &q, &[Role::Kiosk, Role::Counter, Role::Manager])?;
-    let b: IssueBody = parse_body(body, false)?.expect("non-empty");
-    let request_id = request_id(&b.request_id)?;
+    let b: proto::IssueTicket = parse_body(body, false)?.expect("non-empty");
+    let request_id = request_id(b.request_id.as_str())?;
     let holder = b.identity.as_ref().map(|i| holder_of(&api, i)).transpose()?;
     if b.priority == Priority::Appointment && b.appointment_slot.is_none() {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "appointment_slot_required", "预约号需要提供预约时段 appointment_slot。"));
+        return Err(ApiError::new(ErrorCode::AppointmentSlotRequired, "预约号需要提供预约时段 appointment_slot。"));
     }
     let channel = match (caller.role, b.priority) {
         (_, Priority::Appointment) => Channel::Appointment,
@@ -418,7 +406,7 @@ async fn issue(
     let token: [u8; 16] = rand::random();
     let req = IssueRequest {
         request_id,
-        service: b.service,
+        service: b.service.into_inner(),
         priority: b.priority,
         channel,
         kiosk: (caller.role == Role::Kiosk).then(|| caller.name.clone()),
@@ -427,73 +415,73 @@ async fn issue(
         token: hex::encode(token),
     };
     let accepted = api.hall.submit(Command::Issue(req)).await?;
-    ticket_answer(&api, accepted.outcome)
+    ticket_answer(&api, &caller, accepted.outcome)
 }
 
 /// The answer to a command that issues a ticket: 201 with the ticket, or 200 with the one
 /// an earlier try of the same request_id got.
-fn ticket_answer(api: &Api, outcome: Outcome) -> ApiResult<Response> {
+fn ticket_answer(api: &Api, caller: &Caller, outcome: Outcome) -> ApiResult<Response> {
     let Outcome::Ticket { id, repeated } = outcome else {
-        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "未能取得号票，请用同一 request_id 重试。"));
+        return Err(ApiError::new(ErrorCode::StoreUnavailable, "未能取得号票，请用同一 request_id 重试。"));
     };
-    let ticket = api.hall.ticket(&id)?.ok_or_else(|| {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "号票已保存但暂时无法读取，请用同一 request_id 重试。")
-    })?;
+    let ticket = api
+        .hall
+        .ticket(&id)?
+        .ok_or_else(|| ApiError::new(ErrorCode::StoreUnavailable, "号票已保存但暂时无法读取，请用同一 request_id 重试。"))?;
     let status = if repeated { StatusCode::OK } else { StatusCode::CREATED };
-    Ok((status, Json(ticket_view(&api.hall, &ticket, true))).into_response())
+    Ok((status, Json(views::ticket_view(&api.hall, &ticket, &caller.viewer(), TicketAnswer::Issuing))).into_response())
 }
 
 /// A request_id as sent: 1 to 128 characters after trimming.
 fn request_id(raw: &str) -> ApiResult<String> {
     let id = raw.trim();
     if id.is_empty() || id.len() > 128 {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_request_id", "request_id 必须是 1 到 128 个字符。"));
+        return Err(ApiError::new(ErrorCode::BadRequestId, "request_id 必须是 1 到 128 个字符。"));
     }
     Ok(id.to_string())
 }
 
 /// The engine's view of a person from the ID number and name a device read: masked and
 /// hashed; the clear number goes no further.
-fn holder_of(api: &Api, identity: &IdentityBody) -> ApiResult<crate::engine::Holder> {
+fn holder_of(api: &Api, identity: &proto::Identity) -> ApiResult<crate::engine::Holder> {
     crate::identity::holder(&identity.id_number, &identity.name, api.hall.identity_key())
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_identity", e.to_string()))
+        .map_err(|e| ApiError::new(ErrorCode::InvalidIdentity, e.to_string()))
 }
 
+/// A ticket: staff and devices by their role token, the visitor's phone by the ticket's
+/// own token (`?token=`).
+#[utoipa::path(get, path = "/tickets/{id}", tag = "visitor",
+    params(("id" = String, Path, description = "Ticket id, such as 20261127-A001"), ("token" = Option<String>, Query, description = "The ticket's own token (visitor)")),
+    responses((status = 200, body = proto::TicketView), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody)))]
 async fn get_ticket(
     State(api): State<Api>,
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<proto::TicketView>> {
     let ticket = api.hall.ticket(&id)?;
     // A visitor's phone presents the ticket's own token; staff and devices their role token.
     let visitor = match (&ticket, q.get("token")) {
         (Some(t), Some(tok)) => tok == &t.token,
         _ => false,
     };
-    if !visitor {
-        api.caller(&headers, &q)?;
-    }
-    let ticket = ticket.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "unknown_ticket", format!("没有这张票：{id}。")))?;
-    Ok(Json(ticket_view(&api.hall, &ticket, visitor)))
+    let viewer = if visitor { Viewer::Visitor } else { api.caller(&headers, &q)?.viewer() };
+    let ticket = ticket.ok_or_else(|| ApiError::new(ErrorCode::UnknownTicket, format!("没有这张票：{id}。")))?;
+    Ok(Json(views::ticket_view(&api.hall, &ticket, &viewer, TicketAnswer::Lookup)))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EvaluationBody {
-    rating: Rating,
-    /// The ticket's own token, when the visitor rates on their phone or the counter tablet.
-    token: Option<String>,
-}
-
+/// The visitor's rating of the service (five levels).
+#[utoipa::path(post, path = "/tickets/{id}/evaluation", tag = "visitor", request_body = proto::Evaluate,
+    params(("id" = String, Path, description = "Ticket id")),
+    responses((status = 200, body = proto::EvaluationAnswer), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody), (status = 409, body = proto::ErrorBody)))]
 async fn evaluate(
     State(api): State<Api>,
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
     body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Json<serde_json::Value>> {
-    let b: EvaluationBody = parse_body(body, false)?.expect("non-empty");
+) -> ApiResult<Json<proto::EvaluationAnswer>> {
+    let b: proto::Evaluate = parse_body(body, false)?.expect("non-empty");
     let ticket = api.hall.ticket(&id)?;
     let by_visitor = matches!((&ticket, &b.token), (Some(t), Some(tok)) if *tok == t.token);
     if !by_visitor {
@@ -501,103 +489,102 @@ async fn evaluate(
         if caller.role == Role::Counter {
             let served_at = ticket.as_ref().and_then(|t| t.window);
             if !served_at.is_some_and(|w| caller.windows.contains(&w)) {
-                return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden_window", "只能为本窗口办理的号票发起评价。"));
+                return Err(ApiError::new(ErrorCode::ForbiddenWindow, "只能为本窗口办理的号票发起评价。"));
             }
         }
     }
     let accepted = api.hall.submit(Command::Rate { ticket: id.clone(), rating: b.rating }).await?;
-    Ok(Json(json!({"ticket": id, "rating": b.rating, "label": b.rating.label_zh(), "seq": accepted.records.last().map(|r| r.seq)})))
+    Ok(Json(proto::EvaluationAnswer {
+        ticket: proto::TicketId::new(id),
+        rating: b.rating,
+        label: b.rating.label_zh().into(),
+        seq: accepted.records.last().map(|r| r.seq),
+    }))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct ActionBody {
-    ticket: Option<String>,
-    reason: Option<String>,
-    service: Option<String>,
-}
-
+/// A counter's action on its window: call-next, recall, call, start, finish, no-show,
+/// requeue, transfer, pause, resume, open, close, request-rating.
+#[utoipa::path(post, path = "/windows/{window}/{action}", tag = "counter", security(("token" = [])), request_body = proto::WindowCommand,
+    params(("window" = u32, Path, description = "Window number"), ("action" = proto::WindowAction, Path, description = "The action")),
+    responses((status = 200, body = proto::WindowActionAnswer), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody), (status = 409, body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 async fn window_action(
     State(api): State<Api>,
     Path((window, action)): Path<(String, String)>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
     body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<proto::WindowActionAnswer>> {
     let caller = api.require(&headers, &q, &[Role::Counter, Role::Manager])?;
     let window = window_allowed(&api, &caller, &window)?;
-    let b: ActionBody = parse_body(body, true)?.unwrap_or_default();
-    let need = |v: Option<String>, field: &str| {
-        v.ok_or_else(|| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "missing_field", format!("此操作需要字段 {field}。")))
+    let b: proto::WindowCommand = parse_body(body, true)?.unwrap_or_default();
+    let need = |v: Option<String>, field: &str| v.ok_or_else(|| ApiError::new(ErrorCode::MissingField, format!("此操作需要字段 {field}。")));
+    let ticket = b.ticket.map(proto::TicketId::into_inner);
+    let Ok(act) = action.parse::<proto::WindowAction>() else {
+        let all: Vec<&str> = proto::WindowAction::ALL.iter().map(|a| a.as_str()).collect();
+        return Err(ApiError::new(ErrorCode::UnknownAction, format!("没有窗口操作 \"{action}\"；可用：{}。", all.join(", "))));
     };
-    let action = match action.as_str() {
-        "open" => WindowAction::Open,
-        "close" => WindowAction::Close,
-        "call-next" => WindowAction::CallNext,
-        "recall" => WindowAction::Recall,
-        "call" => WindowAction::Call { ticket: need(b.ticket, "ticket")?, reason: b.reason.unwrap_or_default() },
-        "start" => WindowAction::Start,
-        "finish" => WindowAction::Finish,
-        "no-show" => WindowAction::NoShow,
-        "requeue" => WindowAction::Requeue { ticket: need(b.ticket, "ticket")? },
-        "transfer" => WindowAction::Transfer { service: need(b.service, "service")? },
-        "pause" => WindowAction::Pause { reason: b.reason.unwrap_or_default() },
-        "resume" => WindowAction::Resume,
-        "request-rating" => WindowAction::RequestRating,
-        other => {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_action",
-                format!("没有窗口操作 \"{other}\"；可用：open, close, call-next, recall, call, start, finish, no-show, requeue, transfer, pause, resume, request-rating。"),
-            ))
-        }
+    use proto::WindowAction as A;
+    let action = match act {
+        A::Open => WindowAction::Open,
+        A::Close => WindowAction::Close,
+        A::CallNext => WindowAction::CallNext,
+        A::Recall => WindowAction::Recall,
+        A::Call => WindowAction::Call { ticket: need(ticket, "ticket")?, reason: b.reason.unwrap_or_default() },
+        A::Start => WindowAction::Start,
+        A::Finish => WindowAction::Finish,
+        A::NoShow => WindowAction::NoShow,
+        A::Requeue => WindowAction::Requeue { ticket: need(ticket, "ticket")? },
+        A::Transfer => WindowAction::Transfer { service: need(b.service.map(proto::ServiceId::into_inner), "service")? },
+        A::Pause => WindowAction::Pause { reason: b.reason.unwrap_or_default() },
+        A::Resume => WindowAction::Resume,
+        A::RequestRating => WindowAction::RequestRating,
     };
     let accepted = api.hall.submit(Command::Window { window, action }).await?;
-    let events: Vec<serde_json::Value> = accepted.records.iter().map(|r| serde_json::to_value(r).expect("records serialize")).collect();
-    Ok(Json(json!({"window": views::window_view(&api.hall, window), "events": events})))
+    let viewer = caller.viewer();
+    let config = api.hall.config();
+    let events = accepted.records.iter().filter_map(|r| views::event_view(r, viewer.audience(&config, &r.event))).collect();
+    Ok(Json(proto::WindowActionAnswer { window: views::window_view(&api.hall, window, &viewer), events }))
 }
 
+/// The event stream (WebSocket): a hello, then every event after `since` the caller's role
+/// may see, in order, each once; then live ones.
+#[utoipa::path(get, path = "/events", tag = "hall", security(("token" = [])),
+    params(("since" = Option<u64>, Query, description = "Resume after this sequence number (default: from now)"),
+        ("ticket" = Option<String>, Query, description = "With `token`: a visitor following their own ticket"),
+        ("token" = Option<String>, Query, description = "A role token (browsers), or the ticket's token with `ticket`")),
+    responses((status = 101, description = "WebSocket of Hello, then StreamEvent messages", body = proto::StreamEvent), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody),
+        (status = 426, description = "Not a WebSocket request", body = proto::ErrorBody)))]
 async fn events(
     State(api): State<Api>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
-    // A visitor's phone follows its own ticket with the ticket's token; it gets only the
-    // sequence and type of each event, enough to know when to look again.
+    // A visitor's phone follows its own ticket with the ticket's token; it sees what a
+    // public display sees, enough to know when to look again.
     let visitor = match (q.get("ticket"), q.get("token")) {
         (Some(id), Some(tok)) => api.hall.ticket(id)?.is_some_and(|t| &t.token == tok),
         _ => false,
     };
-    if !visitor {
-        api.caller(&headers, &q)?;
-    }
+    let viewer = if visitor { Viewer::Visitor } else { api.caller(&headers, &q)?.viewer() };
     let since = match q.get("since") {
-        Some(s) => Some(s.parse::<u64>().map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "bad_since", "since 应为事件序号（非负整数）。"))?),
+        Some(s) => Some(s.parse::<u64>().map_err(|_| ApiError::new(ErrorCode::BadSince, "since 应为事件序号（非负整数）。"))?),
         None => None,
     };
-    let upgrade = upgrade.map_err(|_| {
-        ApiError::new(StatusCode::UPGRADE_REQUIRED, "websocket_required", "事件流需要 WebSocket 连接（GET /api/v1/events?since=SEQ）。")
-    })?;
+    let upgrade = upgrade.map_err(|_| ApiError::new(ErrorCode::WebsocketRequired, "事件流需要 WebSocket 连接（GET /api/v1/events?since=SEQ）。"))?;
     let hall = api.hall.clone();
-    Ok(upgrade.on_upgrade(move |socket| stream_events(hall, socket, since, visitor)))
-}
-
-fn event_text(r: &store::Record, minimal: bool) -> String {
-    if minimal {
-        json!({"seq": r.seq, "type": r.event.kind()}).to_string()
-    } else {
-        serde_json::to_string(r).expect("records serialize")
-    }
+    Ok(upgrade.on_upgrade(move |socket| stream_events(hall, socket, since, viewer)))
 }
 
 /// Sends every event after `since` from the log, then live ones, each exactly once and in
-/// order. A client that falls behind the live channel is caught up from the log again.
-async fn stream_events(hall: Hall, mut socket: WebSocket, since: Option<u64>, minimal: bool) {
+/// order, as the viewer may see them. A client that falls behind the live channel is
+/// caught up from the log again. Live events go out as bytes built once per audience.
+async fn stream_events(hall: Hall, mut socket: WebSocket, since: Option<u64>, viewer: Viewer) {
     // Subscribe before reading the log so nothing falls between the two.
     let mut live = hall.subscribe();
     let mut sent = since.unwrap_or_else(|| hall.last_seq());
-    let hello = json!({"type": "hello", "last_seq": hall.last_seq(), "since": sent}).to_string();
+    let hello = proto::Hello { kind: proto::HelloKind::Hello, last_seq: hall.last_seq(), since: sent };
+    let hello = serde_json::to_string(&hello).expect("hello serializes");
     if socket.send(Message::Text(hello.into())).await.is_err() {
         return;
     }
@@ -621,9 +608,12 @@ async fn stream_events(hall: Hall, mut socket: WebSocket, since: Option<u64>, mi
             if page.is_empty() {
                 break;
             }
+            let config = hall.config();
             for r in page {
-                if socket.send(Message::Text(event_text(&r, minimal).into())).await.is_err() {
-                    return;
+                if let Some(text) = views::event_text(&r, viewer.audience(&config, &r.event)) {
+                    if socket.send(Message::Text(text)).await.is_err() {
+                        return;
+                    }
                 }
                 sent = r.seq;
             }
@@ -632,17 +622,21 @@ async fn stream_events(hall: Hall, mut socket: WebSocket, since: Option<u64>, mi
         loop {
             tokio::select! {
                 msg = live.recv() => match msg {
-                    Ok(r) => {
-                        if r.seq <= sent {
+                    Ok(p) => {
+                        let seq = p.record.seq;
+                        if seq <= sent {
                             continue;
                         }
-                        if r.seq > sent + 1 {
+                        if seq > sent + 1 {
                             break; // a gap: read it from the log
                         }
-                        if socket.send(Message::Text(event_text(&r, minimal).into())).await.is_err() {
-                            return;
+                        let audience = viewer.audience(&hall.config(), &p.record.event);
+                        if let Some(text) = p.text(audience) {
+                            if socket.send(Message::Text(text)).await.is_err() {
+                                return;
+                            }
                         }
-                        sent = r.seq;
+                        sent = seq;
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => {

@@ -1,83 +1,325 @@
-//! JSON views of the hall for clients: what a kiosk, counter, display or phone shows.
-//! Times are given in the hall's own offset; personal data only masked.
+//! What each role receives: the one place that turns the hall's state and events into the
+//! contract's views (`hallq_proto`). Times are in the hall's own offset.
+//!
+//! The projection rule (an invariant, see ARCHITECTURE.md):
+//! - no role ever receives an ID hash, a birth date, a clear ID number or a request_id;
+//! - a ticket's token is only in the answer that issued it;
+//! - display and visitor (and the hall's other systems on the stream): calls, window states,
+//!   queue figures, notices; no holder;
+//! - kiosk: the catalogue (with its manager PIN hash) and the answers to its own requests;
+//!   nothing of other visitors;
+//! - counter: holders as a masked name, for the queues of its windows only;
+//! - manager: masked name and masked ID number.
 
-use serde_json::{json, Value};
+use std::sync::OnceLock;
 
-use crate::engine::{self, Status, Ticket};
+use axum::extract::ws::Utf8Bytes;
+use hallq_proto as proto;
+use proto::{EventView, HolderView, IssuedTicket, StreamEvent, TicketId, TicketNumber, WindowNo};
+
+use crate::config::{Config, Role};
+use crate::engine::{self, Event, Holder, Status, Ticket};
 use crate::service::Hall;
+use crate::store::Record;
 
-fn local_time(hall: &Hall, t: engine::Ts) -> String {
-    t.with_timezone(&hall.config().offset()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+/// Who a view is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Viewer {
+    Display,
+    /// A visitor's phone, by its ticket's token.
+    Visitor,
+    Kiosk,
+    /// A counter terminal or a signed-in member of staff, with the windows it works.
+    Counter { windows: Vec<u32> },
+    Manager,
+    /// The booking or approval system.
+    System,
+}
+
+impl Viewer {
+    pub fn of(role: Role, windows: &[u32]) -> Viewer {
+        match role {
+            Role::Display => Viewer::Display,
+            Role::Kiosk => Viewer::Kiosk,
+            Role::Counter => Viewer::Counter { windows: windows.to_vec() },
+            Role::Manager => Viewer::Manager,
+            Role::System => Viewer::System,
+        }
+    }
+
+    /// Whether this viewer may see who holds a ticket of `queue` (masked).
+    fn sees_holder_of(&self, c: &Config, queue: &str) -> bool {
+        match self {
+            Viewer::Manager => true,
+            Viewer::Counter { windows } => windows.iter().any(|n| c.window(*n).is_some_and(|w| c.window_serves(w, queue))),
+            _ => false,
+        }
+    }
+
+    fn is_staff(&self) -> bool {
+        matches!(self, Viewer::Counter { .. } | Viewer::Manager)
+    }
+
+    /// The shared stream audience of an event for this viewer: the views of one event are
+    /// built once per audience and shared by every connection in it.
+    pub fn audience(&self, c: &Config, event: &Event) -> Audience {
+        match self {
+            Viewer::Manager => Audience::Manager,
+            Viewer::Counter { .. } => match event {
+                Event::TicketIssued { ticket } if self.sees_holder_of(c, &ticket.queue) => Audience::CounterOwn,
+                _ => Audience::Counter,
+            },
+            _ => Audience::Public,
+        }
+    }
+}
+
+/// The groups of stream clients that receive the same bytes of an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Displays, visitors' phones, kiosks, the hall's other systems.
+    Public = 0,
+    /// Counters, for an event about a queue they do not serve.
+    Counter = 1,
+    /// Counters, for a ticket of a queue they serve: its holder's masked name.
+    CounterOwn = 2,
+    Manager = 3,
+}
+
+const AUDIENCES: usize = 4;
+
+fn holder_view(h: &Holder, with_id: bool) -> HolderView {
+    HolderView { name: h.masked_name.clone(), id_number: with_id.then(|| h.masked_id.clone()) }
+}
+
+fn tid(s: &str) -> TicketId {
+    TicketId::new(s)
+}
+
+/// One event as an audience may see it; `None` when it may not see it at all.
+pub fn event_view(r: &Record, a: Audience) -> Option<StreamEvent> {
+    let staff = a != Audience::Public;
+    let event = match &r.event {
+        Event::DayOpened { date, expired } => EventView::DayOpened { date: *date, expired: expired.iter().map(|t| tid(t)).collect() },
+        Event::TicketIssued { ticket: t } => EventView::TicketIssued {
+            ticket: IssuedTicket {
+                id: tid(&t.id),
+                number: TicketNumber::new(&t.number),
+                service: t.service.as_str().into(),
+                queue: t.queue.as_str().into(),
+                priority: t.priority,
+                channel: t.channel,
+                holder: match a {
+                    Audience::Manager => t.holder.as_ref().map(|h| holder_view(h, true)),
+                    Audience::CounterOwn => t.holder.as_ref().map(|h| holder_view(h, false)),
+                    _ => None,
+                },
+            },
+        },
+        Event::WindowOpened { window } => EventView::WindowOpened { window: WindowNo(*window) },
+        Event::WindowClosed { window } => EventView::WindowClosed { window: WindowNo(*window) },
+        Event::TicketCalled { ticket, number, window, reason } => EventView::TicketCalled {
+            ticket: tid(ticket),
+            number: TicketNumber::new(number),
+            window: WindowNo(*window),
+            reason: if staff { reason.clone() } else { None },
+        },
+        Event::TicketRecalled { ticket, number, window, recalls } => {
+            EventView::TicketRecalled { ticket: tid(ticket), number: TicketNumber::new(number), window: WindowNo(*window), recalls: *recalls }
+        }
+        Event::ServiceStarted { ticket, window } => EventView::ServiceStarted { ticket: tid(ticket), window: WindowNo(*window) },
+        Event::TicketFinished { ticket, window } => EventView::TicketFinished { ticket: tid(ticket), window: WindowNo(*window) },
+        Event::TicketNoShow { ticket, window } => EventView::TicketNoShow { ticket: tid(ticket), window: WindowNo(*window) },
+        Event::TicketRequeued { ticket, window } => EventView::TicketRequeued { ticket: tid(ticket), window: WindowNo(*window) },
+        Event::TicketTransferred { ticket, window, service, queue } => EventView::TicketTransferred {
+            ticket: tid(ticket),
+            window: WindowNo(*window),
+            service: service.as_str().into(),
+            queue: queue.as_str().into(),
+        },
+        Event::WindowPaused { window, reason } => EventView::WindowPaused { window: WindowNo(*window), reason: reason.clone() },
+        Event::WindowResumed { window } => EventView::WindowResumed { window: WindowNo(*window) },
+        Event::TicketRated { ticket, window, rating } if staff => {
+            EventView::TicketRated { ticket: tid(ticket), window: window.map(WindowNo), rating: *rating }
+        }
+        Event::RatingRequested { ticket, window } if staff => EventView::RatingRequested { ticket: tid(ticket), window: WindowNo(*window) },
+        Event::DeviceStatusChanged { kiosk, device, fault } if a == Audience::Manager => {
+            EventView::DeviceStatusChanged { kiosk: kiosk.clone(), device: device.clone(), fault: fault.clone() }
+        }
+        Event::AppointmentBooked { appointment: ap } if a == Audience::Manager => EventView::AppointmentBooked {
+            code: ap.code.clone(),
+            service: ap.service.as_str().into(),
+            slot: ap.slot,
+            holder: ap.holder.as_ref().map(|h| holder_view(h, true)),
+        },
+        Event::AppointmentCheckedIn { code, ticket } if a == Audience::Manager => {
+            EventView::AppointmentCheckedIn { code: code.clone(), ticket: tid(ticket) }
+        }
+        Event::ConfigChanged { version, digest, by } => EventView::ConfigChanged { version: *version, digest: digest.clone(), by: by.clone() },
+        Event::TicketRated { .. }
+        | Event::RatingRequested { .. }
+        | Event::DeviceStatusChanged { .. }
+        | Event::AppointmentBooked { .. }
+        | Event::AppointmentCheckedIn { .. } => return None,
+    };
+    Some(StreamEvent { seq: r.seq, at: r.at, event })
+}
+
+/// A logged event as the writer publishes it, with its views built once per audience on
+/// first use and shared by every stream connection.
+pub struct Published {
+    pub record: Record,
+    texts: [OnceLock<Option<Utf8Bytes>>; AUDIENCES],
+}
+
+impl Published {
+    pub fn new(record: Record) -> Published {
+        Published { record, texts: Default::default() }
+    }
+
+    /// The stream message of this event for `a`; `None` when it may not see it.
+    pub fn text(&self, a: Audience) -> Option<Utf8Bytes> {
+        self.texts[a as usize].get_or_init(|| event_text(&self.record, a)).clone()
+    }
+}
+
+/// The stream message of one event for an audience.
+pub fn event_text(r: &Record, a: Audience) -> Option<Utf8Bytes> {
+    event_view(r, a).map(|e| serde_json::to_string(&e).expect("stream events serialize").into())
+}
+
+fn local_time(c: &Config, t: engine::Ts) -> String {
+    t.with_timezone(&c.offset()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
 /// The windows (with floors) that serve a queue.
-fn windows_for(hall: &Hall, queue: &str) -> Vec<Value> {
-    let c: &crate::config::Config = &hall.config();
-    c.windows
-        .iter()
-        .filter(|w| c.window_serves(w, queue))
-        .map(|w| json!({"number": w.number, "name": w.name, "floor": w.floor}))
-        .collect()
+fn windows_for(c: &Config, queue: &str) -> Vec<proto::WindowRef> {
+    c.windows.iter().filter(|w| c.window_serves(w, queue)).map(window_ref).collect()
 }
 
-/// Each queue with its waiting count and estimate, plus the fields `extra` adds.
-fn queue_rows(state: &engine::State, c: &crate::config::Config, extra: impl Fn(&crate::config::Queue) -> Value) -> Vec<Value> {
+fn window_ref(w: &crate::config::Window) -> proto::WindowRef {
+    proto::WindowRef { number: WindowNo(w.number), name: w.name.clone(), floor: w.floor }
+}
+
+fn queue_figures(state: &engine::State, c: &Config) -> Vec<proto::QueueFigures> {
     c.queues
         .iter()
         .zip(engine::queue_summary(state, c))
-        .map(|(q, (_, waiting, est))| {
-            let mut row = json!({"id": q.id, "name": q.name, "name_en": q.name_en, "prefix": q.prefix, "waiting": waiting, "estimate_minutes": est});
-            if let (Some(row), Value::Object(more)) = (row.as_object_mut(), extra(q)) {
-                row.extend(more);
-            }
-            row
+        .map(|(q, (_, waiting, est))| proto::QueueFigures {
+            id: q.id.as_str().into(),
+            name: q.name.clone(),
+            name_en: q.name_en.clone(),
+            prefix: q.prefix.clone(),
+            waiting,
+            estimate_minutes: est,
+            issued_today: None,
+            windows: None,
         })
         .collect()
 }
 
-pub fn catalog_view(hall: &Hall) -> Value {
-    let c: &crate::config::Config = &hall.config();
+fn named(id: &str, name: Option<&str>, name_en: Option<&str>) -> proto::Named {
+    proto::Named { id: id.to_string(), name: name.map(str::to_string), name_en: name_en.map(str::to_string) }
+}
+
+/// `GET /catalog`. The kiosk manager PIN's hash is only in a kiosk's own catalogue.
+pub fn catalog_view(hall: &Hall, viewer: &Viewer) -> proto::Catalog {
+    let c: &Config = &hall.config();
     let view = hall.view();
-    let summary = engine::queue_summary(&view.state, c);
-    let queues: Vec<Value> = queue_rows(&view.state, c, |q| json!({"windows": windows_for(hall, &q.id)}));
-    let services: Vec<Value> = c
+    catalog_of(c, &view.state, viewer)
+}
+
+/// The catalogue of a configuration and a state (the service's, or an empty one for
+/// screenshots and tests without a service).
+pub fn catalog_of(c: &Config, state: &engine::State, viewer: &Viewer) -> proto::Catalog {
+    let summary = engine::queue_summary(state, c);
+    let queues = queue_figures(state, c)
+        .into_iter()
+        .map(|mut q| {
+            q.windows = Some(windows_for(c, q.id.as_str()));
+            q
+        })
+        .collect();
+    let services = c
         .services
         .iter()
         .map(|s| {
             let dept = c.departments.iter().find(|d| d.id == s.department);
             let (waiting, est) = summary.iter().find(|(q, _, _)| *q == s.queue).map(|(_, w, e)| (*w, *e)).unwrap_or((0, 0));
-            json!({
-                "id": s.id, "name": s.name, "name_en": s.name_en,
-                "department": {"id": s.department, "name": dept.map(|d| d.name.as_str()), "name_en": dept.map(|d| d.name_en.as_str())},
-                "queue": s.queue, "mode": s.mode, "mode_label": s.mode.label_zh(), "category": s.category,
-                "time_limit_days": s.time_limit_days, "promised_days": s.promised_days,
-                "identity": s.identity, "hot": s.hot, "materials": s.materials, "kiosk": s.kiosk,
-                "issued_today": view.state.service_issued.get(&s.id).copied().unwrap_or(0), "daily_cap": s.daily_cap,
-                "waiting": waiting, "estimate_minutes": est, "windows": windows_for(hall, &s.queue),
-            })
+            proto::CatalogService {
+                id: s.id.as_str().into(),
+                name: s.name.clone(),
+                name_en: s.name_en.clone(),
+                department: named(&s.department, dept.map(|d| d.name.as_str()), dept.map(|d| d.name_en.as_str())),
+                queue: s.queue.as_str().into(),
+                mode: s.mode,
+                mode_label: s.mode.label_zh().into(),
+                category: s.category,
+                time_limit_days: s.time_limit_days,
+                promised_days: s.promised_days,
+                identity: s.identity,
+                hot: s.hot,
+                materials: s.materials.clone(),
+                kiosk: s.kiosk,
+                issued_today: state.service_issued.get(&s.id).copied().unwrap_or(0),
+                daily_cap: s.daily_cap,
+                waiting,
+                estimate_minutes: est,
+                windows: windows_for(c, &s.queue),
+            }
         })
         .collect();
-    json!({
-        "hall": {"name": c.hall.name, "name_en": c.hall.name_en, "utc_offset": c.hall.utc_offset},
-        "hours": c.hours,
-        "departments": c.departments,
-        "queues": queues,
-        "services": services,
-        "windows": c.windows,
-        "kiosk": c.kiosk,
-        "ticket": c.ticket,
-        "config_version": view.state.config_version,
-    })
+    proto::Catalog {
+        hall: proto::HallName { name: c.hall.name.clone(), name_en: c.hall.name_en.clone(), utc_offset: Some(c.hall.utc_offset.clone()) },
+        hours: proto::Hours {
+            open_days: c.hours.open_days.clone(),
+            sessions: c.hours.sessions.iter().map(|s| proto::Session { start: s.start.clone(), end: s.end.clone() }).collect(),
+            issue_cutoff: c.hours.issue_cutoff.clone(),
+        },
+        departments: c.departments.iter().map(|d| proto::Department { id: d.id.clone(), name: d.name.clone(), name_en: d.name_en.clone() }).collect(),
+        queues,
+        services,
+        windows: c
+            .windows
+            .iter()
+            .map(|w| proto::WindowInfo {
+                number: WindowNo(w.number),
+                name: w.name.clone(),
+                kind: w.kind,
+                floor: w.floor,
+                queues: w.queues.iter().map(|q| q.as_str().into()).collect(),
+            })
+            .collect(),
+        kiosk: proto::KioskSettings {
+            tiles: c.kiosk.tiles.clone(),
+            welcome: c.kiosk.welcome.clone(),
+            welcome_en: c.kiosk.welcome_en.clone(),
+            manager_pin_sha256: (*viewer == Viewer::Kiosk).then(|| c.kiosk.manager_pin_sha256.clone()),
+            idle_seconds: c.kiosk.idle_seconds,
+            idle_seconds_elderly: c.kiosk.idle_seconds_elderly,
+        },
+        ticket: proto::TicketSettings { header: c.ticket.header.clone(), footer: c.ticket.footer.clone(), qr: c.ticket.qr },
+        config_version: state.config_version,
+    }
 }
 
-fn service_name(hall: &Hall, id: &str) -> (String, String) {
-    hall.config().service(id).map(|s| (s.name.clone(), s.name_en.clone())).unwrap_or_else(|| (id.to_string(), id.to_string()))
+fn service_name(c: &Config, id: &str) -> (String, String) {
+    c.service(id).map(|s| (s.name.clone(), s.name_en.clone())).unwrap_or_else(|| (id.to_string(), id.to_string()))
 }
 
-/// A ticket as the API returns it. `with_token` adds the status-page token (for the kiosk
-/// that issued it and for the visitor's own page).
-pub fn ticket_view(hall: &Hall, t: &Ticket, with_token: bool) -> Value {
-    let c: &crate::config::Config = &hall.config();
+/// How a ticket is shown to a viewer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketAnswer {
+    /// The answer that issued it: with its status-page token, and the holder masked as
+    /// printed on the ticket.
+    Issuing,
+    /// A look-up later.
+    Lookup,
+}
+
+/// A ticket as `viewer` may see it.
+pub fn ticket_view(hall: &Hall, t: &Ticket, viewer: &Viewer, answer: TicketAnswer) -> proto::TicketView {
+    let c: &Config = &hall.config();
     let (ahead, est) = if t.status == Status::Waiting {
         let view = hall.view();
         let a = engine::people_ahead(&view.state, c, t, hall.now());
@@ -85,116 +327,173 @@ pub fn ticket_view(hall: &Hall, t: &Ticket, with_token: bool) -> Value {
     } else {
         (None, None)
     };
-    let (name, name_en) = service_name(hall, &t.service);
+    let (name, name_en) = service_name(c, &t.service);
     let queue = c.queue(&t.queue);
-    let window = t.window.and_then(|n| c.window(n));
-    let history: Vec<Value> = t
-        .history
-        .iter()
-        .map(|h| json!({"at": local_time(hall, h.at), "what": h.what, "window": h.window, "note": h.note}))
-        .collect();
-    let mut v = json!({
-        "hall": c.hall.name,
-        "id": t.id, "number": t.number, "date": t.date,
-        "service": {"id": t.service, "name": name, "name_en": name_en},
-        "queue": {"id": t.queue, "name": queue.map(|q| q.name.as_str()), "name_en": queue.map(|q| q.name_en.as_str())},
-        "status": t.status, "priority": t.priority, "channel": t.channel, "kiosk": t.kiosk,
-        "issued_at": local_time(hall, t.issued_at),
-        "holder": t.holder.as_ref().map(|h| json!({"name": h.masked_name, "id_number": h.masked_id})),
-        "appointment_slot": t.appointment_slot.map(|s| local_time(hall, s)),
-        "window": window.map(|w| json!({"number": w.number, "name": w.name, "floor": w.floor})),
-        "windows": windows_for(hall, &t.queue),
-        "people_ahead": ahead, "estimate_minutes": est,
-        "people_ahead_at_issue": t.people_ahead_at_issue, "estimate_minutes_at_issue": t.estimate_minutes_at_issue,
-        "recalls": t.recalls, "rating": t.rating, "history": history,
-    });
-    if with_token {
-        v["token"] = json!(t.token);
+    let issuing = answer == TicketAnswer::Issuing;
+    let holder = match (viewer, issuing) {
+        (_, true) | (Viewer::Manager, _) => t.holder.as_ref().map(|h| holder_view(h, true)),
+        (v, false) if v.sees_holder_of(c, &t.queue) => t.holder.as_ref().map(|h| holder_view(h, false)),
+        _ => None,
+    };
+    proto::TicketView {
+        hall: c.hall.name.clone(),
+        id: tid(&t.id),
+        number: TicketNumber::new(&t.number),
+        date: t.date,
+        service: named(&t.service, Some(&name), Some(&name_en)),
+        queue: named(&t.queue, queue.map(|q| q.name.as_str()), queue.map(|q| q.name_en.as_str())),
+        status: t.status,
+        priority: t.priority,
+        channel: t.channel,
+        issued_at: local_time(c, t.issued_at),
+        holder,
+        appointment_slot: t.appointment_slot.map(|s| local_time(c, s)),
+        window: t.window.and_then(|n| c.window(n)).map(window_ref),
+        windows: windows_for(c, &t.queue),
+        people_ahead: ahead,
+        estimate_minutes: est,
+        people_ahead_at_issue: t.people_ahead_at_issue,
+        estimate_minutes_at_issue: t.estimate_minutes_at_issue,
+        recalls: t.recalls,
+        rating: t.rating,
+        history: viewer.is_staff().then(|| {
+            t.history
+                .iter()
+                .map(|h| proto::HistoryView { at: local_time(c, h.at), what: h.what.clone(), window: h.window.map(WindowNo), note: h.note.clone() })
+                .collect()
+        }),
+        token: issuing.then(|| t.token.clone()),
     }
-    v
 }
 
-pub fn window_view(hall: &Hall, number: u32) -> Value {
-    let c: &crate::config::Config = &hall.config();
+pub fn window_view(hall: &Hall, number: u32, viewer: &Viewer) -> proto::WindowView {
+    let c: &Config = &hall.config();
     let view = hall.view();
-    let w = view.state.windows.get(&number).cloned().unwrap_or(engine::WindowState { number, ..Default::default() });
+    window_of(c, &view.state, number, viewer)
+}
+
+fn window_of(c: &Config, state: &engine::State, number: u32, viewer: &Viewer) -> proto::WindowView {
+    let w = state.windows.get(&number).cloned().unwrap_or(engine::WindowState { number, ..Default::default() });
     let conf = c.window(number);
-    let current = w.current.as_ref().and_then(|id| view.state.tickets.get(id)).map(|t| {
-        let (name, name_en) = service_name(hall, &t.service);
-        json!({"id": t.id, "number": t.number, "status": t.status, "service": name, "service_en": name_en,
-               "holder": t.holder.as_ref().map(|h| h.masked_name.clone()), "recalls": t.recalls})
+    let own = match viewer {
+        Viewer::Manager => true,
+        Viewer::Counter { windows } => windows.contains(&number),
+        _ => false,
+    };
+    let current = w.current.as_ref().and_then(|id| state.tickets.get(id)).map(|t| {
+        let (name, name_en) = service_name(c, &t.service);
+        proto::CurrentTicket {
+            id: tid(&t.id),
+            number: TicketNumber::new(&t.number),
+            status: t.status,
+            service: name,
+            service_en: name_en,
+            holder: if own { t.holder.as_ref().map(|h| h.masked_name.clone()) } else { None },
+            recalls: t.recalls,
+        }
     });
-    json!({
-        "number": number, "name": conf.map(|w| w.name.as_str()), "floor": conf.map(|w| w.floor),
-        "kind": conf.map(|w| w.kind), "queues": conf.map(|w| w.queues.clone()),
-        "open": w.open, "paused": w.paused.is_some(), "pause_reason": w.paused,
-        "current": current, "served_today": w.served_today,
-    })
+    proto::WindowView {
+        number: WindowNo(number),
+        name: conf.map(|w| w.name.clone()),
+        floor: conf.map(|w| w.floor),
+        kind: conf.map(|w| w.kind),
+        queues: conf.map(|w| w.queues.iter().map(|q| q.as_str().into()).collect()),
+        open: w.open,
+        paused: w.paused.is_some(),
+        pause_reason: w.paused,
+        current,
+        served_today: w.served_today,
+    }
 }
 
-pub fn state_view(hall: &Hall) -> Value {
-    let c: &crate::config::Config = &hall.config();
-    let windows: Vec<Value> = c.windows.iter().map(|w| window_view(hall, w.number)).collect();
+/// `GET /state` as `viewer` may see it.
+pub fn state_view(hall: &Hall, viewer: &Viewer) -> proto::HallState {
+    let c: &Config = &hall.config();
     let view = hall.view();
-    let queues: Vec<Value> = queue_rows(&view.state, c, |q| {
-        json!({"issued_today": view.state.queues.get(&q.id).map(|s| s.issued_today).unwrap_or(0)})
-    });
-    let calls: Vec<Value> = view
+    let windows = c.windows.iter().map(|w| window_of(c, &view.state, w.number, viewer)).collect();
+    let queues = queue_figures(&view.state, c)
+        .into_iter()
+        .map(|mut q| {
+            q.issued_today = Some(view.state.queues.get(q.id.as_str()).map(|s| s.issued_today).unwrap_or(0));
+            q
+        })
+        .collect();
+    let calls = view
         .recent_calls
         .iter()
         .rev()
         .filter_map(|r| match &r.event {
-            engine::Event::TicketCalled { ticket, number, window, .. } => Some((r, ticket, number, window, false)),
-            engine::Event::TicketRecalled { ticket, number, window, .. } => Some((r, ticket, number, window, true)),
+            Event::TicketCalled { ticket, number, window, .. } => Some((r, ticket, number, *window, false)),
+            Event::TicketRecalled { ticket, number, window, .. } => Some((r, ticket, number, *window, true)),
             _ => None,
         })
-        .map(|(r, ticket, number, window, recall)| {
-            json!({"seq": r.seq, "at": local_time(hall, r.at), "ticket": ticket, "number": number, "window": window, "recall": recall})
+        .map(|(r, ticket, number, window, recall)| proto::CallView {
+            seq: r.seq,
+            at: local_time(c, r.at),
+            ticket: tid(ticket),
+            number: TicketNumber::new(number),
+            window: WindowNo(window),
+            recall,
         })
         .collect();
-    let devices: Vec<Value> = view
-        .state
-        .devices
-        .iter()
-        .map(|(key, fault)| {
-            let (kiosk, device) = key.split_once('/').unwrap_or((key.as_str(), ""));
-            json!({"kiosk": kiosk, "device": device, "ok": fault.is_none(), "fault": fault})
-        })
-        .collect();
-    json!({
-        "seq": hall.last_seq(),
-        "date": view.state.date,
-        "now": local_time(hall, hall.now()),
-        "hall": {"name": c.hall.name, "name_en": c.hall.name_en},
-        "devices": devices,
-        "display": c.display,
-        "voice": {"enabled": c.voice.enabled, "volume": c.voice.volume},
-        "windows": windows,
-        "queues": queues,
-        "recent_calls": calls,
-    })
+    let devices = (*viewer == Viewer::Manager).then(|| {
+        view.state
+            .devices
+            .iter()
+            .map(|(key, fault)| {
+                let (kiosk, device) = key.split_once('/').unwrap_or((key.as_str(), ""));
+                proto::DeviceView { kiosk: kiosk.into(), device: device.into(), ok: fault.is_none(), fault: fault.clone() }
+            })
+            .collect()
+    });
+    proto::HallState {
+        seq: hall.last_seq(),
+        date: view.state.date,
+        now: local_time(c, hall.now()),
+        hall: proto::HallName { name: c.hall.name.clone(), name_en: c.hall.name_en.clone(), utc_offset: None },
+        devices,
+        display: proto::DisplaySettings { notice: c.display.notice.clone(), recent_calls: c.display.recent_calls as u32 },
+        voice: proto::VoiceSettings { enabled: c.voice.enabled, volume: c.voice.volume },
+        windows,
+        queues,
+        recent_calls: calls,
+    }
 }
 
 /// The waiting line for a window: every waiting ticket of the queues it serves, in the
 /// order it would call them, with how long each has waited.
-pub fn waiting_view(hall: &Hall, window: u32) -> Value {
-    let c: &crate::config::Config = &hall.config();
+pub fn waiting_view(hall: &Hall, window: u32) -> proto::WaitingLine {
+    let c: &Config = &hall.config();
     let now = hall.now();
     let view = hall.view();
-    let Some(w) = c.window(window) else { return json!({"window": window, "tickets": []}) };
+    let Some(w) = c.window(window) else { return proto::WaitingLine { window: WindowNo(window), tickets: vec![] } };
     let mut tickets: Vec<&Ticket> = c.queues.iter().filter(|q| c.window_serves(w, &q.id)).flat_map(|q| view.state.waiting_in(&q.id)).collect();
     tickets.sort_by_key(|t| (engine::people_ahead(&view.state, c, t, now), t.wait_since));
-    let list: Vec<Value> = tickets
+    let tickets = tickets
         .iter()
-        .map(|t| {
-            let (name, _) = service_name(hall, &t.service);
-            json!({
-                "id": t.id, "number": t.number, "service": name, "queue": t.queue, "priority": t.priority,
-                "holder": t.holder.as_ref().map(|h| h.masked_name.clone()),
-                "waited_minutes": (now - t.issued_at).num_minutes().max(0),
-                "appointment_slot": t.appointment_slot.map(|s| local_time(hall, s)),
-            })
+        .map(|t| proto::WaitingTicket {
+            id: tid(&t.id),
+            number: TicketNumber::new(&t.number),
+            service: service_name(c, &t.service).0,
+            queue: t.queue.as_str().into(),
+            priority: t.priority,
+            holder: t.holder.as_ref().map(|h| h.masked_name.clone()),
+            waited_minutes: (now - t.issued_at).num_minutes().max(0),
+            appointment_slot: t.appointment_slot.map(|s| local_time(c, s)),
         })
         .collect();
-    json!({"window": window, "tickets": list})
+    proto::WaitingLine { window: WindowNo(window), tickets }
+}
+
+/// An appointment for the booking system, the kiosk of the person it belongs to, and
+/// managers (the holder masked).
+pub fn appointment_view(c: &Config, a: &engine::Appointment) -> proto::AppointmentView {
+    let service = c.service(&a.service);
+    proto::AppointmentView {
+        code: a.code.clone(),
+        service: named(&a.service, service.map(|s| s.name.as_str()), service.map(|s| s.name_en.as_str())),
+        slot: local_time(c, a.slot),
+        holder: a.holder.as_ref().map(|h| holder_view(h, true)),
+        ticket: a.ticket.as_deref().map(tid),
+    }
 }

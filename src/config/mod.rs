@@ -234,55 +234,7 @@ pub struct Queue {
     pub service_minutes: u32,
 }
 
-/// How an item is handled, the six modes of the hall's catalogue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Mode {
-    OnTheSpot,
-    OnlineCollect,
-    OnlineCourier,
-    PrereviewWindow,
-    WindowCourier,
-    Other,
-}
-
-impl Mode {
-    pub const ALL: [Mode; 6] = [
-        Mode::OnTheSpot,
-        Mode::OnlineCollect,
-        Mode::OnlineCourier,
-        Mode::PrereviewWindow,
-        Mode::WindowCourier,
-        Mode::Other,
-    ];
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Mode::OnTheSpot => "即来即办",
-            Mode::OnlineCollect => "网上申报、在线取件",
-            Mode::OnlineCourier => "网上申报、快递送达",
-            Mode::PrereviewWindow => "网上预审、窗口核准取件",
-            Mode::WindowCourier => "窗口申报、快递送达",
-            Mode::Other => "其他",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    Personal,
-    Business,
-}
-
-/// Whether the kiosk asks for the visitor's ID card for an item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IdentityRule {
-    Required,
-    Optional,
-    None,
-}
+pub use hallq_proto::{Category, IdentityRule, Mode};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -310,13 +262,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WindowKind {
-    Comprehensive,
-    Instant,
-    Special,
-}
+pub use hallq_proto::WindowKind;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -329,17 +275,7 @@ pub struct Window {
     pub queues: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Kiosk,
-    Counter,
-    Display,
-    Manager,
-    /// Another of the hall's systems: the booking system books appointments, the approval
-    /// system delivers result documents.
-    System,
-}
+pub use hallq_proto::Role;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -18,60 +18,8 @@ mod tests;
 
 pub type Ts = DateTime<Utc>;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Priority {
-    #[default]
-    Normal,
-    Appointment,
-    /// 绿色通道: the elderly, the disabled, expectant mothers, veterans.
-    Green,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    #[default]
-    Kiosk,
-    Counter,
-    Appointment,
-    Api,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Waiting,
-    Called,
-    Serving,
-    Finished,
-    NoShow,
-    /// Still waiting when the day closed.
-    Expired,
-}
-
-/// The five levels of GB/T 39734 / 39735 service evaluation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Rating {
-    VerySatisfied,
-    Satisfied,
-    Neutral,
-    Dissatisfied,
-    VeryDissatisfied,
-}
-
-impl Rating {
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Rating::VerySatisfied => "非常满意",
-            Rating::Satisfied => "满意",
-            Rating::Neutral => "基本满意",
-            Rating::Dissatisfied => "不满意",
-            Rating::VeryDissatisfied => "非常不满意",
-        }
-    }
-}
+pub use hallq_proto::{Channel, Priority, Rating, Status};
+use hallq_proto::ErrorCode;
 
 /// The ticket holder as the engine sees them: masked for display, hashed for limits.
 /// The ID number itself never reaches the engine.
@@ -452,41 +400,41 @@ pub enum Rejection {
 
 impl Rejection {
     /// The stable code clients match on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Rejection::UnknownService(_) => "unknown_service",
-            Rejection::ClosedToday => "hall_closed_today",
-            Rejection::BeforeHours(_) => "before_hours",
-            Rejection::LunchBreak(_) => "lunch_break",
-            Rejection::AfterCutoff(_) => "after_cutoff",
-            Rejection::QueueFull(_) => "queue_full",
-            Rejection::ServiceFull(_) => "service_full",
-            Rejection::IdentityRequired(_) => "identity_required",
-            Rejection::PersonLimit { .. } => "person_daily_limit",
-            Rejection::UnknownWindow(_) => "unknown_window",
-            Rejection::WindowPaused(_) => "window_paused",
-            Rejection::WindowNotPaused => "window_not_paused",
-            Rejection::NothingWaiting => "nothing_waiting",
-            Rejection::NoCurrentTicket => "no_current_ticket",
-            Rejection::CurrentInProgress(_) => "current_in_progress",
-            Rejection::RecallLimit(..) => "recall_limit",
-            Rejection::RecallTooSoon(_) => "recall_too_soon",
-            Rejection::ReasonRequired => "reason_required",
-            Rejection::UnknownTicket(_) => "unknown_ticket",
-            Rejection::TicketNotWaiting(_) => "ticket_not_waiting",
-            Rejection::NotServedHere { .. } => "not_served_here",
-            Rejection::RequeueExpired(..) => "requeue_expired",
-            Rejection::NotNoShow(_) => "not_no_show",
-            Rejection::SameService => "same_service",
-            Rejection::AlreadyRated(_) => "already_rated",
-            Rejection::NotServed(_) => "not_served",
-            Rejection::UnknownAppointment(_) => "unknown_appointment",
-            Rejection::DuplicateAppointment(_) => "duplicate_appointment",
-            Rejection::BadAppointmentCode => "bad_appointment_code",
-            Rejection::AppointmentNotToday(_) => "appointment_not_today",
-            Rejection::CheckInTooEarly(_) => "check_in_too_early",
-            Rejection::AppointmentMissed(_) => "appointment_missed",
-            Rejection::AppointmentNotYours => "appointment_not_yours",
+            Rejection::UnknownService(_) => ErrorCode::UnknownService,
+            Rejection::ClosedToday => ErrorCode::HallClosedToday,
+            Rejection::BeforeHours(_) => ErrorCode::BeforeHours,
+            Rejection::LunchBreak(_) => ErrorCode::LunchBreak,
+            Rejection::AfterCutoff(_) => ErrorCode::AfterCutoff,
+            Rejection::QueueFull(_) => ErrorCode::QueueFull,
+            Rejection::ServiceFull(_) => ErrorCode::ServiceFull,
+            Rejection::IdentityRequired(_) => ErrorCode::IdentityRequired,
+            Rejection::PersonLimit { .. } => ErrorCode::PersonDailyLimit,
+            Rejection::UnknownWindow(_) => ErrorCode::UnknownWindow,
+            Rejection::WindowPaused(_) => ErrorCode::WindowPaused,
+            Rejection::WindowNotPaused => ErrorCode::WindowNotPaused,
+            Rejection::NothingWaiting => ErrorCode::NothingWaiting,
+            Rejection::NoCurrentTicket => ErrorCode::NoCurrentTicket,
+            Rejection::CurrentInProgress(_) => ErrorCode::CurrentInProgress,
+            Rejection::RecallLimit(..) => ErrorCode::RecallLimit,
+            Rejection::RecallTooSoon(_) => ErrorCode::RecallTooSoon,
+            Rejection::ReasonRequired => ErrorCode::ReasonRequired,
+            Rejection::UnknownTicket(_) => ErrorCode::UnknownTicket,
+            Rejection::TicketNotWaiting(_) => ErrorCode::TicketNotWaiting,
+            Rejection::NotServedHere { .. } => ErrorCode::NotServedHere,
+            Rejection::RequeueExpired(..) => ErrorCode::RequeueExpired,
+            Rejection::NotNoShow(_) => ErrorCode::NotNoShow,
+            Rejection::SameService => ErrorCode::SameService,
+            Rejection::AlreadyRated(_) => ErrorCode::AlreadyRated,
+            Rejection::NotServed(_) => ErrorCode::NotServed,
+            Rejection::UnknownAppointment(_) => ErrorCode::UnknownAppointment,
+            Rejection::DuplicateAppointment(_) => ErrorCode::DuplicateAppointment,
+            Rejection::BadAppointmentCode => ErrorCode::BadAppointmentCode,
+            Rejection::AppointmentNotToday(_) => ErrorCode::AppointmentNotToday,
+            Rejection::CheckInTooEarly(_) => ErrorCode::CheckInTooEarly,
+            Rejection::AppointmentMissed(_) => ErrorCode::AppointmentMissed,
+            Rejection::AppointmentNotYours => ErrorCode::AppointmentNotYours,
         }
     }
 }

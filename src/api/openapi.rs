@@ -1,0 +1,80 @@
+//! The OpenAPI document of `/api/v1`, generated from the handlers' annotations and the
+//! contract's types (`hallq_proto`), and the table of every route the router serves.
+
+use std::sync::OnceLock;
+
+use hallq_proto as proto;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::*;
+
+/// Every route of `/api/v1`: method and path as in the OpenAPI document. The router and
+/// the document are checked against this table by the tests.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/health"),
+    ("get", "/openapi.json"),
+    ("get", "/catalog"),
+    ("get", "/state"),
+    ("post", "/tickets"),
+    ("get", "/tickets/{id}"),
+    ("post", "/tickets/{id}/evaluation"),
+    ("post", "/windows/{window}/{action}"),
+    ("get", "/events"),
+    ("get", "/me"),
+    ("post", "/login"),
+    ("post", "/appointments"),
+    ("post", "/appointments/find"),
+    ("post", "/appointments/{code}/check-in"),
+    ("post", "/results"),
+    ("post", "/results/find"),
+    ("get", "/config"),
+    ("put", "/config"),
+    ("post", "/config/reload"),
+    ("get", "/results/{id}/pdf"),
+    ("post", "/results/{id}/collected"),
+    ("post", "/tickets/{id}/attachments"),
+    ("get", "/tickets/{id}/attachments"),
+    ("get", "/attachments/{id}/pdf"),
+    ("get", "/windows/{window}/waiting"),
+    ("get", "/announce"),
+    ("post", "/devices/status"),
+];
+
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A device token from the hall configuration (kiosk, counter, display, manager, system), or a staff session from POST /login."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "hallq hall service", description = "The LAN API of a citizen service hall's queue: kiosks take numbers, counters call them, displays follow the event stream. Errors are `{\"error\":{\"code\":…,\"message\":…}}` with a stable code."),
+    servers((url = "/api/v1")),
+    modifiers(&BearerToken),
+    paths(
+        health, openapi, catalog, state, me, login, waiting, device_status, announce, issue, get_ticket, evaluate, window_action, events,
+        appointments::book, appointments::find, appointments::check_in,
+        documents::deliver, documents::find, documents::result_pdf, documents::collected, documents::attach, documents::attachments, documents::attachment_pdf,
+        config::get_config, config::put_config, config::reload,
+    ),
+    components(schemas(proto::ErrorBody, proto::ErrorCode, proto::Hello, proto::StreamEvent, proto::EventView))
+)]
+pub struct ApiDoc;
+
+/// The document as JSON, built once.
+pub fn document_json() -> &'static str {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(|| ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document serializes"))
+}
