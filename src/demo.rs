@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{NaiveTime, TimeZone, Utc};
+use chrono::{Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
 use rand::seq::IndexedRandom;
 use rand::Rng;
 
@@ -106,24 +106,70 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
 }
 
 const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高"];
-const GIVEN: &[&str] = &["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀兰", "霞"];
+const GIVEN_FEMALE: &[&str] = &["芳", "娜", "秀英", "敏", "静", "丽", "艳", "娟", "秀兰", "霞"];
+const GIVEN_MALE: &[&str] = &["伟", "强", "磊", "军", "洋", "勇", "杰", "涛", "明", "超"];
 const REGIONS: &[&str] = &["430102", "430103", "430104", "430105", "430111", "430121", "430181"];
+
+/// The demo's visitors are born between these days: the oldest are well past the age of
+/// the automatic green channel (70 in the demo hall), the youngest are adults.
+fn birth_range() -> (NaiveDate, NaiveDate) {
+    (NaiveDate::from_ymd_opt(1940, 1, 1).expect("valid date"), NaiveDate::from_ymd_opt(2005, 12, 31).expect("valid date"))
+}
+
+/// A synthetic resident ID number: the 6-digit area code, the birth date as YYYYMMDD, a
+/// 3-digit sequence (odd for men, even for women) and the GB 11643 check character.
+fn id_number(area: &str, birth: NaiveDate, seq: u32) -> String {
+    debug_assert!(area.len() == 6 && area.bytes().all(|b| b.is_ascii_digit()), "area code {area}");
+    debug_assert!((1000..=9999).contains(&birth.year()), "birth year {birth}");
+    crate::identity::with_check_char(&format!("{area}{}{:03}", birth.format("%Y%m%d"), seq % 1000))
+}
 
 /// A random visitor with a valid (synthetic) ID number.
 fn visitor(rng: &mut impl Rng) -> (String, String) {
-    let year = rng.random_range(1938..=2006);
-    let month = rng.random_range(1..=12);
-    let day = rng.random_range(1..=28);
-    let first17 = format!("{}{year:04}{month:02}{day:02}{:03}", REGIONS.choose(rng).expect("non-empty"), rng.random_range(0..1000));
-    let name = format!("{}{}", SURNAMES.choose(rng).expect("non-empty"), GIVEN.choose(rng).expect("non-empty"));
-    (crate::identity::with_check_char(&first17), name)
+    let (from, until) = birth_range();
+    let birth = from + chrono::Days::new(rng.random_range(0..=(until - from).num_days().unsigned_abs()));
+    let female = rng.random_bool(0.5);
+    let given = if female { GIVEN_FEMALE } else { GIVEN_MALE };
+    let seq = rng.random_range(0..500) * 2 + u32::from(!female);
+    let id = id_number(REGIONS.choose(rng).expect("non-empty"), birth, seq);
+    (id, format!("{}{}", SURNAMES.choose(rng).expect("non-empty"), given.choose(rng).expect("non-empty")))
+}
+
+/// A person of the demo's scripted kiosk visitors.
+#[cfg_attr(not(feature = "ui"), allow(dead_code))]
+struct KioskVisitor {
+    id_number: String,
+    name: String,
+    birth: NaiveDate,
+    female: bool,
+}
+
+/// The card of the demo kiosk's visitor number `n`: the same person for the same `n` (the
+/// demo's booking and approval systems send appointments and results for these cards),
+/// a different ID number for each of the first millions, and a valid one for any `n`.
+/// Birth dates spread evenly over [`birth_range`], so about a quarter are old enough for
+/// the automatic green channel.
+#[cfg_attr(not(feature = "ui"), allow(dead_code))]
+fn kiosk_visitor(n: usize) -> KioskVisitor {
+    const PEOPLE: [(&str, bool); 5] = [("王芳", true), ("李强", false), ("张伟", false), ("刘洋", false), ("陈静", true)];
+    // Consecutive visitors are born far apart: a stride coprime with the number of days
+    // visits every day once before any repeats.
+    const STRIDE: u64 = 9973;
+    let (from, until) = birth_range();
+    let days = (until - from).num_days().unsigned_abs() + 1;
+    let n = n as u64;
+    let birth = from + chrono::Days::new((n % days) * STRIDE % days);
+    let (name, female) = PEOPLE[(n % PEOPLE.len() as u64) as usize];
+    let seq = ((n / days) % 500) as u32 * 2 + u32::from(!female);
+    let area = REGIONS[(n % REGIONS.len() as u64) as usize];
+    KioskVisitor { id_number: id_number(area, birth, seq), name: name.into(), birth, female }
 }
 
 /// Prints a newly issued ticket on the simulated printer and keeps its picture as
 /// `DIR/DATE/NUMBER.png`.
 fn print_ticket(hall: &Hall, printer: &mut TicketPrinter, sim: &SimPrinter, template: &Template, dir: &std::path::Path, id: &str) {
     let Some(ticket) = hall.view().state.tickets.get(id).cloned() else { return };
-    let model = crate::tickets::model(&hall.config(), &ticket, ticket.people_ahead_at_issue, ticket.estimate_minutes_at_issue);
+    let model = crate::tickets::model(&crate::api::ticket_view(hall, &ticket, &crate::api::Viewer::Kiosk, crate::api::TicketAnswer::Issuing));
     if let Err(e) = printer.print_ticket(template, &model) {
         tracing::warn!("demo ticket printer: {e}");
         return;
@@ -414,40 +460,57 @@ pub fn run_with_window(opts: DemoOptions) -> anyhow::Result<()> {
     std::process::exit(0);
 }
 
-/// The card of the demo kiosk's visitor number `n`.
-#[cfg(feature = "ui")]
-fn kiosk_visitor(n: usize) -> (String, String) {
-    let first17 = format!("4301021{}{:02}{:02}{:03}", 955 + (n % 50), 1 + n % 12, 1 + n % 28, n % 1000);
-    (hallq_drivers::gb11643::with_check_char(&first17), ["王芳", "李强", "张伟", "刘洋", "陈静"][n % 5].into())
-}
-
 /// What the booking and approval systems would have sent: an appointment for every fourth
 /// kiosk visitor (from the second) and a result document for every fourth (from the third).
+/// They are other systems of the hall, so they speak to it as those would: over the API,
+/// with [`HallClient`] and the typed requests of the contract.
 #[cfg(feature = "ui")]
 async fn demo_errands(addr: SocketAddr, today: chrono::NaiveDate, offset: chrono::FixedOffset) {
     use base64::Engine as _;
-    let http = reqwest::Client::new();
-    let base = format!("http://{addr}/api/v1");
-    let slot = offset.from_local_datetime(&today.and_hms_opt(12, 0, 0).expect("valid time")).single().expect("fixed offset").to_rfc3339();
+    use hallq_proto::{BookAppointment, ClientError, DeliverResult, HallClient, Identity, ServiceId};
+    let hall = HallClient::new(&format!("http://{addr}"), "demo-system");
+    let slot = offset.from_local_datetime(&today.and_hms_opt(12, 0, 0).expect("valid time")).single().expect("fixed offsets are unambiguous");
     let pdf = base64::engine::general_purpose::STANDARD.encode(demo_result_pdf());
+    let mut refused = 0usize;
     for n in 0..400usize {
-        let (id, name) = kiosk_visitor(n);
-        let service = ["gjj-tiqu", "shebaoka", "huzhao"][n % 3];
-        let body = match n % 4 {
-            1 => (
-                "appointments",
-                serde_json::json!({"code": format!("YY{n:04}"), "service": service, "slot": slot, "identity": {"id_number": id, "name": name}}),
-            ),
-            2 => (
-                "results",
-                serde_json::json!({"external_id": format!("DEMO-{today}-{n}"), "identity": {"id_number": id, "name": name}, "title": "营业执照（副本）", "department": "市场监管局", "pdf_base64": pdf}),
-            ),
+        let KioskVisitor { id_number, name, .. } = kiosk_visitor(n);
+        let identity = Identity { id_number, name };
+        let service = ServiceId::from(["gjj-tiqu", "shebaoka", "huzhao"][n % 3]);
+        let (what, sent) = match n % 4 {
+            1 => {
+                // One code per visitor and day, so a demo run on another day books anew.
+                let code = format!("YY{}{n:04}", today.format("%m%d"));
+                ("the booking system's appointment", hall.book_appointment(&BookAppointment { code, service, slot, identity: Some(identity) }).await.map(drop))
+            }
+            2 => {
+                let result = DeliverResult {
+                    external_id: format!("DEMO-{today}-{n}"),
+                    identity,
+                    title: "营业执照（副本）".into(),
+                    department: "市场监管局".into(),
+                    pdf_base64: pdf.clone(),
+                    keep_days: None,
+                };
+                ("the approval system's result document", hall.deliver_result(&result).await.map(drop))
+            }
             _ => continue,
         };
-        if let Err(e) = http.post(format!("{base}/{}", body.0)).bearer_auth("demo-system").json(&body.1).send().await {
-            eprintln!("demo: could not send the demo's {}: {e}", body.0);
-            return;
+        match sent {
+            Ok(()) => {}
+            Err(e @ ClientError::Unreachable(_)) => {
+                eprintln!("demo: {what} for kiosk visitor {n} was not sent, and no more will be: {e}");
+                return;
+            }
+            Err(e) => {
+                if refused == 0 {
+                    eprintln!("demo: the hall refused {what} for kiosk visitor {n}: {e}");
+                }
+                refused += 1;
+            }
         }
+    }
+    if refused > 1 {
+        eprintln!("demo: the hall refused {refused} of the demo's appointments and result documents");
     }
 }
 
@@ -466,7 +529,7 @@ fn demo_result_pdf() -> Vec<u8> {
 /// reader, tapped through by simulated visitors, its screens and tickets written as PNG.
 #[cfg(feature = "ui")]
 fn start_kiosk(data: &std::path::Path, addr: SocketAddr) {
-    use hallq_drivers::idcard::{sim::SimReader, CardKind, Identity};
+    use hallq_drivers::idcard::{card::Gender, sim::SimReader, CardKind, Identity};
     let dir = data.join("kiosk");
     if !has_display() {
         println!("  no display (no DISPLAY, WAYLAND_DISPLAY or /dev/dri): the kiosk runs headless; simulated visitors tap through it");
@@ -501,8 +564,14 @@ fn start_kiosk(data: &std::path::Path, addr: SocketAddr) {
         items: vec!["gjj-tiqu".into(), "sfz-buling".into(), "shebaoka".into(), "huzhao".into()],
         count: 0,
         place_card: Box::new(move |n| {
-            let mut card = Identity::sample(CardKind::Resident);
-            (card.id_number, card.name) = kiosk_visitor(n);
+            let visitor = kiosk_visitor(n);
+            let card = Identity {
+                id_number: visitor.id_number,
+                name: visitor.name,
+                birth: Some(visitor.birth),
+                gender: if visitor.female { Gender::Female } else { Gender::Male },
+                ..Identity::sample(CardKind::Resident)
+            };
             reader.place(card);
             let r = reader.clone();
             std::thread::spawn(move || {
@@ -519,5 +588,82 @@ fn start_kiosk(data: &std::path::Path, addr: SocketAddr) {
     });
     if let Err(e) = spawned {
         eprintln!("demo kiosk: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hallq_drivers::gb11643;
+    use rand::SeedableRng;
+
+    /// What the hall makes of a visitor's card: the GB 11643 check, the birth date read
+    /// back from the number, and the holder the API would give the engine.
+    fn check(n: &str, id: &str, name: &str) -> NaiveDate {
+        assert_eq!(id.len(), 18, "{n}: {id} is not 18 characters");
+        assert!(id[..17].bytes().all(|b| b.is_ascii_digit()), "{n}: {id}");
+        assert!(gb11643::is_valid(id), "{n}: {id} has a wrong check character");
+        assert_eq!(gb11643::check_char(&id[..17]), id[17..].chars().next(), "{n}: {id}");
+        let birth = NaiveDate::parse_from_str(&id[6..14], "%Y%m%d").unwrap_or_else(|e| panic!("{n}: birth date of {id}: {e}"));
+        let (from, until) = birth_range();
+        assert!(from <= birth && birth <= until, "{n}: {id} born {birth}");
+        assert!((1940..=2005).contains(&birth.year()), "{n}: {id}");
+        assert!(REGIONS.contains(&&id[..6]), "{n}: {id}");
+        let holder = crate::identity::holder(id, name, b"demo test key").unwrap_or_else(|e| panic!("{n}: the hall refuses {id}: {e}"));
+        assert_eq!(holder.birth_date, Some(birth), "{n}: {id}");
+        birth
+    }
+
+    fn age(birth: NaiveDate, on: NaiveDate) -> i32 {
+        on.year() - birth.year() - i32::from((on.month(), on.day()) < (birth.month(), birth.day()))
+    }
+
+    #[test]
+    fn every_kiosk_visitor_has_a_valid_and_own_id_number() {
+        let on = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let green_age = Config::demo().rules.green_channel_age as i32;
+        assert!(green_age > 0, "the demo hall has an automatic green channel");
+        let mut seen = std::collections::HashSet::new();
+        let mut elderly = 0;
+        for n in 0..10_000usize {
+            let v = kiosk_visitor(n);
+            let birth = check(&format!("kiosk visitor {n}"), &v.id_number, &v.name);
+            assert_eq!(birth, v.birth, "visitor {n}: the card's birth date is the number's");
+            // The sequence's last digit: odd for men, even for women, as the name.
+            let seq: u32 = v.id_number[14..17].parse().unwrap();
+            assert_eq!(seq % 2 == 0, v.female, "visitor {n}: {} {}", v.id_number, v.name);
+            assert!(seen.insert(v.id_number.clone()), "visitor {n} has the number of an earlier one: {}", v.id_number);
+            assert_eq!(kiosk_visitor(n).id_number, v.id_number, "visitor {n} is the same person each time");
+            if age(birth, on) >= green_age {
+                elderly += 1;
+            }
+        }
+        // About a quarter are old enough for the green channel; none is too young to come alone.
+        assert!((1_500..=3_500).contains(&elderly), "{elderly} of 10,000 kiosk visitors are {green_age} or older");
+        // The bug of issue 9: visitor 45 had the year 1000 and a 17-digit number too long.
+        for n in [44, 45, 49, 50, 999, 1_000, 24_106, 24_107, 24_108, 1_000_000, 12_053_499, 12_053_500, 98_765_432, usize::MAX] {
+            let v = kiosk_visitor(n);
+            check(&format!("kiosk visitor {n}"), &v.id_number, &v.name);
+        }
+    }
+
+    #[test]
+    fn every_random_visitor_has_a_valid_id_number() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+        let mut elderly = 0;
+        let on = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        for n in 0..10_000 {
+            let (id, name) = visitor(&mut rng);
+            let birth = check(&format!("random visitor {n}"), &id, &name);
+            if age(birth, on) >= 70 {
+                elderly += 1;
+            }
+        }
+        assert!(elderly >= 1_000, "{elderly} of 10,000 random visitors are 70 or older");
+        // Every day of the range is a birth date that parses, the first and the last included.
+        let (from, until) = birth_range();
+        for birth in [from, until, NaiveDate::from_ymd_opt(2000, 2, 29).unwrap()] {
+            check(&format!("born {birth}"), &id_number("430102", birth, 7), "王芳");
+        }
     }
 }

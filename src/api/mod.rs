@@ -26,7 +26,7 @@ use crate::engine::{Channel, Command, IssueRequest, Outcome, Priority, Rejection
 use crate::service::{Hall, ServiceError};
 use crate::store;
 
-pub use views::{event_view, Audience, Published, TicketAnswer, Viewer};
+pub use views::{catalog_of, event_view, ticket_view, Audience, Published, TicketAnswer, Viewer};
 
 /// Largest request body accepted, in bytes.
 pub const BODY_LIMIT: usize = 16 * 1024;

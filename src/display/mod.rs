@@ -8,11 +8,9 @@ pub mod runtime;
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use hallq_proto::{ClientError, EventView, FeedItem, HallClient, HallState, Status, WindowView};
 use hallq_ui::view::{CallShown, DisplayView, QueueShown, WindowShown, WindowTile};
-use serde_json::Value;
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::Message;
 
 /// Which display this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,45 +49,46 @@ fn clock_text(now: &str) -> String {
     now.get(11..16).unwrap_or_default().to_string()
 }
 
-/// The view of the hall's `/state` for this display.
-pub fn view_from_state(state: &Value, mode: Mode, english: bool) -> DisplayView {
-    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
-    let name = |v: &Value| if english && v["name_en"].as_str().is_some_and(|n| !n.is_empty()) { s(&v["name_en"]) } else { s(&v["name"]) };
-    let showing = |w: &Value| match w["current"]["status"].as_str() {
-        Some("called" | "serving") => s(&w["current"]["number"]),
+/// The number a window shows: its ticket while called or being served.
+fn showing(w: &WindowView) -> String {
+    match &w.current {
+        Some(c) if matches!(c.status, Status::Called | Status::Serving) => c.number.to_string(),
         _ => String::new(),
-    };
+    }
+}
+
+/// The view of the hall's `/state` for this display.
+pub fn view_from_state(state: &HallState, mode: Mode, english: bool) -> DisplayView {
+    let name = |zh: &str, en: &str| if english && !en.is_empty() { en.to_string() } else { zh.to_string() };
     let mut view = DisplayView {
         mode: match mode {
             Mode::Window(_) => "window".into(),
             Mode::Hall => "hall".into(),
         },
         english,
-        hall_name: name(&state["hall"]),
-        clock: clock_text(state["now"].as_str().unwrap_or_default()),
+        hall_name: name(&state.hall.name, &state.hall.name_en),
+        clock: clock_text(&state.now),
         connected: true,
-        notice: s(&state["display"]["notice"]),
+        notice: state.display.notice.clone(),
         ..DisplayView::default()
     };
-    let windows = state["windows"].as_array().cloned().unwrap_or_default();
     match mode {
         Mode::Window(n) => {
-            let Some(w) = windows.iter().find(|w| w["number"].as_u64() == Some(n as u64)) else {
+            let Some(w) = state.windows.iter().find(|w| w.number == n) else {
                 view.problem = t(english, &format!("叫号系统中没有 {n} 号窗口：请核对 --window"), &format!("The hall has no window {n}: check --window"));
                 return view;
             };
             let current = showing(w);
-            let paused = w["paused"].as_bool().unwrap_or(false);
-            let open = w["open"].as_bool().unwrap_or(false);
+            let (open, paused) = (w.open, w.paused);
             view.window = WindowShown {
                 number: n,
-                name: s(&w["name"]),
+                name: w.name.clone().unwrap_or_default(),
                 open,
                 paused,
                 line: if !open {
                     t(english, "暂停服务，请到其他窗口办理", "Closed: please go to another window")
                 } else if paused {
-                    let reason = s(&w["pause_reason"]);
+                    let reason = w.pause_reason.clone().unwrap_or_default();
                     if english { format!("Paused: {reason}") } else { format!("暂停服务：{reason}") }
                 } else if current.is_empty() {
                     t(english, "请留意叫号", "Please watch for your number")
@@ -102,38 +101,24 @@ pub fn view_from_state(state: &Value, mode: Mode, english: bool) -> DisplayView 
             };
         }
         Mode::Hall => {
-            let keep = state["display"]["recent_calls"].as_u64().unwrap_or(8) as usize;
-            view.calls = state["recent_calls"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .take(keep)
-                        .map(|c| CallShown { number: s(&c["number"]), window: c["window"].as_u64().unwrap_or(0) as u32, recall: c["recall"].as_bool().unwrap_or(false) })
-                        .collect()
-                })
-                .unwrap_or_default();
-            view.windows = windows
+            let keep = state.display.recent_calls as usize;
+            view.calls = state
+                .recent_calls
                 .iter()
-                .filter(|w| w["open"].as_bool() == Some(true))
-                .map(|w| WindowTile {
-                    number: w["number"].as_u64().unwrap_or(0) as u32,
-                    name: s(&w["name"]),
-                    current: showing(w),
-                    paused: w["paused"].as_bool().unwrap_or(false),
-                })
+                .take(keep)
+                .map(|c| CallShown { number: c.number.to_string(), window: c.window.get(), recall: c.recall })
                 .collect();
-            view.queues = state["queues"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .map(|q| QueueShown {
-                            name: format!("{} {}", s(&q["prefix"]), name(q)),
-                            waiting: q["waiting"].as_u64().unwrap_or(0) as u32,
-                            estimate_minutes: q["estimate_minutes"].as_u64().unwrap_or(0) as u32,
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+            view.windows = state
+                .windows
+                .iter()
+                .filter(|w| w.open)
+                .map(|w| WindowTile { number: w.number.get(), name: w.name.clone().unwrap_or_default(), current: showing(w), paused: w.paused })
+                .collect();
+            view.queues = state
+                .queues
+                .iter()
+                .map(|q| QueueShown { name: format!("{} {}", q.prefix, name(&q.name, &q.name_en)), waiting: q.waiting, estimate_minutes: q.estimate_minutes })
+                .collect();
         }
     }
     view
@@ -142,17 +127,8 @@ pub fn view_from_state(state: &Value, mode: Mode, english: bool) -> DisplayView 
 /// Follows the hall service for one display until `updates` is dropped.
 pub struct Feed {
     opts: DisplayOptions,
-    http: reqwest::Client,
-    /// The last event seen; the next connection resumes after it.
-    last: Option<u64>,
+    hall: HallClient,
     view: DisplayView,
-}
-
-enum Fetch {
-    Ok(Value),
-    /// The service answered but will not serve this display (token, role).
-    Refused(String),
-    Down,
 }
 
 impl Feed {
@@ -167,41 +143,25 @@ impl Feed {
             window: WindowShown { number: if let Mode::Window(n) = opts.mode { n } else { 0 }, ..WindowShown::default() },
             ..DisplayView::default()
         };
-        Feed { http: reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("HTTP client"), opts, last: None, view }
-    }
-
-    fn base(&self) -> String {
-        self.opts.server.trim_end_matches('/').to_string()
-    }
-
-    async fn fetch_state(&self) -> Fetch {
-        match self.http.get(format!("{}/api/v1/state", self.base())).bearer_auth(&self.opts.token).send().await {
-            Ok(r) if r.status().is_success() => match r.json::<Value>().await {
-                Ok(v) => Fetch::Ok(v),
-                Err(_) => Fetch::Down,
-            },
-            Ok(r) if r.status().is_client_error() => {
-                let v: Value = r.json().await.unwrap_or_default();
-                Fetch::Refused(v["error"]["message"].as_str().unwrap_or("叫号系统拒绝了本屏的令牌").to_string())
-            }
-            _ => Fetch::Down,
-        }
+        let hall = HallClient::with_timeout(&opts.server, opts.token.clone(), Duration::from_secs(5));
+        Feed { hall, opts, view }
     }
 
     /// Fetches the state and reports the view; false when the service could not be reached.
     async fn refresh(&mut self, out: &mpsc::UnboundedSender<Update>) -> bool {
-        match self.fetch_state().await {
-            Fetch::Ok(v) => {
+        match self.hall.state().await {
+            Ok(v) => {
                 self.view = view_from_state(&v, self.opts.mode, self.opts.english);
                 let _ = out.send(Update::View(self.view.clone()));
                 true
             }
-            Fetch::Refused(msg) => {
-                self.view.problem = msg;
+            // The service answered but will not serve this display (token, role): say so.
+            Err(ClientError::Refused { status, message, .. }) if status < 500 => {
+                self.view.problem = message;
                 let _ = out.send(Update::View(self.view.clone()));
                 true
             }
-            Fetch::Down => false,
+            Err(_) => false,
         }
     }
 
@@ -213,78 +173,58 @@ impl Feed {
         let _ = out.send(Update::View(self.view.clone()));
     }
 
-    /// Runs until the receiver of `out` is dropped.
+    /// Runs until the receiver of `out` is dropped. The event feed resumes after its last
+    /// event across drops and restarts of the service; each call comes once.
     pub async fn run(mut self, out: mpsc::UnboundedSender<Update>) {
-        let mut delay = Duration::from_millis(250);
-        while !out.is_closed() {
-            let ws_base = self.base().replacen("http", "ws", 1);
-            let since = self.last.map(|s| format!("&since={s}")).unwrap_or_default();
-            let url = format!("{ws_base}/api/v1/events?token={}{since}", self.opts.token);
-            let mut ws = match tokio_tungstenite::connect_async(url).await {
-                Ok((ws, _)) => ws,
-                Err(tokio_tungstenite::tungstenite::Error::Http(r)) if r.status().is_client_error() => {
-                    // A bad token: say so on the screen (via the state request's message).
-                    self.refresh(&out).await;
-                    tokio::time::sleep(Duration::from_secs(5)).await;
-                    continue;
-                }
-                Err(_) => {
-                    self.disconnected(&out);
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(5));
-                    continue;
-                }
-            };
-            delay = Duration::from_millis(250);
-            let mut live_from = u64::MAX;
-            // Refresh at once, then at most every 100 ms while events arrive, and every 30 s
-            // for the clock.
-            let mut dirty = true;
-            let mut tick = tokio::time::interval(Duration::from_millis(100));
-            let mut since_refresh = Duration::ZERO;
-            loop {
-                tokio::select! {
-                    msg = ws.next() => {
-                        let Some(Ok(msg)) = msg else { break };
-                        let Message::Text(text) = msg else { continue };
-                        let Ok(e) = serde_json::from_str::<Value>(&text) else { continue };
-                        if e["type"] == "hello" {
-                            if self.last.is_none() {
-                                self.last = e["since"].as_u64();
-                            }
-                            live_from = e["last_seq"].as_u64().unwrap_or(0);
-                            continue;
-                        }
-                        let seq = e["seq"].as_u64().unwrap_or(0);
-                        if self.last.is_some_and(|l| seq <= l) {
-                            continue;
-                        }
-                        self.last = Some(seq);
+        let mut feed = self.hall.events(None);
+        // Refresh at once, then at most every 100 ms while events arrive, and every 30 s
+        // for the clock.
+        let mut dirty = true;
+        let mut connected = false;
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        let mut since_refresh = Duration::ZERO;
+        loop {
+            tokio::select! {
+                item = feed.next() => match item {
+                    None => return,
+                    Some(FeedItem::Connected { .. }) => {
+                        connected = true;
                         dirty = true;
-                        if matches!(e["type"].as_str(), Some("ticket_called" | "ticket_recalled")) && seq > live_from {
-                            let window = e["window"].as_u64().unwrap_or(0) as u32;
-                            if self.opts.mode == Mode::Hall || self.opts.mode == Mode::Window(window) {
-                                let _ = out.send(Update::Call { number: e["number"].as_str().unwrap_or_default().to_string(), window, seq });
-                            }
+                    }
+                    Some(FeedItem::Disconnected { reason, .. }) => {
+                        tracing::debug!("display event stream: {reason}");
+                        connected = false;
+                        // A refused token shows its message; a service that is down, the badge.
+                        if !self.refresh(&out).await || self.view.problem.is_empty() {
+                            self.disconnected(&out);
                         }
                     }
-                    _ = tick.tick() => {
-                        since_refresh += Duration::from_millis(100);
-                        if out.is_closed() {
-                            return;
-                        }
-                        if dirty || since_refresh >= Duration::from_secs(30) {
-                            if !self.refresh(&out).await {
-                                break;
+                    Some(FeedItem::Event { event, live }) => {
+                        dirty = true;
+                        if let (Some((_, number, window)), true) = (event.event.call(), live) {
+                            if self.opts.mode == Mode::Hall || self.opts.mode == Mode::Window(window.get()) {
+                                let _ = out.send(Update::Call { number: number.to_string(), window: window.get(), seq: event.seq });
                             }
-                            dirty = false;
-                            since_refresh = Duration::ZERO;
                         }
+                        if let EventView::ConfigChanged { version, .. } = event.event {
+                            tracing::info!("configuration version {version} in force");
+                        }
+                    }
+                },
+                _ = tick.tick() => {
+                    since_refresh += Duration::from_millis(100);
+                    if out.is_closed() {
+                        return;
+                    }
+                    if connected && (dirty || since_refresh >= Duration::from_secs(30)) {
+                        if !self.refresh(&out).await {
+                            self.disconnected(&out);
+                        }
+                        dirty = false;
+                        since_refresh = Duration::ZERO;
                     }
                 }
             }
-            self.disconnected(&out);
-            tokio::time::sleep(delay).await;
         }
     }
 }
@@ -292,21 +232,62 @@ impl Feed {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hallq_proto::{CallView, CurrentTicket, DisplaySettings, HallName, QueueFigures, TicketNumber, VoiceSettings, WindowNo};
 
-    fn state() -> Value {
-        serde_json::json!({
-            "now": "2026-11-27T09:31:05+08:00",
-            "hall": {"name": "示范市民之家", "name_en": "Demo Hall"},
-            "display": {"notice": "午休 12:00–13:30", "recent_calls": 2},
-            "windows": [
-                {"number": 5, "name": "户籍", "open": true, "paused": false, "current": {"number": "A001", "status": "called"}},
-                {"number": 6, "name": "户籍", "open": true, "paused": true, "pause_reason": "系统维护", "current": null},
-                {"number": 7, "name": "社保", "open": false, "paused": false, "current": {"number": "B002", "status": "done"}},
-                {"number": 8, "name": "社保", "open": true, "paused": false, "current": {"number": "B003", "status": "done"}}
+    fn window(number: u32, name: &str, open: bool, paused: Option<&str>, current: Option<(&str, Status)>) -> WindowView {
+        WindowView {
+            number: WindowNo(number),
+            name: Some(name.into()),
+            floor: Some(1),
+            kind: None,
+            queues: None,
+            open,
+            paused: paused.is_some(),
+            pause_reason: paused.map(Into::into),
+            current: current.map(|(n, status)| CurrentTicket {
+                id: format!("20261127-{n}").into(),
+                number: TicketNumber::new(n),
+                status,
+                service: String::new(),
+                service_en: String::new(),
+                holder: None,
+                recalls: 0,
+            }),
+            served_today: 0,
+        }
+    }
+
+    fn call(number: &str, window: u32, recall: bool) -> CallView {
+        CallView { seq: 1, at: String::new(), ticket: format!("20261127-{number}").into(), number: TicketNumber::new(number), window: WindowNo(window), recall }
+    }
+
+    fn state() -> HallState {
+        HallState {
+            seq: 10,
+            date: None,
+            now: "2026-11-27T09:31:05+08:00".into(),
+            hall: HallName { name: "示范市民之家".into(), name_en: "Demo Hall".into(), utc_offset: None },
+            devices: None,
+            display: DisplaySettings { notice: "午休 12:00–13:30".into(), recent_calls: 2 },
+            voice: VoiceSettings { enabled: true, volume: 1.0 },
+            windows: vec![
+                window(5, "户籍", true, None, Some(("A001", Status::Called))),
+                window(6, "户籍", true, Some("系统维护"), None),
+                window(7, "社保", false, None, Some(("B002", Status::Finished))),
+                window(8, "社保", true, None, Some(("B003", Status::Finished))),
             ],
-            "queues": [{"prefix": "A", "name": "户籍", "name_en": "Residence", "waiting": 3, "estimate_minutes": 12}],
-            "recent_calls": [{"number": "A001", "window": 5, "recall": false}, {"number": "B003", "window": 8}, {"number": "B002", "window": 7}]
-        })
+            queues: vec![QueueFigures {
+                id: "A".into(),
+                name: "户籍".into(),
+                name_en: "Residence".into(),
+                prefix: "A".into(),
+                waiting: 3,
+                estimate_minutes: 12,
+                issued_today: None,
+                windows: None,
+            }],
+            recent_calls: vec![call("A001", 5, false), call("B003", 8, false), call("B002", 7, false)],
+        }
     }
 
     #[test]

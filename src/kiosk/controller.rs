@@ -119,6 +119,8 @@ pub struct Issued {
     pub estimate_minutes: u32,
     pub token: String,
     pub status_url: String,
+    /// What the ticket printer prints, made from the hall's answer by `tickets::model`.
+    pub printable: hallq_drivers::printer::ticket::TicketModel,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -11,6 +11,7 @@ use hallq_drivers::printer::sim::SimPrinter;
 use hallq_drivers::printer::ticket::{Template, TicketModel};
 use hallq_drivers::printer::TicketPrinter;
 use hallq_drivers::{transport, DeviceUri};
+use hallq_proto::{CheckIn, ClientError, EventView, FeedItem, HallClient, Identity, IssueTicket, RequestId, ServiceId, TicketId, TicketView};
 use hallq_ui::view::{KioskView, UiAction};
 
 use super::controller::{AppointmentRow, Card, Controller, Effect, Input, IssueFailure, Issued, ResultRow, Settings};
@@ -40,7 +41,7 @@ pub struct KioskOptions {
 pub struct Core {
     controller: Mutex<Controller>,
     printer: Mutex<TicketPrinter>,
-    http: reqwest::Client,
+    hall: HallClient,
     opts: KioskOptions,
     template: Mutex<Template>,
     render: Box<dyn Fn(KioskView) + Send + Sync>,
@@ -82,7 +83,7 @@ impl Core {
         Ok(Arc::new(Core {
             controller: Mutex::new(Controller::new(settings, seed)),
             printer: Mutex::new(printer),
-            http: reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?,
+            hall: HallClient::with_timeout(&opts.server, opts.token.clone(), Duration::from_secs(5)),
             opts,
             template: Mutex::new(template),
             render,
@@ -100,26 +101,10 @@ impl Core {
         *self.on_exit.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(f));
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}/api/v1{path}", self.opts.server.trim_end_matches('/'))
-    }
-
-    /// POSTs JSON with the kiosk's token: Ok(body) on success, Err(message for the visitor).
-    async fn post_json(&self, path: &str, body: serde_json::Value) -> Result<serde_json::Value, String> {
-        match self.http.post(self.url(path)).bearer_auth(&self.opts.token).json(&body).send().await {
-            Ok(r) if r.status().is_success() => r.json().await.map_err(|e| e.to_string()),
-            Ok(r) => {
-                let v: serde_json::Value = r.json().await.unwrap_or_default();
-                Err(v["error"]["message"].as_str().unwrap_or("叫号系统暂时无法处理，请到服务台咨询。").to_string())
-            }
-            Err(_) => Err("无法连接叫号系统，请到服务台咨询。".into()),
-        }
-    }
-
     fn report(self: &Arc<Self>, device: &'static str, fault: Option<String>) {
-        let (http, url, token) = (self.http.clone(), self.url("/devices/status"), self.opts.token.clone());
+        let hall = self.hall.clone();
         tokio::spawn(async move {
-            if let Err(e) = http.post(url).bearer_auth(token).json(&serde_json::json!({"device": device, "fault": fault})).send().await {
+            if let Err(e) = hall.device_status(device, fault.as_deref()).await {
                 tracing::warn!("cannot report {device} status to the hall service: {e}");
             }
         });
@@ -174,51 +159,42 @@ impl Core {
     async fn effect(self: Arc<Self>, e: Effect) {
         match e {
             Effect::Issue { request_id, service, identity } => {
-                let mut body = serde_json::json!({"request_id": request_id, "service": service});
-                if let Some((id, name)) = identity {
-                    body["identity"] = serde_json::json!({"id_number": id, "name": name});
-                }
-                let result = self.issue_request("/tickets", body).await;
-                self.input(Input::Issued(result));
+                let req = IssueTicket {
+                    request_id: RequestId::new(request_id),
+                    service: ServiceId::new(service),
+                    identity: identity.map(|(id_number, name)| Identity { id_number, name }),
+                    priority: Default::default(),
+                    appointment_slot: None,
+                };
+                let result = self.hall.issue(&req).await;
+                self.input(Input::Issued(self.issued(result)));
             }
             Effect::CheckIn { request_id, code, identity } => {
-                let mut body = serde_json::json!({"request_id": request_id});
-                if let Some((id, name)) = identity {
-                    body["identity"] = serde_json::json!({"id_number": id, "name": name});
-                }
+                let req = CheckIn { request_id: RequestId::new(request_id), identity: identity.map(|(id_number, name)| Identity { id_number, name }) };
                 let code: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-                let result = self.issue_request(&format!("/appointments/{code}/check-in"), body).await;
-                self.input(Input::Issued(result));
+                let result = self.hall.check_in(&code, &req).await;
+                self.input(Input::Issued(self.issued(result)));
             }
-            Effect::FindAppointments { identity: (id, name) } => {
-                let r = self.post_json("/appointments/find", serde_json::json!({"identity": {"id_number": id, "name": name}})).await;
-                let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
-                let rows = r.map(|v| {
-                    v["appointments"]
-                        .as_array()
-                        .map(|a| {
-                            a.iter()
-                                .map(|a| AppointmentRow {
-                                    code: s(&a["code"]),
-                                    service: s(&a["service"]["name"]),
-                                    slot: s(&a["slot"]).replace('T', " ").chars().take(16).collect(),
-                                    checked_in: !a["ticket"].is_null(),
-                                })
-                                .collect()
+            Effect::FindAppointments { identity: (id_number, name) } => {
+                let r = self.hall.find_appointments(&Identity { id_number, name }).await;
+                let rows = r.map_err(|e| visitor_message(&e)).map(|list| {
+                    list.appointments
+                        .into_iter()
+                        .map(|a| AppointmentRow {
+                            code: a.code,
+                            service: a.service.name.unwrap_or(a.service.id),
+                            slot: a.slot.replacen('T', " ", 1).chars().take(16).collect(),
+                            checked_in: a.ticket.is_some(),
                         })
-                        .unwrap_or_default()
+                        .collect()
                 });
                 self.input(Input::Appointments(rows));
             }
-            Effect::FindResults { identity: (id, name) } => {
-                let r = self.post_json("/results/find", serde_json::json!({"identity": {"id_number": id, "name": name}})).await;
-                let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
-                let rows = r.map(|v| {
-                    v["results"]
-                        .as_array()
-                        .map(|a| a.iter().map(|r| ResultRow { id: s(&r["id"]), title: s(&r["title"]), department: s(&r["department"]) }).collect())
-                        .unwrap_or_default()
-                });
+            Effect::FindResults { identity: (id_number, name) } => {
+                let r = self.hall.find_results(&Identity { id_number, name }).await;
+                let rows = r
+                    .map_err(|e| visitor_message(&e))
+                    .map(|list| list.results.into_iter().map(|r| ResultRow { id: r.id, title: r.title, department: r.department }).collect());
                 self.input(Input::Results(rows));
             }
             Effect::PrintResults(list) => {
@@ -265,27 +241,19 @@ impl Core {
                     return;
                 };
                 let mut sent = false;
+                let hall = HallClient::with_timeout(self.hall.server(), self.opts.token.clone(), Duration::from_secs(60));
+                let ticket = TicketId::new(ticket);
                 for attempt in 0..3 {
-                    let r = self
-                        .http
-                        .post(self.url(&format!("/tickets/{ticket}/attachments")))
-                        .query(&[("title", title.as_str()), ("pages", &n.to_string())])
-                        .bearer_auth(&self.opts.token)
-                        .header("content-type", "application/pdf")
-                        .timeout(Duration::from_secs(60))
-                        .body(pdf.clone())
-                        .send()
-                        .await;
-                    match r {
-                        Ok(r) if r.status().is_success() => {
+                    match hall.attach(&ticket, &title, n as u32, pdf.clone()).await {
+                        Ok(_) => {
                             sent = true;
                             break;
                         }
-                        Ok(r) if r.status().is_client_error() => {
-                            tracing::error!("the hall refused the scanned pages of {ticket}: HTTP {}", r.status());
+                        Err(e) if !e.is_transient() => {
+                            tracing::error!("the hall refused the scanned pages of {ticket}: {e}");
                             break;
                         }
-                        other => tracing::warn!("sending the scanned pages of {ticket} (try {}): {:?}", attempt + 1, other.map(|r| r.status())),
+                        Err(e) => tracing::warn!("sending the scanned pages of {ticket} (try {}): {e}", attempt + 1),
                     }
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
@@ -308,23 +276,9 @@ impl Core {
             Effect::Print(t) => {
                 let core = self.clone();
                 let result = tokio::task::spawn_blocking(move || {
-                    let model = TicketModel {
-                        hall_name: core.view().hall_name,
-                        number: t.number.clone(),
-                        id: t.id.clone(),
-                        service: t.service.clone(),
-                        queue: String::new(),
-                        people_ahead: t.ahead,
-                        estimate_minutes: t.estimate_minutes,
-                        windows: t.windows.clone(),
-                        issued_at: String::new(),
-                        holder: t.holder.clone(),
-                        token: t.token.clone(),
-                        priority_label: String::new(),
-                    };
-                    let base = core.template.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                    let tpl = Template { fields: base.fields.iter().copied().filter(|f| !matches!(f, hallq_drivers::printer::ticket::Field::Queue | hallq_drivers::printer::ticket::Field::IssuedAt)).collect(), ..base.clone() };
-                    let r = core.printer.lock().unwrap_or_else(|p| p.into_inner()).print_ticket(&tpl, &model);
+                    let tpl = core.template.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                    let model = &t.printable;
+                let r = core.printer.lock().unwrap_or_else(|p| p.into_inner()).print_ticket(&tpl, model);
                     r.map(|_| ()).map_err(|e| (e.fault().visitor_message().to_string(), matches!(e, hallq_drivers::printer::PrintError::FailedDuring(_))))
                 })
                 .await
@@ -339,20 +293,14 @@ impl Core {
 }
 
 impl Core {
-    /// Issues a ticket (or checks an appointment in): the hall's refusal in its words, or
-    /// unreachable (to be retried with the same request_id).
-    async fn issue_request(&self, path: &str, body: serde_json::Value) -> Result<Issued, IssueFailure> {
-        match self.http.post(self.url(path)).bearer_auth(&self.opts.token).json(&body).send().await {
-            Ok(r) if r.status().is_success() => match r.json::<serde_json::Value>().await {
-                Ok(t) => Ok(issued_from_json(&t, &self.template.lock().unwrap_or_else(|p| p.into_inner()))),
-                Err(e) => Err(IssueFailure::Unreachable(e.to_string())),
-            },
-            Ok(r) if r.status().is_server_error() => Err(IssueFailure::Unreachable(format!("HTTP {}", r.status()))),
-            Ok(r) => {
-                let v: serde_json::Value = r.json().await.unwrap_or_default();
-                Err(IssueFailure::Refused(v["error"]["message"].as_str().unwrap_or("无法取号，请到服务台咨询。").to_string()))
-            }
-            Err(e) => Err(IssueFailure::Unreachable(e.to_string())),
+    /// The controller's ticket from the hall's answer to an issue or a check-in: the
+    /// hall's refusal in its words, or unreachable (to be retried with the same request_id).
+    fn issued(&self, r: Result<hallq_proto::Issued, ClientError>) -> Result<Issued, IssueFailure> {
+        match r {
+            Ok(i) => Ok(issued_from(&i.ticket, &self.template.lock().unwrap_or_else(|p| p.into_inner()))),
+            Err(e) if e.is_transient() => Err(IssueFailure::Unreachable(e.to_string())),
+            Err(ClientError::Protocol(m)) => Err(IssueFailure::Unreachable(m)),
+            Err(e) => Err(IssueFailure::Refused(e.to_string())),
         }
     }
 
@@ -364,14 +312,8 @@ impl Core {
             let i = i as u32;
             let base = i * 100 / n;
             self.input(Input::DocProgress(format!("正在取得第 {}/{n} 份：{}", i + 1, r.title), base));
-            let pdf = match self.http.get(self.url(&format!("/results/{}/pdf", r.id))).bearer_auth(&self.opts.token).timeout(Duration::from_secs(60)).send().await {
-                Ok(resp) if resp.status().is_success() => resp.bytes().await.map_err(|e| format!("下载失败：{e}"))?.to_vec(),
-                Ok(resp) => {
-                    let v: serde_json::Value = resp.json().await.unwrap_or_default();
-                    return Err(v["error"]["message"].as_str().unwrap_or("无法取得结果文件").to_string());
-                }
-                Err(_) => return Err("无法连接叫号系统，请到服务台咨询".into()),
-            };
+            let slow = HallClient::with_timeout(self.hall.server(), self.opts.token.clone(), Duration::from_secs(60));
+            let pdf = slow.result_pdf(&r.id).await.map_err(|e| visitor_message(&e))?;
             let core = self.clone();
             let title = r.title.clone();
             let printed = tokio::task::spawn_blocking(move || {
@@ -383,7 +325,7 @@ impl Core {
             printed?;
             // Printed: the hall deletes it. If that fails, it still printed; the next visit
             // would print it again, which is safer than losing it.
-            if let Err(e) = self.post_json(&format!("/results/{}/collected", r.id), serde_json::json!({})).await {
+            if let Err(e) = self.hall.result_collected(&r.id).await {
                 tracing::warn!("result {} printed but not marked collected: {e}", r.id);
             }
             done += 1;
@@ -454,9 +396,9 @@ impl Core {
                     }
                 }
             },
-            "hall-service" => match self.http.get(self.url("/catalog")).bearer_auth(&self.opts.token).send().await {
-                Ok(r) if r.status().is_success() => (true, format!("{} 连接正常", self.opts.server)),
-                Ok(r) => (false, format!("{}：HTTP {}（检查令牌）", self.opts.server, r.status())),
+            "hall-service" => match self.hall.catalog().await {
+                Ok(_) => (true, format!("{} 连接正常", self.opts.server)),
+                Err(ClientError::Refused { status, message, .. }) => (false, format!("{}：HTTP {status}（检查令牌）：{message}", self.opts.server)),
                 Err(e) => (false, format!("{}：{e}", self.opts.server)),
             },
             other => (false, format!("unknown device {other}")),
@@ -464,20 +406,29 @@ impl Core {
     }
 }
 
-fn issued_from_json(t: &serde_json::Value, template: &Template) -> Issued {
-    let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
-    let id = s(&t["id"]);
-    let token = s(&t["token"]);
+/// What the visitor is told when the hall did not answer as hoped.
+fn visitor_message(e: &ClientError) -> String {
+    match e {
+        ClientError::Refused { message, .. } => message.clone(),
+        _ => "无法连接叫号系统，请到服务台咨询。".into(),
+    }
+}
+
+/// The controller's ticket from the hall's typed answer; what is printed is made by
+/// `tickets::model` from the same answer.
+fn issued_from(t: &TicketView, template: &Template) -> Issued {
+    let token = t.token.clone().unwrap_or_default();
     Issued {
-        status_url: template.status_url.replace("{id}", &id).replace("{token}", &token),
-        id,
-        number: s(&t["number"]),
-        service: s(&t["service"]["name"]),
-        holder: t["holder"]["name"].as_str().map(|n| format!("{n}（{}）", t["holder"]["id_number"].as_str().unwrap_or(""))).unwrap_or_default(),
-        windows: t["windows"].as_array().map(|w| w.iter().map(|w| (w["number"].as_u64().unwrap_or(0) as u32, w["floor"].as_i64().unwrap_or(1) as i32)).collect()).unwrap_or_default(),
-        ahead: t["people_ahead_at_issue"].as_u64().unwrap_or(0) as u32,
-        estimate_minutes: t["estimate_minutes_at_issue"].as_u64().unwrap_or(0) as u32,
+        status_url: template.status_url.replace("{id}", t.id.as_str()).replace("{token}", &token),
+        id: t.id.to_string(),
+        number: t.number.to_string(),
+        service: t.service.name.clone().unwrap_or_else(|| t.service.id.clone()),
+        holder: t.holder.as_ref().map(|h| format!("{}（{}）", h.name, h.id_number.clone().unwrap_or_default())).unwrap_or_default(),
+        windows: t.windows.iter().map(|w| (w.number.get(), w.floor)).collect(),
+        ahead: t.people_ahead_at_issue,
+        estimate_minutes: t.estimate_minutes_at_issue,
         token,
+        printable: crate::tickets::model(t),
     }
 }
 
@@ -487,27 +438,21 @@ pub fn start(core: Arc<Core>) {
     // The hall service: catalogue every 15 s, clock every second.
     let c = core.clone();
     tokio::spawn(async move {
-        let base = c.opts.server.trim_end_matches('/').to_string();
         let mut n = 0u64;
         loop {
             if n % 15 == 0 {
-                match c.http.get(format!("{base}/api/v1/catalog")).bearer_auth(&c.opts.token).send().await {
-                    Ok(r) if r.status().is_success() => {
-                        if let Ok(v) = r.json::<serde_json::Value>().await {
-                            c.input(Input::Catalog(super::catalog_from_json(&v)));
-                            c.set_fault(SERVICE, None);
-                        }
+                match c.hall.catalog().await {
+                    Ok(v) => {
+                        c.input(Input::Catalog(super::catalog_from_proto(&v)));
+                        c.set_fault(SERVICE, None);
                     }
-                    Ok(r) if r.status() == 401 || r.status() == 403 => {
+                    Err(ClientError::Refused { status: 401 | 403, .. }) => {
                         c.set_fault(SERVICE, Some("本机未获授权连接叫号系统，请联系工作人员".into()));
                     }
-                    _ => c.set_fault(SERVICE, Some("无法连接叫号系统，请到服务台取号".into())),
+                    Err(_) => c.set_fault(SERVICE, Some("无法连接叫号系统，请到服务台取号".into())),
                 }
             }
-            let clock = match c.http.get(format!("{base}/api/v1/health")).send().await {
-                Ok(r) => r.json::<serde_json::Value>().await.ok().and_then(|v| v["now"].as_str().map(|s| s.replace('T', " ").chars().take(16).collect())),
-                Err(_) => None,
-            };
+            let clock = c.hall.health().await.ok().map(|h| h.now.replacen('T', " ", 1).chars().take(16).collect::<String>());
             if clock.is_none() && n % 15 != 0 {
                 c.set_fault(SERVICE, Some("无法连接叫号系统，请到服务台取号".into()));
             }
@@ -517,37 +462,21 @@ pub fn start(core: Arc<Core>) {
         }
     });
     // Configuration changes: the event stream says config_changed, the catalogue (items,
-    // tiles, texts, ticket template) is fetched again at once. Resumes after a drop.
+    // tiles, texts, ticket template) is fetched again at once. The feed resumes after a drop.
     let c = core.clone();
     tokio::spawn(async move {
-        use futures_util::StreamExt;
-        let ws_base = c.opts.server.trim_end_matches('/').replacen("http", "ws", 1);
-        let mut since: Option<u64> = None;
-        loop {
-            let from = since.map(|s| format!("&since={s}")).unwrap_or_default();
-            if let Ok((mut ws, _)) = tokio_tungstenite::connect_async(format!("{ws_base}/api/v1/events?token={}{from}", c.opts.token)).await {
-                while let Some(Ok(msg)) = ws.next().await {
-                    let tokio_tungstenite::tungstenite::Message::Text(text) = msg else { continue };
-                    let Ok(e) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
-                    if e["type"] == "hello" {
-                        since = since.or(e["since"].as_u64());
-                        continue;
+        let mut feed = c.hall.events(None);
+        while let Some(item) = feed.next().await {
+            let FeedItem::Event { event, .. } = item else { continue };
+            if let EventView::ConfigChanged { version, .. } = event.event {
+                match c.hall.catalog().await {
+                    Ok(v) => {
+                        tracing::info!("configuration version {version} applied");
+                        c.input(Input::Catalog(super::catalog_from_proto(&v)));
                     }
-                    since = e["seq"].as_u64().or(since);
-                    if e["type"] == "config_changed" {
-                        match c.http.get(c.url("/catalog")).bearer_auth(&c.opts.token).send().await {
-                            Ok(r) if r.status().is_success() => {
-                                if let Ok(v) = r.json::<serde_json::Value>().await {
-                                    tracing::info!("configuration version {} applied", e["version"]);
-                                    c.input(Input::Catalog(super::catalog_from_json(&v)));
-                                }
-                            }
-                            _ => tracing::warn!("configuration changed but the catalogue could not be fetched; the next poll will"),
-                        }
-                    }
+                    Err(e) => tracing::warn!("configuration changed but the catalogue could not be fetched ({e}); the next poll will"),
                 }
             }
-            tokio::time::sleep(Duration::from_secs(2)).await;
         }
     });
     // The optional devices, every 30 s: A4 printer condition (over IPP).

@@ -66,6 +66,7 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
         estimate_minutes: 6,
         token: "t".into(),
         status_url: "http://127.0.0.1:8080/t/20261127-C012?token=t".into(),
+        printable: Default::default(),
     };
     c.handle(Input::Issued(Ok(ticket.clone())));
     c.handle(Input::Printed(Ok(())));

@@ -36,7 +36,7 @@ fn card(expired: &str) -> Card {
 }
 
 fn issued() -> Issued {
-    Issued { id: "20261127-C001".into(), number: "C001".into(), service: "户口迁入登记".into(), holder: "张*".into(), windows: vec![(7, 1), (8, 1)], ahead: 2, estimate_minutes: 4, token: "t".into(), status_url: "http://h/t/x".into() }
+    Issued { id: "20261127-C001".into(), number: "C001".into(), service: "户口迁入登记".into(), holder: "张*".into(), windows: vec![(7, 1), (8, 1)], ahead: 2, estimate_minutes: 4, token: "t".into(), status_url: "http://h/t/x".into(), printable: Default::default() }
 }
 
 #[test]

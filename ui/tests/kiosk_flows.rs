@@ -65,7 +65,7 @@ impl Kiosk {
 }
 
 fn issued(number: &str) -> Issued {
-    Issued { id: format!("20261127-{number}"), number: number.into(), service: "户口迁入登记".into(), holder: "张*".into(), windows: vec![(7, 1)], ahead: 1, estimate_minutes: 2, token: "t".into(), status_url: String::new() }
+    Issued { id: format!("20261127-{number}"), number: number.into(), service: "户口迁入登记".into(), holder: "张*".into(), windows: vec![(7, 1)], ahead: 1, estimate_minutes: 2, token: "t".into(), status_url: String::new(), printable: Default::default() }
 }
 
 fn card(expired_on: &str) -> Card {
