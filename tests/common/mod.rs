@@ -5,8 +5,12 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use std::future::Future;
+use std::time::Duration;
+
 use hallq::config::Config;
 use hallq::service::{Hall, SimClock};
+use hallq_proto::{ClientError, ErrorCode, HallClient, Identity, IssueTicket, Priority};
 
 /// 09:30 on Friday 2026-11-27 in the hall: inside the morning session.
 pub const MORNING: &str = "2026-11-27T09:30:00+08:00";
@@ -16,6 +20,8 @@ pub struct TestHall {
     pub addr: SocketAddr,
     pub base: String,
     pub dir: tempfile::TempDir,
+    /// The hall's simulated clock: tests move it forward with [`TestHall::advance`].
+    pub clock: Arc<SimClock>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -27,18 +33,38 @@ impl TestHall {
     pub async fn start_with(config: Config, clock: &str) -> TestHall {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(SimClock::parse(clock).unwrap());
-        let hall = Hall::start(config, dir.path(), clock).unwrap();
+        let hall = Hall::start(config, dir.path(), clock.clone()).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = hallq::server::app(hall.clone());
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        TestHall { hall, addr, base: format!("http://{addr}/api/v1"), dir, server }
+        TestHall { hall, addr, base: format!("http://{addr}/api/v1"), dir, clock, server }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// The service's address for [`HallClient`] (without `/api/v1`).
+    pub fn server(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A typed client of this hall with `token` ("" for none), each call within 30 s.
+    pub fn client(&self, token: &str) -> HallClient {
+        HallClient::with_timeout(&self.server(), token, CALL_TIMEOUT)
+    }
+
+    /// The event stream's WebSocket address with a query such as `since=0&token=…`.
+    pub fn events_url(&self, query: &str) -> String {
+        format!("ws://{}/api/v1/events?{query}", self.addr)
+    }
+
+    /// Moves the hall's clock forward by `by`.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.clock.advance_to(self.hall.now() + by);
     }
 
     /// Stops the service; the returned directory keeps the data until dropped.
@@ -104,4 +130,74 @@ pub async fn wait_healthy(base: &str) {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     panic!("hallq serve did not become healthy");
+}
+
+/// The deadline of one HTTP call of the tests' clients.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Runs `f` with a deadline: a test that waits longer fails instead of hanging.
+pub async fn within<F: Future>(secs: u64, what: &str, f: F) -> F::Output {
+    match tokio::time::timeout(Duration::from_secs(secs), f).await {
+        Ok(v) => v,
+        Err(_) => panic!("{what}: not done within {secs} s"),
+    }
+}
+
+/// A person as an ID-card reader reads them.
+pub fn identity(id_number: &str, name: &str) -> Identity {
+    Identity { id_number: id_number.to_string(), name: name.to_string() }
+}
+
+/// `POST /tickets` for an item, without an ID card.
+pub fn issue_req(request_id: &str, service: &str) -> IssueTicket {
+    IssueTicket { request_id: request_id.into(), service: service.into(), identity: None, priority: Priority::Normal, appointment_slot: None }
+}
+
+/// `POST /tickets` for an item, with the card read.
+pub fn issue_with_card(request_id: &str, service: &str, who: &Identity) -> IssueTicket {
+    IssueTicket { identity: Some(who.clone()), ..issue_req(request_id, service) }
+}
+
+/// The status and code of a refusal; panics on an answer or on any other failure.
+#[track_caller]
+pub fn refusal<T: std::fmt::Debug>(r: Result<T, ClientError>) -> (u16, ErrorCode) {
+    match r {
+        Err(ClientError::Refused { status, code, .. }) => (status, code),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// A child process killed when dropped, so a failing or timed-out test leaves none behind.
+pub struct ChildGuard(pub std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Reads the raw text messages of an event stream (`url` from [`TestHall::events_url`]):
+/// the hello, then events until one with `seq >= until`, which must be an event the
+/// stream's role may see. Fails after `secs`.
+pub async fn stream_texts(url: &str, until: u64, secs: u64) -> Vec<String> {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    within(secs, &format!("reading the event stream up to seq {until}"), async {
+        let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("the event stream opens");
+        let mut texts = Vec::new();
+        loop {
+            let m = ws.next().await.expect("the stream stays open").expect("a message");
+            let Message::Text(t) = m else { continue };
+            let t = t.to_string();
+            let seq = serde_json::from_str::<serde_json::Value>(&t).ok().and_then(|v| if v["type"] == "hello" { None } else { v["seq"].as_u64() });
+            texts.push(t);
+            if seq.is_some_and(|s| s >= until) {
+                break;
+            }
+        }
+        let _ = ws.close(None).await;
+        texts
+    })
+    .await
 }
