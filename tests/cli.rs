@@ -1,13 +1,69 @@
 //! The `hallq` command line as an installer and a newcomer use it: printing and checking
 //! the configuration, verifying the log, and running the demo hall.
 
-use std::process::Command;
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_hallq");
 
+/// Runs hallq and gives its success, stdout and stderr. A run that takes longer than
+/// `deadline` is killed with everything it started (it runs in its own process group) and
+/// fails the test, so no test can hang on it.
+fn run_within(deadline: Duration, args: &[&str]) -> (bool, String, String) {
+    use std::os::unix::process::CommandExt;
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .expect("run hallq");
+    let pipe = |mut r: Box<dyn Read + Send>| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            let _ = tx.send(String::from_utf8_lossy(&buf).into_owned());
+        });
+        rx
+    };
+    let out = pipe(Box::new(child.stdout.take().expect("piped")));
+    let err = pipe(Box::new(child.stderr.take().expect("piped")));
+    let until = Instant::now() + deadline;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for hallq") {
+            break Some(status);
+        }
+        if Instant::now() >= until {
+            // The whole group: hallq and anything it started that may hold the pipes.
+            let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // A process hallq started and left running could keep the pipes open: read what came
+    // within a few seconds.
+    let read = |rx: std::sync::mpsc::Receiver<String>| rx.recv_timeout(Duration::from_secs(5)).unwrap_or_else(|_| "(still open)".into());
+    let (out, err) = (read(out), read(err));
+    let Some(status) = status else {
+        panic!("hallq {} did not finish within {deadline:?} and was killed\nstdout:\n{out}\nstderr:\n{err}", args.join(" "));
+    };
+    (status.success(), out, err)
+}
+
+/// The demos of these tests run one at a time: two at once on a small machine leave each
+/// too little of it, and fewer visitors than their tests count on.
+fn one_demo_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static DEMOS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    DEMOS.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn run(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(BIN).args(args).output().expect("run hallq");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    run_within(Duration::from_secs(60), args)
 }
 
 #[test]
@@ -40,6 +96,7 @@ fn config_check_names_file_line_and_field() {
 
 #[test]
 fn the_demo_issues_and_calls_and_leaves_a_verified_log() {
+    let _one = one_demo_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("demo");
     let (ok, out, err) = run(&["demo", "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0", "--speed", "240", "--run-for", "6"]);
@@ -56,6 +113,7 @@ fn the_demo_issues_and_calls_and_leaves_a_verified_log() {
 
 #[test]
 fn log_verify_names_the_first_broken_event() {
+    let _one = one_demo_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("demo");
     let (ok, _, err) = run(&["demo", "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0", "--speed", "240", "--run-for", "3"]);
@@ -72,4 +130,68 @@ fn log_verify_names_the_first_broken_event() {
     let (ok, out, _) = run(&["log", "verify", "--db", db.to_str().unwrap()]);
     assert!(!ok);
     assert!(out.contains(&format!("chain BROKEN at event {first_called}: hash mismatch")), "{out}");
+}
+
+/// Issue 9: the demo runs a whole simulated day, with its headless kiosk's visitors and the
+/// booking and approval systems' appointments and results for them, through the evening
+/// and the skipped night into the next morning, without a panic or a refusal.
+#[test]
+fn the_demo_runs_a_whole_day_with_its_kiosk_visitors() {
+    let _one = one_demo_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    // 2400 times real time: 20 s are 13 simulated hours, from 08:58 past closing (18:00),
+    // when the demo skips the night, into the next morning.
+    let args = ["demo", "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0", "--speed", "2400", "--run-for", "20"];
+    let (ok, out, err) = run_within(Duration::from_secs(50), &args);
+    assert!(ok, "{out}\n{err}");
+    assert!(!err.contains("panicked"), "the demo panicked:\n{err}");
+    // The booking and approval systems' requests were all taken.
+    assert!(!err.contains("demo:"), "the demo's outside systems were refused or could not send:\n{err}");
+    let start = out
+        .lines()
+        .find_map(|l| l.split("simulated day starting ").nth(1))
+        .and_then(|s| chrono::NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok())
+        .unwrap_or_else(|| panic!("no start of the simulated day: {out}"));
+    let summary = out.lines().filter(|l| l.contains("已取号")).last().expect("a summary line");
+    let at = summary.split("模拟时间 ").nth(1).and_then(|s| s.get(..16)).unwrap_or_else(|| panic!("no simulated time: {summary}"));
+    let at = chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M").unwrap_or_else(|e| panic!("{at}: {e}"));
+    assert!(at.date() > start, "the demo did not reach the next day (started {start}): {summary}");
+    // The log holds both days, the appointments of the booking system and the visitors
+    // the counters served; the documents hold the approval system's results.
+    let log = rusqlite::Connection::open(data.join("hallq.db")).unwrap();
+    let count = |kind: &str| -> u32 { log.query_row("SELECT COUNT(*) FROM events WHERE kind = ?1", [kind], |r| r.get(0)).unwrap() };
+    assert!(count("day_opened") >= 2, "one day only: {summary}");
+    #[cfg(feature = "ui")]
+    assert_eq!(count("appointment_booked"), 100, "the booking system books one appointment for every fourth of 400 kiosk visitors");
+    let (issued, finished) = (count("ticket_issued"), count("ticket_finished"));
+    assert!(issued >= 20 && finished >= 10, "too little happened in a whole demo day: {issued} tickets issued, {finished} finished");
+    #[cfg(feature = "ui")]
+    {
+        // The booking and approval systems serve the kiosk's visitors: with the kiosk only.
+        let documents = rusqlite::Connection::open(data.join("documents.db")).unwrap();
+        let results: u32 = documents.query_row("SELECT COUNT(*) FROM results", [], |r| r.get(0)).unwrap();
+        assert_eq!(results, 100, "the approval system delivers a result for every fourth of 400 kiosk visitors");
+    }
+    assert!(out.contains("event log: chain intact"), "{out}");
+    // The headless kiosk (built with the Slint UI) ran and drew its screens.
+    #[cfg(feature = "ui")]
+    {
+        let screens = std::fs::read_dir(data.join("kiosk")).map(|d| d.filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().starts_with("kiosk-")).count()).unwrap_or(0);
+        assert!(screens >= 2, "the demo kiosk drew {screens} screens\n{out}\n{err}");
+    }
+    let (ok, verify, _) = run_within(Duration::from_secs(10), &["log", "verify", "--data", data.to_str().unwrap()]);
+    assert!(ok && verify.contains("chain intact"), "{verify}");
+}
+
+/// The deadline of these tests' runs: a hallq that does not finish is killed.
+#[test]
+#[should_panic(expected = "did not finish within 2s and was killed")]
+fn a_run_past_its_deadline_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("hall.toml");
+    std::fs::write(&config, hallq::config::DEFAULT_TOML).unwrap();
+    let data = dir.path().join("data");
+    // The service runs until it is stopped.
+    run_within(Duration::from_secs(2), &["serve", "--config", config.to_str().unwrap(), "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
 }
