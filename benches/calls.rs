@@ -7,8 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
-use tokio_tungstenite::tungstenite::Message;
+use hallq_proto::{ClientError, EventView, FeedItem, HallClient, IssueTicket, WindowAction, WindowCommand, WindowNo};
 
 const WINDOWS: u32 = 231;
 const DISPLAYS: usize = 300;
@@ -61,21 +60,20 @@ fn main() {
     let pid = child.id();
     let child = KillOnDrop(child);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let base = format!("http://127.0.0.1:{port}/api/v1");
     let (latencies, calls, elapsed, cpu, rss) = rt.block_on(async {
-        let http = reqwest::Client::new();
-        while http.get(format!("{base}/health")).send().await.is_err() {
+        let manager = HallClient::new(&format!("http://127.0.0.1:{port}"), "demo-manager");
+        while manager.health().await.is_err() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         // People waiting: 8000 tickets over the demo's items that need no ID card.
         let items = ["linshi-sfz", "sfz-buling", "fapiao-lingqu", "shui-kaihu", "ranqi-guohu", "qiye-kaiban", "gjj-jiaocun", "danwei-shebao-dengji", "geshui-huisuan"];
         let mut issuing = Vec::new();
         for c in 0..16 {
-            let (http, base) = (http.clone(), base.clone());
+            let hall = manager.clone();
             issuing.push(tokio::spawn(async move {
                 for i in (c..6000).step_by(16) {
-                    let body = serde_json::json!({"request_id": format!("l{i}"), "service": items[i % items.len()]});
-                    let _ = http.post(format!("{base}/tickets")).bearer_auth("demo-manager").json(&body).send().await;
+                    let req = IssueTicket { request_id: format!("l{i}").into(), service: items[i % items.len()].into(), identity: None, priority: Default::default(), appointment_slot: None };
+                    let _ = hall.issue(&req).await;
                 }
             }));
         }
@@ -87,16 +85,17 @@ fn main() {
         let latencies: Arc<Mutex<Vec<Duration>>> = Arc::default();
         let mut displays = Vec::new();
         for _ in 0..DISPLAYS {
-            let (ws, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/api/v1/events?token=demo-display")).await.unwrap();
+            let mut feed = manager.with_token("demo-display").events(None);
+            // Connected before the calls start.
+            assert!(matches!(feed.next().await, Some(FeedItem::Connected { .. })));
             let (sent, latencies) = (sent.clone(), latencies.clone());
             displays.push(tokio::spawn(async move {
-                let (_, mut rx) = ws.split();
-                while let Some(Ok(Message::Text(t))) = rx.next().await {
-                    let v: serde_json::Value = serde_json::from_str(&t).unwrap();
-                    if v["type"] == "ticket_called" {
-                        let w = v["window"].as_u64().unwrap() as u32;
-                        if let Some(at) = sent.lock().unwrap().get(&w) {
-                            latencies.lock().unwrap().push(at.elapsed());
+                while let Some(item) = feed.next().await {
+                    if let FeedItem::Event { event, .. } = item {
+                        if let EventView::TicketCalled { window, .. } = event.event {
+                            if let Some(at) = sent.lock().unwrap().get(&window.get()) {
+                                latencies.lock().unwrap().push(at.elapsed());
+                            }
                         }
                     }
                 }
@@ -109,19 +108,18 @@ fn main() {
         let calls = Arc::new(Mutex::new(0u64));
         let mut windows = Vec::new();
         for w in 1..=WINDOWS {
-            let (http, base, sent, calls) = (http.clone(), base.clone(), sent.clone(), calls.clone());
+            let (hall, sent, calls) = (manager.clone(), sent.clone(), calls.clone());
             windows.push(tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(w as u64 * 10_000 / WINDOWS as u64)).await;
                 while start.elapsed() < RUN {
                     sent.lock().unwrap().insert(w, Instant::now());
-                    let r = http.post(format!("{base}/windows/{w}/call-next")).bearer_auth("demo-manager").send().await.unwrap();
-                    // A window whose queues are empty (no one took those items) stays idle.
-                    if r.status().is_success() {
-                        *calls.lock().unwrap() += 1;
-                    } else {
-                        let text = r.text().await.unwrap_or_default();
-                        assert!(text.contains("nothing_waiting"), "{text}");
-                        sent.lock().unwrap().remove(&w);
+                    match hall.window_action(WindowNo(w), WindowAction::CallNext, &WindowCommand::default()).await {
+                        Ok(_) => *calls.lock().unwrap() += 1,
+                        // A window whose queues are empty (no one took those items) stays idle.
+                        Err(ClientError::Refused { code: hallq_proto::ErrorCode::NothingWaiting, .. }) => {
+                            sent.lock().unwrap().remove(&w);
+                        }
+                        Err(e) => panic!("call-next at window {w}: {e}"),
                     }
                     tokio::time::sleep(Duration::from_secs(10)).await;
                 }

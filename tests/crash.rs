@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
-use serde_json::json;
+use hallq_proto::{ClientError, HallClient, TicketId, WindowAction, WindowCommand, WindowNo};
 
 #[derive(Default)]
 struct Ledger {
@@ -37,7 +37,9 @@ async fn killed_service_loses_no_acknowledged_ticket() {
     let data = dir.path().join("data");
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}/api/v1");
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    let server = format!("http://127.0.0.1:{port}");
+    let manager = HallClient::with_timeout(&server, "demo-manager", Duration::from_secs(5));
+    let kiosk1 = manager.with_token("demo-kiosk-1");
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let mut next_request = 0u64;
 
@@ -48,48 +50,40 @@ async fn killed_service_loses_no_acknowledged_ticket() {
         // Everything acknowledged before the crash is there.
         let acknowledged = ledger.lock().unwrap().acknowledged.clone();
         for (req, id) in &acknowledged {
-            let r = http.get(format!("{base}/tickets/{id}")).bearer_auth("demo-manager").send().await.unwrap();
-            assert_eq!(r.status(), 200, "round {round}: acknowledged ticket {id} ({req}) is gone");
+            let r = manager.ticket(&TicketId::new(id.as_str())).await;
+            assert!(r.is_ok(), "round {round}: acknowledged ticket {id} ({req}) is gone: {r:?}");
         }
         // Requests whose answer was lost get exactly one ticket when retried.
         let doubtful: Vec<String> = std::mem::take(&mut ledger.lock().unwrap().in_doubt).into_iter().collect();
         for (i, req) in doubtful.iter().enumerate() {
-            let body = json!({"request_id": req, "service": ITEMS[i % ITEMS.len()]});
-            let (s, t) = post(&http, &format!("{base}/tickets"), "demo-kiosk-1", body).await;
-            assert!(s == 200 || s == 201, "retry of {req}: {s} {t}");
-            ledger.lock().unwrap().acknowledged.insert(req.clone(), t["id"].as_str().unwrap().into());
+            let t = kiosk1.issue(&issue_req(req, ITEMS[i % ITEMS.len()])).await.unwrap_or_else(|e| panic!("retry of {req}: {e}"));
+            ledger.lock().unwrap().acknowledged.insert(req.clone(), t.ticket.id.to_string());
         }
 
         // Clients issue and counters call until the kill.
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut clients = Vec::new();
         for c in 0..6 {
-            let (http, base, ledger, stop) = (http.clone(), base.clone(), ledger.clone(), stop.clone());
+            let (kiosk, counter, ledger, stop) = (manager.with_token("demo-kiosk-2"), manager.with_token("demo-counter-1-6"), ledger.clone(), stop.clone());
             let first = next_request + c * 10_000;
             clients.push(tokio::spawn(async move {
                 let mut n = first;
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                     n += 1;
                     let req = format!("round{round}-c{c}-{n}");
-                    let body = json!({"request_id": req, "service": ITEMS[n as usize % ITEMS.len()]});
                     ledger.lock().unwrap().in_doubt.insert(req.clone());
-                    match http.post(format!("{base}/tickets")).bearer_auth("demo-kiosk-2").json(&body).send().await {
-                        Ok(r) if r.status() == 201 || r.status() == 200 => {
-                            if let Ok(t) = r.json::<serde_json::Value>().await {
-                                let mut l = ledger.lock().unwrap();
-                                l.in_doubt.remove(&req);
-                                l.acknowledged.insert(req, t["id"].as_str().unwrap().into());
-                            }
+                    match kiosk.issue(&issue_req(&req, ITEMS[n as usize % ITEMS.len()])).await {
+                        Ok(t) => {
+                            let mut l = ledger.lock().unwrap();
+                            l.in_doubt.remove(&req);
+                            l.acknowledged.insert(req, t.ticket.id.to_string());
                         }
-                        Ok(r) => {
-                            let status = r.status();
-                            let body = r.text().await.unwrap_or_default();
-                            panic!("unexpected answer {status}: {body}");
-                        }
-                        Err(_) => break, // the service is gone; the request stays in doubt
+                        // The service is gone (or its answer was cut off): the request stays in doubt.
+                        Err(ClientError::Unreachable(_) | ClientError::Protocol(_)) => break,
+                        Err(e) => panic!("unexpected answer: {e:?}"),
                     }
                     if c == 0 {
-                        let _ = http.post(format!("{base}/windows/4/call-next")).bearer_auth("demo-counter-1-6").send().await;
+                        let _ = counter.window_action(WindowNo(4), WindowAction::CallNext, &WindowCommand::default()).await;
                     }
                     tokio::time::sleep(Duration::from_millis(10)).await;
                 }
@@ -113,9 +107,8 @@ async fn killed_service_loses_no_acknowledged_ticket() {
     let l = ledger.lock().unwrap();
     let mut numbers = BTreeSet::new();
     for id in l.acknowledged.values() {
-        let (s, t) = get(&http, &format!("{base}/tickets/{id}"), "demo-manager").await;
-        assert_eq!(s, 200, "ticket {id} lost");
-        numbers.insert(t["number"].as_str().unwrap().to_string());
+        let t = manager.ticket(&TicketId::new(id.as_str())).await.unwrap_or_else(|e| panic!("ticket {id} lost: {e}"));
+        numbers.insert(t.number.to_string());
     }
     let ids: BTreeSet<&String> = l.acknowledged.values().collect();
     assert_eq!(ids.len(), l.acknowledged.len(), "two requests share a ticket");

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use common::*;
 use hallq::display::{DisplayOptions, Feed, Mode, Update};
+use hallq_proto::{HallClient, WindowAction, WindowCommand, WindowNo};
 use hallq_ui::view::DisplayView;
 use tokio::sync::mpsc;
 
@@ -49,15 +50,14 @@ impl Drop for Serve {
     }
 }
 
-async fn take(c: &reqwest::Client, base: &str, n: u32) {
-    let (s, _) = post(c, &format!("{base}/tickets"), "demo-kiosk-1", serde_json::json!({"request_id": format!("d-{n}"), "service": "linshi-sfz"})).await;
-    assert_eq!(s, 201);
+async fn take(server: &str, n: u32) {
+    let issued = HallClient::new(server, "demo-kiosk-1").issue(&issue_req(&format!("d-{n}"), "linshi-sfz")).await.unwrap();
+    assert!(!issued.repeated);
 }
 
-async fn call(c: &reqwest::Client, base: &str, window: u32) -> String {
-    let (s, b) = post(c, &format!("{base}/windows/{window}/call-next"), "demo-manager", serde_json::json!({})).await;
-    assert_eq!(s, 200, "{b}");
-    b["window"]["current"]["number"].as_str().unwrap().to_string()
+async fn call(server: &str, window: u32) -> String {
+    let a = HallClient::new(server, "demo-manager").window_action(WindowNo(window), WindowAction::CallNext, &WindowCommand::default()).await.unwrap();
+    a.window.current.expect("a ticket was called").number.to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -71,19 +71,17 @@ async fn displays_follow_calls_and_catch_up_after_a_restart() {
     let base = format!("{server}/api/v1");
     let service = Serve(spawn_serve(&config, &data, port));
     wait_healthy(&base).await;
-    let c = client();
     let mut hall = Screen::start(&server, Mode::Hall);
     let mut win = Screen::start(&server, Mode::Window(1));
     hall.until("the hall name", |v| v.connected && !v.hall_name.is_empty()).await;
     win.until("window 1", |v| v.connected && v.window.number == 1 && !v.window.line.is_empty()).await;
 
     for w in [1, 2] {
-        let (s, b) = post(&c, &format!("{base}/windows/{w}/open"), "demo-manager", serde_json::json!({})).await;
-        assert_eq!(s, 200, "{b}");
+        HallClient::new(&server, "demo-manager").window_action(WindowNo(w), WindowAction::Open, &WindowCommand::default()).await.unwrap();
     }
-    take(&c, &base, 1).await;
-    take(&c, &base, 2).await;
-    let first = call(&c, &base, 1).await;
+    take(&server, 1).await;
+    take(&server, 2).await;
+    let first = call(&server, 1).await;
     win.until("the call at window 1", |v| v.window.current == first).await;
     assert_eq!(win.view.window.line, format!("请{first}号到1号窗口办理"));
     hall.until("the call in the hall", |v| v.calls.first().is_some_and(|c| c.number == first && c.window == 1)).await;
@@ -98,10 +96,10 @@ async fn displays_follow_calls_and_catch_up_after_a_restart() {
     // It comes back; a call made before the displays reconnect is shown, once.
     let _service = Serve(spawn_serve(&config, &data, port));
     wait_healthy(&base).await;
-    let second = call(&c, &base, 2).await;
+    let second = call(&server, 2).await;
     hall.until("the call made while away", |v| v.connected && v.calls.first().is_some_and(|c| c.number == second)).await;
-    take(&c, &base, 3).await;
-    let third = call(&c, &base, 1).await;
+    take(&server, 3).await;
+    let third = call(&server, 1).await;
     win.until("the next call at window 1", |v| v.connected && v.window.current == third).await;
     hall.until("the next call", |v| v.calls.first().is_some_and(|c| c.number == third)).await;
     let numbers: Vec<&str> = hall.view.calls.iter().map(|c| c.number.as_str()).collect();

@@ -17,7 +17,7 @@ use hallq::kiosk::errands::VoiceOut;
 use hallq::kiosk::runtime::{start, Core, KioskOptions};
 use hallq_drivers::printer::sim::SimPrinter;
 use hallq_ui::view::{KioskView, Screen, UiAction};
-use serde_json::json;
+use hallq_proto::{BookAppointment, DeliverResult, Priority, TicketId};
 
 struct Kiosk {
     core: Arc<Core>,
@@ -73,17 +73,17 @@ fn card(id: &str) -> hallq::kiosk::controller::Card {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errands_at_the_kiosk_reach_the_hall() {
     let t = TestHall::start().await;
-    let http = client();
+    let (system, manager, kiosk) = (t.client("demo-system"), t.client("demo-manager"), t.client("demo-kiosk-1"));
     let person = id_number("19800101", 7);
     let k = Kiosk::start(&t);
     k.until("the home screen with the hall's tiles", |v| v.screen == Screen::Home && v.tiles.iter().any(|t| t.id == "results")).await;
 
     // 1. Appointments: one checked in by its typed (or QR-scanned) code, one found by the
     // visitor's ID card; each prints its ticket.
-    let (s, _) = post(&http, &t.url("/appointments"), "demo-system", json!({"code": "YY1001", "service": "linshi-sfz", "slot": "2026-11-27T10:00:00+08:00"})).await;
-    assert_eq!(s, 201);
-    let booked = json!({"code": "YY2002", "service": "hukou-qianru", "slot": "2026-11-27T10:00:00+08:00", "identity": {"id_number": person, "name": "李四"}});
-    assert_eq!(post(&http, &t.url("/appointments"), "demo-system", booked).await.0, 201);
+    let slot = chrono::DateTime::parse_from_rfc3339("2026-11-27T10:00:00+08:00").unwrap();
+    system.book_appointment(&BookAppointment { code: "YY1001".into(), service: "linshi-sfz".into(), slot, identity: None }).await.unwrap();
+    let booked = BookAppointment { code: "YY2002".into(), service: "hukou-qianru".into(), slot, identity: Some(identity(&person, "李四")) };
+    system.book_appointment(&booked).await.unwrap();
     k.tap(UiAction::Tile("appointment".into()));
     for ch in "yy1001".chars() {
         k.tap(UiAction::CodeKey(ch));
@@ -101,13 +101,20 @@ async fn errands_at_the_kiosk_reach_the_hall() {
     k.tap(UiAction::Choose("YY2002".into()));
     let v = k.until("the second appointment's ticket", |v| v.screen == Screen::Ticket).await;
     assert_eq!(v.ticket.number, "C001");
-    let (_, ticket) = get(&http, &t.url("/tickets/20261127-C001"), "demo-manager").await;
-    assert_eq!(ticket["priority"], "appointment");
+    let ticket = manager.ticket(&TicketId::new("20261127-C001")).await.unwrap();
+    assert_eq!(ticket.priority, Priority::Appointment);
 
     // 2. A result delivered by the approval system prints on the A4 printer, once.
     let pdf = b"%PDF-1.4\n% a result\n".to_vec();
-    let body = json!({"external_id": "SP-1", "identity": {"id_number": person, "name": "李四"}, "title": "营业执照", "pdf_base64": base64::engine::general_purpose::STANDARD.encode(&pdf)});
-    assert_eq!(post(&http, &t.url("/results"), "demo-system", body).await.0, 201);
+    let body = DeliverResult {
+        external_id: "SP-1".into(),
+        identity: identity(&person, "李四"),
+        title: "营业执照".into(),
+        department: String::new(),
+        pdf_base64: base64::engine::general_purpose::STANDARD.encode(&pdf),
+        keep_days: None,
+    };
+    system.deliver_result(&body).await.unwrap();
     k.tap(UiAction::Home);
     k.tap(UiAction::Tile("results".into()));
     k.core.input(Input::Card(card(&person)));
@@ -118,8 +125,8 @@ async fn errands_at_the_kiosk_reach_the_hall() {
     assert!(v.progress.contains("已打印 1 份"), "{}", v.progress);
     let filed: Vec<_> = std::fs::read_dir(k.work.path().join("work/a4")).unwrap().map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
     assert_eq!(filed, vec![pdf], "the result's PDF reached the A4 printer");
-    let (_, left) = post(&http, &t.url("/results/find"), "demo-kiosk-1", json!({"identity": {"id_number": person, "name": "李四"}})).await;
-    assert_eq!(left["results"], json!([]), "marked collected");
+    let left = kiosk.find_results(&identity(&person, "李四")).await.unwrap();
+    assert_eq!(left.results, vec![], "marked collected");
 
     // 3. Pages scanned through SANE reach the counter attached to the ticket.
     k.tap(UiAction::Home);
@@ -135,18 +142,18 @@ async fn errands_at_the_kiosk_reach_the_hall() {
     assert!(v.pages[0].width > 50 && v.pages[0].rgb.len() == (v.pages[0].width * v.pages[0].height * 3) as usize);
     k.tap(UiAction::Submit);
     let v = k.until("the ticket", |v| v.screen == Screen::Ticket).await;
-    let id = format!("20261127-{}", v.ticket.number);
+    let id = TicketId::new(format!("20261127-{}", v.ticket.number));
+    let counter = t.client("demo-counter-1-6");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     let list = loop {
-        let (_, l) = get(&http, &t.url(&format!("/tickets/{id}/attachments")), "demo-counter-1-6").await;
-        if l["attachments"].as_array().is_some_and(|a| !a.is_empty()) || tokio::time::Instant::now() > deadline {
+        let l = counter.attachments(&id).await.unwrap();
+        if !l.attachments.is_empty() || tokio::time::Instant::now() > deadline {
             break l;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    assert_eq!(list["attachments"][0]["pages"], 2, "{list}");
-    let aid = list["attachments"][0]["id"].as_str().unwrap();
-    let got = http.get(t.url(&format!("/attachments/{aid}/pdf"))).bearer_auth("demo-counter-1-6").send().await.unwrap().bytes().await.unwrap();
+    assert_eq!(list.attachments[0].pages, 2, "{list:?}");
+    let got = counter.attachment_pdf(&list.attachments[0].id).await.unwrap();
     assert!(got.starts_with(b"%PDF-"), "a PDF of the pages");
 
     // 4. A manager changes the tiles and the welcome line; the kiosk shows them without a restart.
@@ -156,8 +163,7 @@ async fn errands_at_the_kiosk_reach_the_hall() {
         .replacen("welcome = \"欢迎光临，请选择您要办理的事项\"", "welcome = \"今日社保业务在2楼办理\"", 1)
         .replacen("footer = [\"请留意叫号和屏幕显示，过号请到服务台咨询\", \"最多跑一次 · 感谢您的耐心等候\"]", "footer = [\"今日延时服务至18:00\"]", 1);
     assert!(text.contains("今日延时服务至18:00"), "the edit applies to the demo configuration");
-    let r = http.put(t.url("/config")).bearer_auth("demo-manager").body(text).send().await.unwrap();
-    assert_eq!(r.status(), 200);
+    manager.put_config(&text, None).await.unwrap();
     let v = k.until("the new tiles", |v| v.tiles.len() == 2).await;
     assert_eq!(v.tiles.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["hot", "appointment"]);
     assert_eq!(v.welcome, "今日社保业务在2楼办理");
