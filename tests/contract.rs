@@ -10,12 +10,8 @@
 mod common;
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::header;
 use chrono::DateTime;
 use common::*;
 use hallq::api::openapi::ROUTES;
@@ -107,66 +103,6 @@ impl Schemas {
     }
 }
 
-/// What the proxy saw of one request.
-#[derive(Debug, Clone)]
-struct Exchange {
-    method: String,
-    path: String,
-    status: u16,
-    content_type: String,
-    body: Bytes,
-}
-
-#[derive(Clone)]
-struct Proxy {
-    upstream: String,
-    http: reqwest::Client,
-    log: Arc<Mutex<Vec<Exchange>>>,
-}
-
-/// Passes a request on to the hall and records the answer as it came.
-async fn forward(State(p): State<Proxy>, req: axum::extract::Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, 64 << 20).await.expect("a request body");
-    let pq = parts.uri.path_and_query().map(|x| x.as_str().to_string()).unwrap_or_default();
-    let mut rb = p.http.request(parts.method.clone(), format!("{}{pq}", p.upstream));
-    for (k, v) in &parts.headers {
-        if k != header::HOST && k != header::CONTENT_LENGTH {
-            rb = rb.header(k, v);
-        }
-    }
-    let r = rb.body(body).send().await.expect("the hall answers the proxy");
-    let status = r.status().as_u16();
-    let content_type = r.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let body = r.bytes().await.expect("the hall's answer");
-    p.log.lock().unwrap().push(Exchange {
-        method: parts.method.as_str().to_ascii_lowercase(),
-        path: parts.uri.path().to_string(),
-        status,
-        content_type: content_type.clone(),
-        body: body.clone(),
-    });
-    let mut resp = (StatusCode::from_u16(status).unwrap(), body).into_response();
-    if !content_type.is_empty() {
-        resp.headers_mut().insert(header::CONTENT_TYPE, content_type.parse().unwrap());
-    }
-    resp
-}
-
-/// Starts a recording proxy in front of the hall; its address is the `server` of
-/// `HallClient`.
-async fn start_proxy(h: &TestHall) -> (String, Arc<Mutex<Vec<Exchange>>>) {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let p = Proxy { upstream: h.server(), http: reqwest::Client::builder().timeout(CALL_TIMEOUT).build().unwrap(), log: log.clone() };
-    let app = axum::Router::new().fallback(forward).with_state(p);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
-    });
-    (format!("http://{addr}"), log)
-}
-
 fn rt<T: Serialize + DeserializeOwned>(v: &Value) -> Result<Value, String> {
     let t: T = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
     Ok(serde_json::to_value(&t).unwrap())
@@ -234,10 +170,16 @@ async fn every_route_is_documented_and_every_documented_route_is_in_the_table() 
         assert!(unlisted.is_empty(), "operations of openapi.json missing from ROUTES: {unlisted:?}");
         // Every $ref of the document names a component schema.
         let text = doc.to_string();
-        for r in text.split("\"$ref\":\"").skip(1).map(|s| s.split('"').next().unwrap()) {
-            let name = r.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("a $ref outside the components: {r}"));
-            assert!(doc["components"]["schemas"].get(name).is_some(), "{r} names no schema");
-        }
+        let dangling: BTreeSet<&str> = text
+            .split("\"$ref\":\"")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap())
+            .filter(|r| r.strip_prefix("#/components/schemas/").is_none_or(|name| doc["components"]["schemas"].get(name).is_none()))
+            .collect();
+        assert!(
+            dangling.is_empty(),
+            "openapi.json refers to schemas it does not define (register them in ApiDoc's components in src/api/openapi.rs): {dangling:?}"
+        );
         h.stop().await;
     })
     .await
@@ -289,7 +231,7 @@ fn every_error_code_has_a_client_or_server_error_status() {
 async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
     within(300, "test", async {
         let h = TestHall::start().await;
-        let (server, log) = start_proxy(&h).await;
+        let (server, log) = recording_proxy(&h.server()).await;
         let hall = |token: &str| HallClient::with_timeout(&server, token, CALL_TIMEOUT);
         let (anon, kiosk, display, manager, system) = (hall(""), hall(KIOSK), hall(DISPLAY), hall(MANAGER), hall(SYSTEM));
         let (counter, counter_1_6) = (hall(COUNTER_7_16), hall(COUNTER_1_6));

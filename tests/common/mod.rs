@@ -201,3 +201,85 @@ pub async fn stream_texts(url: &str, until: u64, secs: u64) -> Vec<String> {
     })
     .await
 }
+
+/// One request through a [`recording_proxy`] and the hall's answer as it came.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// Lower case, as in the OpenAPI document.
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    /// The bearer token the client sent.
+    pub bearer: Option<String>,
+    pub request: axum::body::Bytes,
+    pub status: u16,
+    pub content_type: String,
+    pub body: axum::body::Bytes,
+}
+
+impl Exchange {
+    /// The answer as text (lossy for binary answers).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+#[derive(Clone)]
+struct Proxy {
+    upstream: String,
+    http: reqwest::Client,
+    log: Arc<std::sync::Mutex<Vec<Exchange>>>,
+}
+
+async fn forward(axum::extract::State(p): axum::extract::State<Proxy>, req: axum::extract::Request) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let (parts, body) = req.into_parts();
+    let request = axum::body::to_bytes(body, 64 << 20).await.expect("a request body");
+    let pq = parts.uri.path_and_query().map(|x| x.as_str().to_string()).unwrap_or_default();
+    let mut rb = p.http.request(parts.method.clone(), format!("{}{pq}", p.upstream));
+    for (k, v) in &parts.headers {
+        if k != header::HOST && k != header::CONTENT_LENGTH {
+            rb = rb.header(k, v);
+        }
+    }
+    let r = rb.body(request.clone()).send().await.expect("the hall answers the proxy");
+    let status = r.status().as_u16();
+    let content_type = r.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let body = r.bytes().await.expect("the hall's answer");
+    let bearer = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::to_string);
+    p.log.lock().unwrap().push(Exchange {
+        method: parts.method.as_str().to_ascii_lowercase(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().unwrap_or("").to_string(),
+        bearer,
+        request,
+        status,
+        content_type: content_type.clone(),
+        body: body.clone(),
+    });
+    let mut resp = (axum::http::StatusCode::from_u16(status).unwrap(), body).into_response();
+    if !content_type.is_empty() {
+        resp.headers_mut().insert(header::CONTENT_TYPE, content_type.parse().unwrap());
+    }
+    resp
+}
+
+/// A proxy in front of the hall (`upstream` such as `http://127.0.0.1:PORT`) that records
+/// every request and the raw answer; its address is the `server` of a [`HallClient`], so
+/// tests read what the service really sent while speaking through the typed client.
+pub async fn recording_proxy(upstream: &str) -> (String, Arc<std::sync::Mutex<Vec<Exchange>>>) {
+    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let p = Proxy { upstream: upstream.to_string(), http: reqwest::Client::builder().timeout(CALL_TIMEOUT).build().unwrap(), log: log.clone() };
+    let app = axum::Router::new().fallback(forward).with_state(p);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (format!("http://{addr}"), log)
+}
