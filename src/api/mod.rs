@@ -630,7 +630,7 @@ async fn stream_events(hall: Hall, mut socket: WebSocket, since: Option<u64>, vi
                         if seq > sent + 1 {
                             break; // a gap: read it from the log
                         }
-                        let audience = viewer.audience(&hall.config(), &p.record.event);
+                        let audience = viewer.audience_with(|| hall.config(), &p.record.event);
                         if let Some(text) = p.text(audience) {
                             if socket.send(Message::Text(text)).await.is_err() {
                                 return;

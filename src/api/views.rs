@@ -63,12 +63,17 @@ impl Viewer {
     /// The shared stream audience of an event for this viewer: the views of one event are
     /// built once per audience and shared by every connection in it.
     pub fn audience(&self, c: &Config, event: &Event) -> Audience {
-        match self {
-            Viewer::Manager => Audience::Manager,
-            Viewer::Counter { .. } => match event {
-                Event::TicketIssued { ticket } if self.sees_holder_of(c, &ticket.queue) => Audience::CounterOwn,
-                _ => Audience::Counter,
-            },
+        self.audience_with(|| c, event)
+    }
+
+    /// As [`Viewer::audience`], asking for the configuration only where the answer depends
+    /// on it (a counter and a new ticket): the stream's hot path for displays stays free of
+    /// the configuration lock.
+    pub fn audience_with<C: std::ops::Deref<Target = Config>>(&self, config: impl FnOnce() -> C, event: &Event) -> Audience {
+        match (self, event) {
+            (Viewer::Manager, _) => Audience::Manager,
+            (Viewer::Counter { .. }, Event::TicketIssued { ticket }) if self.sees_holder_of(&config(), &ticket.queue) => Audience::CounterOwn,
+            (Viewer::Counter { .. }, _) => Audience::Counter,
             _ => Audience::Public,
         }
     }
