@@ -9,7 +9,8 @@
 //!   simulator on a pseudo-terminal);
 //! - [`scanner`]: document scanner through SANE;
 //! - [`a4`]: A4 printing through IPP to CUPS;
-//! - [`discover`]: listing candidate devices and checking permissions.
+//! - [`discover`]: listing candidate devices and checking permissions;
+//! - [`process`]: outside programs (scanimage, espeak-ng, aplay) under a deadline.
 
 pub mod a4;
 pub mod discover;
@@ -18,6 +19,7 @@ pub mod gb11643;
 pub mod idcard;
 pub mod pdf;
 pub mod printer;
+pub mod process;
 pub mod scanner;
 pub mod transport;
 pub mod uri;

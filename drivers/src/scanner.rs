@@ -1,11 +1,28 @@
 //! The document scanner through SANE, by running Debian's `scanimage` (sane-utils): flatbed
 //! or feeder, colour or grey, resolution, progress per page, several pages into one PDF.
 //! Jams, an open cover, an empty feeder and a vanished device come back as typed errors.
-//! Tested against SANE's `test` backend.
+//! Every page has a deadline: a scanner that stops answering is killed (with anything
+//! `scanimage` forked) and reported as [`ScanError::Timeout`]. Tested against SANE's
+//! `test` backend and a fake `scanimage` that hangs.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::process::{self, RunError, Supervised};
+
+/// Time allowed for each page (the first one includes opening the device and warming the
+/// lamp): an A4 page at 300 dpi in colour takes a slow USB flatbed about 30 s.
+pub const PAGE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Time allowed for `scanimage -L` (sane-airscan looks for network scanners meanwhile).
+pub const LIST_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Once scanimage has said why it stopped (a jam, an open cover), the time it gets to close
+/// the device before it is killed.
+const AFTER_FAULT: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Source {
@@ -32,11 +49,25 @@ pub struct ScanOptions {
     pub extra: Vec<String>,
     /// SANE_CONFIG_DIR for scanimage (the demo's own, enabling the test backend).
     pub sane_config_dir: Option<PathBuf>,
+    /// Most time for one page: from the start to the first page, and from one page to the
+    /// next. Past it the scan is stopped and reported as [`ScanError::Timeout`].
+    pub page_timeout: Duration,
+    /// The program to run (`scanimage` on PATH).
+    pub scanimage: PathBuf,
 }
 
 impl Default for ScanOptions {
     fn default() -> ScanOptions {
-        ScanOptions { source: Source::Flatbed, mode: ColorMode::Gray, resolution: 150, max_pages: 50, extra: Vec::new(), sane_config_dir: None }
+        ScanOptions {
+            source: Source::Flatbed,
+            mode: ColorMode::Gray,
+            resolution: 150,
+            max_pages: 50,
+            extra: Vec::new(),
+            sane_config_dir: None,
+            page_timeout: PAGE_TIMEOUT,
+            scanimage: PathBuf::from("scanimage"),
+        }
     }
 }
 
@@ -60,6 +91,24 @@ pub enum ScanError {
     NotInstalled,
     #[error("扫描结果无法读取：{0}")]
     Image(String),
+    #[error("扫描仪无响应（{0} 秒内未完成），已停止扫描，请联系工作人员")]
+    Timeout(u64),
+}
+
+impl ScanError {
+    /// Whether the scanner itself is at fault (gone, stuck, not allowed, not installed), as
+    /// opposed to something the visitor can put right (a jam, the cover, the feeder).
+    pub fn is_device_fault(&self) -> bool {
+        !matches!(self, ScanError::Jammed | ScanError::CoverOpen | ScanError::NoPaper | ScanError::Busy | ScanError::Image(_))
+    }
+
+    fn from_run(e: RunError) -> ScanError {
+        match e {
+            RunError::NotFound { .. } => ScanError::NotInstalled,
+            RunError::Spawn { reason, .. } => ScanError::Failed(reason),
+            RunError::TimedOut { after, .. } => ScanError::Timeout(after.as_secs_f64().round() as u64),
+        }
+    }
 }
 
 /// Progress reported while scanning.
@@ -94,10 +143,16 @@ fn classify(stderr: &str, device: &str) -> ScanError {
     }
 }
 
-/// Scans into `dir` as page-N.png, calling `progress` as pages start and finish.
+/// Whether a line of scanimage's says why the scan stopped.
+fn is_fault_line(line: &str) -> bool {
+    line.contains("sane_start:") || line.contains("sane_read:") || line.contains("open of device")
+}
+
+/// Scans into `dir` as page-N.png, calling `progress` as pages start and finish. Each
+/// page must come within `opts.page_timeout`.
 pub fn scan(device: &str, opts: &ScanOptions, dir: &Path, mut progress: impl FnMut(Progress)) -> Result<Vec<Page>, ScanError> {
     std::fs::create_dir_all(dir).map_err(|e| ScanError::Failed(format!("{}: {e}", dir.display())))?;
-    let mut cmd = Command::new("scanimage");
+    let mut cmd = Command::new(&opts.scanimage);
     cmd.arg("-d").arg(device).arg("--format=png").arg("--resolution").arg(opts.resolution.to_string());
     cmd.arg("--mode").arg(match opts.mode {
         ColorMode::Gray => "Gray",
@@ -120,23 +175,55 @@ pub fn scan(device: &str, opts: &ScanOptions, dir: &Path, mut progress: impl FnM
     if let Some(dir) = &opts.sane_config_dir {
         cmd.env("SANE_CONFIG_DIR", dir);
     }
-    cmd.stdout(Stdio::null()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| if e.kind() == std::io::ErrorKind::NotFound { ScanError::NotInstalled } else { ScanError::Failed(e.to_string()) })?;
+    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+    let mut child = Supervised::spawn(&mut cmd, opts.page_timeout).map_err(ScanError::from_run)?;
+    // Lines are read in a thread of their own, so a scanimage that stops talking (or a
+    // helper of its that keeps the pipe open) cannot hold this loop past the deadline.
     let stderr = child.stderr.take().expect("piped");
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
     let mut log = String::new();
-    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+    loop {
+        let line = match lines.recv_timeout(Duration::from_millis(50)) {
+            Ok(line) => line,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) if child.timed_out() => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => continue,
+        };
         // scanimage --batch prints "Scanning page N" and "Scanned page N. (scanner status = 5)".
         if let Some(n) = line.strip_prefix("Scanning page ").and_then(|r| r.trim().parse().ok()) {
+            child.extend(opts.page_timeout);
             progress(Progress::PageStarted(n));
         } else if let Some(rest) = line.strip_prefix("Scanned page ") {
+            child.extend(opts.page_timeout);
             if let Some(n) = rest.split('.').next().and_then(|n| n.trim().parse().ok()) {
                 progress(Progress::PageDone(n));
             }
+        } else if is_fault_line(&line) {
+            // It said why it stops; all that is left is closing the device.
+            child.extend(AFTER_FAULT);
         }
         log.push_str(&line);
         log.push('\n');
     }
-    let status = child.wait().map_err(|e| ScanError::Failed(e.to_string()))?;
+    let status = match child.wait(String::new) {
+        Ok(status) => status,
+        Err(RunError::TimedOut { after, .. }) => {
+            // scanimage said what went wrong, then hung closing the device: the fault it
+            // named is the answer. Otherwise the scanner stopped answering.
+            return Err(match classify(&log, device) {
+                ScanError::Failed(_) => ScanError::Timeout(after.as_secs_f64().round() as u64),
+                named => named,
+            });
+        }
+        Err(e) => return Err(ScanError::from_run(e)),
+    };
     let mut pages = Vec::new();
     for n in 1.. {
         let path = dir.join(format!("page-{n}.png"));
@@ -195,7 +282,12 @@ pub fn test_backend_config(dir: &Path) -> std::io::Result<PathBuf> {
 
 /// SANE devices as `scanimage -L` lists them: (device name, description).
 pub fn list() -> Result<Vec<(String, String)>, ScanError> {
-    let out = Command::new("scanimage").arg("-L").output().map_err(|e| if e.kind() == std::io::ErrorKind::NotFound { ScanError::NotInstalled } else { ScanError::Failed(e.to_string()) })?;
+    list_with(Command::new("scanimage").arg("-L"), LIST_TIMEOUT)
+}
+
+/// SANE devices as `cmd` (a `scanimage -L`, with its environment) lists them, within `limit`.
+pub fn list_with(cmd: &mut Command, limit: Duration) -> Result<Vec<(String, String)>, ScanError> {
+    let out = process::run(cmd, None, limit).map_err(ScanError::from_run)?;
     let text = String::from_utf8_lossy(&out.stdout);
     // device `test:0' is a Noname frontend-tester virtual device
     Ok(text
