@@ -102,20 +102,27 @@ impl Documents {
     /// Stores a result for `holder`. The approval system's own id makes a repeated delivery
     /// harmless: the answer is then the stored result's id and false.
     #[allow(clippy::too_many_arguments)]
-    pub fn add_result(&self, external_id: &str, holder: &Holder, title: &str, department: &str, pdf: &[u8], now: Ts, keep_days: u32) -> Result<(String, bool), DocError> {
+    /// Files a result; delivering the same `external_id` again changes nothing and gives
+    /// the first answer (its id and expiry) with `false`.
+    pub fn add_result(&self, external_id: &str, holder: &Holder, title: &str, department: &str, pdf: &[u8], now: Ts, keep_days: u32) -> Result<(String, Ts, bool), DocError> {
         check_pdf(pdf)?;
         let db = self.db();
-        if let Some(id) = db.query_row("SELECT id FROM results WHERE external_id = ?1", [external_id], |r| r.get::<_, String>(0)).optional()? {
-            return Ok((id, false));
+        let first = db
+            .query_row("SELECT id, expires_at FROM results WHERE external_id = ?1", [external_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .optional()?;
+        if let Some((id, expires)) = first {
+            let expires = chrono::DateTime::parse_from_rfc3339(&expires).map(|t| t.with_timezone(&chrono::Utc)).unwrap_or(now);
+            return Ok((id, expires, false));
         }
         let id = new_id("R");
-        let expires = now + chrono::Duration::days(keep_days as i64);
+        // As stored (milliseconds), so a repeated delivery answers the very same expiry.
+        let expires = chrono::SubsecRound::trunc_subsecs(now + chrono::Duration::days(keep_days as i64), 3);
         db.execute(
             "INSERT INTO results (id, external_id, id_hash, title, department, size, sha256, received_at, expires_at, pdf)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![id, external_id, holder.id_hash, title, department, pdf.len(), hex::encode(Sha256::digest(pdf)), ts(now), ts(expires), pdf],
         )?;
-        Ok((id, true))
+        Ok((id, expires, true))
     }
 
     /// The results waiting for the person with this identity hash.
@@ -211,11 +218,12 @@ mod tests {
         let docs = Documents::open(dir.path()).unwrap();
         let now = at("2026-11-27T09:00:00+08:00");
         let pdf = b"%PDF-1.7 result".to_vec();
-        let (id, new) = docs.add_result("APP-1", &holder("p1"), "营业执照", "市场监管局", &pdf, now, 30).unwrap();
+        let (id, expires, new) = docs.add_result("APP-1", &holder("p1"), "营业执照", "市场监管局", &pdf, now, 30).unwrap();
         assert!(new);
-        assert_eq!(docs.add_result("APP-1", &holder("p1"), "营业执照", "市场监管局", &pdf, now, 30).unwrap(), (id.clone(), false), "a repeated delivery is one result");
+        let later = now + chrono::Duration::hours(1);
+        assert_eq!(docs.add_result("APP-1", &holder("p1"), "营业执照", "市场监管局", &pdf, later, 30).unwrap(), (id.clone(), expires, false), "a repeated delivery is one result, with its first expiry");
         assert!(matches!(docs.add_result("APP-2", &holder("p1"), "x", "y", b"GIF89a", now, 30), Err(DocError::NotPdf)));
-        let (id2, _) = docs.add_result("APP-3", &holder("p1"), "不动产权证明", "不动产登记中心", &pdf, now, 1).unwrap();
+        let (id2, _, _) = docs.add_result("APP-3", &holder("p1"), "不动产权证明", "不动产登记中心", &pdf, now, 1).unwrap();
         assert_eq!(docs.results_for("p1", now).unwrap().iter().map(|r| r.title.as_str()).collect::<Vec<_>>(), ["营业执照", "不动产权证明"]);
         assert!(docs.results_for("p2", now).unwrap().is_empty(), "nobody else sees them");
 

@@ -25,7 +25,7 @@ pub(super) async fn book(
     Query(q): Query<HashMap<String, String>>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    api.require(&headers, &q, &[Role::System, Role::Manager])?;
+    let caller = api.require(&headers, &q, &[Role::System, Role::Manager])?;
     let b: proto::BookAppointment = parse_body(body, false)?.expect("non-empty");
     let a = Appointment {
         code: b.code.trim().to_ascii_uppercase(),
@@ -36,7 +36,7 @@ pub(super) async fn book(
     };
     let accepted = api.hall.submit(Command::BookAppointment(a.clone())).await?;
     let status = if accepted.records.is_empty() { StatusCode::OK } else { StatusCode::CREATED };
-    Ok((status, Json(views::appointment_view(&api.hall.config(), &a))).into_response())
+    Ok((status, Json(views::appointment_view(&api.hall.config(), &a, &caller.viewer()))).into_response())
 }
 
 /// `POST /appointments/find`: a kiosk asks for the appointments of the person whose card
@@ -49,7 +49,8 @@ pub(super) async fn find(
     Query(q): Query<HashMap<String, String>>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<proto::AppointmentList>> {
-    api.require(&headers, &q, &[Role::Kiosk, Role::Counter, Role::Manager])?;
+    let caller = api.require(&headers, &q, &[Role::Kiosk, Role::Counter, Role::Manager])?;
+    let viewer = caller.viewer();
     let b: proto::FindFor = parse_body(body, false)?.expect("non-empty");
     let h = holder_of(&api, &b.identity)?;
     let config = api.hall.config();
@@ -57,7 +58,7 @@ pub(super) async fn find(
     let mut found: Vec<&Appointment> =
         view.state.appointments.values().filter(|a| a.holder.as_ref().is_some_and(|x| x.id_hash == h.id_hash)).collect();
     found.sort_by_key(|a| a.slot);
-    Ok(Json(proto::AppointmentList { appointments: found.iter().map(|a| views::appointment_view(&config, a)).collect() }))
+    Ok(Json(proto::AppointmentList { appointments: found.iter().map(|a| views::appointment_view(&config, a, &viewer)).collect() }))
 }
 
 /// `POST /appointments/{code}/check-in`: issues the appointment's ticket (or gives the same

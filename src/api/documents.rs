@@ -73,11 +73,10 @@ pub(super) async fn deliver(
     let keep = b.keep_days.unwrap_or(api.hall.config().documents.result_keep_days).clamp(1, 365);
     let now = api.hall.now();
     let (ext, title, dept) = (b.external_id.trim().to_string(), b.title.trim().to_string(), b.department.trim().to_string());
-    let (id, new) = blocking(&api, move |d| d.add_result(&ext, &holder, &title, &dept, &pdf, now, keep)).await?;
+    let (id, expires, new) = blocking(&api, move |d| d.add_result(&ext, &holder, &title, &dept, &pdf, now, keep)).await?;
     if new {
         tracing::info!("result {id} delivered ({})", b.title.trim());
     }
-    let expires = now + chrono::Duration::days(keep as i64);
     let body = proto::Delivered { id, expires_at: expires.with_timezone(&api.hall.config().offset()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false) };
     Ok((if new { StatusCode::CREATED } else { StatusCode::OK }, Json(body)).into_response())
 }

@@ -383,7 +383,9 @@ async fn announce(
 /// Takes a number. A retry with the same request_id gets the first ticket (200).
 #[utoipa::path(post, path = "/tickets", tag = "kiosk", security(("token" = [])), request_body = proto::IssueTicket,
     responses((status = 201, description = "Issued", body = proto::TicketView), (status = 200, description = "Issued earlier to the same request_id", body = proto::TicketView),
-        (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 409, description = "Refused by the hall's rules", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
+        (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 409, description = "Refused by the hall's rules", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody),
+        (status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 404, description = "No such item", body = proto::ErrorBody),
+        (status = 413, description = "Body too large", body = proto::ErrorBody)))]
 async fn issue(
     State(api): State<Api>,
     headers: HeaderMap,
@@ -484,6 +486,9 @@ async fn evaluate(
     let b: proto::Evaluate = parse_body(body, false)?.expect("non-empty");
     let ticket = api.hall.ticket(&id)?;
     let by_visitor = matches!((&ticket, &b.token), (Some(t), Some(tok)) if *tok == t.token);
+    if ticket.is_none() && api.caller(&headers, &q).is_ok() {
+        return Err(ApiError::new(ErrorCode::UnknownTicket, format!("没有这张票：{id}。")));
+    }
     if !by_visitor {
         let caller = api.require(&headers, &q, &[Role::Counter, Role::Manager])?;
         if caller.role == Role::Counter {

@@ -69,7 +69,7 @@ impl Modify for BearerToken {
         documents::deliver, documents::find, documents::result_pdf, documents::collected, documents::attach, documents::attachments, documents::attachment_pdf,
         config::get_config, config::put_config, config::reload,
     ),
-    components(schemas(proto::ErrorBody, proto::ErrorCode, proto::Hello, proto::StreamEvent, proto::EventView))
+    components(schemas(proto::ErrorBody, proto::ErrorCode, proto::WindowAction, proto::Hello, proto::StreamEvent, proto::EventView))
 )]
 pub struct ApiDoc;
 

@@ -336,7 +336,9 @@ pub fn ticket_view(hall: &Hall, t: &Ticket, viewer: &Viewer, answer: TicketAnswe
     let queue = c.queue(&t.queue);
     let issuing = answer == TicketAnswer::Issuing;
     let holder = match (viewer, issuing) {
-        (_, true) | (Viewer::Manager, _) => t.holder.as_ref().map(|h| holder_view(h, true)),
+        // The kiosk prints the masked name and ID number on the ticket it issued.
+        (Viewer::Kiosk, true) | (Viewer::Manager, _) => t.holder.as_ref().map(|h| holder_view(h, true)),
+        (Viewer::Counter { .. }, true) => t.holder.as_ref().map(|h| holder_view(h, false)),
         (v, false) if v.sees_holder_of(c, &t.queue) => t.holder.as_ref().map(|h| holder_view(h, false)),
         _ => None,
     };
@@ -360,7 +362,8 @@ pub fn ticket_view(hall: &Hall, t: &Ticket, viewer: &Viewer, answer: TicketAnswe
         people_ahead_at_issue: t.people_ahead_at_issue,
         estimate_minutes_at_issue: t.estimate_minutes_at_issue,
         recalls: t.recalls,
-        rating: t.rating,
+        // The visitor's own rating, for the visitor and staff only.
+        rating: if viewer.is_staff() || *viewer == Viewer::Visitor { t.rating } else { None },
         history: viewer.is_staff().then(|| {
             t.history
                 .iter()
@@ -490,15 +493,16 @@ pub fn waiting_view(hall: &Hall, window: u32) -> proto::WaitingLine {
     proto::WaitingLine { window: WindowNo(window), tickets }
 }
 
-/// An appointment for the booking system, the kiosk of the person it belongs to, and
-/// managers (the holder masked).
-pub fn appointment_view(c: &Config, a: &engine::Appointment) -> proto::AppointmentView {
+/// An appointment for the booking system, the kiosk of the person it belongs to, counters
+/// and managers: the masked ID number only for managers and the booking system that sent it.
+pub fn appointment_view(c: &Config, a: &engine::Appointment, viewer: &Viewer) -> proto::AppointmentView {
+    let with_id = matches!(viewer, Viewer::Manager | Viewer::System);
     let service = c.service(&a.service);
     proto::AppointmentView {
         code: a.code.clone(),
         service: named(&a.service, service.map(|s| s.name.as_str()), service.map(|s| s.name_en.as_str())),
         slot: local_time(c, a.slot),
-        holder: a.holder.as_ref().map(|h| holder_view(h, true)),
+        holder: a.holder.as_ref().map(|h| holder_view(h, with_id)),
         ticket: a.ticket.as_deref().map(tid),
     }
 }
