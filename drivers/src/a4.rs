@@ -1,6 +1,10 @@
 //! The kiosk's A4 printer, through IPP to CUPS: print a PDF, follow the job until it is
 //! completed or aborted, and report the printer's state (no paper, jam, stopped) in words
-//! for the visitor and for staff. Tested against a real cupsd with a cups-pdf queue.
+//! for the visitor and for staff. Every request has a deadline, and so has following a
+//! job: a print server that accepts and never answers is reported as [`A4Error::NoAnswer`]
+//! within the request deadline, and a job that does not finish in time is cancelled and
+//! reported as [`A4Error::Timeout`]. Tested against a real cupsd with a cups-pdf queue and
+//! against fake servers that stall.
 
 use std::io::Cursor;
 use std::time::{Duration, Instant};
@@ -21,7 +25,17 @@ pub enum A4Error {
     JobFailed(String),
     #[error("打印超时，请联系工作人员")]
     Timeout,
+    #[error("打印服务（{uri}）{secs} 秒无响应，请联系工作人员")]
+    NoAnswer { uri: String, secs: u64 },
 }
+
+/// Deadline of one IPP request (a printer's state, a job's state, a cancel): CUPS on the
+/// kiosk answers in milliseconds, a network printer in well under a second.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Deadline of sending a document (Print-Job carries the whole PDF: a few MB of scanned
+/// result over a slow link).
+pub const SUBMIT_TIMEOUT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrinterCondition {
@@ -70,6 +84,8 @@ pub enum JobProgress {
 pub struct A4Printer {
     uri: Uri,
     text: String,
+    request_timeout: Duration,
+    submit_timeout: Duration,
 }
 
 fn http_uri(uri: &str) -> String {
@@ -94,15 +110,34 @@ fn keyword(v: &IppValue) -> Vec<String> {
 impl A4Printer {
     pub fn new(uri: &str) -> Result<A4Printer, A4Error> {
         let parsed: Uri = http_uri(uri).parse().map_err(|_| A4Error::BadUri(uri.to_string()))?;
-        Ok(A4Printer { uri: parsed, text: uri.to_string() })
+        Ok(A4Printer { uri: parsed, text: uri.to_string(), request_timeout: REQUEST_TIMEOUT, submit_timeout: SUBMIT_TIMEOUT })
     }
 
-    fn client(&self) -> ipp::client::blocking::IppClient {
-        ipp::client::blocking::IppClient::builder(self.uri.clone()).request_timeout(Duration::from_secs(5)).build()
+    /// Other deadlines than [`REQUEST_TIMEOUT`] and [`SUBMIT_TIMEOUT`].
+    pub fn with_timeouts(mut self, request: Duration, submit: Duration) -> A4Printer {
+        self.request_timeout = request;
+        self.submit_timeout = submit;
+        self
     }
 
     fn send(&self, op: impl ipp::operation::IppOperation) -> Result<IppRequestResponse, A4Error> {
-        let resp = self.client().send(op).map_err(|e| A4Error::Unreachable { uri: self.text.clone(), reason: e.to_string() })?;
+        self.send_within(op, self.request_timeout)
+    }
+
+    /// One request, answered within `limit` (connecting, sending, the whole answer) or
+    /// given up as [`A4Error::NoAnswer`].
+    fn send_within(&self, op: impl ipp::operation::IppOperation, limit: Duration) -> Result<IppRequestResponse, A4Error> {
+        let client = ipp::client::blocking::IppClient::builder(self.uri.clone()).request_timeout(limit).build();
+        let started = Instant::now();
+        let resp = client.send(op).map_err(|e| {
+            let reason = e.to_string();
+            let lower = reason.to_ascii_lowercase();
+            if lower.contains("timeout") || lower.contains("timed out") || started.elapsed() >= limit {
+                A4Error::NoAnswer { uri: self.text.clone(), secs: limit.as_secs_f64().ceil() as u64 }
+            } else {
+                A4Error::Unreachable { uri: self.text.clone(), reason }
+            }
+        })?;
         let status = resp.header().status_code();
         if !status.is_success() {
             return Err(A4Error::Refused(format!("{status:?}")));
@@ -154,7 +189,7 @@ impl A4Printer {
             .job_title(title)
             .user_name("hallq")
             .build();
-        let resp = self.send(op)?;
+        let resp = self.send_within(op, self.submit_timeout)?;
         match Self::attr(&resp, DelimiterTag::JobAttributes, "job-id") {
             Some(IppValue::Integer(id)) => Ok(id),
             other => Err(A4Error::Refused(format!("no job-id in the answer ({other:?})"))),
@@ -163,8 +198,12 @@ impl A4Printer {
 
     /// The job's state now.
     pub fn job(&self, job_id: i32) -> Result<Result<JobProgress, String>, A4Error> {
+        self.job_within(job_id, self.request_timeout)
+    }
+
+    fn job_within(&self, job_id: i32, limit: Duration) -> Result<Result<JobProgress, String>, A4Error> {
         let op = IppOperationBuilder::get_job_attributes(self.uri.clone(), job_id).build();
-        let resp = self.send(op)?;
+        let resp = self.send_within(op, limit)?;
         let state = Self::attr(&resp, DelimiterTag::JobAttributes, "job-state");
         let reasons = Self::attr(&resp, DelimiterTag::JobAttributes, "job-state-reasons").map(|v| keyword(&v).join(", ")).unwrap_or_default();
         Ok(match state {
@@ -178,12 +217,31 @@ impl A4Printer {
         })
     }
 
+    /// Cancels a job (best effort, within the request deadline).
+    pub fn cancel(&self, job_id: i32) -> Result<(), A4Error> {
+        let op = IppOperationBuilder::cancel_job(self.uri.clone(), job_id).user_name("hallq").build();
+        self.send(op).map(|_| ())
+    }
+
     /// Follows a job to its end, reporting progress; fails on abort, cancel or timeout.
+    /// Returns by `timeout` (each request is cut to the time left): a job not done by then
+    /// is cancelled (one more request, with its own deadline), so it does not come out
+    /// later when nobody waits for it.
     pub fn wait(&self, job_id: i32, timeout: Duration, mut progress: impl FnMut(JobProgress)) -> Result<(), A4Error> {
         let deadline = Instant::now() + timeout;
         let mut last = None;
         loop {
-            match self.job(job_id)? {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(self.give_up(job_id, true));
+            }
+            let state = match self.job_within(job_id, left.min(self.request_timeout)) {
+                // Cut short by the job's deadline: a server that did not answer in time is
+                // not asked to cancel either.
+                Err(A4Error::NoAnswer { .. }) if Instant::now() >= deadline => return Err(self.give_up(job_id, false)),
+                other => other?,
+            };
+            match state {
                 Ok(JobProgress::Completed) => {
                     progress(JobProgress::Completed);
                     return Ok(());
@@ -204,11 +262,17 @@ impl A4Printer {
                     return Err(A4Error::JobFailed(reason));
                 }
             }
-            if Instant::now() >= deadline {
-                return Err(A4Error::Timeout);
-            }
-            std::thread::sleep(Duration::from_millis(200));
+            std::thread::sleep(Duration::from_millis(200).min(deadline.saturating_duration_since(Instant::now())));
         }
+    }
+
+    fn give_up(&self, job_id: i32, cancel: bool) -> A4Error {
+        if cancel {
+            if let Err(e) = self.cancel(job_id) {
+                tracing::warn!("A4 job {job_id} on {} timed out and could not be cancelled: {e}", self.text);
+            }
+        }
+        A4Error::Timeout
     }
 }
 

@@ -1,6 +1,7 @@
 //! Outside programs with a deadline (`scanimage`, `espeak-ng`, `aplay`): the child runs in
 //! a process group of its own, and when its deadline passes the whole group is killed
-//! (SIGKILL), so a program that forked cannot leave a helper behind holding the pipes.
+//! (SIGKILL), so a program that forked cannot leave a helper behind holding the pipes. (A
+//! program that ends by itself may leave a daemon running: that is its business.)
 //! Nothing here waits without a bound: a child that does not die even after SIGKILL (stuck
 //! in the kernel) is reported as timed out all the same and reaped in the background.
 //!
@@ -104,8 +105,15 @@ fn supervise(mut child: Child, watch: Arc<Watch>) {
         }
         let _ = watch.cv.wait_timeout(s, POLL);
     }
-    // Anything of the group still running (a helper it forked) goes with it.
-    kill_group(pid);
+    {
+        // Killed: anything of the group still running (a helper it forked) goes with it,
+        // while the leader, not yet reaped, keeps the group ours. A child that ended by
+        // itself keeps its helpers (a daemon it started).
+        let s = watch.lock();
+        if s.fired.is_some() || s.abandoned {
+            kill_group(pid);
+        }
+    }
     let status = child.wait();
     watch.lock().status = Some(status);
     watch.cv.notify_all();

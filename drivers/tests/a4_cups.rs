@@ -1,28 +1,37 @@
 //! The A4 printer driver against a real cupsd with a cups-pdf queue (Debian cups and
 //! printer-driver-cups-pdf). The test starts cupsd when it is not running and makes its
 //! own queues; it prints a PDF and follows the job, and sees a stopped or rejecting queue.
+//! Every CUPS tool runs with a deadline, and so does every IPP request and job.
 
 use std::process::Command;
 use std::time::Duration;
 
 use hallq_drivers::a4::{self, A4Error, A4Printer, JobProgress, PrinterCondition};
+use hallq_drivers::process;
 
 const PPD: &str = "/usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd";
 
+/// CUPS tools answer in well under a second; a stuck scheduler fails the test after this.
+const TOOL: Duration = Duration::from_secs(30);
+
 fn run(cmd: &str, args: &[&str]) -> bool {
-    Command::new(cmd).args(args).status().map(|s| s.success()).unwrap_or(false)
+    process::run(Command::new(cmd).args(args), None, TOOL).map(|o| o.status.success()).unwrap_or(false)
 }
 
 fn scheduler_running() -> bool {
-    Command::new("lpstat").arg("-r").output().map(|o| String::from_utf8_lossy(&o.stdout).contains("is running")).unwrap_or(false)
+    process::run(Command::new("lpstat").arg("-r"), None, TOOL).map(|o| String::from_utf8_lossy(&o.stdout).contains("is running")).unwrap_or(false)
 }
 
 /// Starts cupsd if needed and creates (or resets) a cups-pdf queue named `name`.
 fn queue(name: &str) -> String {
     assert!(std::path::Path::new(PPD).exists(), "cups-pdf is not installed: install cups and printer-driver-cups-pdf (./dev test does)");
+    // One test starts the scheduler: two started at once both run, one with the queues and
+    // the other answering IPP (client-error-not-found).
+    static START: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = START.lock().unwrap_or_else(|p| p.into_inner());
     if !scheduler_running() {
-        // cupsd daemonizes; a second start while another test starts it just fails to bind.
-        let _ = Command::new("cupsd").status();
+        // cupsd daemonizes: the command returns once the scheduler is up.
+        let _ = process::run(&mut Command::new("cupsd"), None, TOOL);
         for _ in 0..50 {
             if scheduler_running() {
                 break;
