@@ -1,12 +1,17 @@
 //! Voice calling: "请A001号到5号窗口办理" joined from clips. Recorded clips are used where
 //! the hall has them (`voice.clips_dir`); any clip missing is generated once with espeak-ng
 //! (voice `cmn-latn-pinyin`, which reads tones right) and kept in the data directory.
+//! espeak-ng runs with a deadline: a stuck one is killed and the announcement refused with
+//! [`VoiceError::EspeakTimeout`]; the next one tries again.
 
 use std::collections::HashMap;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
+use std::time::Duration;
+
+use hallq_drivers::process::{self, RunError};
 
 use crate::config::Voice as VoiceConfig;
 
@@ -18,6 +23,8 @@ pub enum VoiceError {
     NoEspeak,
     #[error("espeak-ng failed for {0:?}: {1}")]
     Espeak(String, String),
+    #[error("espeak-ng did not finish {0:?} within {1} s and was stopped: check the machine's load, or record clips into voice.clips_dir")]
+    EspeakTimeout(String, u64),
     #[error("voice clip {path}: {reason}")]
     Clip { path: String, reason: String },
 }
@@ -90,10 +97,16 @@ pub fn announcement_words(number: &str, window: u32) -> Vec<String> {
     w
 }
 
+/// Most time espeak-ng may take for one clip: it needs some 50 ms for a word, a second on
+/// a busy machine; past this it is stuck.
+pub const ESPEAK_TIMEOUT: Duration = Duration::from_secs(10);
+
 pub struct Voice {
     config: VoiceConfig,
     cache_dir: PathBuf,
     clips: Mutex<HashMap<String, Clip>>,
+    espeak: PathBuf,
+    espeak_timeout: Duration,
 }
 
 fn read_wav(path: &Path) -> Result<Clip, VoiceError> {
@@ -121,7 +134,14 @@ fn trim(mut c: Clip) -> Clip {
 
 impl Voice {
     pub fn new(config: VoiceConfig, data_dir: &Path) -> Voice {
-        Voice { config, cache_dir: data_dir.join("voice-cache"), clips: Mutex::new(HashMap::new()) }
+        Voice { config, cache_dir: data_dir.join("voice-cache"), clips: Mutex::new(HashMap::new()), espeak: PathBuf::from("espeak-ng"), espeak_timeout: ESPEAK_TIMEOUT }
+    }
+
+    /// Another espeak-ng (a path, not the one on PATH) or deadline.
+    pub fn with_espeak(mut self, program: impl Into<PathBuf>, timeout: Duration) -> Voice {
+        self.espeak = program.into();
+        self.espeak_timeout = timeout;
+        self
     }
 
     fn generate(&self, word: &str, voice: &str) -> Result<Clip, VoiceError> {
@@ -130,11 +150,14 @@ impl Voice {
         if !path.exists() {
             std::fs::create_dir_all(&self.cache_dir).map_err(|e| VoiceError::Clip { path: self.cache_dir.display().to_string(), reason: e.to_string() })?;
             let tmp = self.cache_dir.join(format!("{name}.tmp.wav"));
-            let out = Command::new("espeak-ng").args(["-v", voice, "-s", "150", "-w"]).arg(&tmp).arg(word).output().map_err(|e| {
-                if e.kind() == std::io::ErrorKind::NotFound {
-                    VoiceError::NoEspeak
-                } else {
-                    VoiceError::Espeak(word.into(), e.to_string())
+            let mut cmd = Command::new(&self.espeak);
+            cmd.args(["-v", voice, "-s", "150", "-w"]).arg(&tmp).arg(word);
+            let out = process::run(&mut cmd, None, self.espeak_timeout).map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                match e {
+                    RunError::NotFound { .. } => VoiceError::NoEspeak,
+                    RunError::TimedOut { after, .. } => VoiceError::EspeakTimeout(word.into(), after.as_secs_f64().ceil() as u64),
+                    e => VoiceError::Espeak(word.into(), e.to_string()),
                 }
             })?;
             if !out.status.success() {
@@ -265,6 +288,48 @@ mod tests {
         let speech: usize = words.iter().map(|w| 80 + 8 * ["请", "A", "零", "一", "号", "到", "五", "窗口办理"].iter().position(|x| x == w).unwrap()).sum();
         let once = speech + (words.len() - 1) * 320;
         assert_eq!(samples.len(), 2 * once + 5600);
+    }
+
+    /// A fake espeak-ng that writes `clip.wav` where `-w` says, or hangs (forking, as a
+    /// wrapper script would) while `stuck` exists.
+    fn fake_espeak(dir: &Path) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let spec = hound::WavSpec { channels: 1, sample_rate: 8000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let mut w = hound::WavWriter::create(dir.join("clip.wav"), spec).unwrap();
+        for _ in 0..800 {
+            w.write_sample(3000i16).unwrap();
+        }
+        w.finalize().unwrap();
+        let d = dir.display();
+        let script = format!(
+            "#!/bin/sh\nout=''\nwhile [ $# -gt 0 ]; do if [ \"$1\" = -w ]; then out=\"$2\"; shift; fi; shift; done\n\
+             if [ -e '{d}/stuck' ]; then sleep 1000 & wait; fi\ncp '{d}/clip.wav' \"$out\"\n"
+        );
+        let path = dir.join("espeak-ng");
+        std::fs::write(&path, script).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_stuck_espeak_ng_is_stopped_at_its_deadline_and_the_next_announcement_works() {
+        let dir = tempfile::tempdir().unwrap();
+        let fake = fake_espeak(dir.path());
+        std::fs::write(dir.path().join("stuck"), "").unwrap();
+        let v = Voice::new(VoiceConfig { clips_dir: None, repeat: 1, volume: 1.0, english: false, enabled: true }, &dir.path().join("data"))
+            .with_espeak(&fake, Duration::from_millis(500));
+        let started = std::time::Instant::now();
+        let e = v.announcement("A001", 5).unwrap_err();
+        assert!(matches!(&e, VoiceError::EspeakTimeout(w, 1) if w == "请"), "{e:?}");
+        assert!(started.elapsed() < Duration::from_secs(3), "reported after {:?}", started.elapsed());
+        let cache = dir.path().join("data/voice-cache");
+        assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 0, "no half-written clip is kept");
+        // espeak-ng answers again: so does the voice.
+        std::fs::remove_file(dir.path().join("stuck")).unwrap();
+        let wav = v.announcement("A001", 5).unwrap();
+        let r = hound::WavReader::new(Cursor::new(wav)).unwrap();
+        assert_eq!(r.spec().sample_rate, 8000);
+        assert!(r.duration() > 800 * 8, "the clips are joined");
     }
 
     #[test]

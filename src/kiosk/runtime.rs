@@ -207,7 +207,15 @@ impl Core {
             Effect::Scan { feeder, .. } => {
                 let core = self.clone();
                 let pages = tokio::task::spawn_blocking(move || match &core.scanner {
-                    Some(s) => s.scan(feeder, |line| core.input(Input::DocProgress(line, 1))),
+                    Some(s) => s.scan(feeder, |line| core.input(Input::DocProgress(line, 1))).map_err(|e| {
+                        // The scanner itself failing (stuck, gone) turns scanning off until it
+                        // answers again; a jam or an open cover is the visitor's to put right.
+                        if e.is_device_fault() {
+                            core.report("scanner", Some(e.to_string()));
+                            core.input(Input::OptionalDevice("scanner", Some(e.to_string())));
+                        }
+                        e.to_string()
+                    }),
                     None => Err("本机未连接扫描仪".into()),
                 })
                 .await
