@@ -139,7 +139,8 @@ pub enum Input {
     Issued(Result<Issued, IssueFailure>),
     /// Err(visitor message, whether the ticket may be incomplete).
     Printed(Result<(), (String, bool)>),
-    /// Faults of the devices and of the hall connection; None when all is well.
+    /// Faults that stop issuing: the ticket printer's and the hall connection's; None when
+    /// all is well. The kiosk shows its out-of-service screen (after the visitor now at it).
     Health(Option<String>),
     Catalog(Catalog),
     /// Once a second, with the hall-local time to show.
@@ -154,7 +155,10 @@ pub enum Input {
     DocsPrinted(Result<u32, String>),
     /// Pages scanned (thumbnails), or why scanning failed.
     Scanned(Result<Vec<Thumb>, String>),
-    /// Faults of the optional devices: "a4-printer" or "scanner".
+    /// Faults of the devices only some errands need: "idcard-reader", "a4-printer" or
+    /// "scanner" (None: working again). Only the errands that need the device stop: items
+    /// that require the ID card send the visitor to the service desk, items where it is
+    /// optional skip the card step.
     OptionalDevice(&'static str, Option<String>),
     /// A self-test finished: device, passed, what it found.
     SelfTested(String, bool, String),
@@ -187,9 +191,11 @@ pub enum Effect {
 
 pub struct Settings {
     pub kiosk_id: String,
-    /// An A4 printer for results, and a scanner, are attached.
+    /// An A4 printer for results, a scanner and an ID-card reader are attached. Without a
+    /// reader the kiosk behaves as with a faulty one (see [`Input::OptionalDevice`]).
     pub has_a4: bool,
     pub has_scanner: bool,
+    pub has_reader: bool,
     /// Seconds without a touch before going home.
     pub idle_secs: u32,
     pub idle_secs_elderly: u32,
@@ -199,7 +205,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { kiosk_id: "kiosk".into(), has_a4: true, has_scanner: true, idle_secs: 60, idle_secs_elderly: 120, issue_attempts: 3 }
+        Settings { kiosk_id: "kiosk".into(), has_a4: true, has_scanner: true, has_reader: true, idle_secs: 60, idle_secs_elderly: 120, issue_attempts: 3 }
     }
 }
 
@@ -221,6 +227,7 @@ pub struct Controller {
     appointments: Vec<AppointmentRow>,
     a4_fault: Option<String>,
     scanner_fault: Option<String>,
+    reader_fault: Option<String>,
     corner_taps: u32,
     pin: String,
     pin_failures: u32,
@@ -297,6 +304,7 @@ impl Controller {
             appointments: Vec::new(),
             a4_fault: None,
             scanner_fault: None,
+            reader_fault: None,
             corner_taps: 0,
             pin: String::new(),
             pin_failures: 0,
@@ -367,9 +375,25 @@ impl Controller {
                 "hot" => (self.t("热门事项", "Popular"), self.t("大家常办的事", "What most people come for")),
                 "departments" => (self.t("按部门", "By department"), self.t("公安、人社、医保…", "Police, social security…")),
                 "search" => (self.t("拼音搜索", "Search"), self.t("输入拼音首字母", "Pinyin initials")),
+                "appointment" if self.reader_down() => (self.t("预约签到", "Appointment check-in"), self.t("输入预约码", "Type your appointment code")),
                 "appointment" => (self.t("预约签到", "Appointment check-in"), self.t("刷身份证或输入预约码", "ID card or appointment code")),
-                "results" if self.settings.has_a4 => (self.t("自助打印", "Print my results"), self.t("刷身份证打印办理结果", "Swipe your ID card to print")),
-                "scan" if self.settings.has_scanner => (self.t("材料预审", "Scan materials"), self.t("扫描材料，窗口提前审核", "Scan papers for pre-review")),
+                // Results are found by the visitor's card and printed on the A4 printer.
+                "results" if self.settings.has_a4 && self.settings.has_reader => {
+                    let sub = if self.a4_fault.is_some() || self.reader_fault.is_some() {
+                        self.t("暂停服务，请到服务台领取", "Paused: please ask at the service desk")
+                    } else {
+                        self.t("刷身份证打印办理结果", "Swipe your ID card to print")
+                    };
+                    (self.t("自助打印", "Print my results"), sub)
+                }
+                "scan" if self.settings.has_scanner => {
+                    let sub = if self.scanner_fault.is_some() {
+                        self.t("暂停服务，请到窗口提交纸质材料", "Paused: bring your papers to the window")
+                    } else {
+                        self.t("扫描材料，窗口提前审核", "Scan papers for pre-review")
+                    };
+                    (self.t("材料预审", "Scan materials"), sub)
+                }
                 "floors" => {
                     for f in &floors {
                         tiles.push(Tile { id: format!("floor:{f}"), label: self.t(&format!("{f}楼事项"), &format!("Floor {f}")), sub: self.t("按办理楼层查找", "Items served on this floor") });
@@ -386,6 +410,61 @@ impl Controller {
     fn out_of_service(&mut self, why: String) {
         self.view.screen = Screen::OutOfService;
         self.view.out_of_service = why;
+    }
+
+    /// No ID card can be read now: the kiosk has no reader, or its reader is faulty.
+    fn reader_down(&self) -> bool {
+        !self.settings.has_reader || self.reader_fault.is_some()
+    }
+
+    fn reader_down_text(&self) -> String {
+        if self.settings.has_reader {
+            self.t("本机身份证读卡器暂不可用", "This kiosk's ID-card reader is not working")
+        } else {
+            self.t("本机没有身份证读卡器", "This kiosk has no ID-card reader")
+        }
+    }
+
+    /// The card step of the item chosen, or what stands for it when no card can be read:
+    /// items where the card is optional go on without it, items that require it send the
+    /// visitor to the service desk.
+    fn card_step(&mut self) {
+        let Some(identity) = self.item.as_ref().map(|i| i.identity.clone()) else {
+            self.home();
+            return;
+        };
+        match (identity.as_str(), self.reader_down()) {
+            ("none", _) | ("optional", true) => {
+                if self.flow == Flow::Scan {
+                    self.start_scan();
+                } else {
+                    self.view.screen = Screen::Confirm;
+                }
+            }
+            (_, true) => self.to_desk(),
+            (_, false) => self.view.screen = Screen::Identity,
+        }
+    }
+
+    /// The item needs the ID card and none can be read here.
+    fn to_desk(&mut self) {
+        let name = self.item.as_ref().map(|i| self.item_name(i)).unwrap_or_default();
+        let why = self.reader_down_text();
+        let (title, body) = (
+            self.t("请到服务台办理", "Please go to the service desk"),
+            self.t(&format!("{why}。办理「{name}」需要核验身份证，请到服务台取号。"), &format!("{why}. {name} needs your ID card: please take a number at the service desk.")),
+        );
+        self.message(title, body);
+    }
+
+    /// Printing results needs the card, and none can be read here.
+    fn results_need_card(&mut self) {
+        let why = self.reader_down_text();
+        let (title, body) = (
+            self.t("自助打印暂停", "Printing is paused"),
+            self.t(&format!("{why}，打印办理结果需要刷身份证。请到服务台领取。"), &format!("{why}, and printing results needs your ID card. Please ask at the service desk.")),
+        );
+        self.message(title, body);
     }
 
     fn rows<'a>(&self, items: impl Iterator<Item = &'a CatalogItem>) -> Vec<ItemRow> {
@@ -643,10 +722,32 @@ impl Controller {
                 vec![]
             }
             Input::OptionalDevice(which, fault) => {
-                if which == "a4-printer" {
-                    self.a4_fault = fault;
-                } else {
-                    self.scanner_fault = fault;
+                let slot = match which {
+                    "a4-printer" => &mut self.a4_fault,
+                    "scanner" => &mut self.scanner_fault,
+                    "idcard-reader" => &mut self.reader_fault,
+                    other => {
+                        tracing::warn!("fault of an unknown device {other}");
+                        return vec![];
+                    }
+                };
+                // Watchers repeat what they see; only a change matters.
+                if *slot == fault {
+                    return vec![];
+                }
+                *slot = fault;
+                match self.view.screen {
+                    // The tiles say what is paused.
+                    Screen::Home => self.home(),
+                    // A visitor waiting at the reader that just failed is told at once.
+                    Screen::Identity if self.reader_down() => {
+                        if self.flow == Flow::Results {
+                            self.results_need_card();
+                        } else {
+                            self.card_step();
+                        }
+                    }
+                    _ => {}
                 }
                 vec![]
             }
@@ -1040,7 +1141,8 @@ impl Controller {
                         self.view.code.clear();
                         self.view.screen = Screen::Appointment;
                     } else if self.item.is_some() && self.request.is_none() && self.view.ticket.number.is_empty() {
-                        self.view.screen = Screen::Identity;
+                        // Another card; or, where no card can be read, the item again.
+                        self.view.screen = if self.reader_down() { Screen::Item } else { Screen::Identity };
                     } else {
                         self.home();
                     }
@@ -1148,10 +1250,22 @@ impl Controller {
                     self.message(t, f);
                     return vec![];
                 }
+                if self.reader_down() {
+                    self.results_need_card();
+                    return vec![];
+                }
                 self.flow = Flow::Results;
                 self.view.screen = Screen::Identity;
             }
             "scan" => {
+                if let Some(f) = self.scanner_fault.clone() {
+                    let (t, b) = (
+                        self.t("材料预审暂停", "Scanning is paused"),
+                        self.t(&format!("{f}。您可以直接取号，到窗口提交纸质材料。"), "The scanner is not working. You can take a number and bring your papers to the window."),
+                    );
+                    self.message(t, b);
+                    return vec![];
+                }
                 self.flow = Flow::Scan;
                 let title = self.t("选择要预审材料的事项", "Choose the item to scan papers for");
                 let rows = self.rows(self.catalog.items.iter().filter(|i| !i.materials.is_empty()));
@@ -1162,12 +1276,7 @@ impl Controller {
                     self.out_of_service(f);
                     return vec![];
                 }
-                match (self.item.as_ref().map(|i| i.identity.as_str()), self.flow) {
-                    (Some("none"), Flow::Scan) => self.start_scan(),
-                    (Some("none"), _) => self.view.screen = Screen::Confirm,
-                    (Some(_), _) => self.view.screen = Screen::Identity,
-                    (None, _) => self.home(),
-                }
+                self.card_step();
             }
             other => {
                 if let Some(f) = other.strip_prefix("floor:").and_then(|f| f.parse::<i32>().ok()) {

@@ -70,7 +70,8 @@ impl Core {
             Some(other) => anyhow::bail!("--scanner {other}: not a scanner address; use sane:DEVICE (see `hallq devices`)"),
             None => None,
         };
-        let settings = Settings { kiosk_id: opts.kiosk_id.clone(), has_a4: a4.is_some(), has_scanner: scanner.is_some(), ..Settings::default() };
+        // Without a reader (no --idcard), items that need a card send visitors to the desk.
+        let settings = Settings { kiosk_id: opts.kiosk_id.clone(), has_a4: a4.is_some(), has_scanner: scanner.is_some(), has_reader: opts.idcard.is_some(), ..Settings::default() };
         let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
         let template = Template { status_url: format!("{}/t/{{id}}?token={{token}}", opts.server.trim_end_matches('/')), ..Template::default() };
         let english = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -146,14 +147,20 @@ impl Core {
                 return;
             }
             f[which] = fault.clone();
-            f.iter().flatten().next().cloned()
+            // Only the ticket printer and the hall stop issuing.
+            f[PRINTER].clone().or_else(|| f[SERVICE].clone())
         };
         // Managers see the kiosk's devices in the hall's state (the connection itself they
         // see by its absence).
         if which != SERVICE {
-            self.report(if which == PRINTER { "ticket-printer" } else { "idcard-reader" }, fault);
+            self.report(if which == PRINTER { "ticket-printer" } else { "idcard-reader" }, fault.clone());
         }
-        self.input(Input::Health(combined));
+        if which == READER {
+            // A reader fault turns off only what needs a card.
+            self.input(Input::OptionalDevice("idcard-reader", fault));
+        } else {
+            self.input(Input::Health(combined));
+        }
     }
 
     async fn effect(self: Arc<Self>, e: Effect) {
@@ -491,14 +498,30 @@ pub fn start(core: Arc<Core>) {
     if core.a4.is_some() {
         let c = core.clone();
         tokio::spawn(async move {
-            let mut last: Option<Option<String>> = None;
             loop {
                 let cc = c.clone();
                 let fault = tokio::task::spawn_blocking(move || cc.a4.as_ref().and_then(|a| a.fault())).await.unwrap_or(None);
-                if last.as_ref() != Some(&fault) {
-                    c.report("a4-printer", fault.clone());
-                    c.input(Input::OptionalDevice("a4-printer", fault.clone()));
-                    last = Some(fault);
+                // Every time (the hall logs only changes): a failed print paused the errand
+                // and reported it meanwhile, and a printer that answers again resumes it.
+                c.report("a4-printer", fault.clone());
+                c.input(Input::OptionalDevice("a4-printer", fault));
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
+        });
+    }
+    // The scanner, every 30 s while nobody is scanning: whether SANE lists it. A scan that
+    // failed for the scanner's sake pauses scanning at once (Effect::Scan); this resumes
+    // it once the scanner is back.
+    if core.scanner.is_some() {
+        let c = core.clone();
+        tokio::spawn(async move {
+            loop {
+                let v = c.view();
+                if !(v.screen == hallq_ui::view::Screen::Scan && v.progress_percent > 0) {
+                    let cc = c.clone();
+                    let fault = tokio::task::spawn_blocking(move || cc.scanner.as_ref().and_then(|s| s.check().err())).await.unwrap_or(None);
+                    c.report("scanner", fault.clone());
+                    c.input(Input::OptionalDevice("scanner", fault));
                 }
                 tokio::time::sleep(Duration::from_secs(30)).await;
             }

@@ -465,3 +465,196 @@ fn tiles_and_texts_follow_the_hall_configuration_live() {
     c.handle(Input::Catalog(catalog()));
     assert!(!c.view().tiles.iter().any(|t| t.id == "results" || t.id == "scan"));
 }
+
+const READER_FAULT: &str = "身份证读卡器故障，请联系工作人员";
+
+fn issues(effects: &[Effect]) -> Vec<Option<(String, String)>> {
+    effects.iter().filter_map(|e| if let Effect::Issue { identity, .. } = e { Some(identity.clone()) } else { None }).collect()
+}
+
+fn tile_sub(c: &Controller, id: &str) -> String {
+    c.view().tiles.iter().find(|t| t.id == id).map(|t| t.sub.clone()).unwrap_or_else(|| panic!("no {id} tile"))
+}
+
+#[test]
+fn a_faulty_reader_turns_off_only_what_needs_a_card() {
+    let mut c = kiosk();
+    c.handle(Input::OptionalDevice("idcard-reader", Some(READER_FAULT.into())));
+    assert_eq!(c.view().screen, Screen::Home, "the kiosk stays in service");
+    assert_eq!(tile_sub(&c, "results"), "暂停服务，请到服务台领取");
+    assert_eq!(tile_sub(&c, "appointment"), "输入预约码");
+    // An item that requires the card: the visitor is sent to the service desk, not left
+    // at the reader, and nothing is issued.
+    tap(&mut c, UiAction::Tile("personal".into()));
+    tap(&mut c, UiAction::Item("hukou-qianru".into()));
+    let effects = tap(&mut c, UiAction::Tile("take-number".into()));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(c.view().screen, Screen::Message);
+    assert_eq!(c.view().message_title, "请到服务台办理");
+    assert_eq!(c.view().message_body, "本机身份证读卡器暂不可用。办理「户口迁入登记」需要核验身份证，请到服务台取号。");
+    // Back goes to the item, not to a reader that cannot read.
+    tap(&mut c, UiAction::Back);
+    assert_eq!(c.view().screen, Screen::Item);
+    // An item where the card is optional skips the card step.
+    tap(&mut c, UiAction::Home);
+    tap(&mut c, UiAction::Tile("hot".into()));
+    tap(&mut c, UiAction::Item("sfz-buling".into()));
+    tap(&mut c, UiAction::Tile("take-number".into()));
+    assert_eq!(c.view().screen, Screen::Confirm);
+    assert_eq!(issues(&tap(&mut c, UiAction::Confirm)), vec![None]);
+    c.handle(Input::Issued(Ok(issued())));
+    c.handle(Input::Printed(Ok(())));
+    assert_eq!(c.view().screen, Screen::Ticket);
+    // Printing results needs the card: paused, with where to go.
+    tap(&mut c, UiAction::Home);
+    tap(&mut c, UiAction::Tile("results".into()));
+    assert_eq!((c.view().screen, c.view().message_title.as_str()), (Screen::Message, "自助打印暂停"));
+    assert!(c.view().message_body.contains("请到服务台领取"), "{}", c.view().message_body);
+    // Appointments by code still work.
+    tap(&mut c, UiAction::Home);
+    tap(&mut c, UiAction::Tile("appointment".into()));
+    for ch in "YY1001".chars() {
+        tap(&mut c, UiAction::CodeKey(ch));
+    }
+    assert!(matches!(&tap(&mut c, UiAction::CodeEnter)[..], [Effect::CheckIn { identity: None, .. }]));
+    // The reader answers again: the card step is back.
+    c.handle(Input::Issued(Ok(issued())));
+    c.handle(Input::Printed(Ok(())));
+    tap(&mut c, UiAction::Home);
+    c.handle(Input::OptionalDevice("idcard-reader", None));
+    assert_eq!(tile_sub(&c, "results"), "刷身份证打印办理结果");
+    tap(&mut c, UiAction::Tile("personal".into()));
+    tap(&mut c, UiAction::Item("hukou-qianru".into()));
+    tap(&mut c, UiAction::Tile("take-number".into()));
+    assert_eq!(c.view().screen, Screen::Identity);
+}
+
+#[test]
+fn a_reader_failing_while_a_visitor_waits_at_it() {
+    // Required: to the desk.
+    let mut c = kiosk();
+    tap(&mut c, UiAction::Tile("personal".into()));
+    tap(&mut c, UiAction::Item("huzhao".into()));
+    tap(&mut c, UiAction::Tile("take-number".into()));
+    assert_eq!(c.view().screen, Screen::Identity);
+    c.handle(Input::OptionalDevice("idcard-reader", Some(READER_FAULT.into())));
+    assert_eq!((c.view().screen, c.view().message_title.as_str()), (Screen::Message, "请到服务台办理"));
+    // The same fault again (watchers repeat themselves) changes nothing.
+    c.handle(Input::OptionalDevice("idcard-reader", Some(READER_FAULT.into())));
+    assert_eq!(c.view().screen, Screen::Message);
+    // Optional: on without the card.
+    let mut c = kiosk();
+    tap(&mut c, UiAction::Tile("hot".into()));
+    tap(&mut c, UiAction::Item("sfz-buling".into()));
+    tap(&mut c, UiAction::Tile("take-number".into()));
+    assert_eq!(c.view().screen, Screen::Identity);
+    c.handle(Input::OptionalDevice("idcard-reader", Some(READER_FAULT.into())));
+    assert_eq!(c.view().screen, Screen::Confirm);
+    // Results: paused.
+    let mut c = kiosk();
+    tap(&mut c, UiAction::Tile("results".into()));
+    assert_eq!(c.view().screen, Screen::Identity);
+    c.handle(Input::OptionalDevice("idcard-reader", Some(READER_FAULT.into())));
+    assert_eq!((c.view().screen, c.view().message_title.as_str()), (Screen::Message, "自助打印暂停"));
+    tap(&mut c, UiAction::Back);
+    assert_eq!(c.view().screen, Screen::Home);
+}
+
+#[test]
+fn a_kiosk_without_a_reader_sends_card_items_to_the_desk() {
+    let mut c = Controller::new(Settings { kiosk_id: "k1".into(), has_reader: false, ..Settings::default() }, 7);
+    c.handle(Input::Catalog(catalog()));
+    assert_eq!(c.view().screen, Screen::Home);
+    assert!(!c.view().tiles.iter().any(|t| t.id == "results"), "results are found by the card");
+    assert_eq!(tile_sub(&c, "appointment"), "输入预约码");
+    tap(&mut c, UiAction::Tile("personal".into()));
+    tap(&mut c, UiAction::Item("shebao-canbao".into()));
+    tap(&mut c, UiAction::Tile("take-number".into()));
+    assert_eq!(c.view().screen, Screen::Message);
+    assert!(c.view().message_body.starts_with("本机没有身份证读卡器。"), "{}", c.view().message_body);
+    assert!(c.view().message_body.ends_with("请到服务台取号。"));
+    // Scanning materials for an item where the card is optional goes straight to the scanner.
+    tap(&mut c, UiAction::Home);
+    tap(&mut c, UiAction::Tile("scan".into()));
+    tap(&mut c, UiAction::Item("linshi-sfz".into()));
+    tap(&mut c, UiAction::Tile("take-number".into()));
+    assert_eq!(c.view().screen, Screen::Scan);
+    // ... and to the desk for one that requires it.
+    tap(&mut c, UiAction::Home);
+    tap(&mut c, UiAction::Tile("scan".into()));
+    tap(&mut c, UiAction::Item("hukou-qianru".into()));
+    tap(&mut c, UiAction::Tile("take-number".into()));
+    assert_eq!(c.view().message_title, "请到服务台办理");
+    // In English too.
+    tap(&mut c, UiAction::Home);
+    tap(&mut c, UiAction::SetEnglish(true));
+    tap(&mut c, UiAction::Tile("personal".into()));
+    tap(&mut c, UiAction::Item("huzhao".into()));
+    tap(&mut c, UiAction::Tile("take-number".into()));
+    assert_eq!(c.view().message_title, "Please go to the service desk");
+    assert!(c.view().message_body.starts_with("This kiosk has no ID-card reader. "), "{}", c.view().message_body);
+    assert!(c.view().message_body.ends_with("needs your ID card: please take a number at the service desk."));
+}
+
+#[test]
+fn a_faulty_scanner_turns_off_only_scanning() {
+    let mut c = kiosk();
+    let fault = "扫描仪无响应（45 秒内未完成），已停止扫描，请联系工作人员";
+    // Mid-scan: the pages so far are kept and can still go with the ticket.
+    tap(&mut c, UiAction::Tile("scan".into()));
+    tap(&mut c, UiAction::Item("linshi-sfz".into()));
+    tap(&mut c, UiAction::Tile("take-number".into()));
+    tap(&mut c, UiAction::SkipIdentity);
+    assert_eq!(c.view().screen, Screen::Scan);
+    tap(&mut c, UiAction::ScanFlatbed);
+    c.handle(Input::Scanned(Ok(vec![page(1)])));
+    tap(&mut c, UiAction::ScanFlatbed);
+    c.handle(Input::OptionalDevice("scanner", Some(fault.into())));
+    c.handle(Input::Scanned(Err(fault.into())));
+    assert_eq!((c.view().screen, c.view().pages.len(), c.view().progress.as_str()), (Screen::Scan, 1, fault));
+    assert!(tap(&mut c, UiAction::ScanFlatbed).is_empty(), "no scanning until the scanner answers");
+    assert!(matches!(&tap(&mut c, UiAction::Submit)[..], [Effect::Issue { .. }]));
+    c.handle(Input::Issued(Ok(issued())));
+    c.handle(Input::Printed(Ok(())));
+    assert_eq!(c.view().screen, Screen::Ticket);
+    // The next visitor: the tile says so, and tapping it says what to do instead.
+    tap(&mut c, UiAction::Home);
+    assert_eq!(tile_sub(&c, "scan"), "暂停服务，请到窗口提交纸质材料");
+    tap(&mut c, UiAction::Tile("scan".into()));
+    assert_eq!((c.view().screen, c.view().message_title.as_str()), (Screen::Message, "材料预审暂停"));
+    assert!(c.view().message_body.contains("直接取号"));
+    // Everything else works.
+    tap(&mut c, UiAction::Home);
+    to_confirm_without_card(&mut c);
+    assert_eq!(issues(&tap(&mut c, UiAction::Confirm)).len(), 1);
+    // The scanner is back.
+    c.handle(Input::Issued(Ok(issued())));
+    c.handle(Input::Printed(Ok(())));
+    tap(&mut c, UiAction::Home);
+    c.handle(Input::OptionalDevice("scanner", None));
+    tap(&mut c, UiAction::Tile("scan".into()));
+    assert_eq!(c.view().screen, Screen::Items);
+}
+
+#[test]
+fn only_a_ticket_printer_that_cannot_print_stops_issuing() {
+    let mut c = kiosk();
+    c.handle(Input::OptionalDevice("idcard-reader", Some(READER_FAULT.into())));
+    c.handle(Input::OptionalDevice("scanner", Some("找不到扫描仪 test:0，请联系工作人员".into())));
+    c.handle(Input::OptionalDevice("a4-printer", Some("打印服务（ipp://localhost:631/printers/A4）10 秒无响应，请联系工作人员".into())));
+    assert_eq!(c.view().screen, Screen::Home);
+    assert_eq!(tile_sub(&c, "results"), "暂停服务，请到服务台领取");
+    tap(&mut c, UiAction::Tile("results".into()));
+    assert_eq!(c.view().message_title, "自助打印暂停");
+    tap(&mut c, UiAction::Home);
+    to_confirm_without_card(&mut c);
+    assert_eq!(issues(&tap(&mut c, UiAction::Confirm)), vec![None], "tickets are still issued");
+    c.handle(Input::Issued(Ok(issued())));
+    c.handle(Input::Printed(Ok(())));
+    tap(&mut c, UiAction::Home);
+    // The ticket printer is what stops the kiosk.
+    c.handle(Input::Health(Some("打印机缺纸，请联系工作人员".into())));
+    assert_eq!(c.view().screen, Screen::OutOfService);
+    c.handle(Input::Health(None));
+    assert_eq!(c.view().screen, Screen::Home);
+}
