@@ -19,9 +19,13 @@ struct Kiosk {
 
 impl Kiosk {
     fn new() -> Kiosk {
+        Kiosk::with(Settings::default())
+    }
+
+    fn with(settings: Settings) -> Kiosk {
         i_slint_backend_testing::init_no_event_loop();
         let window = kiosk::new_window().unwrap();
-        let controller = Rc::new(RefCell::new(Controller::new(Settings::default(), 1)));
+        let controller = Rc::new(RefCell::new(Controller::new(settings, 1)));
         let effects: Rc<RefCell<Vec<Effect>>> = Rc::default();
         controller.borrow_mut().handle(Input::Catalog(hallq::kiosk::catalog_from_config(&hallq::config::Config::demo())));
         kiosk::apply(&window, controller.borrow().view());
@@ -278,4 +282,42 @@ fn a_qr_scanner_in_keyboard_mode_checks_in() {
         other => panic!("{other:?}"),
     }
     assert_eq!(k.screen(), Screen::Printing);
+}
+
+#[test]
+fn without_a_card_reader_card_items_point_to_the_service_desk() {
+    let k = Kiosk::with(Settings { has_reader: false, ..Settings::default() });
+    assert!(!k.shows("自助打印"), "results are found by the card");
+    k.press("个人事项");
+    k.press("户口迁入登记");
+    k.press("取号");
+    assert_eq!(k.screen(), Screen::Message);
+    assert!(k.shows("请到服务台办理"));
+    assert!(k.shows("本机没有身份证读卡器。办理「户口迁入登记」需要核验身份证，请到服务台取号。"));
+    assert!(!k.shows("请将身份证放在读卡区"));
+    k.press("返回");
+    assert_eq!(k.screen(), Screen::Item);
+    // An item where the card is optional: straight to confirming.
+    k.press("回到首页");
+    k.press("热门事项");
+    k.press("居民身份证补领、换领");
+    k.press("取号");
+    assert_eq!(k.screen(), Screen::Confirm);
+    k.press("确认取号");
+    assert!(matches!(k.take_effects().as_slice(), [Effect::Issue { identity: None, .. }]));
+}
+
+#[test]
+fn a_reader_failing_keeps_the_kiosk_in_service() {
+    let k = Kiosk::new();
+    to_identity(&k);
+    k.feed(Input::OptionalDevice("idcard-reader", Some("身份证读卡器故障，请联系工作人员".into())));
+    assert_eq!(k.screen(), Screen::Message);
+    assert!(k.shows("请到服务台办理"));
+    assert!(!k.shows("本机暂停服务"));
+    k.press("回到首页");
+    assert_eq!(k.screen(), Screen::Home);
+    assert!(k.shows("暂停服务，请到服务台领取"), "the results tile says it is paused");
+    k.press("自助打印");
+    assert!(k.shows("自助打印暂停"));
 }
