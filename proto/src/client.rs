@@ -1,7 +1,14 @@
 //! [`HallClient`]: typed calls to the hall service, each with a deadline, and
 //! [`HallClient::events`], the event stream that reconnects with backoff and resumes by
 //! sequence number, giving each event once and in order.
+//!
+//! Over `https://` (and the stream over `wss://`) the client trusts the hall CA given with
+//! [`HallClientBuilder::ca_file`] or [`HallClientBuilder::ca_pem`] (the `ca.pem` of
+//! `hallq tls init`), or else the system's trust store; a certificate it does not trust
+//! ends in [`ClientError::Tls`] with a message an installer can act on.
 
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -32,6 +39,11 @@ pub enum ClientError {
     /// version of hallq).
     #[error("叫号系统的应答无法识别：{0}")]
     Protocol(String),
+    /// The encrypted connection could not be made or trusted (unknown CA, wrong host name,
+    /// expired certificate, plain HTTP on the other side), or the CA file is unusable: the
+    /// message says, in Chinese then English, what the installer should do.
+    #[error("{0}")]
+    Tls(String),
 }
 
 impl ClientError {
@@ -49,6 +61,9 @@ impl ClientError {
             ClientError::Unreachable(_) => true,
             ClientError::Refused { status, .. } => *status >= 500,
             ClientError::Protocol(_) => false,
+            // No connection until an installer fixes the trust, but the caller keeps what it
+            // has and tries again (a renewed certificate, a CA installed meanwhile).
+            ClientError::Tls(_) => true,
         }
     }
 }
@@ -67,6 +82,9 @@ pub struct HallClient {
     http: reqwest::Client,
     base: String,
     token: String,
+    /// What `https://` and `wss://` trust; `None` for an `http://` service.
+    tls: Option<Arc<rustls::ClientConfig>>,
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for HallClient {
@@ -80,6 +98,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 fn unreachable(e: reqwest::Error) -> ClientError {
+    if let Some(t) = tls_failure(&e) {
+        return ClientError::Tls(t);
+    }
     if e.is_timeout() {
         ClientError::Unreachable("应答超时".into())
     } else if e.is_connect() {
@@ -89,25 +110,107 @@ fn unreachable(e: reqwest::Error) -> ClientError {
     }
 }
 
+/// Builds a [`HallClient`]: `HallClient::builder(server, token).ca_file("ca.pem").timeout(d).build()?`.
+#[derive(Debug, Clone)]
+pub struct HallClientBuilder {
+    server: String,
+    token: String,
+    timeout: Duration,
+    ca: Option<Ca>,
+}
+
+#[derive(Debug, Clone)]
+enum Ca {
+    File(PathBuf),
+    Pem(Vec<u8>),
+}
+
+impl HallClientBuilder {
+    /// Each call gives up after `timeout` (default [`DEFAULT_TIMEOUT`]).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Trust only the certificates in this PEM file (the hall CA, `ca.pem` of
+    /// `hallq tls init`) for an `https://` service.
+    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca = Some(Ca::File(path.into()));
+        self
+    }
+
+    /// [`Self::ca_file`] when a file is given (`--ca`), the system's trust store otherwise.
+    pub fn ca_file_opt(self, path: Option<impl Into<PathBuf>>) -> Self {
+        match path {
+            Some(p) => self.ca_file(p),
+            None => self,
+        }
+    }
+
+    /// Trust only the certificates of this PEM text.
+    pub fn ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca = Some(Ca::Pem(pem.into()));
+        self
+    }
+
+    /// The client; fails only when the CA cannot be read or holds no certificate.
+    pub fn build(self) -> Result<HallClient, ClientError> {
+        let tls = match &self.ca {
+            Some(ca) => Some(tls_config(ca_roots(ca)?)),
+            // Without a CA, an https:// service must be trusted by the system's store
+            // (update-ca-certificates); a plain one needs no TLS at all.
+            None if is_https(&self.server) => Some(tls_config(system_roots())),
+            None => None,
+        };
+        Ok(HallClient::assemble(&self.server, self.token, self.timeout, tls))
+    }
+}
+
+fn is_https(server: &str) -> bool {
+    server.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+}
+
 impl HallClient {
-    /// A client of the service at `server` (such as `http://192.168.1.10:8080`).
+    /// A client of the service at `server` (such as `http://192.168.1.10:8080`). An
+    /// `https://` service must be trusted by the system; use [`HallClient::builder`] to
+    /// trust the hall CA.
     pub fn new(server: &str, token: impl Into<String>) -> HallClient {
         HallClient::with_timeout(server, token, DEFAULT_TIMEOUT)
     }
 
     /// Each call gives up after `timeout`.
     pub fn with_timeout(server: &str, token: impl Into<String>, timeout: Duration) -> HallClient {
-        let http = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT.min(timeout))
-            .timeout(timeout)
-            .build()
-            .expect("an HTTP client without TLS settings builds");
-        HallClient { http, base: server.trim_end_matches('/').to_string(), token: token.into() }
+        let tls = is_https(server).then(|| tls_config(system_roots()));
+        HallClient::assemble(server, token.into(), timeout, tls)
+    }
+
+    /// A client with more settings: the hall CA to trust, the deadline of a call.
+    pub fn builder(server: &str, token: impl Into<String>) -> HallClientBuilder {
+        HallClientBuilder { server: server.to_string(), token: token.into(), timeout: DEFAULT_TIMEOUT, ca: None }
+    }
+
+    fn assemble(server: &str, token: String, timeout: Duration, tls: Option<Arc<rustls::ClientConfig>>) -> HallClient {
+        let mut b = reqwest::Client::builder().connect_timeout(CONNECT_TIMEOUT.min(timeout)).timeout(timeout);
+        if let Some(c) = &tls {
+            b = b.use_preconfigured_tls(rustls::ClientConfig::clone(c));
+        }
+        let http = b.build().expect("an HTTP client with a rustls configuration builds");
+        HallClient { http, base: server.trim_end_matches('/').to_string(), token, tls, timeout }
     }
 
     /// The same service with another token.
     pub fn with_token(&self, token: impl Into<String>) -> HallClient {
-        HallClient { http: self.http.clone(), base: self.base.clone(), token: token.into() }
+        HallClient { http: self.http.clone(), base: self.base.clone(), token: token.into(), tls: self.tls.clone(), timeout: self.timeout }
+    }
+
+    /// The same service, token and trust, with another deadline for each call.
+    pub fn with_deadline(&self, timeout: Duration) -> HallClient {
+        HallClient::assemble(&self.base, self.token.clone(), timeout, self.tls.clone())
+    }
+
+    /// The deadline of each call.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     pub fn server(&self) -> &str {
@@ -132,9 +235,15 @@ impl HallClient {
             return Ok(r);
         }
         let status = r.status().as_u16();
+        let plain = r.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/plain"));
         let bytes = r.bytes().await.map_err(unreachable)?;
         match serde_json::from_slice::<ErrorBody>(&bytes) {
             Ok(b) => Err(ClientError::Refused { status, code: b.error.code, message: b.error.message }),
+            // A plain-text answer says why (such as an HTTPS port spoken to in plain HTTP).
+            Err(_) if plain => {
+                let text: String = String::from_utf8_lossy(&bytes).lines().next().unwrap_or("").chars().take(200).collect();
+                Err(ClientError::Protocol(format!("HTTP {status}：{text}")))
+            }
             Err(_) => Err(ClientError::Protocol(format!("HTTP {status}"))),
         }
     }
@@ -287,7 +396,7 @@ impl HallClient {
     pub fn events(&self, since: Option<u64>) -> EventFeed {
         let (tx, rx) = mpsc::channel(1024);
         let url = format!("{}/events", self.url("")).replacen("http://", "ws://", 1).replacen("https://", "wss://", 1);
-        let task = tokio::spawn(follow(url, self.token.clone(), since, tx));
+        let task = tokio::spawn(follow(url, self.token.clone(), self.tls.clone(), since, tx));
         EventFeed { rx, task }
     }
 }
@@ -341,11 +450,11 @@ const BACKOFF_MAX: Duration = Duration::from_secs(8);
 const SILENT_LIMIT: Duration = Duration::from_secs(30);
 const PING_EVERY: Duration = Duration::from_secs(10);
 
-async fn follow(url: String, token: String, since: Option<u64>, tx: mpsc::Sender<FeedItem>) {
+async fn follow(url: String, token: String, tls: Option<Arc<rustls::ClientConfig>>, since: Option<u64>, tx: mpsc::Sender<FeedItem>) {
     let mut last: Option<u64> = since;
     let mut backoff = BACKOFF_FIRST;
     loop {
-        let reason = match follow_once(&url, &token, &mut last, &tx).await {
+        let reason = match follow_once(&url, &token, tls.as_ref(), &mut last, &tx).await {
             Ok(()) => return, // the receiver is gone
             Err(Ended::Connected(r)) => {
                 backoff = BACKOFF_FIRST;
@@ -367,7 +476,13 @@ enum Ended {
     NotConnected(String),
 }
 
-async fn follow_once(url: &str, token: &str, last: &mut Option<u64>, tx: &mpsc::Sender<FeedItem>) -> Result<(), Ended> {
+async fn follow_once(
+    url: &str,
+    token: &str,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+    last: &mut Option<u64>,
+    tx: &mpsc::Sender<FeedItem>,
+) -> Result<(), Ended> {
     let full = match last {
         Some(s) => format!("{url}?since={s}"),
         None => url.to_string(),
@@ -377,7 +492,10 @@ async fn follow_once(url: &str, token: &str, last: &mut Option<u64>, tx: &mpsc::
         let v = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| Ended::NotConnected("令牌含有不可用的字符".into()))?;
         req.headers_mut().insert("authorization", v);
     }
-    let (mut ws, _) = match tokio::time::timeout(CONNECT_TIMEOUT * 2, tokio_tungstenite::connect_async(req)).await {
+    // wss:// trusts what the HTTP calls trust; ws:// ignores the connector.
+    let connector = tls.map(|c| tokio_tungstenite::Connector::Rustls(c.clone()));
+    let connect = tokio_tungstenite::connect_async_tls_with_config(req, None, false, connector);
+    let (mut ws, _) = match tokio::time::timeout(CONNECT_TIMEOUT * 2, connect).await {
         Ok(Ok(c)) => c,
         Ok(Err(e)) => return Err(Ended::NotConnected(describe_ws_error(e))),
         Err(_) => return Err(Ended::NotConnected("连接超时".into())),
@@ -433,6 +551,9 @@ async fn follow_once(url: &str, token: &str, last: &mut Option<u64>, tx: &mpsc::
 
 fn describe_ws_error(e: tokio_tungstenite::tungstenite::Error) -> String {
     use tokio_tungstenite::tungstenite::Error;
+    if let Some(t) = tls_failure(&e) {
+        return t;
+    }
     match e {
         Error::Http(r) => {
             let status = r.status().as_u16();
@@ -444,5 +565,115 @@ fn describe_ws_error(e: tokio_tungstenite::tungstenite::Error) -> String {
         }
         Error::Io(e) => format!("连接失败：{e}"),
         other => other.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// TLS: what the client trusts, and what a failed handshake means for the installer.
+
+/// Told when the hall's certificate is signed by a CA this client does not trust.
+pub const UNTRUSTED: &str = "叫号系统的证书不受信任：请用 --ca 指定大厅 CA 证书（hallq tls init 生成的 ca.pem），\
+     或把 ca.pem 装入本机的信任库（/usr/local/share/ca-certificates/ 后运行 update-ca-certificates）。\
+     The hall service's certificate is not trusted: pass the hall CA with --ca (ca.pem from hallq tls init), \
+     or install it in this machine's trust store.";
+
+fn tls_config(roots: rustls::RootCertStore) -> Arc<rustls::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("ring offers TLS 1.2 and 1.3")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Arc::new(config)
+}
+
+/// The certificates of a `--ca` file or PEM text, as trust anchors.
+fn ca_roots(ca: &Ca) -> Result<rustls::RootCertStore, ClientError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let (pem, name) = match ca {
+        Ca::File(path) => (
+            std::fs::read(path).map_err(|e| {
+                ClientError::Tls(format!(
+                    "无法读取大厅 CA 证书 {}：{e}（应为 hallq tls init 生成的 ca.pem）。Cannot read the hall CA {}: {e}.",
+                    path.display(),
+                    path.display()
+                ))
+            })?,
+            path.display().to_string(),
+        ),
+        Ca::Pem(p) => (p.clone(), "PEM".to_string()),
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        let cert = cert.map_err(|e| {
+            ClientError::Tls(format!("大厅 CA 证书 {name} 无法解析：{e}（应为 PEM 格式的 ca.pem）。The hall CA {name} is not a readable PEM certificate."))
+        })?;
+        roots.add(cert).map_err(|e| {
+            ClientError::Tls(format!("大厅 CA 证书 {name} 不可用：{e}（应为 hallq tls init 生成的 ca.pem）。The hall CA {name} cannot be used: {e}."))
+        })?;
+    }
+    if roots.is_empty() {
+        return Err(ClientError::Tls(format!(
+            "{name} 中没有证书：请用 hallq tls init 生成的 ca.pem（不是 server.key）。{name} holds no certificate: use ca.pem from hallq tls init."
+        )));
+    }
+    Ok(roots)
+}
+
+/// The system's trust store (Debian: /etc/ssl/certs, filled by update-ca-certificates).
+fn system_roots() -> rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore::empty();
+    let found = rustls_native_certs::load_native_certs();
+    roots.add_parsable_certificates(found.certs);
+    roots
+}
+
+/// The installer's message when `e` (or an error beneath it) is a failed TLS handshake.
+fn tls_failure(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    if let Some(t) = e.downcast_ref::<tokio_tungstenite::tungstenite::error::TlsError>() {
+        return Some(match t {
+            tokio_tungstenite::tungstenite::error::TlsError::Rustls(r) => describe_tls(r),
+            other => format!("与叫号系统建立加密连接失败：{other}。The encrypted connection to the hall service failed: {other}."),
+        });
+    }
+    find_rustls(e).map(describe_tls)
+}
+
+/// The rustls error under `e`, through io::Errors wrapped in io::Errors (whose `source()`
+/// skips the error they wrap).
+fn find_rustls<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    if let Some(t) = e.downcast_ref::<rustls::Error>() {
+        return Some(t);
+    }
+    if let Some(inner) = e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+        let inner: &(dyn std::error::Error + 'static) = inner;
+        if let Some(t) = find_rustls(inner) {
+            return Some(t);
+        }
+    }
+    e.source().and_then(find_rustls)
+}
+
+fn describe_tls(e: &rustls::Error) -> String {
+    use rustls::CertificateError as C;
+    match e {
+        rustls::Error::InvalidCertificate(c) => match c {
+            C::UnknownIssuer | C::BadSignature | C::BadEncoding => UNTRUSTED.to_string(),
+            C::NotValidForName | C::NotValidForNameContext { .. } => "叫号系统的证书不含本机所用的服务器地址：请在服务器上用 hallq tls init --host 地址 重新生成证书，\
+                 或用证书里的名字访问（--server）。The hall's certificate does not name the address in --server: \
+                 re-issue it with hallq tls init --host ADDRESS."
+                .to_string(),
+            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. } => "叫号系统的证书已过期或尚未生效：请核对本机与服务器的时钟，必要时用 hallq tls init 重新生成。\
+                 The hall's certificate has expired or is not yet valid: check both clocks, or re-issue it with hallq tls init."
+                .to_string(),
+            other => format!("叫号系统的证书无效（{other:?}）：请用 hallq tls init 重新生成并用 --ca 指定 ca.pem。The hall's certificate is invalid ({other:?})."),
+        },
+        rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } | rustls::Error::InappropriateHandshakeMessage { .. } => {
+            "叫号系统没有用 HTTPS 应答：地址请用 http://，或服务端用 --tls-cert/--tls-key 启动。\
+             The hall service did not answer in TLS: use http:// in --server, or start hallq serve with --tls-cert/--tls-key."
+                .to_string()
+        }
+        other => format!("与叫号系统建立加密连接失败：{other}。The encrypted connection to the hall service failed: {other}."),
     }
 }
