@@ -56,6 +56,7 @@ fn main() {
         let opts = KioskOptions {
             server: format!("http://{addr}"),
             token: "demo-kiosk-1".into(),
+            ca: None,
             printer: "sim://printer".into(),
             idcard: None,
             sim_printer: Some(sim.clone()),

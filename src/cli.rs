@@ -27,12 +27,34 @@ enum Cmd {
         /// Directory for the event log (hallq.db) and the identity key.
         #[arg(long)]
         data: PathBuf,
+        /// Where to listen. Plain HTTP is refused on any address but loopback (127.0.0.1,
+        /// ::1) unless --tls-cert/--tls-key or --insecure-http is given.
         #[arg(long, default_value = "0.0.0.0:8080")]
         listen: SocketAddr,
         /// Run on a simulated clock, `RFC3339[@SPEED]` (for tests and demos), such as
         /// 2026-11-27T09:00:00+08:00@60.
         #[arg(long)]
         clock: Option<String>,
+        /// The server certificate (PEM, such as server.pem from `hallq tls init`): serve
+        /// HTTPS and WSS.
+        #[arg(long, requires = "tls_key", value_name = "FILE")]
+        tls_cert: Option<PathBuf>,
+        /// The server certificate's private key (PEM, such as server.key).
+        #[arg(long, requires = "tls_cert", value_name = "FILE")]
+        tls_key: Option<PathBuf>,
+        /// Serve plain HTTP on a LAN address anyway (tokens, passwords and ID numbers cross
+        /// the LAN in clear); a warning is logged at start.
+        #[arg(long, conflicts_with = "tls_cert")]
+        insecure_http: bool,
+        /// A second listener that serves only the visitor's ticket page (/t/{id}) and its
+        /// endpoints, with the ticket's own token: for the ticket QR on visitors' phones.
+        #[arg(long, value_name = "ADDR")]
+        public_listen: Option<SocketAddr>,
+    },
+    /// TLS for the hall LAN: a hall CA and the server's certificate.
+    Tls {
+        #[command(subcommand)]
+        command: TlsCmd,
     },
     /// Run the demo hall: service, scripted visitors and counters, on a simulated day.
     Demo {
@@ -62,6 +84,10 @@ enum Cmd {
         /// This kiosk's token (role kiosk) from the hall configuration.
         #[arg(long, default_value = "demo-kiosk-1")]
         token: String,
+        /// The hall CA to trust for an https:// --server (ca.pem from `hallq tls init`);
+        /// without it, the system's trust store.
+        #[arg(long, value_name = "FILE")]
+        ca: Option<PathBuf>,
         /// Ticket printer address (sim://printer for the simulator).
         #[arg(long, default_value = "sim://printer")]
         printer: String,
@@ -99,6 +125,10 @@ enum Cmd {
         /// A display token from the hall configuration.
         #[arg(long, default_value = "demo-display")]
         token: String,
+        /// The hall CA to trust for an https:// --server (ca.pem from `hallq tls init`);
+        /// without it, the system's trust store.
+        #[arg(long, value_name = "FILE")]
+        ca: Option<PathBuf>,
         #[arg(long)]
         english: bool,
         /// Announcements on the hall display: speaker (aplay), off, or a directory to write
@@ -164,6 +194,25 @@ enum Cmd {
     Escpos {
         #[command(subcommand)]
         command: EscposCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum TlsCmd {
+    /// Make a hall CA and a server certificate signed by it (for localhost, 127.0.0.1 and
+    /// every --host), and print how to trust the CA on kiosks, display boxes and browsers.
+    /// An existing DIR/ca.key is kept: run again to add hosts or renew the certificate.
+    Init {
+        /// The hall's name, in the CA's name.
+        #[arg(long)]
+        hall: String,
+        /// Where to write ca.pem, ca.key, server.pem and server.key (keys 0600).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// A host name or IP address the hall server is reached at (repeat, or separate
+        /// with commas).
+        #[arg(long = "host", value_name = "NAME_OR_IP")]
+        hosts: Vec<String>,
     },
 }
 
@@ -234,12 +283,19 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
-        Cmd::Serve { config, data, listen, clock } => {
+        Cmd::Serve { config, data, listen, clock, tls_cert, tls_key, insecure_http, public_listen } => {
             let clock: Arc<dyn Clock> = match clock {
                 Some(spec) => Arc::new(SimClock::parse(&spec).map_err(|e| anyhow::anyhow!("--clock: {e}"))?),
                 None => Arc::new(SystemClock),
             };
-            runtime()?.block_on(crate::server::serve(&config, &data, listen, clock))?;
+            let opts = crate::server::ServeOptions { listen, tls: tls_cert.zip(tls_key), insecure_http, public_listen };
+            // Refused before anything is opened.
+            opts.check()?;
+            runtime()?.block_on(crate::server::serve(&config, &data, opts, clock))?;
+        }
+        Cmd::Tls { command: TlsCmd::Init { hall, out, hosts } } => {
+            let written = crate::tls::init(&crate::tls::InitOptions { hall, out, hosts })?;
+            print!("{}", crate::tls::instructions(&written));
         }
         Cmd::Demo { data, listen, speed, run_for, fresh } => {
             if fresh && data.join("hallq.db").exists() {
@@ -273,12 +329,13 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
             #[cfg(not(feature = "ui"))]
             anyhow::bail!("this hallq was built without the kiosk UI (feature ui); cannot render {}", dir.display());
         }
-        Cmd::Kiosk { screenshots: None, server, token, printer, idcard, id, a4, scanner, work_dir, voice } => {
+        Cmd::Kiosk { screenshots: None, server, token, ca, printer, idcard, id, a4, scanner, work_dir, voice } => {
             #[cfg(feature = "ui")]
             crate::kiosk::runtime::run_window(crate::kiosk::runtime::KioskOptions {
                 sim_printer: (printer == "sim://printer").then(hallq_drivers::printer::sim::SimPrinter::new),
                 server,
                 token,
+                ca,
                 printer,
                 idcard,
                 kiosk_id: id,
@@ -294,14 +351,19 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
             })?;
             #[cfg(not(feature = "ui"))]
             {
-                let _ = (server, token, printer, idcard, id, a4, scanner, work_dir, voice);
+                let _ = (server, token, ca, printer, idcard, id, a4, scanner, work_dir, voice);
                 anyhow::bail!("this hallq was built without the kiosk UI (feature ui)");
             }
         }
-        Cmd::Display { window, hall: _, server, token, english, voice, png, size } => {
+        Cmd::Display { window, hall: _, server, token, ca, english, voice, png, size } => {
+            if let Some(ca) = &ca {
+                // A CA that cannot be used is said now, not as a display that never connects.
+                hallq_proto::HallClient::builder(&server, "").ca_file(ca).build().map_err(|e| anyhow::anyhow!("--ca: {e}"))?;
+            }
             let opts = crate::display::DisplayOptions {
                 server,
                 token,
+                ca,
                 mode: window.map(crate::display::Mode::Window).unwrap_or(crate::display::Mode::Hall),
                 english,
             };

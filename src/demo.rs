@@ -445,6 +445,7 @@ pub fn run_with_window(opts: DemoOptions) -> anyhow::Result<()> {
     let opts = crate::kiosk::runtime::KioskOptions {
         server: format!("http://{addr}"),
         token: "demo-kiosk-1".into(),
+        ca: None,
         printer: "sim://printer".into(),
         idcard: None,
         sim_printer: Some(printer),
@@ -550,6 +551,7 @@ fn start_kiosk(data: &std::path::Path, addr: SocketAddr) {
     let opts = crate::kiosk::runtime::KioskOptions {
         server: format!("http://{addr}"),
         token: "demo-kiosk-2".into(),
+        ca: None,
         printer: "sim://printer".into(),
         idcard: Some(reader.uri()),
         sim_printer: Some(printer),

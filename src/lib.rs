@@ -13,5 +13,6 @@ pub mod service;
 pub mod staff;
 pub mod store;
 pub mod tickets;
+pub mod tls;
 pub mod voice;
 pub mod web;

@@ -32,6 +32,7 @@ impl Kiosk {
         let opts = KioskOptions {
             server: format!("http://{}", t.addr),
             token: "demo-kiosk-1".into(),
+            ca: None,
             printer: "sim://printer".into(),
             idcard: None,
             sim_printer: Some(printer.clone()),

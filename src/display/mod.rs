@@ -27,6 +27,9 @@ pub struct DisplayOptions {
     pub server: String,
     /// A display (or manager) token.
     pub token: String,
+    /// The hall CA to trust for an https:// server (`hallq tls init`'s ca.pem); `None`:
+    /// the system's trust store.
+    pub ca: Option<std::path::PathBuf>,
     pub mode: Mode,
     pub english: bool,
 }
@@ -133,7 +136,7 @@ pub struct Feed {
 
 impl Feed {
     pub fn new(opts: DisplayOptions) -> Feed {
-        let view = DisplayView {
+        let mut view = DisplayView {
             mode: match opts.mode {
                 Mode::Window(_) => "window".into(),
                 Mode::Hall => "hall".into(),
@@ -143,7 +146,12 @@ impl Feed {
             window: WindowShown { number: if let Mode::Window(n) = opts.mode { n } else { 0 }, ..WindowShown::default() },
             ..DisplayView::default()
         };
-        let hall = HallClient::with_timeout(&opts.server, opts.token.clone(), Duration::from_secs(5));
+        let hall = HallClient::builder(&opts.server, opts.token.clone()).ca_file_opt(opts.ca.as_ref()).timeout(Duration::from_secs(5)).build();
+        let hall = hall.unwrap_or_else(|e| {
+            // A CA that cannot be read: said on the screen; the display never connects.
+            view.problem = e.to_string();
+            HallClient::with_timeout(&opts.server, opts.token.clone(), Duration::from_secs(5))
+        });
         Feed { hall, opts, view }
     }
 
@@ -160,6 +168,11 @@ impl Feed {
                 self.view.problem = message;
                 let _ = out.send(Update::View(self.view.clone()));
                 true
+            }
+            // An untrusted certificate: the installer's message on the screen, and retry.
+            Err(ClientError::Tls(message)) => {
+                self.view.problem = message;
+                false
             }
             Err(_) => false,
         }

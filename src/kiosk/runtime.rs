@@ -18,9 +18,12 @@ use super::controller::{AppointmentRow, Card, Controller, Effect, Input, IssueFa
 use super::errands::{Scanner, Speaker, VoiceOut, A4};
 
 pub struct KioskOptions {
-    /// The hall service, such as http://192.168.1.10:8080.
+    /// The hall service, such as https://192.168.1.10:8443.
     pub server: String,
     pub token: String,
+    /// The hall CA to trust for an https:// server (`hallq tls init`'s ca.pem); `None`:
+    /// the system's trust store.
+    pub ca: Option<PathBuf>,
     pub printer: String,
     pub idcard: Option<String>,
     /// The simulated printer, when `printer` is sim://printer.
@@ -81,10 +84,15 @@ impl Core {
             english.store(v.english, std::sync::atomic::Ordering::Relaxed);
             render(v)
         });
+        let hall = HallClient::builder(&opts.server, opts.token.clone())
+            .ca_file_opt(opts.ca.as_ref())
+            .timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| anyhow::anyhow!("--ca: {e}"))?;
         Ok(Arc::new(Core {
             controller: Mutex::new(Controller::new(settings, seed)),
             printer: Mutex::new(printer),
-            hall: HallClient::with_timeout(&opts.server, opts.token.clone(), Duration::from_secs(5)),
+            hall,
             opts,
             template: Mutex::new(template),
             render,
@@ -256,7 +264,7 @@ impl Core {
                     return;
                 };
                 let mut sent = false;
-                let hall = HallClient::with_timeout(self.hall.server(), self.opts.token.clone(), Duration::from_secs(60));
+                let hall = self.hall.with_deadline(Duration::from_secs(60));
                 let ticket = TicketId::new(ticket);
                 for attempt in 0..3 {
                     match hall.attach(&ticket, &title, n as u32, pdf.clone()).await {
@@ -327,7 +335,7 @@ impl Core {
             let i = i as u32;
             let base = i * 100 / n;
             self.input(Input::DocProgress(format!("正在取得第 {}/{n} 份：{}", i + 1, r.title), base));
-            let slow = HallClient::with_timeout(self.hall.server(), self.opts.token.clone(), Duration::from_secs(60));
+            let slow = self.hall.with_deadline(Duration::from_secs(60));
             let pdf = slow.result_pdf(&r.id).await.map_err(|e| visitor_message(&e))?;
             let core = self.clone();
             let title = r.title.clone();
