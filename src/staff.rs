@@ -588,6 +588,7 @@ impl<K: Eq + Hash + Clone> Tally<K> {
         self.map.get(key).map_or(0, Vec::len)
     }
 
+    #[cfg(test)]
     fn len(&self) -> usize {
         self.map.len()
     }
@@ -673,6 +674,7 @@ impl Gate {
         }
     }
 
+    #[cfg(test)]
     fn waiting(&self) -> usize {
         lock(&self.state).waiting
     }
