@@ -1,0 +1,132 @@
+//! Staff sign-in through the real HTTP API: the lock is counted before the password is
+//! checked, unknown and impossible staff numbers get the answer a wrong password gets, and
+//! sessions end when the person's password changes or the person is removed, but survive a
+//! restart of the service.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use hallq::config::Config;
+use hallq::service::{Hall, SimClock};
+use hallq_proto::{ClientError, ErrorCode, HallClient};
+
+const MANAGER: &str = "demo-manager";
+
+/// The demo configuration with `id`'s `[[staff]]` block changed by `edit`.
+fn with_staff(toml: &str, id: &str, edit: impl FnOnce(&str) -> String) -> String {
+    let start = toml.find(&format!("[[staff]]\nid = \"{id}\"")).unwrap_or_else(|| panic!("no staff {id}"));
+    let end = toml[start..].find("\n\n").map_or(toml.len(), |e| start + e + 1);
+    format!("{}{}{}", &toml[..start], edit(&toml[start..end]), &toml[end..])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn forty_concurrent_wrong_passwords_get_at_most_five_checks() {
+    within(120, "test", async {
+        let h = TestHall::start().await;
+        let calls: Vec<_> = (0..40)
+            .map(|i| {
+                let c = h.client("");
+                tokio::spawn(async move { c.login("1002", &format!("guess-{i}")).await })
+            })
+            .collect();
+        let mut wrong = 0;
+        let mut locked = 0;
+        for call in calls {
+            match refusal(call.await.unwrap()) {
+                (401, ErrorCode::WrongPassword) => wrong += 1,
+                (429, ErrorCode::SigninLocked) => locked += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(wrong <= hallq::staff::MAX_FAILURES, "{wrong} wrong passwords were checked");
+        assert_eq!(wrong + locked, 40);
+        // The right password is refused too, until the lock ends.
+        assert_eq!(refusal(h.client("").login("1002", "demo-1002").await), (429, ErrorCode::SigninLocked));
+        h.advance(chrono::Duration::minutes(hallq::staff::LOCK_MINUTES));
+        h.client("").login("1002", "demo-1002").await.unwrap();
+        h.stop().await;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn unknown_and_impossible_numbers_are_answered_like_a_wrong_password() {
+    within(120, "test", async {
+        let h = TestHall::start().await;
+        let anon = h.client("");
+        let message = |r: Result<_, ClientError>| match r {
+            Err(ClientError::Refused { status: 401, code: ErrorCode::WrongPassword, message }) => message,
+            other => panic!("{other:?}"),
+        };
+        let wrong = message(anon.login("1001", "guess").await);
+        for id in ["9999", "1001 ", "工号1001", "10.01", &"1".repeat(33), &"9".repeat(4000)] {
+            assert_eq!(message(anon.login(id, "demo-1001").await), wrong, "{id:?}");
+        }
+        // The real number is not locked by any of that.
+        anon.login("1001", "demo-1001").await.unwrap();
+        h.stop().await;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_password_change_or_removal_ends_the_persons_sessions() {
+    within(120, "test", async {
+        let h = TestHall::start().await;
+        let anon = h.client("");
+        let (s1001, s1002, s2001) = (
+            anon.login("1001", "demo-1001").await.unwrap().token,
+            anon.login("1002", "demo-1002").await.unwrap().token,
+            anon.login("2001", "demo-2001").await.unwrap().token,
+        );
+        let me = |token: &str| {
+            let c: HallClient = h.client(token);
+            async move { c.me().await }
+        };
+        for t in [&s1001, &s1002, &s2001] {
+            me(t).await.unwrap();
+        }
+        // The manager gives 1001 a new password and removes 2001.
+        let manager = h.client(MANAGER);
+        let version = manager.config().await.unwrap().version;
+        let new_hash = hallq::staff::hash_password("a new password for 1001");
+        let edited = with_staff(hallq::config::DEFAULT_TOML, "1001", |block| {
+            let old = block.lines().find(|l| l.starts_with("password = ")).unwrap();
+            block.replacen(old, &format!("password = \"{new_hash}\""), 1)
+        });
+        let edited = with_staff(&edited, "2001", |_| String::new());
+        manager.put_config(&edited, Some(version)).await.unwrap();
+
+        assert_eq!(refusal(me(&s1001).await), (401, ErrorCode::SessionExpired), "password changed");
+        assert_eq!(refusal(me(&s2001).await), (401, ErrorCode::SessionExpired), "removed");
+        assert_eq!(me(&s1002).await.unwrap().name, "示例员工乙（1002）", "the others go on");
+        assert_eq!(refusal(anon.login("1001", "demo-1001").await), (401, ErrorCode::WrongPassword));
+        let again = anon.login("1001", "a new password for 1001").await.unwrap();
+        me(&again.token).await.unwrap();
+        h.stop().await;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_session_survives_a_restart_of_the_service() {
+    within(120, "test", async {
+        let h = TestHall::start().await;
+        let token = h.client("").login("1001", "demo-1001").await.unwrap().token;
+        let dir = h.stop().await;
+
+        let clock = Arc::new(SimClock::parse(MORNING).unwrap());
+        let hall = Hall::start(Config::demo(), dir.path(), clock).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = hallq::server::app(hall.clone());
+        let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let me = HallClient::with_timeout(&format!("http://{addr}"), &token, CALL_TIMEOUT).me().await.unwrap();
+        assert!(me.name.contains("1001"), "{me:?}");
+        server.abort();
+        hall.shutdown().await;
+    })
+    .await
+}
