@@ -23,18 +23,22 @@ struct Kiosk {
     core: Arc<Core>,
     printer: SimPrinter,
     work: tempfile::TempDir,
+    /// A kiosk without a reader offers nothing that needs a card (cards are placed
+    /// through `Input::Card` below; the simulated reader makes the kiosk have one).
+    _reader: hallq_drivers::idcard::sim::SimReader,
 }
 
 impl Kiosk {
     fn start(t: &TestHall) -> Kiosk {
         let work = tempfile::tempdir().unwrap();
         let printer = SimPrinter::new();
+        let reader = hallq_drivers::idcard::sim::SimReader::start().unwrap();
         let opts = KioskOptions {
             server: format!("http://{}", t.addr),
             token: "demo-kiosk-1".into(),
             ca: None,
             printer: "sim://printer".into(),
-            idcard: None,
+            idcard: Some(reader.uri()),
             sim_printer: Some(printer.clone()),
             kiosk_id: "k-test".into(),
             a4: Some("sim://a4".into()),
@@ -45,7 +49,7 @@ impl Kiosk {
         };
         let core = Core::new(opts, Box::new(|_| {})).unwrap();
         start(core.clone());
-        Kiosk { core, printer, work }
+        Kiosk { core, printer, work, _reader: reader }
     }
 
     fn tap(&self, a: UiAction) {
