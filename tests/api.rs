@@ -73,9 +73,9 @@ async fn thirty_two_clients_retrying_get_no_duplicate_and_no_lost_ticket() {
         let state = h.client(DISPLAY).state().await.unwrap();
         let issued: u32 = state.queues.iter().map(|q| q.issued_today.expect("/state counts issued tickets")).sum();
         assert_eq!(issued as usize, ids.len());
-        let kiosk = h.client(KIOSK);
+        let manager = h.client(MANAGER);
         for id in ids.iter().step_by(37) {
-            assert_eq!(kiosk.ticket(id).await.unwrap().status, Status::Waiting);
+            assert_eq!(manager.ticket(id).await.unwrap().status, Status::Waiting);
         }
         let path = h.hall.db_path().to_path_buf();
         let _dir = h.stop().await;
@@ -148,7 +148,8 @@ async fn bad_input_gets_a_4xx_with_a_stable_code_never_a_5xx() {
             (br#"{"request_id":"x3","service":"hukou-qianru"}"#.to_vec(), "/tickets", 409, "identity_required"),
             (br#"{"request_id":"x4","service":"linshi-sfz","priority":"appointment"}"#.to_vec(), "/tickets", 422, "appointment_slot_required"),
             (format!(r#"{{"request_id":"x5","service":"{}"}}"#, "a".repeat(20_000)).into_bytes(), "/tickets", 413, "body_too_large"),
-            (br#"{"rating":"great"}"#.to_vec(), "/tickets/20261127-B001/evaluation", 400, "bad_json"),
+            // A kiosk may not rate: refused before its (bad) body is read.
+            (br#"{"rating":"great"}"#.to_vec(), "/tickets/20261127-B001/evaluation", 403, "forbidden_role"),
             (b"{}".to_vec(), "/no/such/route", 404, "not_found"),
         ];
         for (body, path, status, code) in cases {
@@ -173,7 +174,7 @@ async fn bad_input_gets_a_4xx_with_a_stable_code_never_a_5xx() {
         }
         let r = http.get(h.url("/events")).bearer_auth(DISPLAY).send().await.unwrap();
         assert_eq!(r.status(), 426);
-        assert_eq!(refusal(h.client(KIOSK).ticket(&"20991231-Z999".into()).await), (404, ErrorCode::UnknownTicket));
+        assert_eq!(refusal(h.client(MANAGER).ticket(&"20991231-Z999".into()).await), (404, ErrorCode::UnknownTicket));
         h.stop().await;
     })
     .await
@@ -203,9 +204,8 @@ async fn a_visitor_is_called_served_and_rates_from_the_phone_page() {
         assert_eq!((page.people_ahead, page.status), (Some(0), Status::Waiting));
         assert_eq!((&page.token, &page.holder, &page.history), (&None, &None, &None));
         assert_eq!(refusal(phone.ticket_as_visitor(&t.id, "wrong").await), (401, ErrorCode::Unauthorized));
-        // A kiosk looking it up later sees neither its token nor its holder.
-        let later = kiosk.ticket(&t.id).await.unwrap();
-        assert_eq!((&later.token, &later.holder, &later.history), (&None, &None, &None));
+        // A kiosk may not look tickets up later: nothing of other visitors.
+        assert_eq!(refusal(kiosk.ticket(&t.id).await), (403, ErrorCode::ForbiddenRole));
 
         let counter = h.client(COUNTER_7_16);
         let w = counter.window_action(WindowNo(7), WindowAction::CallNext, &none()).await.unwrap();
@@ -370,9 +370,11 @@ async fn catalog_shows_items_with_mode_materials_and_windows() {
         assert_eq!(floors, BTreeSet::from([1]));
         // The kiosk manager menu's PIN hash is in a kiosk's catalogue only.
         assert!(c.kiosk.manager_pin_sha256.as_deref().is_some_and(|p| p.len() == 64));
-        for other in [DISPLAY, MANAGER, COUNTER_1_6, SYSTEM] {
+        for other in [MANAGER, COUNTER_1_6, SYSTEM] {
             assert_eq!(h.client(other).catalog().await.unwrap().kiosk.manager_pin_sha256, None, "{other}");
         }
+        // A display has no need of the catalogue at all.
+        assert_eq!(refusal(h.client(DISPLAY).catalog().await), (403, ErrorCode::ForbiddenRole));
         h.stop().await;
     })
     .await

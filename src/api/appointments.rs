@@ -1,17 +1,15 @@
 //! Appointments: the booking system books them; a kiosk finds a visitor's by ID card and
 //! checks them in by code (typed, or read from the booking's QR), which issues the ticket.
 
-use std::collections::HashMap;
-
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use hallq_proto as proto;
 
-use super::{holder_of, parse_body, request_id, ticket_answer, views, Api, ApiResult};
+use super::{Caller, holder_of, parse_body, request_id, ticket_answer, views, Api, ApiResult};
 use crate::config::Role;
 use crate::engine::{Appointment, Channel, Command, IssueRequest, Priority};
 
@@ -21,11 +19,7 @@ use crate::engine::{Appointment, Channel, Command, IssueRequest, Priority};
         (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 409, body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 pub(super) async fn book(
     State(api): State<Api>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-    body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Response> {
-    let caller = api.require(&headers, &q, &[Role::System, Role::Manager])?;
+    caller: Caller, body: Result<Bytes, BytesRejection>) -> ApiResult<Response> {
     let b: proto::BookAppointment = parse_body(body, false)?.expect("non-empty");
     let a = Appointment {
         code: b.code.trim().to_ascii_uppercase(),
@@ -45,11 +39,7 @@ pub(super) async fn book(
     responses((status = 200, body = proto::AppointmentList), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 pub(super) async fn find(
     State(api): State<Api>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-    body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Json<proto::AppointmentList>> {
-    let caller = api.require(&headers, &q, &[Role::Kiosk, Role::Counter, Role::Manager])?;
+    caller: Caller, body: Result<Bytes, BytesRejection>) -> ApiResult<Json<proto::AppointmentList>> {
     let viewer = caller.viewer();
     let b: proto::FindFor = parse_body(body, false)?.expect("non-empty");
     let h = holder_of(&api, &b.identity)?;
@@ -70,11 +60,7 @@ pub(super) async fn find(
 pub(super) async fn check_in(
     State(api): State<Api>,
     Path(code): Path<String>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-    body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Response> {
-    let caller = api.require(&headers, &q, &[Role::Kiosk, Role::Counter, Role::Manager])?;
+    caller: Caller, body: Result<Bytes, BytesRejection>) -> ApiResult<Response> {
     let b: proto::CheckIn = parse_body(body, false)?.expect("non-empty");
     let token: [u8; 16] = rand::random();
     let issue = IssueRequest {

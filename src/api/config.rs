@@ -3,18 +3,15 @@
 //! request and announced on the event stream as `config_changed`, which kiosks and pages
 //! follow without a restart.
 
-use std::collections::HashMap;
-
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::Json;
 use hallq_proto::{self as proto, ErrorCode};
 
-use super::{Api, ApiError, ApiResult};
+use super::{Caller, Api, ApiError, ApiResult};
 use crate::config::live::{ConfigStore, LiveError, Version};
-use crate::config::Role;
 
 /// Largest configuration accepted (the 231-window county hall is about 60 KB).
 pub const CONFIG_BODY_LIMIT: usize = 1024 * 1024;
@@ -45,8 +42,7 @@ async fn put_in_force(api: &Api, config: crate::config::Config, v: &Version, by:
 
 /// `GET /config`: the configuration in force, as TOML, with its version.
 #[utoipa::path(get, path = "/config", tag = "manager", security(("token" = [])), responses((status = 200, body = proto::ConfigVersion), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody)))]
-pub(super) async fn get_config(State(api): State<Api>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<proto::ConfigVersion>> {
-    api.require(&headers, &q, &[Role::Manager])?;
+pub(super) async fn get_config(State(api): State<Api>) -> ApiResult<Json<proto::ConfigVersion>> {
     let s = store(&api);
     let newest = tokio::task::spawn_blocking(move || s.newest()).await.map_err(|_| ApiError::new(ErrorCode::StoreUnavailable, "请重试。"))??;
     let version = api.hall.view().state.config_version;
@@ -64,11 +60,10 @@ pub(super) async fn get_config(State(api): State<Api>, headers: HeaderMap, Query
     responses((status = 200, body = proto::ConfigSaved), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 409, body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 pub(super) async fn put_config(
     State(api): State<Api>,
+    caller: Caller,
     headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<proto::ConfigSaved>> {
-    let caller = api.require(&headers, &q, &[Role::Manager])?;
     let body = body.map_err(|_| ApiError::new(ErrorCode::BodyTooLarge, "配置文件太大（上限 1 MB）。"))?;
     let text = String::from_utf8(body.to_vec()).map_err(|_| ApiError::new(ErrorCode::BadEncoding, "配置应为 UTF-8 编码的 TOML 文本。"))?;
     let expected = match headers.get(header::IF_MATCH) {
@@ -87,8 +82,7 @@ pub(super) async fn put_config(
 
 /// `POST /config/reload`: reads the service's configuration file again.
 #[utoipa::path(post, path = "/config/reload", tag = "manager", security(("token" = [])), responses((status = 200, body = proto::ConfigReloaded), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 409, body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
-pub(super) async fn reload(State(api): State<Api>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<proto::ConfigReloaded>> {
-    let caller = api.require(&headers, &q, &[Role::Manager])?;
+pub(super) async fn reload(State(api): State<Api>, caller: Caller) -> ApiResult<Json<proto::ConfigReloaded>> {
     let s = store(&api);
     let r = tokio::task::spawn_blocking(move || s.reload()).await.map_err(|_| ApiError::new(ErrorCode::StoreUnavailable, "请重试。"))??;
     match r {

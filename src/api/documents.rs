@@ -8,14 +8,13 @@ use std::collections::HashMap;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine as _;
 use hallq_proto::{self as proto, ErrorCode};
 
-use super::{holder_of, parse_body, Api, ApiError, ApiResult};
-use crate::config::Role;
+use super::{Caller, holder_of, parse_body, Api, ApiError, ApiResult};
 use crate::documents::DocError;
 
 /// Largest body of a result delivery: a 20 MB PDF in base64 plus its fields.
@@ -57,11 +56,7 @@ async fn blocking<T: Send + 'static>(api: &Api, f: impl FnOnce(&crate::documents
         (status = 413, body = proto::ErrorBody), (status = 415, body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 pub(super) async fn deliver(
     State(api): State<Api>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-    body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Response> {
-    api.require(&headers, &q, &[Role::System, Role::Manager])?;
+    body: Result<Bytes, BytesRejection>) -> ApiResult<Response> {
     let b: proto::DeliverResult = parse_body(body, false)?.expect("non-empty");
     if b.external_id.trim().is_empty() || b.external_id.len() > 128 || b.title.trim().is_empty() || b.title.chars().count() > 100 {
         return Err(ApiError::new(ErrorCode::MissingField, "需要 external_id（1–128 字符）和 title（1–100 字）。"));
@@ -86,11 +81,7 @@ pub(super) async fn deliver(
     responses((status = 200, body = proto::ResultList), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 pub(super) async fn find(
     State(api): State<Api>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-    body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Json<proto::ResultList>> {
-    api.require(&headers, &q, &[Role::Kiosk, Role::Manager])?;
+    body: Result<Bytes, BytesRejection>) -> ApiResult<Json<proto::ResultList>> {
     let b: proto::FindFor = parse_body(body, false)?.expect("non-empty");
     let holder = holder_of(&api, &b.identity)?;
     let now = api.hall.now();
@@ -108,11 +99,7 @@ pub(super) async fn find(
     responses((status = 200, description = "The PDF", content_type = "application/pdf"), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody), (status = 410, body = proto::ErrorBody)))]
 pub(super) async fn result_pdf(
     State(api): State<Api>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<Response> {
-    api.require(&headers, &q, &[Role::Kiosk, Role::Manager])?;
+    Path(id): Path<String>) -> ApiResult<Response> {
     let now = api.hall.now();
     let (pdf, _) = blocking(&api, move |d| d.result_pdf(&id, now)).await?;
     Ok(pdf_response(pdf))
@@ -124,10 +111,7 @@ pub(super) async fn result_pdf(
 pub(super) async fn collected(
     State(api): State<Api>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<Json<proto::Collected>> {
-    let caller = api.require(&headers, &q, &[Role::Kiosk, Role::Manager])?;
+    caller: Caller) -> ApiResult<Json<proto::Collected>> {
     let now = api.hall.now();
     let by = caller.name.clone();
     let rid = id.clone();
@@ -144,11 +128,8 @@ pub(super) async fn collected(
 pub(super) async fn attach(
     State(api): State<Api>,
     Path(ticket): Path<String>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-    body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Response> {
-    let caller = api.require(&headers, &q, &[Role::Kiosk, Role::Counter, Role::Manager])?;
+    caller: Caller, Query(q): Query<HashMap<String, String>>,
+    body: Result<Bytes, BytesRejection>) -> ApiResult<Response> {
     let pdf = body.map_err(|_| ApiError::new(ErrorCode::BodyTooLarge, "文件太大，上限 20 MB。"))?;
     if api.hall.ticket(&ticket)?.is_none() {
         return Err(ApiError::new(ErrorCode::UnknownTicket, format!("没有这张票：{ticket}。")));
@@ -166,11 +147,7 @@ pub(super) async fn attach(
     responses((status = 200, body = proto::AttachmentList), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody)))]
 pub(super) async fn attachments(
     State(api): State<Api>,
-    Path(ticket): Path<String>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<Json<proto::AttachmentList>> {
-    api.require(&headers, &q, &[Role::Counter, Role::Manager])?;
+    Path(ticket): Path<String>) -> ApiResult<Json<proto::AttachmentList>> {
     let list = blocking(&api, move |d| d.attachments_for(&ticket)).await?;
     Ok(Json(proto::AttachmentList { attachments: list }))
 }
@@ -180,11 +157,7 @@ pub(super) async fn attachments(
     responses((status = 200, description = "The PDF", content_type = "application/pdf"), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody)))]
 pub(super) async fn attachment_pdf(
     State(api): State<Api>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<Response> {
-    api.require(&headers, &q, &[Role::Counter, Role::Manager])?;
+    Path(id): Path<String>) -> ApiResult<Response> {
     let (pdf, _) = blocking(&api, move |d| d.attachment_pdf(&id)).await?;
     Ok(pdf_response(pdf))
 }

@@ -2,6 +2,7 @@
 //! roles by bearer token. Every error is `{"error":{"code":…,"message":…}}` with a stable
 //! code and a message a person can act on; bad input never gets a 5xx.
 
+mod access;
 mod appointments;
 mod config;
 mod documents;
@@ -26,6 +27,8 @@ use crate::engine::{Channel, Command, IssueRequest, Outcome, Priority, Rejection
 use crate::service::{Hall, ServiceError};
 use crate::store;
 
+pub use access::{May, Rule, RULES};
+use access::MaybeCaller;
 pub use views::{catalog_of, event_view, ticket_view, Audience, Published, TicketAnswer, Viewer};
 
 /// Largest request body accepted, in bytes.
@@ -71,6 +74,7 @@ pub fn router(hall: Hall) -> Router {
         .route("/windows/{window}/waiting", get(waiting))
         .route("/announce", get(announce))
         .route("/devices/status", post(device_status))
+        .route_layer(axum::middleware::from_fn_with_state(api.clone(), access::guard))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -166,17 +170,6 @@ impl Api {
             .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "访问令牌无效：请核对设备配置中的令牌。"))?;
         Ok(Caller { role: t.role, name: t.name.clone(), windows: t.windows.clone() })
     }
-
-    fn require(&self, headers: &HeaderMap, query: &HashMap<String, String>, roles: &[Role]) -> ApiResult<Caller> {
-        let c = self.caller(headers, query)?;
-        if roles.contains(&c.role) {
-            Ok(c)
-        } else {
-            Err(ApiError::new(ErrorCode::ForbiddenRole,
-                format!("此令牌（{:?} {}）无权进行此操作。", c.role, c.name),
-            ))
-        }
-    }
 }
 
 fn parse_body<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>, allow_empty: bool) -> ApiResult<Option<T>> {
@@ -210,6 +203,11 @@ impl Caller {
 }
 
 
+/// A visitor route called with neither a role's token nor the ticket's own.
+fn not_the_ticket_token() -> ApiError {
+    ApiError::new(ErrorCode::Unauthorized, "访问令牌无效：请使用号票上的二维码，或设备配置中的令牌。")
+}
+
 async fn not_found() -> ApiError {
     ApiError::new(ErrorCode::NotFound, "没有这个接口，请查看 /api/v1/openapi.json。")
 }
@@ -239,22 +237,19 @@ async fn openapi() -> Response {
 
 /// The hall's items, queues, windows and kiosk settings.
 #[utoipa::path(get, path = "/catalog", tag = "hall", security(("token" = [])), responses((status = 200, body = proto::Catalog), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody)))]
-async fn catalog(State(api): State<Api>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<proto::Catalog>> {
-    let caller = api.caller(&headers, &q)?;
+async fn catalog(State(api): State<Api>, caller: Caller) -> ApiResult<Json<proto::Catalog>> {
     Ok(Json(views::catalog_view(&api.hall, &caller.viewer())))
 }
 
 /// Windows, queues and recent calls, as the caller's role may see them.
 #[utoipa::path(get, path = "/state", tag = "hall", security(("token" = [])), responses((status = 200, body = proto::HallState), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody)))]
-async fn state(State(api): State<Api>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<proto::HallState>> {
-    let caller = api.caller(&headers, &q)?;
+async fn state(State(api): State<Api>, caller: Caller) -> ApiResult<Json<proto::HallState>> {
     Ok(Json(views::state_view(&api.hall, &caller.viewer())))
 }
 
 /// Who the token belongs to: lets a counter page offer the windows it may operate.
 #[utoipa::path(get, path = "/me", tag = "staff", security(("token" = [])), responses((status = 200, body = proto::Me), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody)))]
-async fn me(State(api): State<Api>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<proto::Me>> {
-    let c = api.caller(&headers, &q)?;
+async fn me(State(api): State<Api>, c: Caller) -> ApiResult<Json<proto::Me>> {
     let viewer = c.viewer();
     let windows = match c.role {
         Role::Counter => c.windows.iter().map(|n| views::window_view(&api.hall, *n, &viewer)).collect(),
@@ -324,10 +319,7 @@ fn window_allowed(api: &Api, caller: &Caller, window: &str) -> ApiResult<u32> {
 async fn waiting(
     State(api): State<Api>,
     Path(window): Path<String>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<Json<proto::WaitingLine>> {
-    let caller = api.require(&headers, &q, &[Role::Counter, Role::Manager])?;
+    caller: Caller) -> ApiResult<Json<proto::WaitingLine>> {
     let window = window_allowed(&api, &caller, &window)?;
     Ok(Json(views::waiting_view(&api.hall, window)))
 }
@@ -337,11 +329,7 @@ async fn waiting(
     responses((status = 200, body = proto::DeviceStatusAnswer), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 async fn device_status(
     State(api): State<Api>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-    body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Json<proto::DeviceStatusAnswer>> {
-    let caller = api.require(&headers, &q, &[Role::Kiosk, Role::Manager])?;
+    caller: Caller, body: Result<Bytes, BytesRejection>) -> ApiResult<Json<proto::DeviceStatusAnswer>> {
     let b: proto::DeviceStatus = parse_body(body, false)?.expect("non-empty");
     if b.device.is_empty() || b.device.len() > 64 || b.fault.as_ref().is_some_and(|f| f.len() > 500) {
         return Err(ApiError::new(ErrorCode::BadDeviceStatus, "device 应为 1-64 个字符，fault 不超过 500 个字符。"));
@@ -356,10 +344,7 @@ async fn device_status(
     responses((status = 200, description = "WAV audio", content_type = "audio/wav"), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 400, body = proto::ErrorBody), (status = 404, body = proto::ErrorBody)))]
 async fn announce(
     State(api): State<Api>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<Response> {
-    api.caller(&headers, &q)?;
+    Query(q): Query<HashMap<String, String>>) -> ApiResult<Response> {
     let (Some(number), Some(window)) = (q.get("number").cloned(), q.get("window").and_then(|w| w.parse::<u32>().ok())) else {
         return Err(ApiError::new(ErrorCode::BadQuery, "需要参数 number（如 A001）和 window（窗口号）。"));
     };
@@ -388,11 +373,7 @@ async fn announce(
         (status = 413, description = "Body too large", body = proto::ErrorBody)))]
 async fn issue(
     State(api): State<Api>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-    body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Response> {
-    let caller = api.require(&headers, &q, &[Role::Kiosk, Role::Counter, Role::Manager])?;
+    caller: Caller, body: Result<Bytes, BytesRejection>) -> ApiResult<Response> {
     let b: proto::IssueTicket = parse_body(body, false)?.expect("non-empty");
     let request_id = request_id(b.request_id.as_str())?;
     let holder = b.identity.as_ref().map(|i| holder_of(&api, i)).transpose()?;
@@ -458,16 +439,16 @@ fn holder_of(api: &Api, identity: &proto::Identity) -> ApiResult<crate::engine::
 async fn get_ticket(
     State(api): State<Api>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    MaybeCaller(caller): MaybeCaller,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<proto::TicketView>> {
     let ticket = api.hall.ticket(&id)?;
-    // A visitor's phone presents the ticket's own token; staff and devices their role token.
-    let visitor = match (&ticket, q.get("token")) {
-        (Some(t), Some(tok)) => tok == &t.token,
-        _ => false,
+    // Staff by their role token; a visitor's phone by the ticket's own token.
+    let viewer = match (caller, &ticket, q.get("token")) {
+        (Some(c), _, _) => c.viewer(),
+        (None, Some(t), Some(tok)) if tok == &t.token => Viewer::Visitor,
+        _ => return Err(not_the_ticket_token()),
     };
-    let viewer = if visitor { Viewer::Visitor } else { api.caller(&headers, &q)?.viewer() };
     let ticket = ticket.ok_or_else(|| ApiError::new(ErrorCode::UnknownTicket, format!("没有这张票：{id}。")))?;
     Ok(Json(views::ticket_view(&api.hall, &ticket, &viewer, TicketAnswer::Lookup)))
 }
@@ -479,24 +460,19 @@ async fn get_ticket(
 async fn evaluate(
     State(api): State<Api>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
+    MaybeCaller(caller): MaybeCaller,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<proto::EvaluationAnswer>> {
     let b: proto::Evaluate = parse_body(body, false)?.expect("non-empty");
     let ticket = api.hall.ticket(&id)?;
-    let by_visitor = matches!((&ticket, &b.token), (Some(t), Some(tok)) if *tok == t.token);
-    if ticket.is_none() && api.caller(&headers, &q).is_ok() {
-        return Err(ApiError::new(ErrorCode::UnknownTicket, format!("没有这张票：{id}。")));
-    }
-    if !by_visitor {
-        let caller = api.require(&headers, &q, &[Role::Counter, Role::Manager])?;
-        if caller.role == Role::Counter {
-            let served_at = ticket.as_ref().and_then(|t| t.window);
-            if !served_at.is_some_and(|w| caller.windows.contains(&w)) {
-                return Err(ApiError::new(ErrorCode::ForbiddenWindow, "只能为本窗口办理的号票发起评价。"));
-            }
+    match (caller, &ticket) {
+        (Some(_), None) => return Err(ApiError::new(ErrorCode::UnknownTicket, format!("没有这张票：{id}。"))),
+        (Some(c), Some(t)) if c.role == Role::Counter && !t.window.is_some_and(|w| c.windows.contains(&w)) => {
+            return Err(ApiError::new(ErrorCode::ForbiddenWindow, "只能为本窗口办理的号票发起评价。"));
         }
+        (Some(_), Some(_)) => {}
+        (None, Some(t)) if b.token.as_deref() == Some(t.token.as_str()) => {}
+        (None, _) => return Err(not_the_ticket_token()),
     }
     let accepted = api.hall.submit(Command::Rate { ticket: id.clone(), rating: b.rating }).await?;
     Ok(Json(proto::EvaluationAnswer {
@@ -515,11 +491,7 @@ async fn evaluate(
 async fn window_action(
     State(api): State<Api>,
     Path((window, action)): Path<(String, String)>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-    body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Json<proto::WindowActionAnswer>> {
-    let caller = api.require(&headers, &q, &[Role::Counter, Role::Manager])?;
+    caller: Caller, body: Result<Bytes, BytesRejection>) -> ApiResult<Json<proto::WindowActionAnswer>> {
     let window = window_allowed(&api, &caller, &window)?;
     let b: proto::WindowCommand = parse_body(body, true)?.unwrap_or_default();
     let need = |v: Option<String>, field: &str| v.ok_or_else(|| ApiError::new(ErrorCode::MissingField, format!("此操作需要字段 {field}。")));
@@ -561,17 +533,17 @@ async fn window_action(
         (status = 426, description = "Not a WebSocket request", body = proto::ErrorBody)))]
 async fn events(
     State(api): State<Api>,
-    headers: HeaderMap,
+    MaybeCaller(caller): MaybeCaller,
     Query(q): Query<HashMap<String, String>>,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
     // A visitor's phone follows its own ticket with the ticket's token; it sees what a
     // public display sees, enough to know when to look again.
-    let visitor = match (q.get("ticket"), q.get("token")) {
-        (Some(id), Some(tok)) => api.hall.ticket(id)?.is_some_and(|t| &t.token == tok),
-        _ => false,
+    let viewer = match (caller, q.get("ticket"), q.get("token")) {
+        (Some(c), _, _) => c.viewer(),
+        (None, Some(id), Some(tok)) if api.hall.ticket(id)?.is_some_and(|t| &t.token == tok) => Viewer::Visitor,
+        _ => return Err(not_the_ticket_token()),
     };
-    let viewer = if visitor { Viewer::Visitor } else { api.caller(&headers, &q)?.viewer() };
     let since = match q.get("since") {
         Some(s) => Some(s.parse::<u64>().map_err(|_| ApiError::new(ErrorCode::BadSince, "since 应为事件序号（非负整数）。"))?),
         None => None,

@@ -1,5 +1,5 @@
 //! The OpenAPI document of `/api/v1`, generated from the handlers' annotations and the
-//! contract's types (`hallq_proto`), and the table of every route the router serves.
+//! contract's types (`hallq_proto`). The routes themselves are listed in `access::RULES`.
 
 use std::sync::OnceLock;
 
@@ -8,38 +8,6 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::*;
-
-/// Every route of `/api/v1`: method and path as in the OpenAPI document. The router and
-/// the document are checked against this table by the tests.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("get", "/health"),
-    ("get", "/openapi.json"),
-    ("get", "/catalog"),
-    ("get", "/state"),
-    ("post", "/tickets"),
-    ("get", "/tickets/{id}"),
-    ("post", "/tickets/{id}/evaluation"),
-    ("post", "/windows/{window}/{action}"),
-    ("get", "/events"),
-    ("get", "/me"),
-    ("post", "/login"),
-    ("post", "/appointments"),
-    ("post", "/appointments/find"),
-    ("post", "/appointments/{code}/check-in"),
-    ("post", "/results"),
-    ("post", "/results/find"),
-    ("get", "/config"),
-    ("put", "/config"),
-    ("post", "/config/reload"),
-    ("get", "/results/{id}/pdf"),
-    ("post", "/results/{id}/collected"),
-    ("post", "/tickets/{id}/attachments"),
-    ("get", "/tickets/{id}/attachments"),
-    ("get", "/attachments/{id}/pdf"),
-    ("get", "/windows/{window}/waiting"),
-    ("get", "/announce"),
-    ("post", "/devices/status"),
-];
 
 struct BearerToken;
 

@@ -1,0 +1,129 @@
+//! Who may call what: one table, route × role, enforced by one layer before any handler
+//! runs and before a body is read. Handlers receive the checked [`Caller`]; what a caller
+//! then sees of the hall is decided in `views.rs`, and a counter's windows are checked
+//! where the window is known.
+
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use hallq_proto::ErrorCode;
+
+use super::{Api, ApiError, Caller};
+use crate::config::Role;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum May {
+    /// No token needed.
+    Anyone,
+    /// A visitor with their ticket's own token (checked by the handler against the ticket).
+    Visitor,
+    Role(Role),
+}
+
+use May::Role as R;
+
+const KIOSK: May = R(Role::Kiosk);
+const COUNTER: May = R(Role::Counter);
+const DISPLAY: May = R(Role::Display);
+const MANAGER: May = R(Role::Manager);
+const SYSTEM: May = R(Role::System);
+
+/// One route and who may call it.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub method: &'static str,
+    /// As in the router and the OpenAPI document, under `/api/v1`.
+    pub path: &'static str,
+    pub may: &'static [May],
+}
+
+const fn rule(method: &'static str, path: &'static str, may: &'static [May]) -> Rule {
+    Rule { method, path, may }
+}
+
+/// Every route of `/api/v1` and who may call it. The router, the OpenAPI document and this
+/// table are checked against each other by `tests/contract.rs`, and every cell of it is
+/// tried by `tests/access.rs`.
+pub const RULES: &[Rule] = &[
+    rule("get", "/health", &[May::Anyone]),
+    rule("get", "/openapi.json", &[May::Anyone]),
+    rule("post", "/login", &[May::Anyone]),
+    // Kiosks offer the items; counters transfer to them; the booking system books them.
+    rule("get", "/catalog", &[KIOSK, COUNTER, MANAGER, SYSTEM]),
+    // Displays and counters show the hall; kiosks and the hall's systems have no need.
+    rule("get", "/state", &[DISPLAY, COUNTER, MANAGER]),
+    rule("get", "/me", &[KIOSK, COUNTER, DISPLAY, MANAGER, SYSTEM]),
+    rule("get", "/events", &[May::Visitor, KIOSK, COUNTER, DISPLAY, MANAGER, SYSTEM]),
+    rule("post", "/tickets", &[KIOSK, COUNTER, MANAGER]),
+    rule("get", "/tickets/{id}", &[May::Visitor, COUNTER, MANAGER]),
+    rule("post", "/tickets/{id}/evaluation", &[May::Visitor, COUNTER, MANAGER]),
+    rule("post", "/windows/{window}/{action}", &[COUNTER, MANAGER]),
+    rule("get", "/windows/{window}/waiting", &[COUNTER, MANAGER]),
+    rule("get", "/announce", &[DISPLAY, MANAGER]),
+    rule("post", "/devices/status", &[KIOSK]),
+    rule("post", "/appointments", &[SYSTEM, MANAGER]),
+    rule("post", "/appointments/find", &[KIOSK, COUNTER, MANAGER]),
+    rule("post", "/appointments/{code}/check-in", &[KIOSK, COUNTER, MANAGER]),
+    rule("post", "/results", &[SYSTEM, MANAGER]),
+    rule("post", "/results/find", &[KIOSK, MANAGER]),
+    rule("get", "/results/{id}/pdf", &[KIOSK, MANAGER]),
+    rule("post", "/results/{id}/collected", &[KIOSK, MANAGER]),
+    rule("post", "/tickets/{id}/attachments", &[KIOSK, COUNTER, MANAGER]),
+    rule("get", "/tickets/{id}/attachments", &[COUNTER, MANAGER]),
+    rule("get", "/attachments/{id}/pdf", &[COUNTER, MANAGER]),
+    rule("get", "/config", &[MANAGER]),
+    rule("put", "/config", &[MANAGER]),
+    rule("post", "/config/reload", &[MANAGER]),
+];
+
+/// The rule of a matched route.
+pub fn rule_for(method: &str, path: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.method.eq_ignore_ascii_case(method) && r.path == path)
+}
+
+/// The layer: finds the route's rule, identifies the caller, and refuses before the
+/// handler (and its body) when the caller may not.
+pub async fn guard(State(api): State<Api>, mut req: Request, next: Next) -> Response {
+    let path = req.extensions().get::<MatchedPath>().map(|m| m.as_str().trim_start_matches("/api/v1").to_string());
+    let Some(rule) = path.and_then(|p| rule_for(req.method().as_str(), &p)) else {
+        // A route missing from the table is refused, never open by mistake.
+        tracing::error!("{} {} has no access rule", req.method(), req.uri().path());
+        return ApiError::new(ErrorCode::ForbiddenRole, "此接口未配置访问规则。").into_response();
+    };
+    if rule.may.contains(&May::Anyone) {
+        return next.run(req).await;
+    }
+    let query = axum::extract::Query::<std::collections::HashMap<String, String>>::try_from_uri(req.uri()).map(|q| q.0).unwrap_or_default();
+    match api.caller(req.headers(), &query) {
+        Ok(caller) if rule.may.contains(&R(caller.role)) => {
+            req.extensions_mut().insert(caller);
+            next.run(req).await
+        }
+        Ok(caller) => ApiError::new(ErrorCode::ForbiddenRole, format!("此令牌（{:?} {}）无权进行此操作。", caller.role, caller.name)).into_response(),
+        // Not a role's token: a visitor's ticket token, checked by the handler.
+        Err(_) if rule.may.contains(&May::Visitor) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+impl FromRequestParts<Api> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &Api) -> Result<Caller, ApiError> {
+        parts.extensions.get::<Caller>().cloned().ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "缺少访问令牌：请在 Authorization: Bearer 中提供设备令牌。"))
+    }
+}
+
+/// The caller of a route a visitor may also call: `None` for a visitor (whose ticket
+/// token the handler checks).
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequestParts<Api> for MaybeCaller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &Api) -> Result<MaybeCaller, std::convert::Infallible> {
+        Ok(MaybeCaller(parts.extensions.get::<Caller>().cloned()))
+    }
+}
