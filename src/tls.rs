@@ -135,7 +135,7 @@ pub fn init(opts: &InitOptions) -> anyhow::Result<Written> {
     params.distinguished_name.push(rcgen::DnType::CommonName, main_name);
     params.distinguished_name.push(rcgen::DnType::OrganizationName, hall.to_string());
     params.is_ca = rcgen::IsCa::ExplicitNoCa;
-    params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature, rcgen::KeyUsagePurpose::KeyEncipherment];
+    params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
     params.use_authority_key_identifier_extension = true;
     let until = today.with_year_offset(SERVER_YEARS);
@@ -217,12 +217,12 @@ pub fn instructions(w: &Written) -> String {
         "A new hall CA was made: every kiosk, display box and counter PC must trust ca.pem (below)."
     };
     let lan_zh = if w.names.len() == ALWAYS.len() {
-        "\n注意：证书只含 localhost 和 127.0.0.1；局域网里的设备要用服务器的 IP 或名字访问，请加 --host（如 --host 192.168.1.10）重新运行。\n"
+        "注意：证书只含 localhost 和 127.0.0.1；局域网里的设备要用服务器的 IP 或名字访问，请加 --host（如 --host 192.168.1.10）重新运行。\n"
     } else {
         ""
     };
     let lan_en = if w.names.len() == ALWAYS.len() {
-        "\nNote: the certificate names only localhost and 127.0.0.1; for devices on the LAN run again with --host (the server's IP or name).\n"
+        "Note: the certificate names only localhost and 127.0.0.1; for devices on the LAN run again with --host (the server's IP or name).\n"
     } else {
         ""
     };
@@ -232,10 +232,12 @@ pub fn instructions(w: &Written) -> String {
   {ca_key}      大厅 CA 私钥（0600）：请离线妥善保管，重新签发服务器证书时需要（与 ca.pem 放在同一目录再运行 hallq tls init）
   {cert}  服务器证书，适用于 {names}，有效期至 {until}
   {key}  服务器私钥（0600）：只留在叫号服务器上
-{ca_line_zh}{lan_zh}
+{ca_line_zh}
+{lan_zh}
 启动叫号服务（HTTPS 与 WSS）：
   hallq serve --config /etc/hallq/hall.toml --data /var/lib/hallq --listen 0.0.0.0:8443 \\
       --tls-cert {cert} --tls-key {key}
+服务以 hallq 用户运行时（deploy/systemd），私钥须归它所有：sudo chown hallq: {key}
 
 自助机和显示屏：把 ca.pem 拷到设备上（如 /etc/hallq/ca.pem），启动时用 --ca 指定：
   hallq kiosk --server {server} --ca /etc/hallq/ca.pem --token 自助机令牌 …
@@ -254,10 +256,12 @@ Hall certificates written to {dir}:
   {ca_key}      the hall CA's private key (0600): keep it offline; it signs new server certificates (run hallq tls init again with it beside ca.pem)
   {cert}  the server certificate for {names}, valid until {until}
   {key}  the server's private key (0600): keep it on the hall server only
-{ca_line_en}{lan_en}
+{ca_line_en}
+{lan_en}
 Start the hall service with HTTPS and WSS:
   hallq serve --config /etc/hallq/hall.toml --data /var/lib/hallq --listen 0.0.0.0:8443 \\
       --tls-cert {cert} --tls-key {key}
+When the service runs as user hallq (deploy/systemd), the key must be its own: sudo chown hallq: {key}
 
 Kiosks and display boxes: copy ca.pem to the device (such as /etc/hallq/ca.pem) and pass it with --ca:
   hallq kiosk --server {server} --ca /etc/hallq/ca.pem --token KIOSK-TOKEN …
