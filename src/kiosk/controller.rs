@@ -441,13 +441,13 @@ impl Controller {
                     self.view.screen = Screen::Confirm;
                 }
             }
-            (_, true) => self.to_desk(),
+            (_, true) => self.send_to_desk(),
             (_, false) => self.view.screen = Screen::Identity,
         }
     }
 
     /// The item needs the ID card and none can be read here.
-    fn to_desk(&mut self) {
+    fn send_to_desk(&mut self) {
         let name = self.item.as_ref().map(|i| self.item_name(i)).unwrap_or_default();
         let why = self.reader_down_text();
         let (title, body) = (
