@@ -254,6 +254,7 @@ impl Store {
             }
             None => (State::default(), 0),
         };
+        state.reindex();
         self.replay(config, &mut state, from)?;
         Ok(state)
     }

@@ -204,7 +204,8 @@ pub struct TicketView {
     pub window: Option<WindowRef>,
     /// The windows that serve its queue.
     pub windows: Vec<WindowRef>,
-    /// While waiting: people ahead now and the estimate in minutes.
+    /// While waiting: people ahead now and the estimate in minutes (in the answer that
+    /// issued the ticket: as counted at issue, which is what was printed).
     pub people_ahead: Option<u32>,
     pub estimate_minutes: Option<u32>,
     pub people_ahead_at_issue: u32,

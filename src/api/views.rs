@@ -325,7 +325,10 @@ pub enum TicketAnswer {
 /// A ticket as `viewer` may see it.
 pub fn ticket_view(hall: &Hall, t: &Ticket, viewer: &Viewer, answer: TicketAnswer) -> proto::TicketView {
     let c: &Config = &hall.config();
-    let (ahead, est) = if t.status == Status::Waiting {
+    let (ahead, est) = if t.status == Status::Waiting && answer == TicketAnswer::Issuing {
+        // The answer that issued it says what was printed: the engine counted it then.
+        (Some(t.people_ahead_at_issue), Some(t.estimate_minutes_at_issue))
+    } else if t.status == Status::Waiting {
         let view = hall.view();
         let a = engine::people_ahead(&view.state, c, t, hall.now());
         (Some(a), Some(engine::estimate_minutes(&view.state, c, &t.queue, a)))

@@ -141,6 +141,35 @@ pub struct State {
     /// changed through the API).
     #[serde(default)]
     pub config_version: u64,
+    /// What orders each waiting ticket, by queue: a cache beside `waiting` so counting the
+    /// people ahead scans a small table instead of looking every ticket up. Not saved;
+    /// rebuilt by [`State::reindex`] after a snapshot is read.
+    #[serde(skip)]
+    wait_index: WaitIndex,
+}
+
+/// The fields of a waiting ticket that decide its place in line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct WaitKey {
+    priority: Priority,
+    slot: Option<Ts>,
+    wait_since: Ts,
+}
+
+impl WaitKey {
+    fn of(t: &Ticket) -> WaitKey {
+        WaitKey { priority: t.priority, slot: t.appointment_slot, wait_since: t.wait_since }
+    }
+}
+
+/// Queue id -> ticket id -> its key. A cache: equal whatever it holds.
+#[derive(Debug, Clone, Default)]
+struct WaitIndex(HashMap<String, HashMap<String, WaitKey>>);
+
+impl PartialEq for WaitIndex {
+    fn eq(&self, _: &WaitIndex) -> bool {
+        true
+    }
 }
 
 impl State {
@@ -151,11 +180,35 @@ impl State {
 
     fn set_waiting(&mut self, queue: &str, id: &str, waiting: bool) {
         let line = self.waiting.entry(queue.to_string()).or_default();
+        let keys = self.wait_index.0.entry(queue.to_string()).or_default();
         if waiting {
             line.insert(id.to_string());
+            match self.tickets.get(id) {
+                Some(t) => {
+                    keys.insert(id.to_string(), WaitKey::of(t));
+                }
+                None => {
+                    keys.remove(id);
+                }
+            }
         } else {
             line.remove(id);
+            keys.remove(id);
         }
+    }
+
+    /// Rebuilds the caches that are not saved (after a snapshot is read).
+    pub fn reindex(&mut self) {
+        let mut index = WaitIndex::default();
+        for (queue, ids) in &self.waiting {
+            let keys = index.0.entry(queue.clone()).or_default();
+            for id in ids {
+                if let Some(t) = self.tickets.get(id) {
+                    keys.insert(id.clone(), WaitKey::of(t));
+                }
+            }
+        }
+        self.wait_index = index;
     }
 }
 
@@ -704,9 +757,13 @@ enum Class {
 }
 
 fn class_of(config: &Config, t: &Ticket, now: Ts) -> Class {
+    class_of_key(config, &WaitKey::of(t), now)
+}
+
+fn class_of_key(config: &Config, t: &WaitKey, now: Ts) -> Class {
     match t.priority {
         Priority::Green => Class::Priority,
-        Priority::Appointment => match t.appointment_slot {
+        Priority::Appointment => match t.slot {
             Some(slot) if now < slot - chrono::Duration::minutes(config.rules.appointment_early_minutes as i64) => Class::Early,
             _ => Class::Priority,
         },
@@ -716,23 +773,32 @@ fn class_of(config: &Config, t: &Ticket, now: Ts) -> Class {
 
 /// The key a ticket is ordered by within its class: appointments by slot, others by wait.
 fn order_key(t: &Ticket) -> (Ts, &str) {
-    match (t.priority, t.appointment_slot) {
-        (Priority::Appointment, Some(slot)) => (slot, &t.id),
-        _ => (t.wait_since, &t.id),
+    order_of_key(&WaitKey::of(t), &t.id)
+}
+
+fn order_of_key<'a>(k: &WaitKey, id: &'a str) -> (Ts, &'a str) {
+    match (k.priority, k.slot) {
+        (Priority::Appointment, Some(slot)) => (slot, id),
+        _ => (k.wait_since, id),
     }
 }
 
 /// People who will be called before `t` in its queue (now, as things stand).
 pub fn people_ahead(state: &State, config: &Config, t: &Ticket, now: Ts) -> u32 {
-    let class = class_of(config, t, now);
-    state
-        .waiting_in(&t.queue)
-        .filter(|o| o.id != t.id)
-        .filter(|o| {
-            let oc = class_of(config, o, now);
-            oc < class || (oc == class && order_key(o) < order_key(t))
-        })
-        .count() as u32
+    let key = WaitKey::of(t);
+    let class = class_of_key(config, &key, now);
+    // `t` itself (when waiting) has its own key and id, so it is never before itself.
+    let ahead = |(id, k): (&str, &WaitKey)| {
+        let oc = class_of_key(config, k, now);
+        oc < class || (oc == class && order_of_key(k, id) < order_of_key(&key, &t.id))
+    };
+    let line = state.waiting.get(&t.queue).map_or(0, |w| w.len());
+    match state.wait_index.0.get(&t.queue) {
+        // The index agrees with the line: scan it.
+        Some(keys) if keys.len() == line => keys.iter().map(|(id, k)| (id.as_str(), k)).filter(|e| ahead(*e)).count() as u32,
+        // A state read without its caches: look each ticket up.
+        _ => state.waiting_in(&t.queue).map(|o| (o.id.as_str(), WaitKey::of(o))).filter(|(id, k)| ahead((id, k))).count() as u32,
+    }
 }
 
 /// Minutes until `ahead` people have been served in `queue`, from measured service times
@@ -987,8 +1053,9 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
             if let Some(r) = &t.request_id {
                 state.requests.insert(r.clone(), t.id.clone());
             }
-            state.set_waiting(&t.queue, &t.id, true);
+            let (queue, id) = (t.queue.clone(), t.id.clone());
             state.tickets.insert(t.id.clone(), t);
+            state.set_waiting(&queue, &id, true);
         }
         Event::WindowOpened { window } => {
             let w = state.windows.entry(*window).or_insert_with(|| WindowState { number: *window, ..Default::default() });
