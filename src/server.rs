@@ -100,8 +100,12 @@ pub async fn serve_on(
     app: axum::Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    // The client's address reaches the handlers (the sign-in throttle) as ConnectInfo.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     match tls {
-        Some(config) => axum::serve(crate::tls::TlsListener::new(listener, config)?, app).with_graceful_shutdown(shutdown).await,
+        // tap_io: axum gives any listener's address as ConnectInfo through TapIo.
+        Some(config) => axum::serve(crate::tls::TlsListener::new(listener, config)?.tap_io(|_| ()), app).with_graceful_shutdown(shutdown).await,
         None => axum::serve(listener, app).with_graceful_shutdown(shutdown).await,
     }
 }

@@ -130,6 +130,7 @@ struct Inner {
     db_path: PathBuf,
     identity_key: Vec<u8>,
     documents: Arc<crate::documents::Documents>,
+    sessions: Arc<crate::staff::Sessions>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
@@ -190,6 +191,7 @@ impl Hall {
             events,
             last_seq: AtomicU64::new(store.last_seq()),
             db_path: store.path().to_path_buf(),
+            sessions: Arc::new(crate::staff::Sessions::open(&key, data_dir, clock.now())),
             identity_key: key,
             documents,
             writer: Mutex::new(None),
@@ -224,6 +226,11 @@ impl Hall {
     /// Result PDFs and scanned materials (`DATA/documents.db`).
     pub fn documents(&self) -> Arc<crate::documents::Documents> {
         self.inner.documents.clone()
+    }
+
+    /// Staff sign-in: one attempt table and sign-out list for every listener of the hall.
+    pub fn sessions(&self) -> Arc<crate::staff::Sessions> {
+        self.inner.sessions.clone()
     }
 
     pub fn identity_key(&self) -> &[u8] {

@@ -130,3 +130,65 @@ async fn a_session_survives_a_restart_of_the_service() {
     })
     .await
 }
+
+#[tokio::test]
+async fn sign_out_ends_that_session_only_and_is_kept_across_a_restart() {
+    within(120, "test", async {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("hall.toml");
+        std::fs::write(&config, hallq::config::DEFAULT_TOML).unwrap();
+        let data = dir.path().join("data");
+        let port = free_port();
+        let server = format!("http://127.0.0.1:{port}");
+        let serve = ChildGuard(spawn_serve(&config, &data, port));
+        wait_healthy(&format!("{server}/api/v1")).await;
+        let anon = HallClient::new(&server, "");
+        let first = anon.login("1001", "demo-1001").await.unwrap();
+        let second = anon.login("1001", "demo-1001").await.unwrap();
+        let (a, b) = (anon.with_token(&first.token), anon.with_token(&second.token));
+        a.logout().await.unwrap();
+        assert_eq!(refusal(a.me().await), (401, ErrorCode::SessionExpired), "the signed-out session ends");
+        assert!(b.me().await.is_ok(), "the same person's other session goes on");
+        assert_eq!(refusal(a.logout().await), (401, ErrorCode::SessionExpired));
+        // A counter device's token is not a session to end.
+        assert_eq!(refusal(anon.with_token("demo-counter-1-6").logout().await), (403, ErrorCode::ForbiddenRole));
+        drop(serve);
+        let _serve = ChildGuard(spawn_serve(&config, &data, port));
+        wait_healthy(&format!("{server}/api/v1")).await;
+        assert_eq!(refusal(a.me().await), (401, ErrorCode::SessionExpired), "a sign-out survives a restart");
+        assert!(b.me().await.is_ok());
+    })
+    .await
+}
+
+#[tokio::test]
+async fn one_address_guessing_many_numbers_is_locked_out() {
+    within(180, "test", async {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("hall.toml");
+        std::fs::write(&config, hallq::config::DEFAULT_TOML).unwrap();
+        let port = free_port();
+        let server = format!("http://127.0.0.1:{port}");
+        let _serve = ChildGuard(spawn_serve(&config, &dir.path().join("data"), port));
+        wait_healthy(&format!("{server}/api/v1")).await;
+        let anon = HallClient::new(&server, "");
+        // Four tries each at many numbers: no number reaches its own lock of 5.
+        let mut locked = None;
+        for n in 0..40 {
+            match refusal(anon.login(&format!("9{n:03}"), "guess").await) {
+                (401, ErrorCode::WrongPassword) => {}
+                (429, ErrorCode::SigninLocked) => {
+                    locked = Some(n);
+                    break;
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        let n = locked.expect("the address is locked after its failures");
+        assert!(n >= 5, "locked by the address, not by one number: after {n}");
+        // Even the right password of a real number is refused from that address now.
+        let e = anon.login("1001", "demo-1001").await.unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::SigninLocked), "{e}");
+    })
+    .await
+}

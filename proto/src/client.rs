@@ -293,6 +293,11 @@ impl HallClient {
         self.post("/login", &Login { staff_id: staff_id.into(), password: password.into() }).await
     }
 
+    /// Ends this client's staff session (the token it was made with).
+    pub async fn logout(&self) -> Result<(), ClientError> {
+        self.send(self.http.post(self.url("/logout"))).await.map(drop)
+    }
+
     /// Takes a number. Retry with the same `request_id` after any failure: the hall gives
     /// the first ticket again (`repeated`).
     pub async fn issue(&self, req: &IssueTicket) -> Result<Issued, ClientError> {

@@ -50,6 +50,7 @@ pub const RULES: &[Rule] = &[
     rule("get", "/health", &[May::Anyone]),
     rule("get", "/openapi.json", &[May::Anyone]),
     rule("post", "/login", &[May::Anyone]),
+    rule("post", "/logout", &[COUNTER]),
     // Kiosks offer the items; counters transfer to them; the booking system books them.
     rule("get", "/catalog", &[KIOSK, COUNTER, MANAGER, SYSTEM]),
     // Displays and counters show the hall; kiosks and the hall's systems have no need.

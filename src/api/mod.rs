@@ -46,7 +46,7 @@ pub struct Api {
 pub fn router(hall: Hall) -> Router {
     let data_dir = hall.db_path().parent().map(|p| p.to_path_buf()).unwrap_or_default();
     let voice = Arc::new(crate::voice::Voice::new(hall.config().voice.clone(), &data_dir));
-    let sessions = Arc::new(crate::staff::Sessions::new(hall.identity_key()));
+    let sessions = hall.sessions();
     let api = Api { documents: hall.documents(), hall, voice, sessions };
     let v1 = Router::new()
         .route("/health", get(health))
@@ -60,6 +60,7 @@ pub fn router(hall: Hall) -> Router {
         .route("/events", get(events))
         .route("/me", get(me))
         .route("/login", post(login))
+        .route("/logout", post(logout))
         .route("/appointments", post(appointments::book))
         .route("/appointments/find", post(appointments::find))
         .route("/appointments/{code}/check-in", post(appointments::check_in))
@@ -260,25 +261,35 @@ async fn me(State(api): State<Api>, c: Caller) -> ApiResult<Json<proto::Me>> {
 }
 
 /// Staff sign-in: staff number and password for a session token that works like a counter
-/// token for the windows the person is given.
+/// token for the windows the person is given. Attempts are counted before the password is
+/// checked, per staff number and per client address.
 #[utoipa::path(post, path = "/login", tag = "staff", request_body = proto::Login, responses(
     (status = 200, body = proto::LoginAnswer),
     (status = 401, description = "Wrong staff number or password", body = proto::ErrorBody),
-    (status = 429, description = "Locked after too many wrong passwords", body = proto::ErrorBody)))]
-async fn login(State(api): State<Api>, body: Result<Bytes, BytesRejection>) -> ApiResult<Json<proto::LoginAnswer>> {
+    (status = 429, description = "Locked after too many wrong passwords", body = proto::ErrorBody),
+    (status = 503, description = "Too many sign-ins waiting", body = proto::ErrorBody)))]
+async fn login(
+    State(api): State<Api>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<proto::LoginAnswer>> {
     let b: proto::Login = parse_body(body, false)?.expect("a body is required");
     if b.staff_id.is_empty() || b.password.is_empty() || b.password.len() > 256 {
         return Err(ApiError::new(ErrorCode::MissingField, "请输入工号和密码。"));
     }
+    // The client's address, for the per-address throttle (served without connect info, as
+    // by a bare axum::serve in a test, every client counts as one address).
+    let client = peer.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |axum::Extension(axum::extract::ConnectInfo(a))| a.ip());
     let (sessions, hall) = (api.sessions.clone(), api.hall.clone());
     let id = b.staff_id.clone();
-    // Argon2 takes tens of milliseconds of CPU: off the async workers.
-    let result = tokio::task::spawn_blocking(move || sessions.sign_in(&hall.config().staff, &id, &b.password, hall.now()))
+    // Argon2 takes tens of milliseconds of CPU, and a sign-in may wait for its turn: off the
+    // async workers.
+    let result = tokio::task::spawn_blocking(move || sessions.sign_in_from(&hall.config().staff, &id, &b.password, hall.now(), client))
         .await
         .map_err(|_| ApiError::new(ErrorCode::ServiceBusy, "登录暂时无法处理，请重试。"))?;
     match result {
         Ok((token, expires, p)) => {
-            tracing::info!("staff {} ({}) signed in", p.id, p.name);
+            tracing::info!("staff {} ({}) signed in from {client}", p.id, p.name);
             Ok(Json(proto::LoginAnswer {
                 token,
                 staff_id: p.id.clone(),
@@ -287,14 +298,43 @@ async fn login(State(api): State<Api>, body: Result<Bytes, BytesRejection>) -> A
                 expires_at: expires.with_timezone(&api.hall.config().offset()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
             }))
         }
-        Err(crate::staff::SignInError::Wrong) => {
-            tracing::warn!("failed staff sign-in for {}", b.staff_id);
-            Err(ApiError::new(ErrorCode::WrongPassword, "工号或密码不正确。"))
+        Err(refused) => {
+            let shown: String = b.staff_id.chars().take(crate::staff::MAX_STAFF_ID_LEN).collect();
+            tracing::warn!("staff sign-in for {shown:?} from {client} refused: {refused:?}");
+            Err(ApiError::new(refused.code(), refused.message()))
         }
-        Err(crate::staff::SignInError::Locked(minutes)) => Err(ApiError::new(
-            ErrorCode::SigninLocked,
-            format!("密码错误次数过多，此工号已锁定，请 {minutes} 分钟后再试或联系大厅管理员。"),
-        )),
+    }
+}
+
+/// Staff sign-out: ends the presented session (not the person's sessions elsewhere).
+#[utoipa::path(post, path = "/logout", tag = "staff", security(("token" = [])), responses(
+    (status = 204, description = "The session is ended"),
+    (status = 401, description = "No token, or not a live staff session", body = proto::ErrorBody),
+    (status = 403, description = "A device token, not a staff session", body = proto::ErrorBody),
+    (status = 503, description = "Ended, but not yet recorded in the data directory: retry", body = proto::ErrorBody)))]
+async fn logout(State(api): State<Api>, _caller: Caller, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> ApiResult<StatusCode> {
+    let token = presented_token(&headers, &q).ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "缺少访问令牌。"))?;
+    if !token.starts_with("staff.") {
+        return Err(ApiError::new(ErrorCode::ForbiddenRole, "只有工作人员登录的会话可以退出登录。"));
+    }
+    let (sessions, hall, token) = (api.sessions.clone(), api.hall.clone(), token.to_string());
+    // Writes the sign-out list (fsync): off the async workers.
+    let ended = tokio::task::spawn_blocking(move || {
+        let config = hall.config();
+        sessions.sign_out(&config.staff, &token, hall.now()).map(|p| p.map(|p| format!("{}（{}）", p.name, p.id)))
+    })
+    .await
+    .map_err(|_| ApiError::new(ErrorCode::ServiceBusy, "退出登录暂时无法处理，请重试。"))?;
+    match ended {
+        Ok(Some(who)) => {
+            tracing::info!("staff {who} signed out");
+            Ok(StatusCode::NO_CONTENT)
+        }
+        Ok(None) => Err(ApiError::new(ErrorCode::SessionExpired, "登录已过期或无效，请重新登录。")),
+        Err(e) => {
+            tracing::error!("staff sign-out not recorded: {e}");
+            Err(ApiError::new(ErrorCode::StoreUnavailable, "已退出登录，但未能保存记录，请再试一次。"))
+        }
     }
 }
 
