@@ -50,6 +50,11 @@ enum Cmd {
         /// endpoints, with the ticket's own token: for the ticket QR on visitors' phones.
         #[arg(long, value_name = "ADDR")]
         public_listen: Option<SocketAddr>,
+        /// Accept the published demo tokens and staff accounts of `hallq config default`
+        /// (for demos and tests only; `hallq demo` runs this way). Without it, a
+        /// configuration holding them is refused.
+        #[arg(long)]
+        demo: bool,
     },
     /// TLS for the hall LAN: a hall CA and the server's certificate.
     Tls {
@@ -283,7 +288,7 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
-        Cmd::Serve { config, data, listen, clock, tls_cert, tls_key, insecure_http, public_listen } => {
+        Cmd::Serve { config, data, listen, clock, tls_cert, tls_key, insecure_http, public_listen, demo } => {
             let clock: Arc<dyn Clock> = match clock {
                 Some(spec) => Arc::new(SimClock::parse(&spec).map_err(|e| anyhow::anyhow!("--clock: {e}"))?),
                 None => Arc::new(SystemClock),
@@ -291,6 +296,9 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
             let opts = crate::server::ServeOptions { listen, tls: tls_cert.zip(tls_key), insecure_http, public_listen };
             // Refused before anything is opened.
             opts.check()?;
+            if !refuse_demo_secrets(&config, &data, demo) {
+                return Ok(std::process::ExitCode::FAILURE);
+            }
             runtime()?.block_on(crate::server::serve(&config, &data, opts, clock))?;
         }
         Cmd::Tls { command: TlsCmd::Init { hall, out, hosts } } => {
@@ -407,6 +415,16 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
         Cmd::Config { command: ConfigCmd::Default } => print!("{DEFAULT_TOML}"),
         Cmd::Config { command: ConfigCmd::Check { file } } => match Config::load(&file) {
             Ok(c) => {
+                // Valid, but with the published demo secrets it must not run a hall.
+                let text = std::fs::read_to_string(&file).unwrap_or_default();
+                let demo = c.demo_secret_errors(&text, &file.display().to_string());
+                if !demo.is_empty() {
+                    for e in &demo {
+                        eprintln!("error: {e}");
+                    }
+                    eprintln!("error: {} published demo tokens or staff accounts: this file is for `hallq demo` and `hallq serve --demo` only", demo.len());
+                    return Ok(std::process::ExitCode::FAILURE);
+                }
                 println!(
                     "{}: OK — {} departments, {} queues, {} service items, {} windows, {} tokens",
                     file.display(),
@@ -456,6 +474,32 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
         Cmd::Escpos { command: EscposCmd::Render { file, output } } => crate::devices::render(&file, &output)?,
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// `hallq serve` without `--demo`: refuses (says why on stderr and returns false) when
+/// the configuration that would be in force holds the published demo tokens or staff.
+/// Checked before anything is opened or written; a configuration that does not parse is
+/// left for the service to report.
+fn refuse_demo_secrets(config: &std::path::Path, data: &std::path::Path, demo: bool) -> bool {
+    let Ok((c, text, name)) = crate::config::live::ConfigStore::new(data).in_force(config) else { return true };
+    let found = c.demo_secret_errors(&text, &name);
+    if found.is_empty() {
+        return true;
+    }
+    if demo {
+        eprintln!("hallq serve --demo: accepting {} published demo tokens and staff accounts; never open a hall this way", found.len());
+        return true;
+    }
+    for e in &found {
+        eprintln!("error: {e}");
+    }
+    eprintln!(
+        "hallq serve: refusing to start: {} holds {} published demo tokens or staff accounts (anyone can read them in `hallq config default`). \
+         Replace them with your own (see `hallq config check`), or pass --demo to run the demo hall anyway.",
+        name,
+        found.len()
+    );
+    false
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

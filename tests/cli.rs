@@ -71,13 +71,22 @@ fn config_default_prints_a_file_that_checks() {
     let (ok, text, _) = run(&["config", "default"]);
     assert!(ok);
     assert!(text.contains("[[services]]") && text.contains("示例县市民之家"));
+    // With its tokens and staff replaced by a hall's own, it checks.
+    let dir = tempfile::tempdir().unwrap();
+    let own = dir.path().join("own.toml");
+    let mut own_text = text.replace("token = \"demo-", "token = \"own-hall-");
+    own_text.truncate(own_text.find("[[staff]]").unwrap());
+    std::fs::write(&own, &own_text).unwrap();
+    let (ok, out, err) = run(&["config", "check", own.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("OK — 10 departments, 9 queues, 45 service items, 26 windows"), "{out}");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("hall.toml");
     std::fs::write(&file, &text).unwrap();
-    let (ok, out, _) = run(&["config", "check", file.to_str().unwrap()]);
-    assert!(ok, "{out}");
-    assert!(out.contains("OK — 10 departments, 9 queues, 45 service items, 26 windows"), "{out}");
-    assert!(out.contains("warning: token \"demo-kiosk-1\""), "demo tokens should be warned about: {out}");
+    // It is a valid configuration, but its tokens and staff are published: check fails.
+    let (ok, out, err) = run(&["config", "check", file.to_str().unwrap()]);
+    assert!(!ok && !out.contains("OK"), "{out}");
+    assert!(err.contains("token \"demo-kiosk-1\"") && err.contains("published demo token"), "demo tokens should fail the check: {err}");
 }
 
 #[test]
@@ -193,5 +202,5 @@ fn a_run_past_its_deadline_is_killed() {
     std::fs::write(&config, hallq::config::DEFAULT_TOML).unwrap();
     let data = dir.path().join("data");
     // The service runs until it is stopped.
-    run_within(Duration::from_secs(2), &["serve", "--config", config.to_str().unwrap(), "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
+    run_within(Duration::from_secs(2), &["serve", "--demo", "--config", config.to_str().unwrap(), "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
 }

@@ -206,7 +206,7 @@ async fn hallq_serve_with_tls_cert_serves_https() {
     let port = free_port();
     let _serve = ChildGuard(
         Command::new(BIN)
-            .args(["serve", "--config"])
+            .args(["serve", "--demo", "--config"])
             .arg(&config)
             .arg("--data")
             .arg(dir.path().join("data"))

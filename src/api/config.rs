@@ -30,8 +30,11 @@ impl From<LiveError> for ApiError {
     }
 }
 
+/// The hall's configuration versions. A hall that runs without the published demo tokens
+/// and staff (so not started with `--demo`) is refused a version that brings them back.
 fn store(api: &Api) -> ConfigStore {
-    ConfigStore::new(api.hall.db_path().parent().unwrap_or(std::path::Path::new(".")))
+    let demo_in_force = !api.hall.config().demo_secrets().is_empty();
+    ConfigStore::new(api.hall.db_path().parent().unwrap_or(std::path::Path::new("."))).refusing_demo(!demo_in_force)
 }
 
 async fn put_in_force(api: &Api, config: crate::config::Config, v: &Version, by: &str) -> ApiResult<()> {
@@ -40,14 +43,22 @@ async fn put_in_force(api: &Api, config: crate::config::Config, v: &Version, by:
     Ok(())
 }
 
-/// `GET /config`: the configuration in force, as TOML, with its version.
+/// `GET /config`: the configuration in force, as TOML, with its version. Tokens are never
+/// shown in clear: each `token = "…"` is given as its `token_sha256 = "…"`, so the text put
+/// back as it is keeps every token working.
 #[utoipa::path(get, path = "/config", tag = "manager", security(("token" = [])), responses((status = 200, body = proto::ConfigVersion), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody)))]
 pub(super) async fn get_config(State(api): State<Api>) -> ApiResult<Json<proto::ConfigVersion>> {
     let s = store(&api);
     let newest = tokio::task::spawn_blocking(move || s.newest()).await.map_err(|_| ApiError::new(ErrorCode::StoreUnavailable, "请重试。"))??;
     let version = api.hall.view().state.config_version;
     Ok(Json(match newest {
-        Some(v) if v.number == version => proto::ConfigVersion { version: v.number, digest: Some(v.digest), toml: Some(v.text) },
+        Some(v) if v.number == version => {
+            let text = crate::config::redact_tokens(&v.text).map_err(|e| {
+                tracing::error!("configuration version {}: {e}", v.number);
+                ApiError::new(ErrorCode::StoreUnavailable, "无法显示当前配置（令牌无法隐去）。")
+            })?;
+            proto::ConfigVersion { version: v.number, digest: Some(v.digest), toml: Some(text) }
+        }
         // Started without a saved version (the demo): the embedded text is not the source,
         // so say which version is in force and that there is no text to edit yet.
         _ => proto::ConfigVersion { version, digest: None, toml: None },

@@ -165,9 +165,7 @@ impl Api {
         // The tokens of the configuration in force: a manager may change them live.
         let config = self.hall.config();
         let t = config
-            .tokens
-            .iter()
-            .find(|t| t.token == token)
+            .token_for(token)
             .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "访问令牌无效：请核对设备配置中的令牌。"))?;
         Ok(Caller { role: t.role, name: t.name.clone(), windows: t.windows.clone() })
     }

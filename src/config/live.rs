@@ -14,6 +14,8 @@ use super::{Config, ConfigError};
 
 pub struct ConfigStore {
     dir: PathBuf,
+    /// Refuse a new version that holds published demo tokens or staff.
+    refuse_demo: bool,
 }
 
 /// A version in force.
@@ -46,7 +48,44 @@ fn io(path: &Path, e: std::io::Error) -> LiveError {
 
 impl ConfigStore {
     pub fn new(data_dir: &Path) -> ConfigStore {
-        ConfigStore { dir: data_dir.join("config") }
+        ConfigStore { dir: data_dir.join("config"), refuse_demo: false }
+    }
+
+    /// With `refuse`, a new version (saved or reloaded) that holds the published demo
+    /// tokens or staff is refused: a hall that runs without them cannot get them back.
+    pub fn refusing_demo(mut self, refuse: bool) -> ConfigStore {
+        self.refuse_demo = refuse;
+        self
+    }
+
+    /// Parses `text` (named `file` in errors), and refuses demo secrets when asked to.
+    fn parse(&self, text: &str, file: &str) -> Result<Config, LiveError> {
+        let config = Config::parse(text, file).map_err(LiveError::Invalid)?;
+        if self.refuse_demo {
+            if let Some(e) = config.demo_secret_errors(text, file).into_iter().next() {
+                return Err(LiveError::Invalid(e));
+            }
+        }
+        Ok(config)
+    }
+
+    /// What [`ConfigStore::resolve`] would put in force, without saving anything: the
+    /// configuration, its text and the name of where the text is.
+    pub fn in_force(&self, file: &Path) -> Result<(Config, String, String), LiveError> {
+        let text = std::fs::read_to_string(file).map_err(|e| io(file, e))?;
+        let unchanged = self.source().is_some_and(|(p, d)| p == file && d == digest(&text));
+        match self.newest()? {
+            Some(v) if unchanged => {
+                let name = self.path(v.number).display().to_string();
+                let config = Config::parse(&v.text, &name).map_err(LiveError::Invalid)?;
+                Ok((config, v.text, name))
+            }
+            _ => {
+                let name = file.display().to_string();
+                let config = Config::parse(&text, &name).map_err(LiveError::Invalid)?;
+                Ok((config, text, name))
+            }
+        }
     }
 
     fn path(&self, n: u64) -> PathBuf {
@@ -73,7 +112,7 @@ impl ConfigStore {
     /// Validates `text` and saves it as the next version. With `expected`, refuses when the
     /// newest version is not that one (two managers editing at once).
     pub fn save(&self, text: &str, expected: Option<u64>) -> Result<(Config, Version), LiveError> {
-        let config = Config::parse(text, "config").map_err(LiveError::Invalid)?;
+        let config = self.parse(text, "config")?;
         let current = self.newest()?.map(|v| v.number).unwrap_or(0);
         if let Some(e) = expected {
             if e != current {
@@ -135,7 +174,7 @@ impl ConfigStore {
             return Ok(None);
         }
         let name = file.display().to_string();
-        Config::parse(&text, &name).map_err(LiveError::Invalid)?;
+        self.parse(&text, &name)?;
         let saved = self.save(&text, None)?;
         self.set_source(&file, &text)?;
         Ok(Some(saved))
@@ -143,10 +182,18 @@ impl ConfigStore {
 }
 
 /// Writes a file so that it is either the old one or the whole new one after a crash.
+/// Created 0600: a version may hold tokens in clear.
 fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let tmp = path.with_extension("part");
-    let mut f = std::fs::File::create(&tmp)?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(&tmp)?;
+    // A leftover .part from an older hallq keeps its mode through open: set it.
+    #[cfg(unix)]
+    f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
     f.write_all(bytes)?;
     f.sync_all()?;
     std::fs::rename(&tmp, path)?;
@@ -192,5 +239,33 @@ mod tests {
         std::fs::write(&file, &edited).unwrap();
         let (c, v) = store.resolve(&file).unwrap();
         assert_eq!((v.number, c.hall.name.as_str()), (4, "示例县政务服务中心"));
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+    use crate::config::DEFAULT_TOML;
+
+    #[test]
+    fn versions_are_0600_and_demo_secrets_can_be_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let data = tempfile::tempdir().unwrap();
+        let file = data.path().join("hall.toml");
+        std::fs::write(&file, DEFAULT_TOML).unwrap();
+        let store = ConfigStore::new(data.path());
+        let (c, text, name) = store.in_force(&file).unwrap();
+        assert!((text.as_str(), name.as_str(), c.tokens.len()) == (DEFAULT_TOML, file.to_str().unwrap(), 8));
+        assert!(store.newest().unwrap().is_none(), "in_force saves nothing");
+        let (_, v) = store.resolve(&file).unwrap();
+        for f in [store.path(v.number), data.path().join("config/source")] {
+            assert_eq!(std::fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o600, "{}", f.display());
+        }
+        let refusing = ConfigStore::new(data.path()).refusing_demo(true);
+        match refusing.save(DEFAULT_TOML, None) {
+            Err(LiveError::Invalid(e)) => assert!(e.message.contains("demo") && e.line.is_some(), "{e}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(store.newest().unwrap().unwrap().number, 1, "nothing saved");
     }
 }

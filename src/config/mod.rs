@@ -3,7 +3,7 @@
 //! The documented default (the demo hall) is embedded and printed by `hallq config default`.
 //! Validation errors name the file, the line and the field, so an installer can fix them.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
 
@@ -11,6 +11,9 @@ use chrono::{FixedOffset, NaiveTime, Weekday};
 use serde::{Deserialize, Serialize};
 
 pub mod live;
+pub mod secrets;
+
+pub use secrets::{redact_tokens, sha256_hex};
 
 /// The documented default configuration: the demo hall.
 pub const DEFAULT_TOML: &str = include_str!("default.toml");
@@ -280,7 +283,12 @@ pub use hallq_proto::Role;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Token {
-    pub token: String,
+    /// The token in clear, as the device presents it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// Or its SHA-256 in hex (`printf %s TOKEN | sha256sum`), so the file does not hold it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_sha256: Option<String>,
     pub role: Role,
     pub name: String,
     #[serde(default)]
@@ -472,11 +480,24 @@ impl Config {
         }
         let mut tokens = BTreeSet::new();
         for (i, t) in self.tokens.iter().enumerate() {
-            if t.token.len() < 8 {
-                return err(format!("tokens[{i}].token"), "use at least 8 characters".into());
-            }
-            if !tokens.insert(t.token.as_str()) {
-                return err(format!("tokens[{i}].token"), "this token is given twice".into());
+            let field = match (&t.token, &t.token_sha256) {
+                (Some(_), Some(_)) => return err(format!("tokens[{i}].token_sha256"), "give either token or token_sha256, not both".into()),
+                (None, None) => return err(format!("tokens[{i}]"), "give the token: token = \"…\" or token_sha256 = \"…\"".into()),
+                (Some(clear), None) => {
+                    if clear.len() < 8 {
+                        return err(format!("tokens[{i}].token"), "use at least 8 characters".into());
+                    }
+                    format!("tokens[{i}].token")
+                }
+                (None, Some(h)) => {
+                    if !secrets::is_sha256_hex(h) {
+                        return err(format!("tokens[{i}].token_sha256"), "expected 64 hex digits, from `printf %s TOKEN | sha256sum`".into());
+                    }
+                    format!("tokens[{i}].token_sha256")
+                }
+            };
+            if !tokens.insert(t.digest().expect("checked above")) {
+                return err(field, "this token is given twice".into());
             }
             if t.role == Role::Counter && t.windows.is_empty() {
                 return err(format!("tokens[{i}].windows"), "a counter token must name the windows it may operate".into());
@@ -522,27 +543,12 @@ impl Config {
         Ok(())
     }
 
-    /// Things that work but that a real hall should change.
+    /// Things that work but that a real hall should change. (The published demo tokens and
+    /// staff are worse: see [`Config::demo_secrets`].)
     pub fn warnings(&self) -> Vec<ConfigWarning> {
         let mut out = Vec::new();
-        for t in &self.tokens {
-            if t.token.starts_with("demo-") {
-                out.push(ConfigWarning(format!(
-                    "token \"{}\" ({:?} {}) is a published demo token; replace it with a long random one before opening the hall",
-                    t.token, t.role, t.name
-                )));
-            }
-        }
         if self.kiosk.manager_pin_sha256 == DEMO_PIN_SHA256 {
             out.push(ConfigWarning("kiosk.manager_pin_sha256 is the demo PIN 2468; set your own before opening the hall".into()));
-        }
-        for p in &self.staff {
-            if p.name.starts_with("示例") {
-                out.push(ConfigWarning(format!(
-                    "staff {} ({}) is a demo account with a published password; remove it before opening the hall",
-                    p.id, p.name
-                )));
-            }
         }
         out
     }
@@ -582,10 +588,6 @@ impl Config {
     /// Whether window `number` serves queue `queue`.
     pub fn window_serves(&self, window: &Window, queue: &str) -> bool {
         window.queues.is_empty() || window.queues.iter().any(|q| q == queue)
-    }
-
-    pub fn tokens_by_value(&self) -> HashMap<String, Token> {
-        self.tokens.iter().map(|t| (t.token.clone(), t.clone())).collect()
     }
 }
 
@@ -717,7 +719,7 @@ mod tests {
     }
 
     #[test]
-    fn demo_tokens_are_warned_about() {
+    fn the_demo_pin_is_warned_about() {
         assert!(!Config::demo().warnings().is_empty());
     }
 }

@@ -103,10 +103,11 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// A child `hallq serve` on the morning clock.
+/// A child `hallq serve --demo` on the morning clock (the tests run the demo configuration,
+/// whose published tokens a plain `hallq serve` refuses).
 pub fn spawn_serve(config: &std::path::Path, data: &std::path::Path, port: u16) -> std::process::Child {
     std::process::Command::new(BIN)
-        .args(["serve", "--config"])
+        .args(["serve", "--demo", "--config"])
         .arg(config)
         .arg("--data")
         .arg(data)

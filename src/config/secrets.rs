@@ -1,0 +1,285 @@
+//! The configuration's secrets: access tokens (in clear or as SHA-256), looking a presented
+//! token up in constant time, the published demo tokens and staff that a real hall must not
+//! run with, and the configuration text with its tokens redacted (what `GET /config` shows).
+
+use std::sync::OnceLock;
+
+use sha2::{Digest, Sha256};
+
+use super::{locate, Config, ConfigError, Token};
+
+/// SHA-256 of `text`, as the configuration's `token_sha256` writes it (hex, lower case).
+pub fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+fn sha256(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+/// Whether `s` is 64 hex digits.
+pub(super) fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+impl Token {
+    /// The SHA-256 of this token, from its clear form or its `token_sha256`. None only for a
+    /// token that did not validate.
+    pub fn digest(&self) -> Option<[u8; 32]> {
+        match (&self.token, &self.token_sha256) {
+            (Some(clear), _) => Some(sha256(clear.as_bytes())),
+            (None, Some(h)) if is_sha256_hex(h) => {
+                let mut out = [0u8; 32];
+                hex::decode_to_slice(h, &mut out).ok()?;
+                Some(out)
+            }
+            _ => None,
+        }
+    }
+
+    /// The token with its clear form replaced by its SHA-256.
+    pub fn redacted(&self) -> Token {
+        let mut t = self.clone();
+        if let Some(d) = self.digest() {
+            t.token = None;
+            t.token_sha256 = Some(hex::encode(d));
+        }
+        t
+    }
+}
+
+fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    // Keep the compiler from turning the fold into an early exit.
+    std::hint::black_box(diff) == 0
+}
+
+/// What the published demo hall (the embedded default) gives away: its tokens' digests and
+/// its staff's password hashes.
+struct Published {
+    tokens: Vec<[u8; 32]>,
+    staff_passwords: Vec<String>,
+}
+
+fn published() -> &'static Published {
+    static P: OnceLock<Published> = OnceLock::new();
+    P.get_or_init(|| {
+        let demo = Config::demo();
+        Published {
+            tokens: demo.tokens.iter().filter_map(Token::digest).collect(),
+            staff_passwords: demo.staff.iter().map(|p| p.password.clone()).collect(),
+        }
+    })
+}
+
+impl Config {
+    /// The token a device presented, if it is one of this configuration's: its SHA-256 is
+    /// compared with every token's (clear ones are hashed), each comparison in constant
+    /// time and all of them made, so neither the answer's time nor an early exit tells how
+    /// much of a token was right.
+    pub fn token_for(&self, presented: &str) -> Option<&Token> {
+        let wanted = sha256(presented.as_bytes());
+        let mut found = None;
+        for t in &self.tokens {
+            let Some(d) = t.digest() else { continue };
+            if constant_time_eq(&d, &wanted) && found.is_none() {
+                found = Some(t);
+            }
+        }
+        found
+    }
+
+    /// The published demo secrets this configuration holds: tokens of the demo hall (in
+    /// clear, any `demo-` token, or as the SHA-256 of one) and demo staff accounts (the demo
+    /// hall's password hashes, or a name starting with 示例). Each is (field, message).
+    pub fn demo_secrets(&self) -> Vec<(String, String)> {
+        let p = published();
+        let mut out = Vec::new();
+        for (i, t) in self.tokens.iter().enumerate() {
+            let named = t.token.as_deref().is_some_and(|c| c.starts_with("demo-"));
+            let known = t.digest().is_some_and(|d| p.tokens.iter().any(|k| constant_time_eq(k, &d)));
+            if named || known {
+                let (field, shown) = match &t.token {
+                    Some(c) => (format!("tokens[{i}].token"), format!("token \"{c}\"")),
+                    None => (format!("tokens[{i}].token_sha256"), "this token".to_string()),
+                };
+                out.push((
+                    field,
+                    format!(
+                        "{shown} ({} {}) is a published demo token; replace it with a long random one (such as `openssl rand -hex 24`) before opening the hall",
+                        format!("{:?}", t.role).to_lowercase(),
+                        t.name
+                    ),
+                ));
+            }
+        }
+        for (i, s) in self.staff.iter().enumerate() {
+            if s.name.starts_with("示例") || p.staff_passwords.contains(&s.password) {
+                out.push((
+                    format!("staff[{i}]"),
+                    format!("staff {} ({}) is a demo account with a published password; remove it before opening the hall", s.id, s.name),
+                ));
+            }
+        }
+        out
+    }
+
+    /// [`Config::demo_secrets`] as errors located in `text` (the text this configuration
+    /// was parsed from), named `file`.
+    pub fn demo_secret_errors(&self, text: &str, file: &str) -> Vec<ConfigError> {
+        self.demo_secrets()
+            .into_iter()
+            .map(|(field, message)| ConfigError { file: file.into(), line: locate(text, &field), field, message })
+            .collect()
+    }
+}
+
+/// `text` (a valid configuration) with every clear `token = "…"` replaced by its
+/// `token_sha256 = "…"`, so that it can be shown and, put back, keeps the same tokens
+/// working. The layout and comments are kept when the tokens are written one key per
+/// line under `[[tokens]]` (as the documented default does); any other layout is written
+/// out again from the parsed configuration, without comments. Either way the result is
+/// checked: it parses, its tokens are the same, and no clear token is left in it.
+pub fn redact_tokens(text: &str) -> Result<String, ConfigError> {
+    let config = Config::parse(text, "config")?;
+    if config.tokens.iter().all(|t| t.token.is_none()) {
+        return Ok(text.to_string());
+    }
+    if let Some(redacted) = redact_lines(text) {
+        if is_redaction_of(&config, &redacted) {
+            return Ok(redacted);
+        }
+    }
+    let mut plain = config.clone();
+    plain.tokens = plain.tokens.iter().map(Token::redacted).collect();
+    let written = toml::to_string(&plain).map_err(|e| ConfigError {
+        file: "config".into(),
+        line: None,
+        field: "tokens".into(),
+        message: format!("cannot write the configuration without its tokens: {e}"),
+    })?;
+    if is_redaction_of(&config, &written) {
+        Ok(written)
+    } else {
+        Err(ConfigError {
+            file: "config".into(),
+            line: None,
+            field: "tokens".into(),
+            message: "cannot show this configuration without its tokens in clear".into(),
+        })
+    }
+}
+
+/// Whether `redacted` is a configuration with the same tokens as `original`, none in clear,
+/// and none of `original`'s clear tokens anywhere in its text.
+fn is_redaction_of(original: &Config, redacted: &str) -> bool {
+    let Ok(r) = Config::parse(redacted, "config") else { return false };
+    r.tokens.len() == original.tokens.len()
+        && r.tokens.iter().all(|t| t.token.is_none())
+        && r.tokens.iter().zip(&original.tokens).all(|(a, b)| {
+            a.digest() == b.digest() && a.role == b.role && a.name == b.name && a.windows == b.windows
+        })
+        && original.tokens.iter().filter_map(|t| t.token.as_deref()).all(|c| !redacted.contains(c))
+}
+
+/// The line-by-line redaction: `token = VALUE` lines inside `[[tokens]]` tables.
+fn redact_lines(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut in_tokens = false;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let ending = &line[body.len()..];
+        let t = body.trim_start();
+        if t.starts_with('[') {
+            in_tokens = t.split('#').next().map(str::trim) == Some("[[tokens]]");
+        }
+        let value = t.strip_prefix("token").map(str::trim_start).and_then(|r| r.strip_prefix('='));
+        match value {
+            Some(value) if in_tokens => {
+                let parsed: toml::Table = toml::from_str(&format!("token = {value}")).ok()?;
+                let clear = parsed.get("token")?.as_str()?;
+                let indent = &body[..body.len() - t.len()];
+                out.push_str(&format!("{indent}token_sha256 = \"{}\"{ending}", sha256_hex(clear)));
+            }
+            _ => out.push_str(line),
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DEFAULT_TOML;
+
+    #[test]
+    fn a_token_is_found_in_clear_or_by_its_sha256() {
+        let c = Config::demo();
+        assert_eq!(c.token_for("demo-manager").map(|t| t.name.as_str()), Some("manager"));
+        assert!(c.token_for("demo-manage").is_none());
+        assert!(c.token_for("").is_none());
+        let text = DEFAULT_TOML.replacen("token = \"demo-manager\"", &format!("token_sha256 = \"{}\"", sha256_hex("a-long-random-manager-token")), 1);
+        let c = Config::parse(&text, "x").unwrap();
+        assert_eq!(c.token_for("a-long-random-manager-token").map(|t| t.name.as_str()), Some("manager"));
+        assert!(c.token_for("demo-manager").is_none());
+        // Upper-case hex is the same digest.
+        let upper = DEFAULT_TOML.replacen("token = \"demo-manager\"", &format!("token_sha256 = \"{}\"", sha256_hex("abcdefgh12").to_uppercase()), 1);
+        assert!(Config::parse(&upper, "x").unwrap().token_for("abcdefgh12").is_some());
+    }
+
+    #[test]
+    fn a_token_is_written_one_way_only_and_once() {
+        let both = DEFAULT_TOML.replacen("token = \"demo-manager\"", &format!("token = \"demo-manager\"\ntoken_sha256 = \"{}\"", sha256_hex("x")), 1);
+        assert!(Config::parse(&both, "x").unwrap_err().message.contains("either"));
+        let neither = DEFAULT_TOML.replacen("token = \"demo-manager\"\n", "", 1);
+        assert!(Config::parse(&neither, "x").unwrap_err().message.contains("token"));
+        let short = DEFAULT_TOML.replacen("token = \"demo-manager\"", "token_sha256 = \"abc\"", 1);
+        let e = Config::parse(&short, "x").unwrap_err();
+        assert!(e.field.ends_with("token_sha256") && e.line.is_some(), "{e}");
+        // The same token in clear and as SHA-256 is a duplicate.
+        let dup = DEFAULT_TOML.replacen("token = \"demo-manager\"", &format!("token_sha256 = \"{}\"", sha256_hex("demo-display")), 1);
+        assert!(Config::parse(&dup, "x").unwrap_err().message.contains("twice"));
+    }
+
+    #[test]
+    fn demo_tokens_and_staff_are_found_in_either_form() {
+        let demo = Config::demo();
+        let found = demo.demo_secrets();
+        assert_eq!(found.len(), demo.tokens.len() + demo.staff.len(), "{found:?}");
+        let errors = demo.demo_secret_errors(DEFAULT_TOML, "hall.toml");
+        let line = DEFAULT_TOML.lines().position(|l| l.contains("\"demo-kiosk-1\"")).unwrap() + 1;
+        assert_eq!(errors[0].line, Some(line), "{}", errors[0]);
+        // Redacted, the demo tokens are still the demo tokens.
+        let redacted = Config::parse(&redact_tokens(DEFAULT_TOML).unwrap(), "x").unwrap();
+        assert_eq!(redacted.demo_secrets().len(), found.len());
+    }
+
+    #[test]
+    fn redaction_keeps_the_layout_and_the_tokens() {
+        let r = redact_tokens(DEFAULT_TOML).unwrap();
+        for t in Config::demo().tokens {
+            assert!(!r.contains(t.token.as_deref().unwrap()), "a clear token is left");
+        }
+        assert!(r.contains(&format!("token_sha256 = \"{}\"", sha256_hex("demo-kiosk-1"))));
+        assert!(r.contains("# Access tokens."), "comments are kept");
+        let c = Config::parse(&r, "x").unwrap();
+        assert_eq!(c.token_for("demo-counter-1-6").map(|t| t.windows.len()), Some(6));
+        // Redacting again changes nothing.
+        assert_eq!(redact_tokens(&r).unwrap(), r);
+    }
+
+    #[test]
+    fn redaction_of_another_layout_falls_back_to_writing_the_configuration() {
+        // Tokens as an inline array, which the line redaction does not handle.
+        let start = DEFAULT_TOML.find("[[tokens]]").unwrap();
+        let end = DEFAULT_TOML.find("[[staff]]").unwrap();
+        let text = format!(
+            "tokens = [{{ token = \"secret-inline-token\", role = \"manager\", name = \"m\" }}]\n{}{}",
+            &DEFAULT_TOML[..start],
+            &DEFAULT_TOML[end..]
+        );
+        let r = redact_tokens(&text).unwrap();
+        assert!(!r.contains("secret-inline-token"), "{r}");
+        assert!(Config::parse(&r, "x").unwrap().token_for("secret-inline-token").is_some());
+    }
+}
