@@ -6,18 +6,24 @@ use hallq_ui::display;
 use i_slint_backend_testing::ElementHandle;
 use slint::ComponentHandle;
 
-fn state() -> serde_json::Value {
-    serde_json::json!({
+/// The hall's `/state` as the contract has it.
+fn state() -> hallq_proto::HallState {
+    let current = |number: &str| serde_json::json!({"id": format!("20261127-{number}"), "number": number, "status": "called", "service": "", "service_en": "", "recalls": 0});
+    let window = |number: u32, paused: bool, current: serde_json::Value| {
+        serde_json::json!({"number": number, "name": "即办窗口", "open": true, "paused": paused,
+            "pause_reason": if paused { serde_json::json!("系统维护") } else { serde_json::Value::Null }, "current": current, "served_today": 0})
+    };
+    serde_json::from_value(serde_json::json!({
+        "seq": 10,
         "now": "2026-11-27T09:31:05+08:00",
         "hall": {"name": "示例县市民之家", "name_en": "Demo County Hall"},
         "display": {"notice": "午休 12:00-13:30", "recent_calls": 8},
-        "windows": [
-            {"number": 5, "name": "即办窗口", "open": true, "paused": false, "current": {"number": "B001", "status": "called"}},
-            {"number": 6, "name": "即办窗口", "open": true, "paused": true, "pause_reason": "系统维护", "current": null}
-        ],
-        "queues": [{"prefix": "B", "name": "即办业务", "name_en": "On the spot", "waiting": 4, "estimate_minutes": 9}],
-        "recent_calls": [{"number": "B001", "window": 5, "recall": false}]
-    })
+        "voice": {"enabled": true, "volume": 1.0},
+        "windows": [window(5, false, current("B001")), window(6, true, serde_json::Value::Null)],
+        "queues": [{"id": "B", "prefix": "B", "name": "即办业务", "name_en": "On the spot", "waiting": 4, "estimate_minutes": 9}],
+        "recent_calls": [{"seq": 9, "at": "2026-11-27T09:31:00+08:00", "ticket": "20261127-B001", "number": "B001", "window": 5, "recall": false}]
+    }))
+    .expect("a /state the contract reads")
 }
 
 fn shows(w: &display::Window, label: &str) -> bool {
