@@ -59,6 +59,7 @@ fn new_id(prefix: &str) -> String {
 impl Documents {
     pub fn open(dir: &Path) -> Result<Documents, DocError> {
         std::fs::create_dir_all(dir).map_err(|e| DocError::Db(rusqlite::Error::InvalidPath(format!("{}: {e}", dir.display()).into())))?;
+        crate::store::create_private(&dir.join("documents.db")).map_err(|e| DocError::Db(rusqlite::Error::InvalidPath(format!("{}: {e}", dir.display()).into())))?;
         let conn = Connection::open(dir.join("documents.db"))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;

@@ -68,7 +68,24 @@ pub struct Store {
     since_snapshot: u64,
 }
 
+/// Creates the database file empty and 0600 when it does not exist yet, before SQLite opens
+/// it: SQLite takes an empty file as a new database and gives its -wal and -shm files the
+/// database's mode, so no other local user reads the hall's data. An existing file keeps its
+/// mode (the installer's choice).
+pub(crate) fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    match opts.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 fn open_conn(path: &Path) -> Result<Connection, StoreError> {
+    create_private(path).map_err(|source| StoreError::DataDir { path: path.into(), source })?;
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
