@@ -49,7 +49,7 @@ fn main() {
         }
     }
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_hallq"))
-        .args(["serve", "--config"])
+        .args(["serve", "--demo", "--config"])
         .arg(&config)
         .arg("--data")
         .arg(dir.path().join("data"))

@@ -65,7 +65,8 @@ fn main() {
         let mut tasks = Vec::new();
         for c in 0..CLIENTS {
             tasks.push(tokio::spawn(async move {
-                let kiosk = hallq_proto::HallClient::new(&format!("http://{addr}"), "demo-kiosk-1");
+                // The manager's token: a kiosk may issue only so many a minute.
+                let kiosk = hallq_proto::HallClient::new(&format!("http://{addr}"), "demo-manager");
                 let mut lat = Vec::new();
                 for i in (c..TICKETS).step_by(CLIENTS) {
                     let letter = (b'A' + (i % 26) as u8) as char;

@@ -93,6 +93,12 @@ fn open_conn(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// The sequence number just before the current business day began (0 before any day).
+pub fn day_start(conn: &Connection) -> Result<u64, StoreError> {
+    let seq: Option<u64> = conn.query_row("SELECT MAX(seq) FROM events WHERE kind = 'day_opened'", [], |r| r.get(0))?;
+    Ok(seq.map_or(0, |s| s.saturating_sub(1)))
+}
+
 /// A read-only connection for readers beside the writer (WAL lets them run concurrently).
 pub fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;

@@ -40,7 +40,8 @@ async fn thirty_two_clients_retrying_get_no_duplicate_and_no_lost_ticket() {
         let per_client = 15;
         let mut tasks = Vec::new();
         for c in 0..32 {
-            let kiosk = h.client(KIOSK);
+            // Staff's desk issuing (a kiosk may issue only so many a minute).
+            let kiosk = h.client(MANAGER);
             tasks.push(tokio::spawn(async move {
                 let mut got = Vec::new();
                 for i in 0..per_client {
@@ -146,7 +147,10 @@ async fn bad_input_gets_a_4xx_with_a_stable_code_never_a_5xx() {
                 "invalid_identity",
             ),
             (br#"{"request_id":"x3","service":"hukou-qianru"}"#.to_vec(), "/tickets", 409, "identity_required"),
-            (br#"{"request_id":"x4","service":"linshi-sfz","priority":"appointment"}"#.to_vec(), "/tickets", 422, "appointment_slot_required"),
+            // A kiosk does not choose a priority (the age rule and check-in give them).
+            (br#"{"request_id":"x4","service":"linshi-sfz","priority":"appointment"}"#.to_vec(), "/tickets", 403, "forbidden_priority"),
+            (br#"{"request_id":"x4","service":"linshi-sfz","priority":"green"}"#.to_vec(), "/tickets", 403, "forbidden_priority"),
+            (format!(r#"{{"request_id":"{}","service":"linshi-sfz"}}"#, "r".repeat(65)).into_bytes(), "/tickets", 422, "bad_request_id"),
             (format!(r#"{{"request_id":"x5","service":"{}"}}"#, "a".repeat(20_000)).into_bytes(), "/tickets", 413, "body_too_large"),
             // A kiosk may not rate: refused before its (bad) body is read.
             (br#"{"rating":"great"}"#.to_vec(), "/tickets/20261127-B001/evaluation", 403, "forbidden_role"),
@@ -594,6 +598,12 @@ async fn results_wait_for_their_owner_and_scans_reach_the_counter() {
         let meta = kiosk.attach(&t.id, "临时身份证材料", 3, scan.clone()).await.unwrap();
         assert_eq!((meta.pages, meta.ticket.as_str()), (3, t.id.as_str()));
         let counter = h.client(COUNTER_1_6);
+        // Only once its window has called the ticket does a counter read its materials.
+        assert_eq!(refusal(counter.attachments(&t.id).await), (403, ErrorCode::ForbiddenWindow));
+        counter.window_action(WindowNo(4), WindowAction::Open, &WindowCommand::default()).await.unwrap();
+        let called = counter.window_action(WindowNo(4), WindowAction::CallNext, &WindowCommand::default()).await.unwrap();
+        assert_eq!(called.window.current.map(|c| c.id), Some(t.id.clone()));
+        assert_eq!(refusal(h.client(COUNTER_7_16).attachments(&t.id).await), (403, ErrorCode::ForbiddenWindow), "another floor's counter");
         let list = counter.attachments(&t.id).await.unwrap();
         assert_eq!(list.attachments.iter().map(|a| (a.pages, a.title.as_str())).collect::<Vec<_>>(), [(3, "临时身份证材料")]);
         assert_eq!(counter.attachment_pdf(&list.attachments[0].id).await.unwrap(), scan);
@@ -619,7 +629,9 @@ async fn managers_change_the_configuration_live() {
         let (manager, kiosk) = (hall(MANAGER), hall(KIOSK));
         let c = manager.config().await.unwrap();
         assert_eq!(c.version, 1);
-        assert_eq!(c.toml.as_deref(), Some(hallq::config::DEFAULT_TOML));
+        // The text in force, every token shown as its SHA-256 only.
+        assert_eq!(c.toml.as_deref(), Some(hallq::config::redact_tokens(hallq::config::DEFAULT_TOML).unwrap().as_str()));
+        assert!(!c.toml.as_deref().unwrap_or("").contains("demo-kiosk-1"));
         assert_eq!(refusal(kiosk.config().await).0, 403);
 
         // Follow the event stream as a kiosk does.

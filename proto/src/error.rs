@@ -50,6 +50,10 @@ error_codes! {
     ForbiddenRole = "forbidden_role" => 403,
     /// A counter acting on a window it is not bound to.
     ForbiddenWindow = "forbidden_window" => 403,
+    /// A kiosk asking for a priority only staff or the age rule give.
+    ForbiddenPriority = "forbidden_priority" => 403,
+    /// A kiosk issuing faster than any visitor could take numbers.
+    TooManyTickets = "too_many_tickets" => 429,
     // The request itself.
     NotFound = "not_found" => 404,
     MethodNotAllowed = "method_not_allowed" => 405,
@@ -61,6 +65,8 @@ error_codes! {
     BadEncoding = "bad_encoding" => 400,
     BadIfMatch = "bad_if_match" => 400,
     MissingField = "missing_field" => 422,
+    /// A text longer than its field allows (such as a pause reason).
+    FieldTooLong = "field_too_long" => 422,
     BadRequestId = "bad_request_id" => 422,
     InvalidIdentity = "invalid_identity" => 422,
     AppointmentSlotRequired = "appointment_slot_required" => 422,

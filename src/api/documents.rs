@@ -147,7 +147,9 @@ pub(super) async fn attach(
     responses((status = 200, body = proto::AttachmentList), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody)))]
 pub(super) async fn attachments(
     State(api): State<Api>,
+    caller: Caller,
     Path(ticket): Path<String>) -> ApiResult<Json<proto::AttachmentList>> {
+    worked_here(&api, &caller, &ticket)?;
     let list = blocking(&api, move |d| d.attachments_for(&ticket)).await?;
     Ok(Json(proto::AttachmentList { attachments: list }))
 }
@@ -157,7 +159,25 @@ pub(super) async fn attachments(
     responses((status = 200, description = "The PDF", content_type = "application/pdf"), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody)))]
 pub(super) async fn attachment_pdf(
     State(api): State<Api>,
+    caller: Caller,
     Path(id): Path<String>) -> ApiResult<Response> {
-    let (pdf, _) = blocking(&api, move |d| d.attachment_pdf(&id)).await?;
+    let (pdf, ticket) = blocking(&api, move |d| d.attachment_pdf(&id)).await?;
+    worked_here(&api, &caller, &ticket)?;
     Ok(pdf_response(pdf))
+}
+
+/// A counter reads the scanned materials of the tickets its windows called, no others.
+fn worked_here(api: &Api, caller: &Caller, ticket: &str) -> ApiResult<()> {
+    if caller.role != crate::config::Role::Counter {
+        return Ok(());
+    }
+    let t = api.hall.ticket(ticket)?;
+    let here = t.is_some_and(|t| {
+        t.window.is_some_and(|w| caller.windows.contains(&w)) || t.history.iter().any(|h| h.window.is_some_and(|w| caller.windows.contains(&w)))
+    });
+    if here {
+        Ok(())
+    } else {
+        Err(ApiError::new(ErrorCode::ForbiddenWindow, "只能查看本窗口呼叫过的号票的预审材料。"))
+    }
 }

@@ -34,12 +34,47 @@ pub use views::{catalog_of, event_view, ticket_view, Audience, Published, Ticket
 /// Largest request body accepted, in bytes.
 pub const BODY_LIMIT: usize = 16 * 1024;
 
+/// Longest reason for a pause or an out-of-turn call, in characters.
+pub const MAX_REASON_CHARS: usize = 200;
+/// Longest request_id.
+pub const MAX_REQUEST_ID: usize = 64;
+/// The devices a kiosk reports on (the list managers see is bounded by kiosks × these).
+pub const DEVICES: &[&str] = &["ticket-printer", "idcard-reader", "a4-printer", "scanner"];
+/// Largest message a stream client may send (it has nothing to say but close and pong).
+pub const STREAM_MESSAGE_LIMIT: usize = 4 * 1024;
+/// How often the stream pings its clients, and how long a silent one is kept.
+pub const STREAM_PING_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+pub const STREAM_SILENCE_LIMIT: std::time::Duration = std::time::Duration::from_secs(90);
+/// Tickets one kiosk may issue in a minute (a busy kiosk issues a few).
+pub const KIOSK_TICKETS_PER_MINUTE: u32 = 60;
+
 #[derive(Clone)]
 pub struct Api {
     hall: Hall,
     voice: Arc<crate::voice::Voice>,
     sessions: Arc<crate::staff::Sessions>,
     documents: Arc<crate::documents::Documents>,
+    issue_limit: Arc<IssueLimit>,
+}
+
+/// How many tickets each kiosk issued in the current minute: a hostile or broken kiosk
+/// cannot drain a queue's numbers.
+#[derive(Default)]
+struct IssueLimit(std::sync::Mutex<HashMap<String, (i64, u32)>>);
+
+impl IssueLimit {
+    /// `None` when `kiosk` may issue now, or the seconds to wait.
+    fn check(&self, kiosk: &str, now: crate::engine::Ts) -> Option<i64> {
+        let minute = now.timestamp().div_euclid(60);
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        m.retain(|_, (at, _)| *at == minute);
+        let (_, n) = m.entry(kiosk.to_string()).or_insert((minute, 0));
+        if *n >= KIOSK_TICKETS_PER_MINUTE {
+            return Some(60 - now.timestamp().rem_euclid(60));
+        }
+        *n += 1;
+        None
+    }
 }
 
 /// Builds the router for `/api/v1`.
@@ -47,7 +82,7 @@ pub fn router(hall: Hall) -> Router {
     let data_dir = hall.db_path().parent().map(|p| p.to_path_buf()).unwrap_or_default();
     let voice = Arc::new(crate::voice::Voice::new(hall.config().voice.clone(), &data_dir));
     let sessions = hall.sessions();
-    let api = Api { documents: hall.documents(), hall, voice, sessions };
+    let api = Api { documents: hall.documents(), hall, voice, sessions, issue_limit: Arc::default() };
     let v1 = Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
@@ -369,8 +404,8 @@ async fn device_status(
     State(api): State<Api>,
     caller: Caller, body: Result<Bytes, BytesRejection>) -> ApiResult<Json<proto::DeviceStatusAnswer>> {
     let b: proto::DeviceStatus = parse_body(body, false)?.expect("non-empty");
-    if b.device.is_empty() || b.device.len() > 64 || b.fault.as_ref().is_some_and(|f| f.len() > 500) {
-        return Err(ApiError::new(ErrorCode::BadDeviceStatus, "device 应为 1-64 个字符，fault 不超过 500 个字符。"));
+    if !DEVICES.contains(&b.device.as_str()) || b.fault.as_ref().is_some_and(|f| f.chars().count() > 200) {
+        return Err(ApiError::new(ErrorCode::BadDeviceStatus, format!("device 应为 {} 之一，fault 不超过 200 个字。", DEVICES.join("、"))));
     }
     api.hall.submit(Command::DeviceStatus { kiosk: caller.name.clone(), device: b.device.clone(), fault: b.fault.clone() }).await?;
     Ok(Json(proto::DeviceStatusAnswer { kiosk: caller.name, device: b.device, fault: b.fault }))
@@ -415,6 +450,14 @@ async fn issue(
     let b: proto::IssueTicket = parse_body(body, false)?.expect("non-empty");
     let request_id = request_id(b.request_id.as_str())?;
     let holder = b.identity.as_ref().map(|i| holder_of(&api, i)).transpose()?;
+    if b.priority != Priority::Normal && caller.role == Role::Kiosk {
+        // A kiosk takes the green channel from the age on the card (the engine's rule) and
+        // appointments by check-in; it does not choose a priority.
+        return Err(ApiError::new(ErrorCode::ForbiddenPriority, "自助机不能指定优先级：绿色通道由工作人员办理，预约请使用签到。"));
+    }
+    if let Some(wait) = (caller.role == Role::Kiosk).then(|| api.issue_limit.check(&caller.name, api.hall.now())).flatten() {
+        return Err(ApiError::new(ErrorCode::TooManyTickets, format!("本机取号过于频繁，请 {wait} 秒后再试。")));
+    }
     if b.priority == Priority::Appointment && b.appointment_slot.is_none() {
         return Err(ApiError::new(ErrorCode::AppointmentSlotRequired, "预约号需要提供预约时段 appointment_slot。"));
     }
@@ -456,8 +499,8 @@ fn ticket_answer(api: &Api, caller: &Caller, outcome: Outcome) -> ApiResult<Resp
 /// A request_id as sent: 1 to 128 characters after trimming.
 fn request_id(raw: &str) -> ApiResult<String> {
     let id = raw.trim();
-    if id.is_empty() || id.len() > 128 {
-        return Err(ApiError::new(ErrorCode::BadRequestId, "request_id 必须是 1 到 128 个字符。"));
+    if id.is_empty() || id.len() > MAX_REQUEST_ID {
+        return Err(ApiError::new(ErrorCode::BadRequestId, format!("request_id 必须是 1 到 {MAX_REQUEST_ID} 个字符。")));
     }
     Ok(id.to_string())
 }
@@ -534,6 +577,10 @@ async fn window_action(
     let b: proto::WindowCommand = parse_body(body, true)?.unwrap_or_default();
     let need = |v: Option<String>, field: &str| v.ok_or_else(|| ApiError::new(ErrorCode::MissingField, format!("此操作需要字段 {field}。")));
     let ticket = b.ticket.map(proto::TicketId::into_inner);
+    // A reason is shown on the window display and kept in the log: a sentence, not a page.
+    if b.reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
+        return Err(ApiError::new(ErrorCode::FieldTooLong, format!("原因最多 {MAX_REASON_CHARS} 个字。")));
+    }
     let Ok(act) = action.parse::<proto::WindowAction>() else {
         let all: Vec<&str> = proto::WindowAction::ALL.iter().map(|a| a.as_str()).collect();
         return Err(ApiError::new(ErrorCode::UnknownAction, format!("没有窗口操作 \"{action}\"；可用：{}。", all.join(", "))));
@@ -587,6 +634,18 @@ async fn events(
         None => None,
     };
     let upgrade = upgrade.map_err(|_| ApiError::new(ErrorCode::WebsocketRequired, "事件流需要 WebSocket 连接（GET /api/v1/events?since=SEQ）。"))?;
+    // Only managers replay earlier days; everyone else starts no earlier than today.
+    let since = match (since, &viewer) {
+        (Some(s), v) if *v != Viewer::Manager => {
+            let path = api.hall.db_path().to_path_buf();
+            let today = tokio::task::spawn_blocking(move || store::open_reader(&path).and_then(|c| store::day_start(&c)))
+                .await
+                .map_err(|_| ApiError::new(ErrorCode::StoreUnavailable, "服务暂时无法读取数据，请稍后重试。"))??;
+            Some(s.max(today))
+        }
+        (s, _) => s,
+    };
+    let upgrade = upgrade.max_message_size(STREAM_MESSAGE_LIMIT).max_frame_size(STREAM_MESSAGE_LIMIT);
     let hall = api.hall.clone();
     Ok(upgrade.on_upgrade(move |socket| stream_events(hall, socket, since, viewer)))
 }
@@ -603,6 +662,8 @@ async fn stream_events(hall: Hall, mut socket: WebSocket, since: Option<u64>, vi
     if socket.send(Message::Text(hello.into())).await.is_err() {
         return;
     }
+    let mut ping = tokio::time::interval(STREAM_PING_EVERY);
+    let mut heard = tokio::time::Instant::now();
     loop {
         // Catch up from the log in pages.
         loop {
@@ -661,8 +722,19 @@ async fn stream_events(hall: Hall, mut socket: WebSocket, since: Option<u64>, vi
                 },
                 incoming = socket.recv() => match incoming {
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
-                    Some(Ok(_)) => {}
+                    // A pong, or anything: the client is there. It has nothing else to say.
+                    Some(Ok(_)) => heard = tokio::time::Instant::now(),
                 },
+                _ = ping.tick() => {
+                    if heard.elapsed() > STREAM_SILENCE_LIMIT {
+                        tracing::info!("closing a silent event stream");
+                        let _ = socket.send(Message::Close(None)).await;
+                        return;
+                    }
+                    if socket.send(Message::Ping(Default::default())).await.is_err() {
+                        return;
+                    }
+                }
             }
         }
     }
