@@ -1,0 +1,114 @@
+//! The limits a hostile device on the hall LAN runs into: a kiosk issuing without end, a
+//! reason as long as a book, made-up device names, oversized stream messages, a display
+//! replaying the hall's history.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use futures_util::{SinkExt, StreamExt};
+use hallq_proto::{ErrorCode, StreamMessage, WindowAction, WindowCommand, WindowNo};
+use tokio_tungstenite::tungstenite::Message;
+
+#[tokio::test]
+async fn a_kiosk_issues_at_most_sixty_a_minute() {
+    within(60, "test", async {
+        let h = TestHall::start().await;
+        let kiosk = h.client("demo-kiosk-1");
+        for i in 0..hallq::api::KIOSK_TICKETS_PER_MINUTE {
+            kiosk.issue(&issue_req(&format!("rate-{i}"), "linshi-sfz")).await.unwrap_or_else(|e| panic!("ticket {i}: {e}"));
+        }
+        let e = kiosk.issue(&issue_req("rate-over", "linshi-sfz")).await.unwrap_err();
+        assert_eq!(refusal::<()>(Err(e.clone())), (429, ErrorCode::TooManyTickets), "{e}");
+        assert!(e.to_string().contains("秒后再试"), "{e}");
+        // The other kiosk and the staff's desk are not held up.
+        h.client("demo-kiosk-2").issue(&issue_req("rate-k2", "linshi-sfz")).await.unwrap();
+        h.client("demo-manager").issue(&issue_req("rate-desk", "linshi-sfz")).await.unwrap();
+        // A minute later the kiosk issues again.
+        h.advance(chrono::Duration::seconds(61));
+        kiosk.issue(&issue_req("rate-next", "linshi-sfz")).await.unwrap();
+        h.stop().await;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn texts_and_names_are_bounded() {
+    within(60, "test", async {
+        let h = TestHall::start().await;
+        let counter = h.client("demo-counter-1-6");
+        counter.window_action(WindowNo(1), WindowAction::Open, &WindowCommand::default()).await.unwrap();
+        let long = WindowCommand { reason: Some("长".repeat(201)), ..Default::default() };
+        assert_eq!(refusal(counter.window_action(WindowNo(1), WindowAction::Pause, &long).await), (422, ErrorCode::FieldTooLong));
+        let fits = WindowCommand { reason: Some("系".repeat(200)), ..Default::default() };
+        counter.window_action(WindowNo(1), WindowAction::Pause, &fits).await.unwrap();
+        let kiosk = h.client("demo-kiosk-1");
+        assert_eq!(refusal(kiosk.device_status("x".repeat(60).as_str(), None).await), (422, ErrorCode::BadDeviceStatus));
+        kiosk.device_status("scanner", Some("卡纸")).await.unwrap();
+        let devices = h.client("demo-manager").state().await.unwrap().devices.unwrap();
+        assert_eq!(devices.iter().map(|d| d.device.as_str()).collect::<Vec<_>>(), ["scanner"]);
+        h.stop().await;
+    })
+    .await
+}
+
+/// Opens the stream with `token` from `since`; returns the sequence numbers of the events
+/// read until `until`, and the socket.
+async fn read_stream(url: &str, until: u64) -> Vec<u64> {
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let mut seqs = Vec::new();
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("the stream went quiet").unwrap().unwrap();
+        let Message::Text(t) = msg else { continue };
+        match serde_json::from_str::<StreamMessage>(&t).unwrap() {
+            StreamMessage::Hello(_) => {}
+            StreamMessage::Event(e) => {
+                seqs.push(e.seq);
+                if e.seq >= until {
+                    return seqs;
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn only_managers_replay_earlier_days_and_stream_messages_are_small() {
+    within(60, "test", async {
+        let h = TestHall::start().await;
+        let manager = h.client("demo-manager");
+        manager.issue(&issue_req("day1", "linshi-sfz")).await.unwrap();
+        // The next morning.
+        h.advance(chrono::Duration::hours(24));
+        let t = manager.issue(&issue_req("day2", "linshi-sfz")).await.unwrap().ticket;
+        let last = h.hall.last_seq();
+        let day2_opened = {
+            let conn = hallq::store::open_reader(h.hall.db_path()).unwrap();
+            hallq::store::day_start(&conn).unwrap() + 1
+        };
+        assert!(day2_opened > 2, "two days in the log");
+        let display = read_stream(&h.events_url("since=0&token=demo-display"), last).await;
+        assert_eq!(display.first().copied(), Some(day2_opened), "a display starts at today's opening: {display:?}");
+        let managers = read_stream(&h.events_url("since=0&token=demo-manager"), last).await;
+        assert_eq!(managers.first().copied(), Some(1), "a manager replays from the start");
+        assert!(t.id.as_str().ends_with("B001"), "numbers start again each day: {}", t.id);
+
+        // A client that sends more than a stream client ever needs to is cut off.
+        let (mut ws, _) = tokio_tungstenite::connect_async(h.events_url("token=demo-display")).await.unwrap();
+        ws.send(Message::Text("x".repeat(64 * 1024).into())).await.unwrap();
+        let closed = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                match ws.next().await {
+                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return true,
+                    Some(Ok(_)) => {}
+                }
+            }
+        })
+        .await
+        .expect("the oversized message closes the stream within 10 s");
+        assert!(closed);
+        h.stop().await;
+    })
+    .await
+}
