@@ -85,6 +85,36 @@ pub fn mask_name(name: &str) -> String {
     }
 }
 
+/// A name as compared between the approval system and the card: no whitespace, Latin
+/// letters in capitals, the middle dots of minority and foreign names as one "·".
+pub fn normalise_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '\u{00B7}' | '\u{2022}' | '\u{2027}' | '\u{30FB}' | '\u{FF65}' | '\u{2219}' | '\u{22C5}' | '.' | '\u{FF0E}' => '\u{00B7}',
+            c => c,
+        })
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// Keyed hash (HMAC-SHA256, hex) of an ID number together with the normalised name: the
+/// person a result belongs to, so that finding it needs both as read from the card. Fails
+/// like [`holder`] on a bad number or an empty name.
+pub fn person_hash(id_number: &str, name: &str, key: &[u8]) -> Result<String, IdError> {
+    let id = IdNumber::parse(id_number)?;
+    let name = normalise_name(name);
+    if name.is_empty() {
+        return Err(IdError::NoName);
+    }
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(b"hallq person v1\0");
+    mac.update(id.0.as_bytes());
+    mac.update(b"\0");
+    mac.update(name.as_bytes());
+    Ok(hex::encode(mac.finalize().into_bytes()))
+}
+
 /// Turns what a kiosk read from a card into what the engine may hold.
 pub fn holder(id_number: &str, name: &str, key: &[u8]) -> Result<Holder, IdError> {
     let id = IdNumber::parse(id_number)?;
@@ -109,6 +139,18 @@ mod tests {
         assert_eq!(IdNumber::parse("1101051949123100"), Err(IdError::Length));
         assert_eq!(IdNumber::parse("11010519491331002X"), Err(IdError::BirthDate));
         assert_eq!(IdNumber::parse("11010519491231A02X"), Err(IdError::Characters));
+    }
+
+    #[test]
+    fn the_person_hash_needs_the_name_too() {
+        let key = b"k";
+        let a = person_hash("11010519491231002X", "买买提·艾力", key).unwrap();
+        assert_eq!(person_hash("11010519491231002x", " 买买提•艾力 ", key).unwrap(), a, "spaces, case and dot variants do not matter");
+        assert_ne!(person_hash("11010519491231002X", "买买提", key).unwrap(), a);
+        assert_ne!(person_hash("11010519491231002X", "买买提·艾力", b"other").unwrap(), a);
+        assert_ne!(a, IdNumber::parse("11010519491231002X").unwrap().keyed_hash(key), "not the ID hash");
+        assert_eq!(person_hash("11010519491231002X", " ", key), Err(IdError::NoName));
+        assert_eq!(normalise_name("John  Smith"), "JOHNSMITH");
     }
 
     #[test]

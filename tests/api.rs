@@ -586,11 +586,15 @@ async fn results_wait_for_their_owner_and_scans_reach_the_counter() {
         assert_eq!(found.results.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(), ["营业执照"]);
         let wang = identity(&common::id_number("19700101", 3), "王五");
         assert_eq!(kiosk.find_results(&wang).await.unwrap().results, []);
-        assert_eq!(kiosk.result_pdf(&r.id).await.unwrap(), pdf);
-        assert_eq!(kiosk.result_collected(&r.id).await.unwrap().collected_by, "kiosk-1");
-        assert_eq!(refusal(kiosk.result_collected(&r.id).await), (409, ErrorCode::AlreadyCollected));
+        assert_eq!(kiosk.find_results(&identity(&common::id_number("19800101", 7), "王五")).await.unwrap().results, [], "the owner's number with another name");
+        let nonce = found.results[0].nonce.clone().expect("a kiosk's find answers with a nonce");
+        assert_eq!(refusal(kiosk.result_pdf(&r.id, None).await), (403, ErrorCode::ResultNonceRequired));
+        assert_eq!(kiosk.result_pdf(&r.id, Some(&nonce)).await.unwrap(), pdf);
+        assert_eq!(kiosk.result_collected(&r.id, Some(&nonce)).await.unwrap().collected_by, "kiosk-1");
+        assert_eq!(refusal(kiosk.result_collected(&r.id, Some(&nonce)).await), (403, ErrorCode::BadResultNonce), "collected: its nonces end");
+        assert_eq!(refusal(h.client(MANAGER).result_collected(&r.id, None).await), (409, ErrorCode::AlreadyCollected));
         assert_eq!(kiosk.find_results(&owner).await.unwrap().results, [], "collected: gone from the list");
-        assert_eq!(refusal(kiosk.result_pdf(&r.id).await).0, 409);
+        assert_eq!(refusal(h.client(MANAGER).result_pdf(&r.id, None).await).0, 409);
 
         // Scanned materials attached to a ticket reach the counter.
         let t = kiosk.issue(&issue_req("scan-1", "linshi-sfz")).await.unwrap().ticket;

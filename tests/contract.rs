@@ -346,10 +346,13 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
         system.deliver_result(&delivery).await.unwrap();
         let not_pdf = proto::DeliverResult { external_id: "SP-2".into(), pdf_base64: "R0lGODlh".into(), ..delivery.clone() };
         assert_eq!(refusal(system.deliver_result(&not_pdf).await).1, ErrorCode::NotPdf);
-        kiosk.find_results(&li).await.unwrap();
-        assert_eq!(kiosk.result_pdf(&r.id).await.unwrap(), pdf);
-        kiosk.result_collected(&r.id).await.unwrap();
-        assert_eq!(refusal(kiosk.result_collected(&r.id).await).1, ErrorCode::AlreadyCollected);
+        let nonce = kiosk.find_results(&li).await.unwrap().results[0].nonce.clone();
+        assert_eq!(refusal(kiosk.result_pdf(&r.id, None).await).1, ErrorCode::ResultNonceRequired);
+        assert_eq!(refusal(kiosk.result_pdf(&r.id, Some("0123")).await).1, ErrorCode::BadResultNonce);
+        assert_eq!(kiosk.result_pdf(&r.id, nonce.as_deref()).await.unwrap(), pdf);
+        kiosk.result_collected(&r.id, nonce.as_deref()).await.unwrap();
+        assert_eq!(refusal(kiosk.result_collected(&r.id, nonce.as_deref()).await).1, ErrorCode::BadResultNonce);
+        assert_eq!(refusal(manager.result_collected(&r.id, None).await).1, ErrorCode::AlreadyCollected);
         let a = kiosk.attach(&ci.ticket.id, "护照材料", 2, b"%PDF-1.4 scan".to_vec()).await.unwrap();
         counter.attachments(&ci.ticket.id).await.unwrap();
         counter.attachment_pdf(&a.id).await.unwrap();

@@ -400,9 +400,10 @@ async fn privacy_day(seed: u64) {
             collected += 1;
             let kiosk = kiosks[round % 2];
             let found = kiosk.find_results(&people[p].identity()).await.unwrap();
-            assert!(found.results.iter().any(|r| r.id == id));
-            kiosk.result_pdf(&id).await.unwrap();
-            kiosk.result_collected(&id).await.unwrap();
+            let nonce = found.results.iter().find(|r| r.id == id).and_then(|r| r.nonce.clone());
+            assert!(nonce.is_some(), "found, with its nonce");
+            kiosk.result_pdf(&id, nonce.as_deref()).await.unwrap();
+            kiosk.result_collected(&id, nonce.as_deref()).await.unwrap();
         }
         if round % 10 == 5 {
             kiosks[round % 2].device_status("ticket-printer", Some("打印机缺纸，请联系工作人员")).await.unwrap();
@@ -723,7 +724,7 @@ async fn privacy_day(seed: u64) {
     for kind in [
         "ticket_issued", "ticket_called", "ticket_recalled", "service_started", "ticket_finished", "ticket_no_show", "ticket_requeued",
         "ticket_transferred", "window_paused", "window_resumed", "rating_requested", "ticket_rated", "device_status_changed",
-        "appointment_booked", "appointment_checked_in",
+        "appointment_booked", "appointment_checked_in", "result_collected",
     ] {
         assert!(manager_kinds.contains(kind), "day {seed} had no {kind}: {manager_kinds:?}");
     }

@@ -350,12 +350,15 @@ impl HallClient {
         self.post("/results/find", &FindFor { identity: identity.clone() }).await
     }
 
-    pub async fn result_pdf(&self, id: &str) -> Result<Vec<u8>, ClientError> {
-        self.bytes(&format!("/results/{}/pdf", enc(id))).await
+    /// A result's PDF. A kiosk passes the nonce `find_results` gave it for this result;
+    /// a manager may pass `None`.
+    pub async fn result_pdf(&self, id: &str, nonce: Option<&str>) -> Result<Vec<u8>, ClientError> {
+        self.bytes(&format!("/results/{}/pdf{}", enc(id), nonce_query(nonce))).await
     }
 
-    pub async fn result_collected(&self, id: &str) -> Result<Collected, ClientError> {
-        self.post(&format!("/results/{}/collected", enc(id)), &serde_json::json!({})).await
+    /// Marks a result collected once it printed (the hall deletes its PDF and logs the print).
+    pub async fn result_collected(&self, id: &str, nonce: Option<&str>) -> Result<Collected, ClientError> {
+        self.post(&format!("/results/{}/collected{}", enc(id), nonce_query(nonce)), &serde_json::json!({})).await
     }
 
     /// Attaches scanned materials (one PDF) to a ticket for pre-review.
@@ -407,6 +410,11 @@ impl HallClient {
 }
 
 /// Percent-encodes a path segment or query value.
+/// `?nonce=…` for a result call, or nothing.
+fn nonce_query(nonce: Option<&str>) -> String {
+    nonce.map(|n| format!("?nonce={}", enc(n))).unwrap_or_default()
+}
+
 fn enc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {

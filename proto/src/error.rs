@@ -83,6 +83,10 @@ error_codes! {
     UnknownDocument = "unknown_document" => 404,
     AlreadyCollected = "already_collected" => 409,
     ResultExpired = "result_expired" => 410,
+    /// A kiosk fetching or collecting a result without the nonce its `find` answered with.
+    ResultNonceRequired = "result_nonce_required" => 403,
+    /// A result nonce that is unknown, expired, for another result or from another kiosk.
+    BadResultNonce = "bad_result_nonce" => 403,
     // Voice.
     VoiceDisabled = "voice_disabled" => 404,
     VoiceUnavailable = "voice_unavailable" => 503,

@@ -83,6 +83,8 @@ pub enum EventView {
     AppointmentCheckedIn { code: String, ticket: TicketId },
     /// Configuration `version` is in force from here on: fetch `/catalog` or `/state` again.
     ConfigChanged { version: u64, digest: String, by: String },
+    /// A result was printed and marked collected, by this kiosk (or manager). Managers only.
+    ResultCollected { result: String, kiosk: String },
     /// An event this client does not know (a newer hall service).
     #[serde(other)]
     Unknown,
@@ -111,6 +113,7 @@ impl EventView {
             EventView::AppointmentBooked { .. } => "appointment_booked",
             EventView::AppointmentCheckedIn { .. } => "appointment_checked_in",
             EventView::ConfigChanged { .. } => "config_changed",
+            EventView::ResultCollected { .. } => "result_collected",
             EventView::Unknown => "unknown",
         }
     }

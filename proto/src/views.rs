@@ -390,6 +390,10 @@ pub struct ResultMeta {
     pub received_at: String,
     pub expires_at: String,
     pub size: u64,
+    /// For a kiosk: the short-lived nonce (10 minutes) that `GET /results/{id}/pdf` and
+    /// `POST /results/{id}/collected` need from this same kiosk (`?nonce=`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
 }
 
 /// `POST /results/find`.

@@ -15,6 +15,7 @@ use base64::Engine as _;
 use hallq_proto::{self as proto, ErrorCode};
 
 use super::{Caller, holder_of, parse_body, Api, ApiError, ApiResult};
+use crate::config::Role;
 use crate::documents::DocError;
 
 /// Largest body of a result delivery: a 20 MB PDF in base64 plus its fields.
@@ -62,13 +63,14 @@ pub(super) async fn deliver(
         return Err(ApiError::new(ErrorCode::MissingField, "需要 external_id（1–128 字符）和 title（1–100 字）。"));
     }
     let holder = holder_of(&api, &b.identity)?;
+    let person = person_of(&api, &b.identity)?;
     let pdf = base64::engine::general_purpose::STANDARD
         .decode(b.pdf_base64.as_bytes())
         .map_err(|_| ApiError::new(ErrorCode::BadBase64, "pdf_base64 不是有效的 Base64。"))?;
     let keep = b.keep_days.unwrap_or(api.hall.config().documents.result_keep_days).clamp(1, 365);
     let now = api.hall.now();
     let (ext, title, dept) = (b.external_id.trim().to_string(), b.title.trim().to_string(), b.department.trim().to_string());
-    let (id, expires, new) = blocking(&api, move |d| d.add_result(&ext, &holder, &title, &dept, &pdf, now, keep)).await?;
+    let (id, expires, new) = blocking(&api, move |d| d.add_result(&ext, &holder, &person, &title, &dept, &pdf, now, keep)).await?;
     if new {
         tracing::info!("result {id} delivered ({})", b.title.trim());
     }
@@ -76,46 +78,88 @@ pub(super) async fn deliver(
     Ok((if new { StatusCode::CREATED } else { StatusCode::OK }, Json(body)).into_response())
 }
 
-/// `POST /results/find`: the results waiting for the person whose card the kiosk read.
+/// The keyed hash of the ID number and the name: whom a result belongs to.
+fn person_of(api: &Api, identity: &proto::Identity) -> ApiResult<String> {
+    crate::identity::person_hash(&identity.id_number, &identity.name, api.hall.identity_key())
+        .map_err(|e| ApiError::new(ErrorCode::InvalidIdentity, e.to_string()))
+}
+
+/// A kiosk fetches and collects a result only with the nonce its own `find` answered
+/// with, for that result, within its 10 minutes. Managers answer for the hall and need none.
+fn check_nonce(api: &Api, caller: &Caller, result: &str, q: &HashMap<String, String>) -> ApiResult<()> {
+    if caller.role == Role::Manager {
+        return Ok(());
+    }
+    match q.get("nonce") {
+        None => Err(ApiError::new(ErrorCode::ResultNonceRequired, "请先在本机刷身份证查询结果，再打印。")),
+        Some(n) if api.documents.nonce_ok(n, result, &caller.name, api.hall.now()) => Ok(()),
+        Some(_) => Err(ApiError::new(ErrorCode::BadResultNonce, "查询已失效，请重新刷身份证查询后再打印。")),
+    }
+}
+
+/// `POST /results/find`: the results waiting for the person whose card the kiosk read,
+/// matched by the ID number and the name together.
 #[utoipa::path(post, path = "/results/find", tag = "documents", security(("token" = [])), request_body = proto::FindFor,
-    responses((status = 200, body = proto::ResultList), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
+    responses((status = 200, description = "The results for this ID number and name. For a kiosk each has a nonce, good for 10 minutes and for this kiosk only, that fetching and collecting it need. Results delivered before names were kept are listed to managers only", body = proto::ResultList), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 pub(super) async fn find(
     State(api): State<Api>,
+    caller: Caller,
     body: Result<Bytes, BytesRejection>) -> ApiResult<Json<proto::ResultList>> {
     let b: proto::FindFor = parse_body(body, false)?.expect("non-empty");
     let holder = holder_of(&api, &b.identity)?;
+    let person = person_of(&api, &b.identity)?;
     let now = api.hall.now();
     let keep = api.hall.config().documents.attachment_keep_days;
-    let results = blocking(&api, move |d| {
+    let manager = caller.role == Role::Manager;
+    let mut results = blocking(&api, move |d| {
         d.purge(now, keep)?;
-        d.results_for(&holder.id_hash, now)
+        d.results_for(&holder.id_hash, &person, manager, now)
     })
     .await?;
+    if !manager {
+        for r in &mut results {
+            r.nonce = Some(api.documents.issue_nonce(&r.id, &caller.name, now));
+        }
+    }
     Ok(Json(proto::ResultList { results }))
 }
 
-/// `GET /results/{id}/pdf`: a kiosk fetches a result to print.
-#[utoipa::path(get, path = "/results/{id}/pdf", tag = "documents", security(("token" = [])), params(("id" = String, Path, description = "Result id")),
-    responses((status = 200, description = "The PDF", content_type = "application/pdf"), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody), (status = 410, body = proto::ErrorBody)))]
+/// `GET /results/{id}/pdf?nonce=…`: a kiosk fetches a result to print.
+#[utoipa::path(get, path = "/results/{id}/pdf", tag = "documents", security(("token" = [])),
+    params(("id" = String, Path, description = "Result id"), ("nonce" = Option<String>, Query, description = "The nonce `POST /results/find` gave this kiosk for this result (required for kiosks, not for managers)")),
+    responses((status = 200, description = "The PDF", content_type = "application/pdf"), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role may not do this, or a kiosk without the nonce (result_nonce_required) or with an unknown, expired or another kiosk's (bad_result_nonce)", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody), (status = 409, body = proto::ErrorBody), (status = 410, body = proto::ErrorBody)))]
 pub(super) async fn result_pdf(
     State(api): State<Api>,
-    Path(id): Path<String>) -> ApiResult<Response> {
+    Path(id): Path<String>,
+    caller: Caller,
+    Query(q): Query<HashMap<String, String>>) -> ApiResult<Response> {
+    check_nonce(&api, &caller, &id, &q)?;
     let now = api.hall.now();
     let (pdf, _) = blocking(&api, move |d| d.result_pdf(&id, now)).await?;
     Ok(pdf_response(pdf))
 }
 
-/// `POST /results/{id}/collected`: the kiosk printed it; the PDF is deleted.
-#[utoipa::path(post, path = "/results/{id}/collected", tag = "documents", security(("token" = [])), params(("id" = String, Path, description = "Result id")),
-    responses((status = 200, body = proto::Collected), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody), (status = 409, body = proto::ErrorBody)))]
+/// `POST /results/{id}/collected?nonce=…`: the kiosk printed it; the print is logged in
+/// the event chain (`result_collected`), then the PDF is deleted.
+#[utoipa::path(post, path = "/results/{id}/collected", tag = "documents", security(("token" = [])),
+    params(("id" = String, Path, description = "Result id"), ("nonce" = Option<String>, Query, description = "The nonce `POST /results/find` gave this kiosk for this result (required for kiosks, not for managers)")),
+    responses((status = 200, body = proto::Collected), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role may not do this, or a kiosk without the nonce (result_nonce_required) or with an unknown, expired or another kiosk's (bad_result_nonce)", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody), (status = 409, body = proto::ErrorBody), (status = 410, body = proto::ErrorBody)))]
 pub(super) async fn collected(
     State(api): State<Api>,
     Path(id): Path<String>,
-    caller: Caller) -> ApiResult<Json<proto::Collected>> {
+    caller: Caller,
+    Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<proto::Collected>> {
+    check_nonce(&api, &caller, &id, &q)?;
     let now = api.hall.now();
-    let by = caller.name.clone();
     let rid = id.clone();
+    // Still there to collect (else 404/409/410 and nothing logged)…
+    blocking(&api, move |d| d.result_pdf(&rid, now).map(|_| ())).await?;
+    // …then the print goes into the chain before the PDF is deleted: no result leaves
+    // the hall without its record.
+    api.hall.submit(crate::engine::Command::ResultCollected { result: id.clone(), kiosk: caller.name.clone() }).await?;
+    let (rid, by) = (id.clone(), caller.name.clone());
     let at = blocking(&api, move |d| d.collect(&rid, &by, now)).await?;
+    api.documents.forget_nonces(&id);
     tracing::info!("result {id} collected at {}", caller.name);
     Ok(Json(proto::Collected { id, collected_at: at, collected_by: caller.name }))
 }

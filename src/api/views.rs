@@ -161,11 +161,13 @@ pub fn event_view(r: &Record, a: Audience) -> Option<StreamEvent> {
             EventView::AppointmentCheckedIn { code: code.clone(), ticket: tid(ticket) }
         }
         Event::ConfigChanged { version, digest, by } => EventView::ConfigChanged { version: *version, digest: digest.clone(), by: by.clone() },
+        Event::ResultCollected { result, kiosk } if a == Audience::Manager => EventView::ResultCollected { result: result.clone(), kiosk: kiosk.clone() },
         Event::TicketRated { .. }
         | Event::RatingRequested { .. }
         | Event::DeviceStatusChanged { .. }
         | Event::AppointmentBooked { .. }
-        | Event::AppointmentCheckedIn { .. } => return None,
+        | Event::AppointmentCheckedIn { .. }
+        | Event::ResultCollected { .. } => return None,
     };
     Some(StreamEvent { seq: r.seq, at: r.at, event })
 }

@@ -261,6 +261,8 @@ pub enum Command {
     Tick,
     /// Records that a new configuration version is in force (the service swaps it in).
     ConfigChanged { version: u64, digest: String, by: String },
+    /// Records that a result was printed and collected (the documents store deleted it).
+    ResultCollected { result: String, kiosk: String },
 }
 
 /// What happened. Serialized into the log, so variants and fields are only ever added.
@@ -287,6 +289,9 @@ pub enum Event {
     AppointmentCheckedIn { code: String, ticket: String },
     /// Configuration `version` (SHA-256 `digest` of its TOML) is in force from here on.
     ConfigChanged { version: u64, digest: String, by: String },
+    /// Result `result` was printed and marked collected by `kiosk` (or a manager, by name).
+    /// Changes no queue state: it is the print's record in the chain.
+    ResultCollected { result: String, kiosk: String },
 }
 
 impl Event {
@@ -329,6 +334,7 @@ impl Event {
             Event::AppointmentBooked { .. } => "appointment_booked",
             Event::AppointmentCheckedIn { .. } => "appointment_checked_in",
             Event::ConfigChanged { .. } => "config_changed",
+            Event::ResultCollected { .. } => "result_collected",
         }
     }
 }
@@ -376,6 +382,7 @@ impl fmt::Display for Event {
             Event::AppointmentBooked { appointment: a } => write!(f, "appointment {} {} at {}", a.code, a.service, a.slot.format("%Y-%m-%d %H:%M")),
             Event::AppointmentCheckedIn { code, ticket } => write!(f, "appointment {code} checked in as {}", num(ticket)),
             Event::ConfigChanged { version, by, .. } => write!(f, "config v{version} by {by}"),
+            Event::ResultCollected { result, kiosk } => write!(f, "result {result} collected at {kiosk}"),
         }
     }
 }
@@ -558,6 +565,9 @@ pub fn decide(
         Command::Tick => Ok((vec![], Outcome::Done)),
         Command::ConfigChanged { version, digest, by } => {
             Ok((vec![Event::ConfigChanged { version: *version, digest: digest.clone(), by: by.clone() }], Outcome::Done))
+        }
+        Command::ResultCollected { result, kiosk } => {
+            Ok((vec![Event::ResultCollected { result: result.clone(), kiosk: kiosk.clone() }], Outcome::Done))
         }
         Command::DeviceStatus { kiosk, device, fault } => {
             // Only changes are logged: a kiosk repeating its state adds nothing.
@@ -1185,6 +1195,7 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
             state.devices.insert(format!("{kiosk}/{device}"), fault.clone());
         }
         Event::ConfigChanged { version, .. } => state.config_version = *version,
+        Event::ResultCollected { .. } => {}
         Event::AppointmentBooked { appointment } => {
             state.appointments.insert(appointment.code.clone(), (**appointment).clone());
         }

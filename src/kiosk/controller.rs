@@ -85,6 +85,8 @@ pub struct ResultRow {
     pub id: String,
     pub title: String,
     pub department: String,
+    /// The nonce the hall gave this kiosk for it: fetching and collecting need it.
+    pub nonce: Option<String>,
 }
 
 /// Which visitor errand is under way.

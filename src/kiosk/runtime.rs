@@ -209,7 +209,7 @@ impl Core {
                 let r = self.hall.find_results(&Identity { id_number, name }).await;
                 let rows = r
                     .map_err(|e| visitor_message(&e))
-                    .map(|list| list.results.into_iter().map(|r| ResultRow { id: r.id, title: r.title, department: r.department }).collect());
+                    .map(|list| list.results.into_iter().map(|r| ResultRow { id: r.id, title: r.title, department: r.department, nonce: r.nonce }).collect());
                 self.input(Input::Results(rows));
             }
             Effect::PrintResults(list) => {
@@ -336,7 +336,7 @@ impl Core {
             let base = i * 100 / n;
             self.input(Input::DocProgress(format!("正在取得第 {}/{n} 份：{}", i + 1, r.title), base));
             let slow = self.hall.with_deadline(Duration::from_secs(60));
-            let pdf = slow.result_pdf(&r.id).await.map_err(|e| visitor_message(&e))?;
+            let pdf = slow.result_pdf(&r.id, r.nonce.as_deref()).await.map_err(|e| visitor_message(&e))?;
             let core = self.clone();
             let title = r.title.clone();
             let printed = tokio::task::spawn_blocking(move || {
@@ -348,7 +348,7 @@ impl Core {
             printed?;
             // Printed: the hall deletes it. If that fails, it still printed; the next visit
             // would print it again, which is safer than losing it.
-            if let Err(e) = self.hall.result_collected(&r.id).await {
+            if let Err(e) = self.hall.result_collected(&r.id, r.nonce.as_deref()).await {
                 tracing::warn!("result {} printed but not marked collected: {e}", r.id);
             }
             done += 1;

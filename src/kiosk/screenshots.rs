@@ -123,8 +123,8 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
     c.handle(Input::Card(card.clone()));
     let dept = if english { "Market regulation" } else { "市场监管局" };
     c.handle(Input::Results(Ok(vec![
-        ResultRow { id: "R1".into(), title: if english { "Business licence" } else { "营业执照（副本）" }.into(), department: dept.into() },
-        ResultRow { id: "R2".into(), title: if english { "Food business permit" } else { "食品经营许可证" }.into(), department: dept.into() },
+        ResultRow { id: "R1".into(), title: if english { "Business licence" } else { "营业执照（副本）" }.into(), department: dept.into(), nonce: None },
+        ResultRow { id: "R2".into(), title: if english { "Food business permit" } else { "食品经营许可证" }.into(), department: dept.into(), nonce: None },
     ])));
     out.push(("results", c.view().clone()));
     ui(&mut c, UiAction::Choose("all".into()));

@@ -280,7 +280,7 @@ fn appointment_check_in_by_a_typed_or_scanned_code() {
 }
 
 fn result(id: &str, title: &str) -> ResultRow {
-    ResultRow { id: id.into(), title: title.into(), department: "市场监管局".into() }
+    ResultRow { id: id.into(), title: title.into(), department: "市场监管局".into(), nonce: None }
 }
 
 #[test]

@@ -205,7 +205,7 @@ fn results_printed_by_card() {
     assert_eq!(k.screen(), Screen::Identity);
     assert!(!k.shows("不刷卡，直接取号"), "results need the card");
     k.feed(Input::Card(card("")));
-    k.feed(Input::Results(Ok(vec![ResultRow { id: "R1".into(), title: "营业执照".into(), department: "市场监管局".into() }])));
+    k.feed(Input::Results(Ok(vec![ResultRow { id: "R1".into(), title: "营业执照".into(), department: "市场监管局".into(), nonce: None }])));
     assert!(k.shows("营业执照"));
     k.press("全部打印（1 份）");
     assert_eq!(k.screen(), Screen::Documents);
