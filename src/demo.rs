@@ -332,7 +332,8 @@ async fn counter(hall: Hall, clock: Arc<SimClock>, window: u32) {
             let rating = *[Rating::VerySatisfied, Rating::VerySatisfied, Rating::VerySatisfied, Rating::Satisfied, Rating::Satisfied, Rating::Neutral, Rating::Dissatisfied]
                 .choose(&mut rand::rng())
                 .expect("non-empty");
-            let _ = hall.submit(Command::Rate { ticket, rating }).await;
+            // The visitor rates on their phone (the ticket's token).
+            let _ = hall.submit(Command::Rate { ticket, rating, source: engine::RatingSource::Visitor, device: None }).await;
         }
     }
 }

@@ -135,4 +135,7 @@ pub enum Role {
     /// Another of the hall's systems: the booking system books appointments, the approval
     /// system delivers result documents.
     System,
+    /// A rating tablet beside one window: it receives that window's rating requests (with
+    /// their one-time nonce) and sends the visitor's rating.
+    Rating,
 }

@@ -120,6 +120,8 @@ error_codes! {
     NotNoShow = "not_no_show" => 409,
     SameService = "same_service" => 409,
     AlreadyRated = "already_rated" => 409,
+    /// A rating tablet's nonce that is wrong, stale or already used.
+    BadRatingNonce = "bad_rating_nonce" => 403,
     NotServed = "not_served" => 409,
     UnknownAppointment = "unknown_appointment" => 404,
     DuplicateAppointment = "duplicate_appointment" => 409,

@@ -77,7 +77,14 @@ pub enum EventView {
     WindowPaused { window: WindowNo, reason: String },
     WindowResumed { window: WindowNo },
     TicketRated { ticket: TicketId, window: Option<WindowNo>, rating: Rating },
-    RatingRequested { ticket: TicketId, window: WindowNo },
+    RatingRequested {
+        ticket: TicketId,
+        window: WindowNo,
+        /// The one-time nonce a rating tablet sends with the rating: only the tablet bound to
+        /// this window receives it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nonce: Option<String>,
+    },
     DeviceStatusChanged { kiosk: String, device: String, fault: Option<String> },
     AppointmentBooked { code: String, service: ServiceId, slot: DateTime<Utc>, holder: Option<HolderView> },
     AppointmentCheckedIn { code: String, ticket: TicketId },

@@ -55,6 +55,9 @@ pub struct Evaluate {
     /// The ticket's own token, when the visitor rates on their phone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// From a rating tablet: the one-time nonce of the `rating_requested` event it received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
 }
 
 /// The body of `POST /windows/{window}/{action}` (empty for most actions).

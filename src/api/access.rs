@@ -31,6 +31,7 @@ const COUNTER: May = R(Role::Counter);
 const DISPLAY: May = R(Role::Display);
 const MANAGER: May = R(Role::Manager);
 const SYSTEM: May = R(Role::System);
+const RATING: May = R(Role::Rating);
 
 /// One route and who may call it.
 #[derive(Debug, Clone, Copy)]
@@ -57,11 +58,13 @@ pub const RULES: &[Rule] = &[
     rule("get", "/catalog", &[KIOSK, COUNTER, MANAGER, SYSTEM]),
     // Displays and counters show the hall; kiosks and the hall's systems have no need.
     rule("get", "/state", &[DISPLAY, COUNTER, MANAGER]),
-    rule("get", "/me", &[KIOSK, COUNTER, DISPLAY, MANAGER, SYSTEM]),
-    rule("get", "/events", &[May::Visitor, KIOSK, COUNTER, DISPLAY, MANAGER, SYSTEM]),
+    rule("get", "/me", &[KIOSK, COUNTER, DISPLAY, MANAGER, SYSTEM, RATING]),
+    rule("get", "/events", &[May::Visitor, KIOSK, COUNTER, DISPLAY, MANAGER, SYSTEM, RATING]),
     rule("post", "/tickets", &[KIOSK, COUNTER, MANAGER]),
     rule("get", "/tickets/{id}", &[May::Visitor, COUNTER, MANAGER]),
-    rule("post", "/tickets/{id}/evaluation", &[May::Visitor, COUNTER, MANAGER]),
+    // The visitor on their phone, or the rating tablet of the window that asked (with the
+    // request's one-time nonce); never the counter being rated.
+    rule("post", "/tickets/{id}/evaluation", &[May::Visitor, RATING]),
     rule("post", "/windows/{window}/{action}", &[COUNTER, MANAGER]),
     rule("get", "/windows/{window}/waiting", &[COUNTER, MANAGER]),
     rule("get", "/announce", &[DISPLAY, MANAGER]),

@@ -23,7 +23,7 @@ use axum::{Json, Router};
 use hallq_proto::{self as proto, ErrorBody, ErrorCode, WindowNo};
 
 use crate::config::Role;
-use crate::engine::{Channel, Command, IssueRequest, Outcome, Priority, Rejection, WindowAction};
+use crate::engine::{Channel, Command, DeviceRating, IssueRequest, Outcome, Priority, RatingSource, Rejection, WindowAction};
 use crate::service::{Hall, ServiceError};
 use crate::store;
 
@@ -288,7 +288,8 @@ async fn state(State(api): State<Api>, caller: Caller) -> ApiResult<Json<proto::
 async fn me(State(api): State<Api>, c: Caller) -> ApiResult<Json<proto::Me>> {
     let viewer = c.viewer();
     let windows = match c.role {
-        Role::Counter => c.windows.iter().map(|n| views::window_view(&api.hall, *n, &viewer)).collect(),
+        // A rating tablet learns the one window it stands by (as a display sees it).
+        Role::Counter | Role::Rating => c.windows.iter().map(|n| views::window_view(&api.hall, *n, &viewer)).collect(),
         Role::Manager => api.hall.config().windows.iter().map(|w| views::window_view(&api.hall, w.number, &viewer)).collect(),
         _ => Vec::new(),
     };
@@ -534,7 +535,9 @@ async fn get_ticket(
     Ok(Json(views::ticket_view(&api.hall, &ticket, &viewer, TicketAnswer::Lookup)))
 }
 
-/// The visitor's rating of the service (five levels).
+/// The visitor's rating of the service (five levels): on their phone with the ticket's own
+/// token in the body, or on the rating tablet of the window that asked (`rating` token) with
+/// the one-time nonce of that `rating_requested` event. Counters and managers cannot rate.
 #[utoipa::path(post, path = "/tickets/{id}/evaluation", tag = "visitor", request_body = proto::Evaluate,
     params(("id" = String, Path, description = "Ticket id")),
     responses((status = 200, body = proto::EvaluationAnswer), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody), (status = 409, body = proto::ErrorBody)))]
@@ -546,16 +549,24 @@ async fn evaluate(
 ) -> ApiResult<Json<proto::EvaluationAnswer>> {
     let b: proto::Evaluate = parse_body(body, false)?.expect("non-empty");
     let ticket = api.hall.ticket(&id)?;
-    match (caller, &ticket) {
-        (Some(_), None) => return Err(ApiError::new(ErrorCode::UnknownTicket, format!("没有这张票：{id}。"))),
-        (Some(c), Some(t)) if c.role == Role::Counter && !t.window.is_some_and(|w| c.windows.contains(&w)) => {
-            return Err(ApiError::new(ErrorCode::ForbiddenWindow, "只能为本窗口办理的号票发起评价。"));
+    let (source, device) = match (caller, &ticket) {
+        // The access table lets only rating tablets here with a role token.
+        (Some(c), _) if c.role != Role::Rating || c.session => {
+            return Err(ApiError::new(ErrorCode::ForbiddenRole, "只有访客本人（号票二维码）或窗口评价器可以评价。"));
         }
-        (Some(_), Some(_)) => {}
-        (None, Some(t)) if b.token.as_deref() == Some(t.token.as_str()) => {}
+        (Some(_), None) => return Err(ApiError::new(ErrorCode::UnknownTicket, format!("没有这张票：{id}。"))),
+        (Some(c), Some(_)) => {
+            // The engine checks the nonce against the window's open request, once.
+            let nonce = b.nonce.filter(|n| !n.is_empty() && n.len() <= 64).ok_or_else(|| {
+                ApiError::new(ErrorCode::BadRatingNonce, "评价器需要随评价请求（rating_requested）下发的 nonce。")
+            })?;
+            let window = c.windows.first().copied().unwrap_or(0);
+            (RatingSource::Device { name: c.name }, Some(DeviceRating { window, nonce }))
+        }
+        (None, Some(t)) if b.token.as_deref() == Some(t.token.as_str()) => (RatingSource::Visitor, None),
         (None, _) => return Err(not_the_ticket_token()),
-    }
-    let accepted = api.hall.submit(Command::Rate { ticket: id.clone(), rating: b.rating }).await?;
+    };
+    let accepted = api.hall.submit(Command::Rate { ticket: id.clone(), rating: b.rating, source, device }).await?;
     Ok(Json(proto::EvaluationAnswer {
         ticket: proto::TicketId::new(id),
         rating: b.rating,
@@ -599,7 +610,8 @@ async fn window_action(
         A::Transfer => WindowAction::Transfer { service: need(b.service.map(proto::ServiceId::into_inner), "service")? },
         A::Pause => WindowAction::Pause { reason: b.reason.unwrap_or_default() },
         A::Resume => WindowAction::Resume,
-        A::RequestRating => WindowAction::RequestRating,
+        // The one-time nonce for the window's rating tablet: drawn here, never by the engine.
+        A::RequestRating => WindowAction::RequestRating { nonce: hex::encode(rand::random::<[u8; 16]>()) },
     };
     let accepted = api.hall.submit(Command::Window { window, action }).await?;
     let viewer = caller.viewer();

@@ -9,7 +9,9 @@
 //! - kiosk: the catalogue (with its manager PIN hash) and the answers to its own requests;
 //!   nothing of other visitors;
 //! - counter: holders as a masked name, for the queues of its windows only;
-//! - manager: masked name and masked ID number.
+//! - manager: masked name and masked ID number;
+//! - rating tablet: what a display sees, plus its own window's rating requests with their
+//!   one-time nonce (no other role receives a nonce).
 
 use std::sync::OnceLock;
 
@@ -34,6 +36,8 @@ pub enum Viewer {
     Manager,
     /// The booking or approval system.
     System,
+    /// A rating tablet beside one window.
+    Rating { window: u32 },
 }
 
 impl Viewer {
@@ -44,6 +48,8 @@ impl Viewer {
             Role::Counter => Viewer::Counter { windows: windows.to_vec() },
             Role::Manager => Viewer::Manager,
             Role::System => Viewer::System,
+            // The configuration binds a rating token to exactly one window.
+            Role::Rating => Viewer::Rating { window: windows.first().copied().unwrap_or(0) },
         }
     }
 
@@ -74,6 +80,8 @@ impl Viewer {
             (Viewer::Manager, _) => Audience::Manager,
             (Viewer::Counter { .. }, Event::TicketIssued { ticket }) if self.sees_holder_of(&config(), &ticket.queue) => Audience::CounterOwn,
             (Viewer::Counter { .. }, _) => Audience::Counter,
+            // A rating tablet: its own window's rating requests, with their nonce.
+            (Viewer::Rating { window }, Event::RatingRequested { window: w, .. }) if w == window => Audience::RatingDevice,
             _ => Audience::Public,
         }
     }
@@ -89,9 +97,11 @@ pub enum Audience {
     /// Counters, for a ticket of a queue they serve: its holder's masked name.
     CounterOwn = 2,
     Manager = 3,
+    /// The rating tablet of the window an event (a rating request) is about: the nonce.
+    RatingDevice = 4,
 }
 
-const AUDIENCES: usize = 4;
+const AUDIENCES: usize = 5;
 
 fn holder_view(h: &Holder, with_id: bool) -> HolderView {
     HolderView { name: h.masked_name.clone(), id_number: with_id.then(|| h.masked_id.clone()) }
@@ -103,7 +113,7 @@ fn tid(s: &str) -> TicketId {
 
 /// One event as an audience may see it; `None` when it may not see it at all.
 pub fn event_view(r: &Record, a: Audience) -> Option<StreamEvent> {
-    let staff = a != Audience::Public;
+    let staff = matches!(a, Audience::Counter | Audience::CounterOwn | Audience::Manager);
     let event = match &r.event {
         Event::DayOpened { date, expired } => EventView::DayOpened { date: *date, expired: expired.iter().map(|t| tid(t)).collect() },
         Event::TicketIssued { ticket: t } => EventView::TicketIssued {
@@ -144,10 +154,15 @@ pub fn event_view(r: &Record, a: Audience) -> Option<StreamEvent> {
         },
         Event::WindowPaused { window, reason } => EventView::WindowPaused { window: WindowNo(*window), reason: reason.clone() },
         Event::WindowResumed { window } => EventView::WindowResumed { window: WindowNo(*window) },
-        Event::TicketRated { ticket, window, rating } if staff => {
+        Event::TicketRated { ticket, window, rating, .. } if staff => {
             EventView::TicketRated { ticket: tid(ticket), window: window.map(WindowNo), rating: *rating }
         }
-        Event::RatingRequested { ticket, window } if staff => EventView::RatingRequested { ticket: tid(ticket), window: WindowNo(*window) },
+        // Staff see that a window asked; only that window's rating tablet gets the nonce.
+        Event::RatingRequested { ticket, window, nonce } if staff || a == Audience::RatingDevice => EventView::RatingRequested {
+            ticket: tid(ticket),
+            window: WindowNo(*window),
+            nonce: (a == Audience::RatingDevice && !nonce.is_empty()).then(|| nonce.clone()),
+        },
         Event::DeviceStatusChanged { kiosk, device, fault } if a == Audience::Manager => {
             EventView::DeviceStatusChanged { kiosk: kiosk.clone(), device: device.clone(), fault: fault.clone() }
         }

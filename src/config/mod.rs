@@ -502,6 +502,9 @@ impl Config {
             if t.role == Role::Counter && t.windows.is_empty() {
                 return err(format!("tokens[{i}].windows"), "a counter token must name the windows it may operate".into());
             }
+            if t.role == Role::Rating && t.windows.len() != 1 {
+                return err(format!("tokens[{i}].windows"), "a rating token must name exactly one window, the one its tablet stands by (windows = [N])".into());
+            }
             for (j, n) in t.windows.iter().enumerate() {
                 if !numbers.contains(n) {
                     return err(format!("tokens[{i}].windows[{j}]"), format!("no window {n} is defined"));
@@ -716,6 +719,22 @@ mod tests {
         let text = DEFAULT_TOML.replacen("daily_cap = 600", "daily_cap = 1000", 1);
         let e = Config::parse(&text, "x.toml").unwrap_err();
         assert_eq!(e.field, "queues[0].daily_cap");
+    }
+
+    #[test]
+    fn a_rating_token_stands_by_exactly_one_window() {
+        for windows in ["windows = [1, 7]", "windows = []"] {
+            let text = DEFAULT_TOML.replacen("windows = [7]\n", &format!("{windows}\n"), 1);
+            let e = Config::parse(&text, "hall.toml").unwrap_err();
+            assert!(e.field.starts_with("tokens[") && e.field.ends_with("].windows") && e.message.contains("exactly one window"), "{e}");
+        }
+        let text = DEFAULT_TOML.replacen("windows = [7]\n", "windows = [99]\n", 1);
+        assert!(Config::parse(&text, "hall.toml").unwrap_err().message.contains("no window 99"));
+        let demo = Config::demo();
+        let tablet = demo.token_for("demo-rating-7").expect("a demo rating tablet");
+        assert_eq!((tablet.role, tablet.windows.as_slice()), (Role::Rating, &[7][..]));
+        // Demo tokens: refused by `hallq serve` without --demo like the others.
+        assert!(demo.demo_secrets().iter().any(|(_, m)| m.contains("rating-7")), "{:?}", demo.demo_secrets());
     }
 
     #[test]

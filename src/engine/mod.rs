@@ -93,7 +93,30 @@ pub struct Ticket {
     pub finished_at: Option<Ts>,
     pub no_show_at: Option<Ts>,
     pub rating: Option<Rating>,
+    /// The open rating request: the window that asked and the nonce its tablet must send
+    /// (cleared by the rating).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating_request: Option<RatingRequest>,
     pub history: Vec<HistoryEntry>,
+}
+
+/// A window's request for a rating, open until the ticket is rated or asked again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RatingRequest {
+    pub window: u32,
+    /// Drawn by the service (never the engine); only that window's rating tablet gets it.
+    pub nonce: String,
+}
+
+/// Who rated a ticket, as the log records it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum RatingSource {
+    /// The visitor, with the ticket's own token (the only source before sources were logged).
+    #[default]
+    Visitor,
+    /// The rating tablet (a `rating` device token) of the window that asked.
+    Device { name: String },
 }
 
 /// What a window (counter) is doing.
@@ -241,15 +264,28 @@ pub enum WindowAction {
     Transfer { service: String },
     Pause { reason: String },
     Resume,
-    /// Ask the visitor just served to rate the service on the counter's tablet.
-    RequestRating,
+    /// Ask the visitor just served to rate the service on the window's rating tablet, with a
+    /// one-time nonce drawn by the service.
+    RequestRating {
+        #[serde(default)]
+        nonce: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Command {
     Issue(IssueRequest),
     Window { window: u32, action: WindowAction },
-    Rate { ticket: String, rating: Rating },
+    /// A rating: by the visitor (the API checked the ticket's token), or by a window's rating
+    /// tablet, with the window it stands by and the nonce it was given (checked here).
+    Rate {
+        ticket: String,
+        rating: Rating,
+        #[serde(default)]
+        source: RatingSource,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        device: Option<DeviceRating>,
+    },
     /// A kiosk reports one of its devices working (fault None) or not.
     DeviceStatus { kiosk: String, device: String, fault: Option<String> },
     /// The booking system books an appointment.
@@ -263,6 +299,13 @@ pub enum Command {
     ConfigChanged { version: u64, digest: String, by: String },
     /// Records that a result was printed and collected (the documents store deleted it).
     ResultCollected { result: String, kiosk: String },
+}
+
+/// What a rating tablet presents with its rating.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceRating {
+    pub window: u32,
+    pub nonce: String,
 }
 
 /// What happened. Serialized into the log, so variants and fields are only ever added.
@@ -282,8 +325,21 @@ pub enum Event {
     TicketTransferred { ticket: String, window: u32, service: String, queue: String },
     WindowPaused { window: u32, reason: String },
     WindowResumed { window: u32 },
-    TicketRated { ticket: String, window: Option<u32>, rating: Rating },
-    RatingRequested { ticket: String, window: u32 },
+    TicketRated {
+        ticket: String,
+        window: Option<u32>,
+        rating: Rating,
+        /// Who rated (logs from before this field: the visitor).
+        #[serde(default)]
+        source: RatingSource,
+    },
+    RatingRequested {
+        ticket: String,
+        window: u32,
+        /// The one-time nonce for the window's rating tablet (empty in older logs).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        nonce: String,
+    },
     DeviceStatusChanged { kiosk: String, device: String, fault: Option<String> },
     AppointmentBooked { appointment: Box<Appointment> },
     AppointmentCheckedIn { code: String, ticket: String },
@@ -375,8 +431,11 @@ impl fmt::Display for Event {
             }
             Event::WindowPaused { window, reason } => write!(f, "w{window} paused ({reason})"),
             Event::WindowResumed { window } => write!(f, "w{window} resumed"),
-            Event::TicketRated { ticket, rating, .. } => write!(f, "rated {} {}", num(ticket), rating.label_zh()),
-            Event::RatingRequested { ticket, window } => write!(f, "w{window} asks {} for a rating", num(ticket)),
+            Event::TicketRated { ticket, rating, source: RatingSource::Visitor, .. } => write!(f, "rated {} {}", num(ticket), rating.label_zh()),
+            Event::TicketRated { ticket, rating, source: RatingSource::Device { name }, .. } => {
+                write!(f, "rated {} {} on {name}", num(ticket), rating.label_zh())
+            }
+            Event::RatingRequested { ticket, window, .. } => write!(f, "w{window} asks {} for a rating", num(ticket)),
             Event::DeviceStatusChanged { kiosk, device, fault: None } => write!(f, "{kiosk} {device} ok"),
             Event::DeviceStatusChanged { kiosk, device, fault: Some(m) } => write!(f, "{kiosk} {device} fault: {m}"),
             Event::AppointmentBooked { appointment: a } => write!(f, "appointment {} {} at {}", a.code, a.service, a.slot.format("%Y-%m-%d %H:%M")),
@@ -442,6 +501,10 @@ pub enum Rejection {
     AlreadyRated(String),
     #[error("{0} 还没有办理，办理后才能评价。")]
     NotServed(String),
+    #[error("{0} 不是在 {1} 号窗口请求的评价，本评价器不能评价。")]
+    NotRatedHere(String, u32),
+    #[error("{0} 的评价码无效或已用过，请让窗口重新发起评价。")]
+    BadRatingNonce(String),
     #[error("没有找到预约码 {0}，请核对后重新输入，或到服务台咨询。")]
     UnknownAppointment(String),
     #[error("预约码 {0} 已被另一项预约使用。")]
@@ -488,6 +551,8 @@ impl Rejection {
             Rejection::SameService => ErrorCode::SameService,
             Rejection::AlreadyRated(_) => ErrorCode::AlreadyRated,
             Rejection::NotServed(_) => ErrorCode::NotServed,
+            Rejection::NotRatedHere(..) => ErrorCode::ForbiddenWindow,
+            Rejection::BadRatingNonce(_) => ErrorCode::BadRatingNonce,
             Rejection::UnknownAppointment(_) => ErrorCode::UnknownAppointment,
             Rejection::DuplicateAppointment(_) => ErrorCode::DuplicateAppointment,
             Rejection::BadAppointmentCode => ErrorCode::BadAppointmentCode,
@@ -597,15 +662,26 @@ pub fn decide(
         Command::Window { window, action } => {
             decide_window(state, config, *window, action, now).map(|e| (e, Outcome::Done))
         }
-        Command::Rate { ticket, rating } => {
+        Command::Rate { ticket, rating, source, device } => {
             let t = state.tickets.get(ticket).ok_or_else(|| Rejection::UnknownTicket(ticket.clone()))?;
+            match (source, device) {
+                (RatingSource::Visitor, None) => {}
+                (RatingSource::Device { .. }, Some(d)) => match &t.rating_request {
+                    Some(r) if r.window == d.window && !r.nonce.is_empty() && same_secret(&r.nonce, &d.nonce) => {}
+                    r if t.window != Some(d.window) && r.as_ref().is_none_or(|r| r.window != d.window) => {
+                        return Err(Rejection::NotRatedHere(t.number.clone(), d.window));
+                    }
+                    _ => return Err(Rejection::BadRatingNonce(t.number.clone())),
+                },
+                _ => return Err(Rejection::BadRatingNonce(t.number.clone())),
+            }
             if t.rating.is_some() {
                 return Err(Rejection::AlreadyRated(t.number.clone()));
             }
             if !matches!(t.status, Status::Serving | Status::Finished) {
                 return Err(Rejection::NotServed(t.number.clone()));
             }
-            Ok((vec![Event::TicketRated { ticket: t.id.clone(), window: t.window, rating: *rating }], Outcome::Done))
+            Ok((vec![Event::TicketRated { ticket: t.id.clone(), window: t.window, rating: *rating, source: source.clone() }], Outcome::Done))
         }
     }
 }
@@ -669,6 +745,7 @@ fn decide_issue(state: &State, config: &Config, req: &IssueRequest, now: Ts) -> 
         finished_at: None,
         no_show_at: None,
         rating: None,
+        rating_request: None,
         history: vec![HistoryEntry { at: now, what: "issued".into(), window: None, note: None }],
     };
     let ahead = people_ahead(state, config, &ticket, now);
@@ -973,7 +1050,7 @@ fn decide_window(state: &State, config: &Config, number: u32, action: &WindowAct
             }
             events.push(Event::WindowResumed { window: number });
         }
-        WindowAction::RequestRating => {
+        WindowAction::RequestRating { nonce } => {
             // The visitor in front of the counter: the ticket in service, or the one this
             // window finished last.
             let t = current.filter(|t| t.status == Status::Serving).or_else(|| {
@@ -987,10 +1064,15 @@ fn decide_window(state: &State, config: &Config, number: u32, action: &WindowAct
             if t.rating.is_some() {
                 return Err(Rejection::AlreadyRated(t.number.clone()));
             }
-            events.push(Event::RatingRequested { ticket: t.id.clone(), window: number });
+            events.push(Event::RatingRequested { ticket: t.id.clone(), window: number, nonce: nonce.clone() });
         }
     }
     Ok(events)
+}
+
+/// Compares two secrets in time that does not depend on where they differ.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn find_ticket<'a>(state: &'a State, key: &str) -> Result<&'a Ticket, Rejection> {
@@ -1183,11 +1265,13 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
         Event::TicketRated { ticket, rating, .. } => {
             if let Some(t) = state.tickets.get_mut(ticket) {
                 t.rating = Some(*rating);
+                t.rating_request = None;
                 history(t, "rated", t.window, Some(rating.label_zh().into()));
             }
         }
-        Event::RatingRequested { ticket, window } => {
+        Event::RatingRequested { ticket, window, nonce } => {
             if let Some(t) = state.tickets.get_mut(ticket) {
+                t.rating_request = Some(RatingRequest { window: *window, nonce: nonce.clone() });
                 history(t, "rating_requested", Some(*window), None);
             }
         }

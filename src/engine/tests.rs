@@ -109,7 +109,16 @@ fn run(config: &Config, script: &str) -> String {
             },
             "rate" => {
                 let rating = serde_json::from_value(serde_json::Value::String(words[2].into())).unwrap();
-                Command::Rate { ticket: ticket_id(&state, words[1]), rating }
+                // `rate B001 satisfied` by the visitor; `rate B001 satisfied tablet-4 w4 NONCE`
+                // by the rating tablet of window 4.
+                let (source, device) = match words.get(3) {
+                    Some(name) => (
+                        RatingSource::Device { name: name.to_string() },
+                        Some(DeviceRating { window: words[4][1..].parse().unwrap(), nonce: words[5].into() }),
+                    ),
+                    None => (RatingSource::Visitor, None),
+                };
+                Command::Rate { ticket: ticket_id(&state, words[1]), rating, source, device }
             }
             "ahead" => {
                 let t = &state.tickets[&ticket_id(&state, words[1])];
@@ -133,7 +142,7 @@ fn run(config: &Config, script: &str) -> String {
                     "requeue" => WindowAction::Requeue { ticket: rest },
                     "transfer" => WindowAction::Transfer { service: rest },
                     "pause" => WindowAction::Pause { reason: rest },
-                    "askrating" => WindowAction::RequestRating,
+                    "askrating" => WindowAction::RequestRating { nonce: words.get(2).map_or("n", |n| n).into() },
                     other => panic!("bad window action {other}"),
                 };
                 Command::Window { window, action }
@@ -563,6 +572,35 @@ fn a_window_asks_the_visitor_in_front_of_it_for_a_rating() {
          09:05 w4 finished B001
          09:05 w4 asks B001 for a rating
          09:06 rated B001 满意
+         09:07 ! already_rated",
+    );
+}
+
+#[test]
+fn a_rating_tablet_rates_once_with_the_nonce_of_its_window() {
+    check(
+        &demo(),
+        "09:00 issue linshi-sfz
+         09:01 w4 next
+         09:02 w4 start
+         09:03 w4 askrating first
+         09:04 w4 askrating second
+         09:05 rate B001 satisfied tablet-4 w4 first
+         09:05 rate B001 satisfied tablet-4 w4 wrong
+         09:05 rate B001 satisfied tablet-7 w7 second
+         09:06 rate B001 very_satisfied tablet-4 w4 second
+         09:07 rate B001 satisfied tablet-4 w4 second
+         09:07 rate B001 satisfied",
+        "09:00 day 2026-11-27 opened; issued B001 linshi-sfz ahead=0 est=0m
+         09:01 w4 opened; w4 called B001
+         09:02 w4 started B001
+         09:03 w4 asks B001 for a rating
+         09:04 w4 asks B001 for a rating
+         09:05 ! bad_rating_nonce
+         09:05 ! bad_rating_nonce
+         09:05 ! forbidden_window
+         09:06 rated B001 非常满意 on tablet-4
+         09:07 ! bad_rating_nonce
          09:07 ! already_rated",
     );
 }
