@@ -149,6 +149,10 @@ async fn errands_at_the_kiosk_reach_the_hall() {
     let v = k.until("the ticket", |v| v.screen == Screen::Ticket).await;
     let id = TicketId::new(format!("20261127-{}", v.ticket.number));
     let counter = t.client("demo-counter-1-6");
+    // A counter reads the materials of the tickets its windows called: window 4 calls it.
+    counter.window_action(hallq_proto::WindowNo(4), hallq_proto::WindowAction::Open, &Default::default()).await.unwrap();
+    let call = hallq_proto::WindowCommand { ticket: Some(id.clone()), reason: Some("预审材料".into()), ..Default::default() };
+    counter.window_action(hallq_proto::WindowNo(4), hallq_proto::WindowAction::Call, &call).await.unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     let list = loop {
         let l = counter.attachments(&id).await.unwrap();
