@@ -354,6 +354,10 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
         assert_eq!(refusal(kiosk.result_collected(&r.id, nonce.as_deref()).await).1, ErrorCode::BadResultNonce);
         assert_eq!(refusal(manager.result_collected(&r.id, None).await).1, ErrorCode::AlreadyCollected);
         let a = kiosk.attach(&ci.ticket.id, "护照材料", 2, b"%PDF-1.4 scan".to_vec()).await.unwrap();
+        // A counter reads the materials of tickets its windows called.
+        counter.window_action(WindowNo(7), WindowAction::Open, &none()).await.unwrap();
+        let pre = WindowCommand { ticket: Some(ci.ticket.id.clone()), reason: Some("预审材料".into()), ..none() };
+        counter.window_action(WindowNo(7), WindowAction::Call, &pre).await.unwrap();
         counter.attachments(&ci.ticket.id).await.unwrap();
         counter.attachment_pdf(&a.id).await.unwrap();
 
