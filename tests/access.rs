@@ -46,6 +46,7 @@ async fn every_route_with_every_caller() {
             Who::Role(Role::Display, "demo-display"),
             Who::Role(Role::Manager, "demo-manager"),
             Who::Role(Role::System, "demo-system"),
+            Who::Role(Role::Rating, "demo-rating-1"),
             Who::Nobody,
             Who::ExpiredSession(session),
             visitor,
@@ -113,6 +114,11 @@ fn the_table_opens_to_anyone_only_what_needs_no_token() {
     assert_eq!(visitor, ["/events", "/tickets/{id}", "/tickets/{id}/evaluation"]);
     let sessions: Vec<&str> = RULES.iter().filter(|r| r.may.contains(&May::StaffSession)).map(|r| r.path).collect();
     assert_eq!(sessions, ["/logout"]);
+    // Ratings: the visitor, or the rating tablet of a window; never the counter being rated.
+    let rating = RULES.iter().find(|r| r.path == "/tickets/{id}/evaluation").unwrap();
+    assert_eq!(rating.may, &[May::Visitor, May::Role(Role::Rating)]);
+    let tablet: Vec<&str> = RULES.iter().filter(|r| r.may.contains(&May::Role(Role::Rating))).map(|r| r.path).collect();
+    assert!(tablet.iter().all(|p| ["/me", "/events", "/stream-ticket", "/tickets/{id}/evaluation"].contains(p)), "{tablet:?}");
     // The configuration is the managers' alone.
     for r in RULES.iter().filter(|r| r.path.starts_with("/config")) {
         assert_eq!(r.may, &[May::Role(Role::Manager)], "{}", r.path);

@@ -231,12 +231,14 @@ async fn a_visitor_is_called_served_and_rates_from_the_phone_page() {
         // A body of `null` counts as no body.
         assert_eq!(post(&client(), &h.url("/windows/7/finish"), COUNTER_7_16, Value::Null).await.0, 200);
         // The window's tablet asks for a rating; the visitor answers with the ticket's token.
-        let r = phone.evaluate(&t.id, &Evaluate { rating: Rating::VerySatisfied, token: Some(token.clone()) }).await.unwrap();
+        let r = phone.evaluate(&t.id, &Evaluate { rating: Rating::VerySatisfied, token: Some(token.clone()), nonce: None }).await.unwrap();
         assert_eq!(r.label, "非常满意");
-        let satisfied = Evaluate { rating: Rating::Satisfied, token: None };
-        assert_eq!(refusal(counter.evaluate(&t.id, &satisfied).await), (409, ErrorCode::AlreadyRated));
-        // A counter that did not serve it may not rate it.
-        assert_eq!(refusal(h.client(COUNTER_1_6).evaluate(&t.id, &satisfied).await), (403, ErrorCode::ForbiddenWindow));
+        let again = Evaluate { rating: Rating::Satisfied, token: Some(token.clone()), nonce: None };
+        assert_eq!(refusal(phone.evaluate(&t.id, &again).await), (409, ErrorCode::AlreadyRated));
+        // No counter rates, the one that served it or another (tests/rating.rs has the tablet).
+        let satisfied = Evaluate { rating: Rating::Satisfied, token: None, nonce: None };
+        assert_eq!(refusal(counter.evaluate(&t.id, &satisfied).await), (403, ErrorCode::ForbiddenRole));
+        assert_eq!(refusal(h.client(COUNTER_1_6).evaluate(&t.id, &satisfied).await), (403, ErrorCode::ForbiddenRole));
         let t = h.client(MANAGER).ticket(&t.id).await.unwrap();
         assert_eq!((t.status, t.rating), (Status::Finished, Some(Rating::VerySatisfied)));
         let what: Vec<String> = t.history.expect("managers see the history").into_iter().map(|h| h.what).collect();

@@ -283,10 +283,14 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
         counter.window_action(WindowNo(7), WindowAction::Start, &none()).await.unwrap();
         counter.window_action(WindowNo(7), WindowAction::Finish, &none()).await.unwrap();
         counter.window_action(WindowNo(7), WindowAction::RequestRating, &none()).await.unwrap();
-        anon.evaluate(&c1.id, &proto::Evaluate { rating: proto::Rating::VerySatisfied, token: Some(token.clone()) }).await.unwrap();
+        anon.evaluate(&c1.id, &proto::Evaluate { rating: proto::Rating::VerySatisfied, token: Some(token.clone()), nonce: None }).await.unwrap();
         assert_eq!(
-            refusal(counter.evaluate(&c1.id, &proto::Evaluate { rating: proto::Rating::Satisfied, token: None }).await).1,
+            refusal(anon.evaluate(&c1.id, &proto::Evaluate { rating: proto::Rating::Satisfied, token: Some(token.clone()), nonce: None }).await).1,
             ErrorCode::AlreadyRated
+        );
+        assert_eq!(
+            refusal(counter.evaluate(&c1.id, &proto::Evaluate { rating: proto::Rating::Satisfied, token: None, nonce: None }).await).1,
+            ErrorCode::ForbiddenRole
         );
 
         // Window 4 (a signed-in member of staff): the green channel first, a no-show put back,
@@ -311,11 +315,12 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
         staff.window_action(WindowNo(4), WindowAction::Resume, &none()).await.unwrap();
         staff.window_action(WindowNo(4), WindowAction::Close, &none()).await.unwrap();
         staff.window_action(WindowNo(4), WindowAction::Open, &none()).await.unwrap();
-        // The transferred ticket is served at window 8, which rates it from its tablet.
+        // The transferred ticket is served at window 8; its visitor rates on the phone.
         counter.window_action(WindowNo(8), WindowAction::CallNext, &none()).await.unwrap();
         counter.window_action(WindowNo(8), WindowAction::Start, &none()).await.unwrap();
         counter.window_action(WindowNo(8), WindowAction::Finish, &none()).await.unwrap();
-        counter.evaluate(&second, &proto::Evaluate { rating: proto::Rating::Satisfied, token: None }).await.unwrap();
+        let second_token = [&b1, &b2].into_iter().find(|t| t.id == second).and_then(|t| t.token.clone());
+        anon.evaluate(&second, &proto::Evaluate { rating: proto::Rating::Satisfied, token: second_token, nonce: None }).await.unwrap();
         assert_eq!(refusal(manager.window_action(WindowNo(23), WindowAction::CallNext, &none()).await).1, ErrorCode::NothingWaiting);
 
         // Appointments.

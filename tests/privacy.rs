@@ -42,6 +42,8 @@ const COUNTER_7_16: &str = "demo-counter-7-16";
 const DISPLAY: &str = "demo-display";
 const MANAGER: &str = "demo-manager";
 const SYSTEM: &str = "demo-system";
+/// The demo hall's rating tablets: (window, token).
+const RATING_TABLETS: &[(u32, &str)] = &[(1, "demo-rating-1"), (4, "demo-rating-4"), (7, "demo-rating-7")];
 /// SHA-256 of the demo kiosk PIN (src/config/default.toml).
 const PIN_SHA256: &str = "a1fb4e703a9ef1fa4936801721ff285a97ac85330856674412e054892afe6972";
 
@@ -171,7 +173,7 @@ impl Rules<'_> {
         if s.text.contains(PIN_SHA256) && !(s.role == "kiosk" && s.catalog) {
             problems.push(format!("{} got the kiosk PIN hash in {}", s.role, s.what));
         }
-        if matches!(s.role, "display" | "visitor") && s.text.contains("\"holder\"") {
+        if matches!(s.role, "display" | "visitor" | "rating") && s.text.contains("\"holder\"") {
             problems.push(format!("{} got a holder field in {}", s.role, s.what));
         }
         for (i, p) in self.people.iter().enumerate() {
@@ -189,7 +191,7 @@ impl Rules<'_> {
                         tally.manager_ids.insert(i);
                     }
                 }
-                "display" | "visitor" => problems.push(format!("{} got the holder {who} in {}", s.role, s.what)),
+                "display" | "visitor" | "rating" => problems.push(format!("{} got the holder {who} in {}", s.role, s.what)),
                 // A kiosk or the hall's other systems: only in the answer about the person
                 // whose card was read or who was booked.
                 "kiosk" | "system" if s.own_person != Some(i) => {
@@ -461,10 +463,16 @@ async fn privacy_day(seed: u64) {
                         if rng.random_bool(0.5) {
                             // On the visitor's phone, with the ticket's token.
                             let token = tickets.get(&id).map(|t| t.token.clone());
-                            tolerate(hall("").evaluate(&id, &Evaluate { rating, token }).await, &mut refusals);
+                            tolerate(hall("").evaluate(&id, &Evaluate { rating, token, nonce: None }).await, &mut refusals);
                             visitor_tickets.push(id);
+                        } else if let Some(tablet) = RATING_TABLETS.iter().find(|(w, _)| *w == op.window.0).map(|(_, t)| hall(t)) {
+                            // On the window's rating tablet, with the nonce only it received
+                            // (read here from the hall's state, as the tablet reads its stream).
+                            let nonce = h.hall.view().state.tickets.get(id.as_str()).and_then(|t| t.rating_request.as_ref().map(|r| r.nonce.clone()));
+                            tolerate(tablet.evaluate(&id, &Evaluate { rating, token: None, nonce }).await, &mut refusals);
                         } else {
-                            tolerate(op.client.evaluate(&id, &Evaluate { rating, token: None }).await, &mut refusals);
+                            // The counter being rated cannot rate (refused).
+                            tolerate(op.client.evaluate(&id, &Evaluate { rating, token: None, nonce: None }).await, &mut refusals);
                         }
                     }
                 }
@@ -538,6 +546,9 @@ async fn privacy_day(seed: u64) {
         (login.token.as_str(), "staff-2001"),
         (MANAGER, "manager"),
         (SYSTEM, "system"),
+        (RATING_TABLETS[0].1, "rating"),
+        (RATING_TABLETS[1].1, "rating"),
+        (RATING_TABLETS[2].1, "rating"),
     ]
     .into_iter()
     .collect();
@@ -689,6 +700,19 @@ async fn privacy_day(seed: u64) {
     };
     assert!(rules.counter_queues["counter-7-16"].len() < config.queues.len() && rules.counter_queues["staff-2001"].len() < config.queues.len());
 
+    // A rating request's nonce reaches only the tablet of its window: none of these roles.
+    let nonces: Vec<String> = records
+        .iter()
+        .filter_map(|r| match &r.event {
+            hallq::engine::Event::RatingRequested { nonce, .. } if !nonce.is_empty() => Some(nonce.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(!nonces.is_empty(), "the day asked for ratings");
+    for s in &seen {
+        assert!(nonces.iter().all(|n| !s.text.contains(n.as_str())), "a rating nonce in {} ({})", s.what, s.role);
+    }
+
     // The scan.
     let mut tally = Tally::default();
     let mut problems: Vec<String> = seen.iter().flat_map(|s| rules.check(s, &mut tally)).collect();
@@ -762,6 +786,10 @@ async fn privacy_day(seed: u64) {
     }
     let issuing = Seen { own_token: Some(some_token.clone()), ..leak("kiosk", "POST /tickets", some_token.clone(), None) };
     assert!(rules.check(&issuing, &mut Tally::default()).is_empty(), "the answer that issued {some_ticket} may carry its token");
+    // The tablets rated with the nonce of their window's request; counters could not rate.
+    assert!(!refusals.contains_key("bad_rating_nonce") && !refusals.contains_key("forbidden_window"), "{refusals:?}");
+    let device_ratings = records.iter().filter(|r| matches!(&r.event, hallq::engine::Event::TicketRated { source: hallq::engine::RatingSource::Device { .. }, .. })).count();
+    assert!(device_ratings > 0, "no rating came from a tablet");
     eprintln!(
         "day {seed}: {} visitors, {} tickets, {} texts scanned for {} strings; refusals {refusals:?}",
         people.len(),
