@@ -126,7 +126,11 @@ async fn counters_call_and_displays_follow_through_a_restart() {
     wait_text(&counter, "#count", |t| t.contains('4')).await;
     window.goto(&format!("{base}/display/window?window=4&token=demo-display")).await.unwrap();
     hall.goto(&format!("{base}/display/hall?token=demo-display")).await.unwrap();
-    tablet.goto(&format!("{base}/rate?window=4&token=demo-counter-1-6")).await.unwrap();
+    // The rating tablet of window 4 has its own token (a counter's is refused by the page).
+    tablet.goto(&format!("{base}/rate?token=demo-counter-1-6")).await.unwrap();
+    wait_text(&tablet, "#hint", |t| t.contains("评价器的令牌")).await;
+    tablet.goto(&format!("{base}/rate?token=demo-rating-4")).await.unwrap();
+    wait_text(&tablet, "#win", |t| t == "4 号窗口").await;
     let first = &tickets[0];
     phone.goto(&format!("{base}/t/{}?token={}", first["id"].as_str().unwrap(), first["token"].as_str().unwrap())).await.unwrap();
     wait_text(&phone, "#status", |t| t.contains("等候中")).await;
