@@ -520,10 +520,11 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
             "day_opened", "ticket_issued", "window_opened", "window_closed", "ticket_called", "ticket_recalled", "service_started",
             "ticket_finished", "ticket_no_show", "ticket_requeued", "ticket_transferred", "window_paused", "window_resumed", "ticket_rated",
             "rating_requested", "device_status_changed", "appointment_booked", "appointment_checked_in", "config_changed",
+            "result_collected",
         ];
         let missed: Vec<_> = all_kinds.iter().filter(|k| !kinds.contains(**k)).collect();
         assert!(missed.is_empty(), "event kinds not validated: {missed:?}");
-        for c in ["unauthorized", "forbidden_role", "forbidden_window", "not_found", "method_not_allowed", "bad_json", "body_too_large", "websocket_required", "bad_query", "unknown_action", "unknown_ticket", "already_rated", "not_pdf", "version_conflict", "no_config_file", "wrong_password", "recall_too_soon", "reason_required", "nothing_waiting", "window_paused", "already_collected", "unknown_service"] {
+        for c in ["unauthorized", "forbidden_role", "forbidden_window", "not_found", "method_not_allowed", "bad_json", "body_too_large", "websocket_required", "bad_query", "unknown_action", "unknown_ticket", "already_rated", "not_pdf", "version_conflict", "no_config_file", "wrong_password", "recall_too_soon", "reason_required", "nothing_waiting", "window_paused", "already_collected", "unknown_service", "result_nonce_required", "bad_result_nonce"] {
             assert!(codes_seen.contains(c), "the day never got a {c} refusal (seen: {codes_seen:?})");
         }
         if !undocumented_errors.is_empty() {
