@@ -61,7 +61,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
 
     println!("hallq demo — {} ({})", config.hall.name, config.hall.name_en);
     println!("  simulated day starting {} at {}x speed; data in {}", start.with_timezone(&offset).format("%Y-%m-%d %H:%M"), opts.speed, opts.data.display());
-    println!("  hall overview:  http://{addr}/?token=demo-display");
+    println!("  hall overview:  http://{addr}/#token=demo-display");
     println!("  API:            http://{addr}/api/v1/state  (Authorization: Bearer demo-display)");
     println!("  OpenAPI:        http://{addr}/api/v1/openapi.json");
     println!("  printed tickets (simulated printer): {}/DATE/NUMBER.png", opts.data.join("tickets").display());
@@ -409,7 +409,7 @@ fn print_summary(hall: &Hall, addr: SocketAddr, redraw: bool) {
         out.push_str(&format!("  最新呼叫：{}\n", calls.join("  ")));
     }
     if redraw {
-        out.push_str(&format!("\n  页面 http://{addr}/?token=demo-display   Ctrl-C 停止\n"));
+        out.push_str(&format!("\n  页面 http://{addr}/#token=demo-display   Ctrl-C 停止\n"));
     }
     print!("{out}");
 }

@@ -43,6 +43,11 @@ impl IdNumber {
         if s.chars().count() != 18 {
             return Err(IdError::Length);
         }
+        // Only ASCII from here: a byte index is then a character index (a card's number
+        // with other characters is refused, never split mid-character).
+        if !s.is_ascii() {
+            return Err(IdError::Characters);
+        }
         let (body, last) = s.split_at(17);
         if !body.bytes().all(|b| b.is_ascii_digit()) || !last.chars().all(|c| c.is_ascii_digit() || c == 'X') {
             return Err(IdError::Characters);
@@ -135,6 +140,9 @@ mod tests {
         assert_eq!(check_char("11010519491231002"), Some('X'));
         assert!(IdNumber::parse("11010519491231002X").is_ok());
         assert!(IdNumber::parse("11010519491231002x").is_ok());
+        // Found by the API fuzz: 18 characters, some not ASCII, once split mid-character.
+        assert_eq!(IdNumber::parse("1111111111111111éé"), Err(IdError::Characters));
+        assert_eq!(IdNumber::parse("11010519491231002é"), Err(IdError::Characters));
         assert_eq!(IdNumber::parse("110105194912310021"), Err(IdError::CheckDigit));
         assert_eq!(IdNumber::parse("1101051949123100"), Err(IdError::Length));
         assert_eq!(IdNumber::parse("11010519491331002X"), Err(IdError::BirthDate));

@@ -115,7 +115,8 @@ async fn tokens_and_roles() {
         // Reading needs any valid token (a browser may send it as ?token=); health and the
         // OpenAPI document need none.
         assert_eq!(http.get(h.url("/state")).send().await.unwrap().status(), 401);
-        assert_eq!(http.get(h.url(&format!("/state?token={DISPLAY}"))).send().await.unwrap().status(), 200);
+        // Tokens travel in the header only, never in a URL.
+        assert_eq!(http.get(h.url(&format!("/state?token={DISPLAY}"))).send().await.unwrap().status(), 401);
         assert_eq!(refusal(h.client("").state().await), (401, ErrorCode::Unauthorized));
         assert_eq!(h.client("").health().await.unwrap().status, "ok");
         assert_eq!(http.get(h.url("/openapi.json")).send().await.unwrap().status(), 200);
@@ -291,7 +292,7 @@ async fn the_event_stream_resumes_from_a_sequence_number_without_gaps_or_repeats
         for i in 0..5 {
             kiosk.issue(&issue_req(&format!("r{i}"), "linshi-sfz")).await.unwrap();
         }
-        let (mut ws, _) = tokio_tungstenite::connect_async(h.events_url(&format!("since=0&token={DISPLAY}"))).await.unwrap();
+        let (mut ws, _) = ws_connect(&h.events_url(&format!("since=0&token={DISPLAY}"))).await.map(|ws| (ws, ())).unwrap();
         let hello = expect_hello(&mut ws).await;
         assert_eq!((hello.last_seq, hello.since), (6, 0));
         let mut seen = Vec::new();
@@ -320,7 +321,7 @@ async fn the_event_stream_resumes_from_a_sequence_number_without_gaps_or_repeats
         within(30, "issuing", issuing).await.unwrap();
         h.client(COUNTER_1_6).window_action(WindowNo(4), WindowAction::CallNext, &none()).await.unwrap();
         // Reconnect from the last sequence seen: everything after it, once.
-        let (mut ws, _) = tokio_tungstenite::connect_async(h.events_url(&format!("since={last}&token={DISPLAY}"))).await.unwrap();
+        let (mut ws, _) = ws_connect(&h.events_url(&format!("since={last}&token={DISPLAY}"))).await.map(|ws| (ws, ())).unwrap();
         assert_eq!(expect_hello(&mut ws).await.since, last);
         loop {
             let e = next_event(&mut ws).await;

@@ -404,6 +404,11 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
             assert!(r.unwrap().status().is_client_error());
         }
 
+        // A browser's one-time stream ticket, and a second staff session ended.
+        hall(DISPLAY).stream_ticket().await.unwrap();
+        let other = anon.login("2001", "demo-2001").await.unwrap();
+        hall(&other.token).logout().await.unwrap();
+
         // A last public event that every stream below reads up to.
         let sentinel = manager.window_action(WindowNo(26), WindowAction::Pause, &WindowCommand { reason: Some("下班".into()), ..none() }).await.unwrap();
         let last = sentinel.events.last().expect("the pause is an event").seq;

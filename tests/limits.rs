@@ -56,7 +56,7 @@ async fn texts_and_names_are_bounded() {
 /// Opens the stream with `token` from `since`; returns the sequence numbers of the events
 /// read until `until`, and the socket.
 async fn read_stream(url: &str, until: u64) -> Vec<u64> {
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let mut ws = ws_connect(url).await.unwrap();
     let mut seqs = Vec::new();
     loop {
         let msg = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("the stream went quiet").unwrap().unwrap();
@@ -95,7 +95,7 @@ async fn only_managers_replay_earlier_days_and_stream_messages_are_small() {
         assert!(t.id.as_str().ends_with("B001"), "numbers start again each day: {}", t.id);
 
         // A client that sends more than a stream client ever needs to is cut off.
-        let (mut ws, _) = tokio_tungstenite::connect_async(h.events_url("token=demo-display")).await.unwrap();
+        let mut ws = ws_connect(&h.events_url("token=demo-display")).await.unwrap();
         ws.send(Message::Text("x".repeat(64 * 1024).into())).await.unwrap();
         let closed = tokio::time::timeout(Duration::from_secs(10), async {
             loop {
@@ -108,6 +108,33 @@ async fn only_managers_replay_earlier_days_and_stream_messages_are_small() {
         .await
         .expect("the oversized message closes the stream within 10 s");
         assert!(closed);
+        h.stop().await;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn role_tokens_stay_out_of_urls() {
+    within(60, "test", async {
+        let h = TestHall::start().await;
+        let http = client();
+        // A token in the query is not a token.
+        let r = http.get(h.url("/catalog?token=demo-manager")).send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        let refused = tokio_tungstenite::connect_async(h.events_url("token=demo-display").as_str()).await;
+        assert!(refused.is_err(), "the stream refuses a token in its URL");
+        // A page trades its token (in the header) for a one-time stream ticket.
+        let t: serde_json::Value = http.post(h.url("/stream-ticket")).bearer_auth("demo-display").send().await.unwrap().json().await.unwrap();
+        let ticket = t["ticket"].as_str().unwrap().to_string();
+        assert!(t["expires_in_secs"].as_u64().is_some_and(|s| s <= 60));
+        let (mut ws, _) = tokio_tungstenite::connect_async(h.events_url(&format!("ws_ticket={ticket}"))).await.expect("the ticket opens the stream");
+        let hello = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.unwrap().unwrap().unwrap();
+        assert!(hello.to_text().unwrap().contains("hello"));
+        // Once only.
+        assert!(tokio_tungstenite::connect_async(h.events_url(&format!("ws_ticket={ticket}"))).await.is_err(), "a ticket opens one stream");
+        // Not for anything else.
+        let r = http.get(h.url(&format!("/state?ws_ticket={ticket}"))).send().await.unwrap();
+        assert_eq!(r.status(), 401);
         h.stop().await;
     })
     .await

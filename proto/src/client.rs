@@ -293,6 +293,12 @@ impl HallClient {
         self.post("/login", &Login { staff_id: staff_id.into(), password: password.into() }).await
     }
 
+    /// A one-time ticket for the event stream of a client that cannot send the header (a
+    /// browser); `HallClient::events` sends the header and needs none.
+    pub async fn stream_ticket(&self) -> Result<StreamTicket, ClientError> {
+        self.post("/stream-ticket", &serde_json::json!({})).await
+    }
+
     /// Ends this client's staff session (the token it was made with).
     pub async fn logout(&self) -> Result<(), ClientError> {
         self.send(self.http.post(self.url("/logout"))).await.map(drop)

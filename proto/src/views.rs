@@ -309,6 +309,13 @@ pub struct Me {
     pub windows: Vec<WindowView>,
 }
 
+/// `POST /stream-ticket`: a one-time ticket for `GET /events?ws_ticket=…`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StreamTicket {
+    pub ticket: String,
+    pub expires_in_secs: u32,
+}
+
 /// `POST /login`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct LoginAnswer {

@@ -60,6 +60,7 @@ pub const RULES: &[Rule] = &[
     rule("get", "/state", &[DISPLAY, COUNTER, MANAGER]),
     rule("get", "/me", &[KIOSK, COUNTER, DISPLAY, MANAGER, SYSTEM, RATING]),
     rule("get", "/events", &[May::Visitor, KIOSK, COUNTER, DISPLAY, MANAGER, SYSTEM, RATING]),
+    rule("post", "/stream-ticket", &[KIOSK, COUNTER, DISPLAY, MANAGER, SYSTEM, RATING]),
     rule("post", "/tickets", &[KIOSK, COUNTER, MANAGER]),
     rule("get", "/tickets/{id}", &[May::Visitor, COUNTER, MANAGER]),
     // The visitor on their phone, or the rating tablet of the window that asked (with the
@@ -102,7 +103,15 @@ pub async fn guard(State(api): State<Api>, mut req: Request, next: Next) -> Resp
         return next.run(req).await;
     }
     let query = axum::extract::Query::<std::collections::HashMap<String, String>>::try_from_uri(req.uri()).map(|q| q.0).unwrap_or_default();
-    match api.caller(req.headers(), &query) {
+    // A browser's event stream: the one-time ticket it traded its token for.
+    let presented = match query.get("ws_ticket") {
+        Some(t) if rule.path == "/events" && !req.headers().contains_key(axum::http::header::AUTHORIZATION) => api
+            .stream_tickets
+            .take(t)
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "事件流凭据无效或已过期，请重新连接。")),
+        _ => api.caller(req.headers(), &query),
+    };
+    match presented {
         Ok(caller) if rule.may.contains(&R(caller.role)) || (caller.session && rule.may.contains(&May::StaffSession)) => {
             req.extensions_mut().insert(caller);
             next.run(req).await

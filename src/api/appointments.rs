@@ -15,7 +15,7 @@ use crate::engine::{Appointment, Channel, Command, IssueRequest, Priority};
 
 /// `POST /appointments`: the booking system books one (repeating a booking is harmless).
 #[utoipa::path(post, path = "/appointments", tag = "appointments", security(("token" = [])), request_body = proto::BookAppointment,
-    responses((status = 201, body = proto::AppointmentView), (status = 200, description = "Booked before", body = proto::AppointmentView),
+    responses((status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 201, body = proto::AppointmentView), (status = 200, description = "Booked before", body = proto::AppointmentView),
         (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 409, body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 pub(super) async fn book(
     State(api): State<Api>,
@@ -36,7 +36,7 @@ pub(super) async fn book(
 /// `POST /appointments/find`: a kiosk asks for the appointments of the person whose card
 /// was read (today's first, then later ones), without showing anyone else's.
 #[utoipa::path(post, path = "/appointments/find", tag = "appointments", security(("token" = [])), request_body = proto::FindFor,
-    responses((status = 200, body = proto::AppointmentList), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
+    responses((status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 200, body = proto::AppointmentList), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 pub(super) async fn find(
     State(api): State<Api>,
     caller: Caller, body: Result<Bytes, BytesRejection>) -> ApiResult<Json<proto::AppointmentList>> {
@@ -55,7 +55,7 @@ pub(super) async fn find(
 /// one again to a visitor who checked in already).
 #[utoipa::path(post, path = "/appointments/{code}/check-in", tag = "appointments", security(("token" = [])), request_body = proto::CheckIn,
     params(("code" = String, Path, description = "The appointment's code")),
-    responses((status = 201, body = proto::TicketView), (status = 200, description = "Checked in before", body = proto::TicketView),
+    responses((status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 201, body = proto::TicketView), (status = 200, description = "Checked in before", body = proto::TicketView),
         (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody), (status = 409, body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 pub(super) async fn check_in(
     State(api): State<Api>,

@@ -68,7 +68,7 @@ pub(super) async fn get_config(State(api): State<Api>) -> ApiResult<Json<proto::
 /// `PUT /config` with the TOML as the body and `If-Match: VERSION` (the version edited).
 #[utoipa::path(put, path = "/config", tag = "manager", security(("token" = [])), request_body(content = String, content_type = "application/toml"),
     params(("If-Match" = Option<u64>, Header, description = "The version that was edited")),
-    responses((status = 200, body = proto::ConfigSaved), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 409, body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
+    responses((status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 200, body = proto::ConfigSaved), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 409, body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 pub(super) async fn put_config(
     State(api): State<Api>,
     caller: Caller,
@@ -92,7 +92,7 @@ pub(super) async fn put_config(
 }
 
 /// `POST /config/reload`: reads the service's configuration file again.
-#[utoipa::path(post, path = "/config/reload", tag = "manager", security(("token" = [])), responses((status = 200, body = proto::ConfigReloaded), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 409, body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
+#[utoipa::path(post, path = "/config/reload", tag = "manager", security(("token" = [])), responses((status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 200, body = proto::ConfigReloaded), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 409, body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 pub(super) async fn reload(State(api): State<Api>, caller: Caller) -> ApiResult<Json<proto::ConfigReloaded>> {
     let s = store(&api);
     let r = tokio::task::spawn_blocking(move || s.reload()).await.map_err(|_| ApiError::new(ErrorCode::StoreUnavailable, "请重试。"))??;

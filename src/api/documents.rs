@@ -53,7 +53,7 @@ async fn blocking<T: Send + 'static>(api: &Api, f: impl FnOnce(&crate::documents
 
 /// `POST /results`.
 #[utoipa::path(post, path = "/results", tag = "documents", security(("token" = [])), request_body = proto::DeliverResult,
-    responses((status = 201, body = proto::Delivered), (status = 200, description = "Delivered before", body = proto::Delivered), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody),
+    responses((status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 201, body = proto::Delivered), (status = 200, description = "Delivered before", body = proto::Delivered), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody),
         (status = 413, body = proto::ErrorBody), (status = 415, body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 pub(super) async fn deliver(
     State(api): State<Api>,
@@ -100,7 +100,7 @@ fn check_nonce(api: &Api, caller: &Caller, result: &str, q: &HashMap<String, Str
 /// `POST /results/find`: the results waiting for the person whose card the kiosk read,
 /// matched by the ID number and the name together.
 #[utoipa::path(post, path = "/results/find", tag = "documents", security(("token" = [])), request_body = proto::FindFor,
-    responses((status = 200, description = "The results for this ID number and name. For a kiosk each has a nonce, good for 10 minutes and for this kiosk only, that fetching and collecting it need. Results delivered before names were kept are listed to managers only", body = proto::ResultList), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
+    responses((status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 200, description = "The results for this ID number and name. For a kiosk each has a nonce, good for 10 minutes and for this kiosk only, that fetching and collecting it need. Results delivered before names were kept are listed to managers only", body = proto::ResultList), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 pub(super) async fn find(
     State(api): State<Api>,
     caller: Caller,
@@ -143,7 +143,7 @@ pub(super) async fn result_pdf(
 /// the event chain (`result_collected`), then the PDF is deleted.
 #[utoipa::path(post, path = "/results/{id}/collected", tag = "documents", security(("token" = [])),
     params(("id" = String, Path, description = "Result id"), ("nonce" = Option<String>, Query, description = "The nonce `POST /results/find` gave this kiosk for this result (required for kiosks, not for managers)")),
-    responses((status = 200, body = proto::Collected), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role may not do this, or a kiosk without the nonce (result_nonce_required) or with an unknown, expired or another kiosk's (bad_result_nonce)", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody), (status = 409, body = proto::ErrorBody), (status = 410, body = proto::ErrorBody)))]
+    responses((status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 200, body = proto::Collected), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role may not do this, or a kiosk without the nonce (result_nonce_required) or with an unknown, expired or another kiosk's (bad_result_nonce)", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody), (status = 409, body = proto::ErrorBody), (status = 410, body = proto::ErrorBody)))]
 pub(super) async fn collected(
     State(api): State<Api>,
     Path(id): Path<String>,
@@ -167,7 +167,7 @@ pub(super) async fn collected(
 /// `POST /tickets/{id}/attachments?title=…&pages=N` with the PDF as the body.
 #[utoipa::path(post, path = "/tickets/{id}/attachments", tag = "documents", security(("token" = [])),
     params(("id" = String, Path, description = "Ticket id"), ("title" = Option<String>, Query, description = "Title"), ("pages" = Option<u32>, Query, description = "Pages")),
-    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    request_body(content = String, content_type = "application/pdf", description = "The scanned pages as one PDF (binary)"),
     responses((status = 201, body = proto::AttachmentMeta), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody), (status = 413, body = proto::ErrorBody), (status = 415, body = proto::ErrorBody)))]
 pub(super) async fn attach(
     State(api): State<Api>,

@@ -55,10 +55,37 @@ pub struct Api {
     sessions: Arc<crate::staff::Sessions>,
     documents: Arc<crate::documents::Documents>,
     issue_limit: Arc<IssueLimit>,
+    stream_tickets: Arc<StreamTickets>,
 }
 
 /// How many tickets each kiosk issued in the current minute: a hostile or broken kiosk
 /// cannot drain a queue's numbers.
+/// One-time tickets for a browser's event stream (a WebSocket cannot carry a header): a page
+/// trades its token for one just before it connects. Real time, 30 s, used once.
+#[derive(Default)]
+struct StreamTickets(std::sync::Mutex<HashMap<String, (Caller, std::time::Instant)>>);
+
+const STREAM_TICKET_LIFE: std::time::Duration = std::time::Duration::from_secs(30);
+const STREAM_TICKETS_MAX: usize = 10_000;
+
+impl StreamTickets {
+    fn issue(&self, caller: Caller) -> Option<String> {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        m.retain(|_, (_, at)| at.elapsed() < STREAM_TICKET_LIFE);
+        if m.len() >= STREAM_TICKETS_MAX {
+            return None;
+        }
+        let ticket = hex::encode(rand::random::<[u8; 16]>());
+        m.insert(ticket.clone(), (caller, std::time::Instant::now()));
+        Some(ticket)
+    }
+
+    fn take(&self, ticket: &str) -> Option<Caller> {
+        let (caller, at) = self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(ticket)?;
+        (at.elapsed() < STREAM_TICKET_LIFE).then_some(caller)
+    }
+}
+
 #[derive(Default)]
 struct IssueLimit(std::sync::Mutex<HashMap<String, (i64, u32)>>);
 
@@ -82,7 +109,7 @@ pub fn router(hall: Hall) -> Router {
     let data_dir = hall.db_path().parent().map(|p| p.to_path_buf()).unwrap_or_default();
     let voice = Arc::new(crate::voice::Voice::new(hall.config().voice.clone(), &data_dir));
     let sessions = hall.sessions();
-    let api = Api { documents: hall.documents(), hall, voice, sessions, issue_limit: Arc::default() };
+    let api = Api { documents: hall.documents(), hall, voice, sessions, issue_limit: Arc::default(), stream_tickets: Arc::default() };
     let v1 = Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
@@ -93,6 +120,7 @@ pub fn router(hall: Hall) -> Router {
         .route("/tickets/{id}/evaluation", post(evaluate))
         .route("/windows/{window}/{action}", post(window_action))
         .route("/events", get(events))
+        .route("/stream-ticket", post(stream_ticket))
         .route("/me", get(me))
         .route("/login", post(login))
         .route("/logout", post(logout))
@@ -168,7 +196,7 @@ impl From<store::StoreError> for ApiError {
 
 type ApiResult<T> = Result<T, ApiError>;
 
-/// Who is calling, from the bearer token (or `?token=` where a browser cannot set headers).
+/// Who is calling, from the bearer token in the Authorization header.
 #[derive(Debug, Clone)]
 struct Caller {
     role: Role,
@@ -178,13 +206,14 @@ struct Caller {
     session: bool,
 }
 
-fn presented_token<'a>(headers: &'a HeaderMap, query: &'a HashMap<String, String>) -> Option<&'a str> {
+fn presented_token<'a>(headers: &'a HeaderMap, _query: &'a HashMap<String, String>) -> Option<&'a str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim)
-        .or_else(|| query.get("token").map(String::as_str))
+    // Role tokens travel in the header only, never in a URL (browser history, proxy logs);
+    // a browser's event stream uses a one-time ticket (POST /stream-ticket).
 }
 
 impl Api {
@@ -299,9 +328,10 @@ async fn me(State(api): State<Api>, c: Caller) -> ApiResult<Json<proto::Me>> {
 /// Staff sign-in: staff number and password for a session token that works like a counter
 /// token for the windows the person is given. Attempts are counted before the password is
 /// checked, per staff number and per client address.
-#[utoipa::path(post, path = "/login", tag = "staff", request_body = proto::Login, responses(
+#[utoipa::path(post, path = "/login", tag = "staff", request_body = proto::Login, responses((status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), 
     (status = 200, body = proto::LoginAnswer),
     (status = 401, description = "Wrong staff number or password", body = proto::ErrorBody),
+    (status = 422, description = "Staff number or password missing", body = proto::ErrorBody),
     (status = 429, description = "Locked after too many wrong passwords", body = proto::ErrorBody),
     (status = 503, description = "Too many sign-ins waiting", body = proto::ErrorBody)))]
 async fn login(
@@ -400,7 +430,7 @@ async fn waiting(
 
 /// A kiosk reports a device working or failing; managers see it in /state.
 #[utoipa::path(post, path = "/devices/status", tag = "kiosk", security(("token" = [])), request_body = proto::DeviceStatus,
-    responses((status = 200, body = proto::DeviceStatusAnswer), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
+    responses((status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 200, body = proto::DeviceStatusAnswer), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 async fn device_status(
     State(api): State<Api>,
     caller: Caller, body: Result<Bytes, BytesRejection>) -> ApiResult<Json<proto::DeviceStatusAnswer>> {
@@ -540,7 +570,7 @@ async fn get_ticket(
 /// the one-time nonce of that `rating_requested` event. Counters and managers cannot rate.
 #[utoipa::path(post, path = "/tickets/{id}/evaluation", tag = "visitor", request_body = proto::Evaluate,
     params(("id" = String, Path, description = "Ticket id")),
-    responses((status = 200, body = proto::EvaluationAnswer), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody), (status = 409, body = proto::ErrorBody)))]
+    responses((status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 200, body = proto::EvaluationAnswer), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody), (status = 409, body = proto::ErrorBody)))]
 async fn evaluate(
     State(api): State<Api>,
     Path(id): Path<String>,
@@ -579,7 +609,7 @@ async fn evaluate(
 /// requeue, transfer, pause, resume, open, close, request-rating.
 #[utoipa::path(post, path = "/windows/{window}/{action}", tag = "counter", security(("token" = [])), request_body = proto::WindowCommand,
     params(("window" = u32, Path, description = "Window number"), ("action" = proto::WindowAction, Path, description = "The action")),
-    responses((status = 200, body = proto::WindowActionAnswer), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody), (status = 409, body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
+    responses((status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 200, body = proto::WindowActionAnswer), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody), (status = 409, body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 async fn window_action(
     State(api): State<Api>,
     Path((window, action)): Path<(String, String)>,
@@ -620,12 +650,23 @@ async fn window_action(
     Ok(Json(proto::WindowActionAnswer { window: views::window_view(&api.hall, window, &viewer), events }))
 }
 
+/// A one-time ticket for a browser's event stream: `GET /events?ws_ticket=…` within 30 s,
+/// so the page's token never appears in a URL.
+#[utoipa::path(post, path = "/stream-ticket", tag = "hall", security(("token" = [])),
+    responses((status = 200, body = proto::StreamTicket), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody),
+        (status = 503, description = "Too many tickets outstanding", body = proto::ErrorBody)))]
+async fn stream_ticket(State(api): State<Api>, caller: Caller) -> ApiResult<Json<proto::StreamTicket>> {
+    let ticket = api.stream_tickets.issue(caller).ok_or_else(|| ApiError::new(ErrorCode::ServiceBusy, "事件流连接过多，请稍后重试。"))?;
+    Ok(Json(proto::StreamTicket { ticket, expires_in_secs: STREAM_TICKET_LIFE.as_secs() as u32 }))
+}
+
 /// The event stream (WebSocket): a hello, then every event after `since` the caller's role
 /// may see, in order, each once; then live ones.
 #[utoipa::path(get, path = "/events", tag = "hall", security(("token" = [])),
     params(("since" = Option<u64>, Query, description = "Resume after this sequence number (default: from now)"),
         ("ticket" = Option<String>, Query, description = "With `token`: a visitor following their own ticket"),
-        ("token" = Option<String>, Query, description = "A role token (browsers), or the ticket's token with `ticket`")),
+        ("token" = Option<String>, Query, description = "With `ticket`: the ticket's own token (a visitor's phone)"),
+        ("ws_ticket" = Option<String>, Query, description = "A one-time ticket from POST /stream-ticket (browsers, which cannot set the header)")),
     responses((status = 101, description = "WebSocket of Hello, then StreamEvent messages", body = proto::StreamEvent), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody),
         (status = 426, description = "Not a WebSocket request", body = proto::ErrorBody)))]
 async fn events(

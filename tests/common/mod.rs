@@ -181,11 +181,30 @@ impl Drop for ChildGuard {
 /// Reads the raw text messages of an event stream (`url` from [`TestHall::events_url`]):
 /// the hello, then events until one with `seq >= until`, which must be an event the
 /// stream's role may see. Fails after `secs`.
+/// Opens the event stream at `url`. A device's `token=` in the query is sent as the
+/// Authorization header instead, as the service wants role tokens (never in a URL); a
+/// visitor's `ticket=…&token=…` stays in the query.
+pub async fn ws_connect(
+    url: &str,
+) -> Result<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>, tokio_tungstenite::tungstenite::Error> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let pairs: Vec<(&str, &str)> = query.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, ""))).collect();
+    let visitor = pairs.iter().any(|(k, _)| *k == "ticket");
+    let token = pairs.iter().find(|(k, _)| *k == "token").map(|(_, v)| v.to_string()).filter(|_| !visitor);
+    let rest: Vec<String> = pairs.iter().filter(|(k, _)| visitor || *k != "token").map(|(k, v)| format!("{k}={v}")).collect();
+    let mut req = format!("{base}?{}", rest.join("&")).into_client_request()?;
+    if let Some(t) = token {
+        req.headers_mut().insert("authorization", format!("Bearer {t}").parse().expect("a token is a header value"));
+    }
+    tokio_tungstenite::connect_async(req).await.map(|(ws, _)| ws)
+}
+
 pub async fn stream_texts(url: &str, until: u64, secs: u64) -> Vec<String> {
     use futures_util::StreamExt;
     use tokio_tungstenite::tungstenite::Message;
     within(secs, &format!("reading the event stream up to seq {until}"), async {
-        let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("the event stream opens");
+        let mut ws = ws_connect(url).await.expect("the event stream opens");
         let mut texts = Vec::new();
         loop {
             let m = ws.next().await.expect("the stream stays open").expect("a message");

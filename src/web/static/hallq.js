@@ -7,10 +7,34 @@ const hallq = (() => {
   const t = (zh, en) => (lang === "en" && en ? en : zh);
   const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 
+  // A device's token, given once in the address (#token=… keeps it out of the server's
+  // logs; ?token=… also works) and then kept on the device; it is taken out of the address
+  // bar at once so it stays out of the browser's history.
   function token(kind) {
-    const fromUrl = params.get("token");
-    if (fromUrl) { localStorage.setItem("hallq.token." + kind, fromUrl); return fromUrl; }
+    const hash = new URLSearchParams(location.hash.slice(1));
+    const fromUrl = hash.get("token") || params.get("token");
+    if (fromUrl) {
+      localStorage.setItem("hallq.token." + kind, fromUrl);
+      params.delete("token");
+      const rest = params.toString();
+      history.replaceState(null, "", location.pathname + (rest ? "?" + rest : ""));
+      return fromUrl;
+    }
     return localStorage.getItem("hallq.token." + kind) || "";
+  }
+
+  // A one-time ticket for the event stream, so the token itself is never in a URL.
+  async function streamTicket(tok) {
+    const r = await fetch("/api/v1/stream-ticket", { method: "POST", headers: { Authorization: "Bearer " + tok } });
+    if (!r.ok) throw new Error("HTTP " + r.status);
+    return (await r.json()).ticket;
+  }
+
+  // A PDF the API serves to a token: fetched with the header and opened from memory.
+  async function openPdf(tok, path) {
+    const r = await fetch("/api/v1" + path, { headers: { Authorization: "Bearer " + tok } });
+    if (!r.ok) { const e = await r.json().catch(() => ({})); throw new ApiError(r.status, (e.error || {}).code, (e.error || {}).message || "HTTP " + r.status); }
+    window.open(URL.createObjectURL(await r.blob()), "_blank");
   }
 
   class ApiError extends Error {
@@ -39,14 +63,23 @@ const hallq = (() => {
   // Follows the event stream, resuming from the last sequence number after any drop.
   // onEvent(record, live) for each event, live being false for catch-up after a drop;
   // onStatus(true|false) as the connection comes and goes.
+  // `query` is "token=…" for a device (traded for a one-time ticket before each connect),
+  // or "ticket=…&token=…" for a visitor following their own ticket.
   function follow(query, onEvent, onStatus) {
     let last = null;
     let delay = 500;
     let liveFrom = 0;
-    function connect() {
+    const q = new URLSearchParams(query);
+    const device = q.has("token") && !q.has("ticket") ? q.get("token") : null;
+    function retry() { onStatus(false); setTimeout(connect, delay); delay = Math.min(delay * 2, 5000); }
+    async function connect() {
       const proto = location.protocol === "https:" ? "wss" : "ws";
       const since = last === null ? "" : "&since=" + last;
-      const ws = new WebSocket(`${proto}://${location.host}/api/v1/events?${query}${since}`);
+      let auth = query;
+      if (device !== null) {
+        try { auth = "ws_ticket=" + encodeURIComponent(await streamTicket(device)); } catch (e) { retry(); return; }
+      }
+      const ws = new WebSocket(`${proto}://${location.host}/api/v1/events?${auth}${since}`);
       ws.onopen = () => { delay = 500; onStatus(true); };
       ws.onmessage = (m) => {
         const e = JSON.parse(m.data);
@@ -55,7 +88,7 @@ const hallq = (() => {
         last = e.seq;
         onEvent(e, e.seq > liveFrom);
       };
-      ws.onclose = () => { onStatus(false); setTimeout(connect, delay); delay = Math.min(delay * 2, 5000); };
+      ws.onclose = retry;
     }
     connect();
     return { lastSeq: () => last };
@@ -65,5 +98,5 @@ const hallq = (() => {
     if (el && nowIso) el.textContent = nowIso.replace("T", " ").slice(0, 16);
   }
 
-  return { t, esc, lang, params, token, api, follow, clock, ApiError };
+  return { t, esc, lang, params, token, api, follow, clock, openPdf, ApiError };
 })();
