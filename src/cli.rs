@@ -55,6 +55,14 @@ enum Cmd {
         /// configuration holding them is refused.
         #[arg(long)]
         demo: bool,
+        /// Connections served at once (on each listener); further clients wait until one
+        /// closes.
+        #[arg(long, value_name = "N", default_value_t = crate::conn::MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..1_000_000))]
+        max_connections: u64,
+        /// Close a connection that sends nothing for this many seconds (for tests; the
+        /// default suits the event stream's pings).
+        #[arg(long, hide = true, value_name = "SECS", default_value_t = crate::conn::IDLE_DEADLINE.as_secs())]
+        idle_timeout_secs: u64,
     },
     /// TLS for the hall LAN: a hall CA and the server's certificate.
     Tls {
@@ -288,12 +296,13 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
-        Cmd::Serve { config, data, listen, clock, tls_cert, tls_key, insecure_http, public_listen, demo } => {
+        Cmd::Serve { config, data, listen, clock, tls_cert, tls_key, insecure_http, public_listen, demo, max_connections, idle_timeout_secs } => {
             let clock: Arc<dyn Clock> = match clock {
                 Some(spec) => Arc::new(SimClock::parse(&spec).map_err(|e| anyhow::anyhow!("--clock: {e}"))?),
                 None => Arc::new(SystemClock),
             };
-            let opts = crate::server::ServeOptions { listen, tls: tls_cert.zip(tls_key), insecure_http, public_listen };
+            let limits = crate::conn::ConnLimits { max_connections: max_connections as usize, idle: std::time::Duration::from_secs(idle_timeout_secs.max(1)) };
+            let opts = crate::server::ServeOptions { listen, tls: tls_cert.zip(tls_key), insecure_http, public_listen, limits };
             // Refused before anything is opened.
             opts.check()?;
             if !refuse_demo_secrets(&config, &data, demo) {

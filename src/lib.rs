@@ -1,6 +1,7 @@
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod conn;
 pub mod demo;
 pub mod devices;
 pub mod display;

@@ -58,12 +58,14 @@ pub struct ServeOptions {
     /// A second listener with the visitor's pages and their endpoints only (see
     /// [`public_app`]); TLS as the first.
     pub public_listen: Option<SocketAddr>,
+    /// Connection cap and idle deadline, for each listener.
+    pub limits: crate::conn::ConnLimits,
 }
 
 impl ServeOptions {
     /// Plain HTTP on `listen`, as the tests and the demo run it on loopback.
     pub fn plain(listen: SocketAddr) -> ServeOptions {
-        ServeOptions { listen, tls: None, insecure_http: false, public_listen: None }
+        ServeOptions { listen, tls: None, insecure_http: false, public_listen: None, limits: Default::default() }
     }
 
     /// Refuses plain HTTP on an address other machines reach, unless asked for with
@@ -93,20 +95,37 @@ impl ServeOptions {
     }
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, in TLS when `tls` is given.
+/// Serves `app` on `listener` until `shutdown` completes, in TLS when `tls` is given, with
+/// the default connection limits.
 pub async fn serve_on(
     listener: TcpListener,
     tls: Option<Arc<rustls::ServerConfig>>,
     app: axum::Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_limited(listener, tls, app, shutdown, crate::conn::ConnLimits::default()).await
+}
+
+/// [`serve_on`] with `limits`: at most `limits.max_connections` connections at once, and a
+/// connection that sends nothing for `limits.idle` is closed (see [`crate::conn`]).
+pub async fn serve_limited(
+    listener: TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    app: axum::Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    limits: crate::conn::ConnLimits,
+) -> std::io::Result<()> {
+    use crate::conn::Limited;
     use axum::serve::ListenerExt;
     // The client's address reaches the handlers (the sign-in throttle) as ConnectInfo.
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // tap_io: axum gives any listener's address as ConnectInfo through TapIo.
     match tls {
-        // tap_io: axum gives any listener's address as ConnectInfo through TapIo.
-        Some(config) => axum::serve(crate::tls::TlsListener::new(listener, config)?.tap_io(|_| ()), app).with_graceful_shutdown(shutdown).await,
-        None => axum::serve(listener, app).with_graceful_shutdown(shutdown).await,
+        Some(config) => {
+            let tls = crate::tls::TlsListener::new(listener, config)?;
+            axum::serve(Limited::new(tls, limits).tap_io(|_| ()), app).with_graceful_shutdown(shutdown).await
+        }
+        None => axum::serve(Limited::new(listener, limits).tap_io(|_| ()), app).with_graceful_shutdown(shutdown).await,
     }
 }
 
@@ -152,8 +171,9 @@ pub async fn serve(config_file: &Path, data: &Path, opts: ServeOptions, clock: A
     let stopped = move |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
-    let public_task = public.map(|p| tokio::spawn(serve_on(p, tls.clone(), public_app(hall.clone()), stopped(stop_rx.clone()))));
-    let main = tokio::spawn(serve_on(listener, tls, app(hall.clone()), stopped(stop_rx)));
+    let limits = opts.limits;
+    let public_task = public.map(|p| tokio::spawn(serve_limited(p, tls.clone(), public_app(hall.clone()), stopped(stop_rx.clone()), limits)));
+    let main = tokio::spawn(serve_limited(listener, tls, app(hall.clone()), stopped(stop_rx), limits));
     tokio::spawn(async move {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
