@@ -126,8 +126,9 @@ async fn errands_at_the_kiosk_reach_the_hall() {
     let v = k.until("the results list", |v| v.screen == Screen::Choices && !v.choices.is_empty()).await;
     assert_eq!(v.choices[1].title, "营业执照");
     k.tap(UiAction::Choose("all".into()));
-    let v = k.until("printing done", |v| v.screen == Screen::Documents && v.progress_percent == 100).await;
-    assert!(v.progress.contains("已打印 1 份"), "{}", v.progress);
+    // The A4 printer's own 100 % comes first; then the kiosk says all are printed.
+    let v = k.until("printing done", |v| v.screen == Screen::Documents && v.progress.contains("已为您登记领取")).await;
+    assert!(v.progress.contains("已打印 1 份") && v.progress_percent == 100, "{}", v.progress);
     let filed: Vec<_> = std::fs::read_dir(k.work.path().join("work/a4")).unwrap().map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
     assert_eq!(filed, vec![pdf], "the result's PDF reached the A4 printer");
     let left = kiosk.find_results(&identity(&person, "李四")).await.unwrap();
@@ -197,4 +198,58 @@ async fn errands_at_the_kiosk_reach_the_hall() {
     }
     let bytes = std::fs::read(&wav).expect("a spoken prompt");
     assert!(bytes.starts_with(b"RIFF") && bytes.len() > 10_000, "a WAV of the home screen's prompt ({} bytes)", bytes.len());
+}
+
+/// Takes an appointment's ticket by its typed code; the QR printed on it.
+async fn qr_of_appointment(t: &TestHall, k: &Kiosk, code: &str) -> (String, String) {
+    let slot = chrono::DateTime::parse_from_rfc3339("2026-11-27T10:00:00+08:00").unwrap();
+    t.client("demo-system").book_appointment(&BookAppointment { code: code.into(), service: "linshi-sfz".into(), slot, identity: None }).await.unwrap();
+    let before = k.printer.printed().len();
+    k.tap(UiAction::Home);
+    k.tap(UiAction::Tile("appointment".into()));
+    for ch in code.to_lowercase().chars() {
+        k.tap(UiAction::CodeKey(ch));
+    }
+    k.tap(UiAction::CodeEnter);
+    let v = k.until("the appointment's ticket", |v| v.screen == Screen::Ticket).await;
+    let printed = k.printer.printed();
+    assert_eq!(printed.len(), before + 1, "one ticket printed");
+    let qr = printed.last().unwrap().qr.clone();
+    assert_eq!(qr.len(), 1, "one QR on the ticket: {qr:?}");
+    assert_eq!(v.ticket.status_url, qr[0], "the screen's QR is the printed one");
+    (qr[0].clone(), v.ticket.number.clone())
+}
+
+/// `[hall] public_url`: the ticket QR sends visitors' phones to the hall's public address,
+/// not to the kiosk's `--server` (the staff listener); without it, to `--server`, and the
+/// kiosk follows a configuration change without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ticket_qr_points_to_the_public_url() {
+    within(90, "test", async {
+        let text = hallq::config::DEFAULT_TOML.replacen("public_url = \"\"", "public_url = \"https://hall.example.cn/\"", 1);
+        assert!(text.contains("https://hall.example.cn/"), "the default configuration has a public_url line");
+        let config = hallq::config::Config::parse(&text, "hall.toml").unwrap();
+        let t = TestHall::start_with(config, MORNING).await;
+        let k = Kiosk::start(&t);
+        k.until("the home screen", |v| v.screen == Screen::Home && v.tiles.iter().any(|t| t.id == "appointment")).await;
+        let (qr, number) = qr_of_appointment(&t, &k, "YY3003").await;
+        let id = format!("20261127-{number}");
+        assert!(qr.starts_with(&format!("https://hall.example.cn/t/{id}?token=")), "{qr}");
+        assert!(qr.len() > format!("https://hall.example.cn/t/{id}?token=").len(), "the ticket's token is in the QR: {qr}");
+        assert!(!qr.contains(&t.addr.to_string()), "{qr}");
+
+        // The manager clears it (and trims the tiles, to see the new catalogue arrive):
+        // the next QR points to the kiosk's --server.
+        let cleared = hallq::config::DEFAULT_TOML.replacen(
+            "tiles = [\"personal\", \"business\", \"hot\", \"departments\", \"search\", \"floors\", \"appointment\", \"results\", \"scan\"]",
+            "tiles = [\"hot\", \"appointment\"]",
+            1,
+        );
+        t.client("demo-manager").put_config(&cleared, None).await.unwrap();
+        k.until("the new catalogue", |v| v.tiles.len() == 2).await;
+        let (qr, number) = qr_of_appointment(&t, &k, "YY4004").await;
+        assert!(qr.starts_with(&format!("http://{}/t/20261127-{number}?token=", t.addr)), "{qr}");
+        t.stop().await;
+    })
+    .await
 }
