@@ -87,7 +87,10 @@ enum Cmd {
     },
     /// The self-service kiosk (Slint): on kiosk hardware, or --screenshots to render every
     /// screen to PNG without a display.
+    #[command(args_conflicts_with_subcommands = true)]
     Kiosk {
+        #[command(subcommand)]
+        command: Option<KioskCmd>,
         /// Render every screen (portrait and landscape, Chinese and English) into DIR and exit.
         #[arg(long)]
         screenshots: Option<PathBuf>,
@@ -269,6 +272,13 @@ enum StaffCmd {
 }
 
 #[derive(Subcommand)]
+enum KioskCmd {
+    /// Read a manager PIN from standard input and print its Argon2id hash for
+    /// `[kiosk] manager_pin` (salted, ~50-100 ms per check on a kiosk).
+    HashPin,
+}
+
+#[derive(Subcommand)]
 enum ConfigCmd {
     /// Print the documented default configuration (the demo hall).
     Default,
@@ -337,6 +347,22 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
             }
             runtime()?.block_on(crate::demo::run(opts))?;
         }
+        Cmd::Kiosk { command: Some(KioskCmd::HashPin), .. } => {
+            use std::io::{BufRead, IsTerminal};
+            if std::io::stdin().is_terminal() {
+                eprint!("manager PIN, digits (shown as typed; or pipe it in): ");
+            }
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            let pin = line.trim_end_matches(['\r', '\n']);
+            if pin.len() < 4 || pin.len() > 12 || !pin.chars().all(|c| c.is_ascii_digit()) {
+                anyhow::bail!("a manager PIN is 4 to 12 digits (the kiosk's keypad); 6 or more is better");
+            }
+            if pin.len() < 6 {
+                eprintln!("note: a {}-digit PIN is guessed in minutes by anyone holding the hash; 6 digits or more is better", pin.len());
+            }
+            println!("{}", crate::kiosk::pin::hash_pin(pin));
+        }
         Cmd::Kiosk { screenshots: Some(dir), .. } => {
             #[cfg(feature = "ui")]
             {
@@ -346,7 +372,7 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
             #[cfg(not(feature = "ui"))]
             anyhow::bail!("this hallq was built without the kiosk UI (feature ui); cannot render {}", dir.display());
         }
-        Cmd::Kiosk { screenshots: None, server, token, ca, printer, idcard, id, a4, scanner, work_dir, voice } => {
+        Cmd::Kiosk { command: None, screenshots: None, server, token, ca, printer, idcard, id, a4, scanner, work_dir, voice } => {
             #[cfg(feature = "ui")]
             crate::kiosk::runtime::run_window(crate::kiosk::runtime::KioskOptions {
                 sim_printer: (printer == "sim://printer").then(hallq_drivers::printer::sim::SimPrinter::new),

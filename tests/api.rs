@@ -376,9 +376,13 @@ async fn catalog_shows_items_with_mode_materials_and_windows() {
         let floors: BTreeSet<i32> = hukou.windows.iter().map(|w| w.floor).collect();
         assert_eq!(floors, BTreeSet::from([1]));
         // The kiosk manager menu's PIN hash is in a kiosk's catalogue only.
-        assert!(c.kiosk.manager_pin_sha256.as_deref().is_some_and(|p| p.len() == 64));
+        // It is the salted Argon2 hash, and it opens with the demo PIN.
+        let pin = c.kiosk.manager_pin.as_deref().expect("a kiosk gets the PIN hash");
+        assert!(pin.starts_with("$argon2id$") && hallq::kiosk::pin::verify_pin(pin, "2468"), "{pin}");
         for other in [MANAGER, COUNTER_1_6, SYSTEM] {
-            assert_eq!(h.client(other).catalog().await.unwrap().kiosk.manager_pin_sha256, None, "{other}");
+            let theirs = h.client(other).catalog().await.unwrap();
+            assert_eq!(theirs.kiosk.manager_pin, None, "{other}");
+            assert!(!serde_json::to_string(&theirs).unwrap().contains("argon2"), "{other}");
         }
         // A display has no need of the catalogue at all.
         assert_eq!(refusal(h.client(DISPLAY).catalog().await), (403, ErrorCode::ForbiddenRole));

@@ -44,8 +44,8 @@ const MANAGER: &str = "demo-manager";
 const SYSTEM: &str = "demo-system";
 /// The demo hall's rating tablets: (window, token).
 const RATING_TABLETS: &[(u32, &str)] = &[(1, "demo-rating-1"), (4, "demo-rating-4"), (7, "demo-rating-7")];
-/// SHA-256 of the demo kiosk PIN (src/config/default.toml).
-const PIN_SHA256: &str = "a1fb4e703a9ef1fa4936801721ff285a97ac85330856674412e054892afe6972";
+/// The Argon2 hash of the demo kiosk PIN (src/config/default.toml `[kiosk] manager_pin`).
+const PIN_HASH: &str = hallq::config::DEMO_PIN_PHC;
 
 /// One distinct surname per visitor, so a masked name ("王*") tells whose it is.
 const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤";
@@ -170,7 +170,7 @@ impl Rules<'_> {
                 }
             }
         }
-        if s.text.contains(PIN_SHA256) && !(s.role == "kiosk" && s.catalog) {
+        if s.text.contains(PIN_HASH) && !(s.role == "kiosk" && s.catalog) {
             problems.push(format!("{} got the kiosk PIN hash in {}", s.role, s.what));
         }
         if matches!(s.role, "display" | "visitor" | "rating") && s.text.contains("\"holder\"") {
@@ -726,7 +726,7 @@ async fn privacy_day(seed: u64) {
     }
     assert!(stream_events["display"] >= 100, "the display saw {} events", stream_events["display"]);
     assert!(tally.own_tokens >= tickets.len(), "issuing answers carry their tokens ({})", tally.own_tokens);
-    assert!(seen.iter().any(|s| s.role == "kiosk" && s.catalog && s.text.contains(PIN_SHA256)), "the kiosk's catalogue has the PIN hash");
+    assert!(seen.iter().any(|s| s.role == "kiosk" && s.catalog && s.text.contains(PIN_HASH)), "the kiosk's catalogue has the PIN hash");
     assert!(
         tally.manager_names.len() >= 40 && tally.manager_ids.len() >= 40,
         "managers saw {} masked names and {} masked IDs",
@@ -779,7 +779,7 @@ async fn privacy_day(seed: u64) {
         leak("counter-1-6", "stream", people[someone].birth.format("%Y-%m-%d").to_string(), None),
         leak("display", "stream", request_ids[0].clone(), None),
         leak("counter-1-6", "GET /tickets/x", some_token.clone(), None),
-        leak("manager", "GET /catalog", PIN_SHA256.into(), None),
+        leak("manager", "GET /catalog", PIN_HASH.into(), None),
     ];
     for c in &controls {
         assert!(!rules.check(c, &mut Tally::default()).is_empty(), "the rules would miss {} getting {} in {}", c.role, c.text, c.what);

@@ -133,9 +133,10 @@ pub struct KioskSettings {
     pub tiles: Vec<String>,
     pub welcome: String,
     pub welcome_en: String,
-    /// SHA-256 of the PIN of the kiosk's manager menu: only in a kiosk's own catalogue.
+    /// Argon2id hash (PHC string) of the PIN of the kiosk's manager menu: only in a kiosk's
+    /// own catalogue. (A hall still on the old configuration sends its SHA-256, 64 hex digits.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manager_pin_sha256: Option<String>,
+    pub manager_pin: Option<String>,
     pub idle_seconds: u32,
     pub idle_seconds_elderly: u32,
 }
@@ -148,6 +149,11 @@ pub struct TicketSettings {
     pub footer: Vec<String>,
     /// Print the QR code that opens the visitor's status page.
     pub qr: bool,
+    /// The hall's public base URL (`[hall] public_url`, such as "https://hall.example.cn"):
+    /// the QR opens `{public_url}/t/{id}`, so visitors' phones never reach the staff
+    /// listener. Absent: the QR points to the address the kiosk reaches the service at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
 }
 
 /// `GET /catalog`: what a kiosk needs to offer the hall's items.

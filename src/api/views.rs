@@ -316,11 +316,16 @@ pub fn catalog_of(c: &Config, state: &engine::State, viewer: &Viewer) -> proto::
             tiles: c.kiosk.tiles.clone(),
             welcome: c.kiosk.welcome.clone(),
             welcome_en: c.kiosk.welcome_en.clone(),
-            manager_pin_sha256: (*viewer == Viewer::Kiosk).then(|| c.kiosk.manager_pin_sha256.clone()),
+            manager_pin: (*viewer == Viewer::Kiosk).then(|| if c.kiosk.manager_pin.is_empty() { c.kiosk.manager_pin_sha256.clone() } else { c.kiosk.manager_pin.clone() }),
             idle_seconds: c.kiosk.idle_seconds,
             idle_seconds_elderly: c.kiosk.idle_seconds_elderly,
         },
-        ticket: proto::TicketSettings { header: c.ticket.header.clone(), footer: c.ticket.footer.clone(), qr: c.ticket.qr },
+        ticket: proto::TicketSettings {
+            header: c.ticket.header.clone(),
+            footer: c.ticket.footer.clone(),
+            qr: c.ticket.qr,
+            public_url: Some(c.hall.public_url.trim_end_matches('/').to_string()).filter(|u| !u.is_empty()),
+        },
         config_version: state.config_version,
     }
 }

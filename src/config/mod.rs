@@ -55,8 +55,12 @@ pub struct KioskConfig {
     /// A line under the header of the home screen.
     pub welcome: String,
     pub welcome_en: String,
-    /// SHA-256 (hex) of the PIN that opens the kiosk's manager menu (five taps on the
-    /// top-left corner). Make one with `printf %s PIN | sha256sum`.
+    /// Argon2id hash (PHC string) of the PIN that opens the kiosk's manager menu (five taps
+    /// on the top-left corner), from `hallq kiosk hash-pin`; empty: no manager menu. Only
+    /// kiosks are sent it.
+    pub manager_pin: String,
+    /// The old form: unsalted SHA-256 (hex) of the PIN. Still read when `manager_pin` is
+    /// empty, but `config check` warns: a short PIN falls to it at once.
     pub manager_pin_sha256: String,
     pub idle_seconds: u32,
     pub idle_seconds_elderly: u32,
@@ -64,6 +68,8 @@ pub struct KioskConfig {
 
 /// SHA-256 of the published demo PIN, 2468.
 pub const DEMO_PIN_SHA256: &str = "a1fb4e703a9ef1fa4936801721ff285a97ac85330856674412e054892afe6972";
+/// Argon2id hash of the published demo PIN, 2468 (the demo configuration's `manager_pin`).
+pub const DEMO_PIN_PHC: &str = "$argon2id$v=19$m=24576,t=3,p=1$p5fCtLthf+mBGXkwfWzUsw$+j2KJauy7Rr3NA34YDpltfBeJmc+msaWLXeaAwD+F/w";
 
 pub const KIOSK_TILES: &[&str] = &["personal", "business", "hot", "departments", "search", "floors", "appointment", "results", "scan"];
 
@@ -73,6 +79,7 @@ impl Default for KioskConfig {
             tiles: KIOSK_TILES.iter().map(|t| t.to_string()).collect(),
             welcome: String::new(),
             welcome_en: String::new(),
+            manager_pin: String::new(),
             manager_pin_sha256: String::new(),
             idle_seconds: 60,
             idle_seconds_elderly: 120,
@@ -164,6 +171,50 @@ pub struct Hall {
     pub utc_offset: String,
     #[serde(default = "default_retention")]
     pub identity_retention_days: u32,
+    /// The base URL visitors' phones reach the hall at (the public listener, `hallq serve
+    /// --public-listen`, or a proxy in front of it), such as "https://hall.example.cn":
+    /// the ticket QR opens `{public_url}/t/{id}`. Empty: the kiosk's `--server` address.
+    #[serde(default)]
+    pub public_url: String,
+}
+
+/// `[hall] public_url`: empty, or an absolute http(s) URL of a host (and port), without
+/// path, query or fragment (a trailing "/" is allowed).
+fn check_public_url(url: &str) -> Result<(), String> {
+    if url.is_empty() {
+        return Ok(());
+    }
+    let example = "such as \"https://hall.example.cn\" or \"https://192.168.1.10:8444\"";
+    let Some(rest) = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")) else {
+        return Err(format!("\"{url}\" is not an http(s) URL; give the base address visitors' phones open, {example}"));
+    };
+    let host = rest.strip_suffix('/').unwrap_or(rest);
+    if host.is_empty() {
+        return Err(format!("\"{url}\" has no host; {example}"));
+    }
+    if host.contains(['/', '?', '#', '@']) || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("\"{url}\" must be the base address only, without path, query or user; {example}"));
+    }
+    // host, [v6], host:port
+    let (name, port) = match host.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((ip, after)) if ip.parse::<std::net::Ipv6Addr>().is_ok() => (ip, after.strip_prefix(':')),
+            _ => return Err(format!("\"{url}\" has a malformed IPv6 address; {example}")),
+        },
+        None => match host.rsplit_once(':') {
+            Some((n, p)) => (n, Some(p)),
+            None => (host, None),
+        },
+    };
+    if name.is_empty() || (!host.starts_with('[') && !name.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.')) {
+        return Err(format!("\"{url}\" has no valid host name; {example}"));
+    }
+    if let Some(p) = port {
+        if p.parse::<u16>().map_or(true, |p| p == 0) {
+            return Err(format!("\"{url}\" has an invalid port; {example}"));
+        }
+    }
+    Ok(())
 }
 
 fn default_retention() -> u32 {
@@ -373,6 +424,9 @@ impl Config {
         if parse_offset(&self.hall.utc_offset).is_none() {
             return err("hall.utc_offset".into(), format!("\"{}\" is not an offset like \"+08:00\"", self.hall.utc_offset));
         }
+        if let Err(m) = check_public_url(&self.hall.public_url) {
+            return err("hall.public_url".into(), m);
+        }
         if self.hours.open_days.is_empty() {
             return err("hours.open_days".into(), "list at least one weekday the hall is open".into());
         }
@@ -516,9 +570,16 @@ impl Config {
                 return err(format!("kiosk.tiles[{i}]"), format!("no tile \"{t}\"; tiles are {}", KIOSK_TILES.join(", ")));
             }
         }
-        let pin = &self.kiosk.manager_pin_sha256;
-        if !pin.is_empty() && (pin.len() != 64 || !pin.chars().all(|c| c.is_ascii_hexdigit())) {
-            return err("kiosk.manager_pin_sha256".into(), "expected 64 hex digits, from `printf %s PIN | sha256sum`".into());
+        let pin = &self.kiosk.manager_pin;
+        if !pin.is_empty() && !crate::kiosk::pin::is_argon2_phc(pin) {
+            return err("kiosk.manager_pin".into(), "not a PIN hash: make one with `hallq kiosk hash-pin` (an Argon2 PHC string, $argon2id$…)".into());
+        }
+        let old = &self.kiosk.manager_pin_sha256;
+        if !old.is_empty() && !crate::kiosk::pin::is_sha256_hex(old) {
+            return err("kiosk.manager_pin_sha256".into(), "expected 64 hex digits; better, replace it by manager_pin from `hallq kiosk hash-pin`".into());
+        }
+        if !pin.is_empty() && !old.is_empty() {
+            return err("kiosk.manager_pin_sha256".into(), "give manager_pin only: remove the old manager_pin_sha256".into());
         }
         if self.kiosk.idle_seconds < 10 || self.kiosk.idle_seconds_elderly < self.kiosk.idle_seconds {
             return err("kiosk.idle_seconds".into(), "use at least 10 s, and no less for the elderly mode".into());
@@ -550,8 +611,18 @@ impl Config {
     /// staff are worse: see [`Config::demo_secrets`].)
     pub fn warnings(&self) -> Vec<ConfigWarning> {
         let mut out = Vec::new();
+        if !self.kiosk.manager_pin_sha256.is_empty() {
+            out.push(ConfigWarning(
+                "kiosk.manager_pin_sha256 is an unsalted SHA-256: a short PIN is found from it at once. Replace it by \
+                 manager_pin = \"$argon2id$…\" from `hallq kiosk hash-pin` (a slow, salted Argon2 hash; use 6 digits or more)"
+                    .into(),
+            ));
+        }
         if self.kiosk.manager_pin_sha256 == DEMO_PIN_SHA256 {
             out.push(ConfigWarning("kiosk.manager_pin_sha256 is the demo PIN 2468; set your own before opening the hall".into()));
+        }
+        if self.kiosk.manager_pin == DEMO_PIN_PHC {
+            out.push(ConfigWarning("kiosk.manager_pin is the demo PIN 2468; set your own with `hallq kiosk hash-pin` before opening the hall".into()));
         }
         out
     }
@@ -738,7 +809,45 @@ mod tests {
     }
 
     #[test]
+    fn public_url_is_empty_or_a_base_url() {
+        assert_eq!(Config::demo().hall.public_url, "", "the default has none: the QR points to the kiosk's --server");
+        for ok in ["https://hall.example.cn", "https://hall.example.cn/", "http://192.168.1.10:8444", "https://[fd00::1]:8444", "https://市民之家.cn"] {
+            let text = DEFAULT_TOML.replacen("public_url = \"\"", &format!("public_url = \"{ok}\""), 1);
+            let c = Config::parse(&text, "hall.toml").unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert_eq!(c.hall.public_url, ok);
+        }
+        for bad in ["hall.example.cn", "ftp://hall.example.cn", "https://", "https://hall.example.cn/t", "https://hall.example.cn?x=1", "https://a@hall.cn", "https://hall.cn:0", "https://hall.cn:99999", "https://hall cn", "https://[zz]:1"] {
+            let text = DEFAULT_TOML.replacen("public_url = \"\"", &format!("public_url = \"{bad}\""), 1);
+            let e = Config::parse(&text, "hall.toml").expect_err(bad);
+            assert_eq!(e.field, "hall.public_url", "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn the_demo_pin_is_warned_about() {
-        assert!(!Config::demo().warnings().is_empty());
+        let w = Config::demo().warnings();
+        assert!(w.iter().any(|w| w.0.contains("manager_pin is the demo PIN 2468")), "{w:?}");
+        assert_eq!(Config::demo().kiosk.manager_pin, DEMO_PIN_PHC);
+    }
+
+    #[test]
+    fn the_manager_pin_is_an_argon2_hash_and_the_old_sha256_is_read_with_a_warning() {
+        let line = format!("manager_pin = \"{DEMO_PIN_PHC}\"");
+        assert!(DEFAULT_TOML.contains(&line));
+        // The old form still loads (the kiosk still checks it), but is called weak.
+        let old = DEFAULT_TOML.replacen(&line, &format!("manager_pin_sha256 = \"{DEMO_PIN_SHA256}\""), 1);
+        let c = Config::parse(&old, "t.toml").unwrap();
+        assert_eq!(c.kiosk.manager_pin_sha256, DEMO_PIN_SHA256);
+        let w = c.warnings();
+        assert!(w.iter().any(|w| w.0.contains("unsalted SHA-256") && w.0.contains("hallq kiosk hash-pin")), "{w:?}");
+        // Not a hash, an SHA-256 where the Argon2 hash goes, or both forms at once: refused.
+        for bad in ["manager_pin = \"2468\"".to_string(), format!("manager_pin = \"{DEMO_PIN_SHA256}\""), format!("{line}\nmanager_pin_sha256 = \"{DEMO_PIN_SHA256}\"")] {
+            let e = Config::parse(&DEFAULT_TOML.replacen(&line, &bad, 1), "t.toml").unwrap_err();
+            assert!(e.field.starts_with("kiosk.manager_pin"), "{bad}: {e:?}");
+        }
+        // A hall's own hash: no PIN warning.
+        let own = DEFAULT_TOML.replacen(&line, &format!("manager_pin = \"{}\"", crate::kiosk::pin::hash_pin("975310")), 1);
+        let w = Config::parse(&own, "t.toml").unwrap().warnings();
+        assert!(!w.iter().any(|w| w.0.contains("manager_pin")), "{w:?}");
     }
 }

@@ -4,7 +4,6 @@
 
 use hallq_ui::view::{ChoiceRow, ItemDetail, ItemRow, KioskView, Screen, Thumb, TicketShown, Tile, UiAction};
 use pinyin::ToPinyin;
-use sha2::{Digest, Sha256};
 
 /// One service item as the kiosk shows it.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -35,13 +34,16 @@ pub struct KioskSettings {
     pub tiles: Vec<String>,
     pub welcome: String,
     pub welcome_en: String,
-    /// SHA-256 (hex) of the manager PIN; empty: no manager menu.
-    pub pin_sha256: String,
+    /// Argon2 hash (PHC string) of the manager PIN, or the old SHA-256 (hex) form; empty:
+    /// no manager menu. See [`crate::kiosk::pin`].
+    pub manager_pin: String,
     pub idle_secs: u32,
     pub idle_secs_elderly: u32,
     pub ticket_header: Vec<String>,
     pub ticket_footer: Vec<String>,
     pub ticket_qr: bool,
+    /// The hall's public base URL for the ticket QR; empty: the kiosk's `--server`.
+    pub public_url: String,
 }
 
 impl Default for KioskSettings {
@@ -50,12 +52,13 @@ impl Default for KioskSettings {
             tiles: crate::config::KIOSK_TILES.iter().map(|t| t.to_string()).collect(),
             welcome: String::new(),
             welcome_en: String::new(),
-            pin_sha256: String::new(),
+            manager_pin: String::new(),
             idle_secs: 60,
             idle_secs_elderly: 120,
             ticket_header: vec!["{hall}".into()],
             ticket_footer: Vec::new(),
             ticket_qr: true,
+            public_url: String::new(),
         }
     }
 }
@@ -233,6 +236,8 @@ pub struct Controller {
     corner_taps: u32,
     pin: String,
     pin_failures: u32,
+    /// Seconds (clock ticks) the manager menu stays locked after too many wrong PINs.
+    pin_locked: u32,
     /// The screen last spoken in elderly mode.
     spoken: Option<(Screen, String)>,
     forget_scans: bool,
@@ -310,6 +315,7 @@ impl Controller {
             corner_taps: 0,
             pin: String::new(),
             pin_failures: 0,
+            pin_locked: 0,
             spoken: None,
             forget_scans: false,
             checkin_code: None,
@@ -769,6 +775,12 @@ impl Controller {
             }
             Input::Tick(clock) => {
                 self.view.clock = clock;
+                if self.pin_locked > 0 {
+                    self.pin_locked -= 1;
+                    if self.pin_locked == 0 {
+                        tracing::info!("manager menu unlocked");
+                    }
+                }
                 let busy = matches!(self.view.screen, Screen::Home | Screen::OutOfService | Screen::Printing)
                     || (self.view.screen == Screen::Documents && self.view.progress_percent < 100)
                     || (self.view.screen == Screen::Scan && self.view.progress_percent > 0);
@@ -918,7 +930,11 @@ impl Controller {
         match (self.view.screen, action) {
             (_, UiAction::Corner) => {
                 self.corner_taps += 1;
-                if self.corner_taps >= 5 && !self.catalog.kiosk.pin_sha256.is_empty() && !matches!(self.view.screen, Screen::Printing | Screen::Documents) {
+                if self.corner_taps >= 5 && self.pin_locked > 0 {
+                    // Locked after too many wrong PINs: the taps do nothing a visitor would see.
+                    self.corner_taps = 0;
+                    tracing::warn!("manager menu locked for {} s more after wrong PINs", self.pin_locked);
+                } else if self.corner_taps >= 5 && !self.catalog.kiosk.manager_pin.is_empty() && !matches!(self.view.screen, Screen::Printing | Screen::Documents) {
                     self.corner_taps = 0;
                     self.pin.clear();
                     self.view.pin_len = 0;
@@ -938,10 +954,11 @@ impl Controller {
                 Some(vec![])
             }
             (Screen::ManagerPin, UiAction::PinEnter) => {
-                let hash = hex::encode(Sha256::digest(self.pin.as_bytes()));
+                // One Argon2 check (~50-100 ms on a kiosk): fine on the UI thread, once per Enter.
+                let ok = self.pin_locked == 0 && crate::kiosk::pin::verify_pin(&self.catalog.kiosk.manager_pin, &self.pin);
                 self.pin.clear();
                 self.view.pin_len = 0;
-                if hash.eq_ignore_ascii_case(&self.catalog.kiosk.pin_sha256) {
+                if ok {
                     self.pin_failures = 0;
                     self.view.progress.clear();
                     self.view.tests = ["ticket-printer", "idcard-reader", "a4-printer", "scanner", "hall-service"]
@@ -953,8 +970,10 @@ impl Controller {
                 } else {
                     self.pin_failures += 1;
                     tracing::warn!("wrong manager PIN ({} in a row)", self.pin_failures);
-                    if self.pin_failures >= 3 {
+                    if self.pin_failures >= crate::kiosk::pin::MAX_WRONG {
                         self.pin_failures = 0;
+                        self.pin_locked = crate::kiosk::pin::LOCK_SECS;
+                        tracing::warn!("manager menu locked for {} s after {} wrong PINs", crate::kiosk::pin::LOCK_SECS, crate::kiosk::pin::MAX_WRONG);
                         self.home();
                     } else {
                         self.view.progress = self.t("PIN 不正确", "Wrong PIN");

@@ -3,6 +3,7 @@
 //! feature, drives the Slint screens of `ui/`.
 
 pub mod controller;
+pub mod pin;
 #[cfg(feature = "ui")]
 pub mod errands;
 #[cfg(feature = "ui")]
@@ -52,12 +53,13 @@ pub fn catalog_from_proto(v: &hallq_proto::Catalog) -> Catalog {
         tiles: k.tiles.clone(),
         welcome: k.welcome.clone(),
         welcome_en: k.welcome_en.clone(),
-        pin_sha256: k.manager_pin_sha256.clone().unwrap_or_default(),
+        manager_pin: k.manager_pin.clone().unwrap_or_default(),
         idle_secs: k.idle_seconds,
         idle_secs_elderly: k.idle_seconds_elderly,
         ticket_header: v.ticket.header.clone(),
         ticket_footer: v.ticket.footer.clone(),
         ticket_qr: v.ticket.qr,
+        public_url: v.ticket.public_url.clone().unwrap_or_default(),
     };
     Catalog { hall_name: v.hall.name.clone(), hall_name_en: v.hall.name_en.clone(), items, kiosk }
 }

@@ -76,7 +76,7 @@ impl Core {
         // Without a reader (no --idcard), items that need a card send visitors to the desk.
         let settings = Settings { kiosk_id: opts.kiosk_id.clone(), has_a4: a4.is_some(), has_scanner: scanner.is_some(), has_reader: opts.idcard.is_some(), ..Settings::default() };
         let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
-        let template = Template { status_url: format!("{}/t/{{id}}?token={{token}}", opts.server.trim_end_matches('/')), ..Template::default() };
+        let template = Template { status_url: status_url_template(&opts.server), ..Template::default() };
         let english = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let e = english.clone();
         let speaker = Speaker::start(opts.voice.clone(), move || e.load(std::sync::atomic::Ordering::Relaxed));
@@ -126,6 +126,9 @@ impl Core {
             let mut t = self.template.lock().unwrap_or_else(|p| p.into_inner());
             t.header = c.kiosk.ticket_header.clone();
             t.footer = c.kiosk.ticket_footer.clone();
+            // Visitors' phones open the hall's public address when it has one.
+            let base = if c.kiosk.public_url.is_empty() { &self.opts.server } else { &c.kiosk.public_url };
+            t.status_url = status_url_template(base);
             let qr = hallq_drivers::printer::ticket::Field::Qr;
             t.fields.retain(|f| *f != qr);
             if c.kiosk.ticket_qr {
@@ -435,6 +438,12 @@ fn visitor_message(e: &ClientError) -> String {
         ClientError::Refused { message, .. } => message.clone(),
         _ => "无法连接叫号系统，请到服务台咨询。".into(),
     }
+}
+
+/// The visitor's status page for the ticket QR, under `base` (the hall's public URL, or
+/// the kiosk's `--server`): `{id}` and `{token}` are filled per ticket.
+pub fn status_url_template(base: &str) -> String {
+    format!("{}/t/{{id}}?token={{token}}", base.trim_end_matches('/'))
 }
 
 /// The controller's ticket from the hall's typed answer; what is printed is made by

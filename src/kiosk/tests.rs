@@ -375,7 +375,7 @@ fn scanned_pages_can_be_retaken_and_reach_the_ticket() {
 fn the_manager_menu_needs_five_corner_taps_and_the_pin() {
     let mut c = Controller::new(Settings { kiosk_id: "k1".into(), ..Settings::default() }, 7);
     let mut cat = catalog();
-    cat.kiosk.pin_sha256 = crate::config::DEMO_PIN_SHA256.into();
+    cat.kiosk.manager_pin = crate::config::DEMO_PIN_PHC.into();
     c.handle(Input::Catalog(cat));
     // Out of service: the manager can still get in.
     c.handle(Input::Health(Some("打印机缺纸，请联系工作人员".into())));
@@ -410,29 +410,106 @@ fn the_manager_menu_needs_five_corner_taps_and_the_pin() {
     assert_eq!(c.view().screen, Screen::OutOfService);
 }
 
+fn enter_pin(c: &mut Controller, pin: &str) {
+    for d in pin.chars() {
+        tap(c, UiAction::PinKey(d));
+    }
+    tap(c, UiAction::PinEnter);
+}
+
+fn corner_five(c: &mut Controller) {
+    for _ in 0..5 {
+        tap(c, UiAction::Corner);
+    }
+}
+
 #[test]
-fn three_wrong_pins_go_back_home() {
+fn five_wrong_pins_lock_the_manager_menu_for_five_minutes() {
     let mut c = Controller::new(Settings::default(), 7);
     let mut cat = catalog();
-    cat.kiosk.pin_sha256 = crate::config::DEMO_PIN_SHA256.into();
+    cat.kiosk.manager_pin = crate::config::DEMO_PIN_PHC.into();
     c.handle(Input::Catalog(cat));
-    for _ in 0..5 {
-        tap(&mut c, UiAction::Corner);
+    corner_five(&mut c);
+    assert_eq!(c.view().screen, Screen::ManagerPin);
+    // Wrong PINs keep the PIN screen, across leaving it and coming back.
+    for pin in ["0000", "1234", "2469"] {
+        enter_pin(&mut c, pin);
+        assert_eq!((c.view().screen, c.view().progress.as_str()), (Screen::ManagerPin, "PIN 不正确"), "{pin}");
     }
-    for _ in 0..3 {
-        tap(&mut c, UiAction::PinKey('0'));
-        tap(&mut c, UiAction::PinEnter);
-    }
+    tap(&mut c, UiAction::Back);
     assert_eq!(c.view().screen, Screen::Home);
+    corner_five(&mut c);
+    enter_pin(&mut c, "8642");
+    assert_eq!(c.view().screen, Screen::ManagerPin);
+    // The fifth wrong PIN in a row locks: back home, and the corner does nothing.
+    enter_pin(&mut c, "24680");
+    assert_eq!(c.view().screen, Screen::Home);
+    corner_five(&mut c);
+    assert_eq!(c.view().screen, Screen::Home, "locked");
+    // Not even the right PIN gets in before five minutes have passed.
+    for _ in 0..crate::kiosk::pin::LOCK_SECS - 1 {
+        c.handle(Input::Tick("10:00".into()));
+    }
+    corner_five(&mut c);
+    assert_eq!(c.view().screen, Screen::Home, "still locked a second before five minutes");
+    c.handle(Input::Tick("10:05".into()));
+    corner_five(&mut c);
+    assert_eq!(c.view().screen, Screen::ManagerPin, "unlocked after five minutes");
+    // The count starts again: four wrong ones do not lock, and the right PIN opens.
+    for _ in 0..4 {
+        enter_pin(&mut c, "1111");
+    }
+    assert_eq!(c.view().screen, Screen::ManagerPin);
+    enter_pin(&mut c, "2468");
+    assert_eq!(c.view().screen, Screen::Manager);
+    // A success clears the count.
+    tap(&mut c, UiAction::Back);
+    corner_five(&mut c);
+    for _ in 0..4 {
+        enter_pin(&mut c, "1111");
+    }
+    assert_eq!(c.view().screen, Screen::ManagerPin, "four after a success do not lock");
     // Without a PIN configured there is no manager menu at all.
     let mut c = kiosk();
     let mut cat = catalog();
-    cat.kiosk.pin_sha256.clear();
+    cat.kiosk.manager_pin.clear();
     c.handle(Input::Catalog(cat));
     for _ in 0..6 {
         tap(&mut c, UiAction::Corner);
     }
     assert_eq!(c.view().screen, Screen::Home);
+}
+
+#[test]
+fn the_old_sha256_pin_still_opens_and_a_malformed_hash_opens_nothing() {
+    let mut c = Controller::new(Settings::default(), 7);
+    let mut cat = catalog();
+    cat.kiosk.manager_pin = crate::config::DEMO_PIN_SHA256.into();
+    c.handle(Input::Catalog(cat.clone()));
+    corner_five(&mut c);
+    enter_pin(&mut c, "1357");
+    assert_eq!(c.view().screen, Screen::ManagerPin);
+    enter_pin(&mut c, "2468");
+    assert_eq!(c.view().screen, Screen::Manager);
+    let mut c = Controller::new(Settings::default(), 7);
+    cat.kiosk.manager_pin = "2468".into();
+    c.handle(Input::Catalog(cat));
+    corner_five(&mut c);
+    enter_pin(&mut c, "2468");
+    assert_eq!(c.view().screen, Screen::ManagerPin, "a PIN in clear is no hash");
+}
+
+#[test]
+fn the_demo_catalogue_opens_the_menu_with_2468() {
+    let mut c = Controller::new(Settings::default(), 7);
+    let cat = crate::kiosk::catalog_from_config(&crate::config::Config::demo());
+    assert!(cat.kiosk.manager_pin.starts_with("$argon2id$"), "{}", cat.kiosk.manager_pin);
+    c.handle(Input::Catalog(cat));
+    corner_five(&mut c);
+    enter_pin(&mut c, "1234");
+    assert_eq!(c.view().screen, Screen::ManagerPin);
+    enter_pin(&mut c, "2468");
+    assert_eq!(c.view().screen, Screen::Manager);
 }
 
 #[test]
