@@ -250,6 +250,13 @@ fn the_manager_menu_behind_the_corner_and_pin() {
         k.press("manager-corner");
     }
     assert_eq!(k.screen(), Screen::ManagerPin);
+    // The demo configuration's PIN is an Argon2 hash of 2468: a wrong PIN stays out.
+    for d in ["1", "3", "5", "7"] {
+        k.press(d);
+    }
+    k.press("确定");
+    assert_eq!(k.screen(), Screen::ManagerPin);
+    assert_eq!(k.controller.borrow().view().progress, "PIN 不正确");
     for d in ["2", "4", "6", "8"] {
         k.press(d);
     }
