@@ -458,6 +458,9 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
                         eprintln!("error: {e}");
                     }
                     eprintln!("error: {} published demo tokens or staff accounts: this file is for `hallq demo` and `hallq serve --demo` only", demo.len());
+                    for w in c.warnings() {
+                        eprintln!("warning: {}", w.0);
+                    }
                     return Ok(std::process::ExitCode::FAILURE);
                 }
                 println!(
