@@ -231,7 +231,8 @@ async fn the_ticket_qr_points_to_the_public_url() {
         let config = hallq::config::Config::parse(&text, "hall.toml").unwrap();
         let t = TestHall::start_with(config, MORNING).await;
         let k = Kiosk::start(&t);
-        k.until("the home screen", |v| v.screen == Screen::Home && v.tiles.iter().any(|t| t.id == "appointment")).await;
+        // The hall's catalogue (and with it the public URL) has arrived once its name shows.
+        k.until("the home screen with the hall's catalogue", |v| v.screen == Screen::Home && !v.hall_name.is_empty() && v.tiles.iter().any(|t| t.id == "appointment")).await;
         let (qr, number) = qr_of_appointment(&t, &k, "YY3003").await;
         let id = format!("20261127-{number}");
         assert!(qr.starts_with(&format!("https://hall.example.cn/t/{id}?token=")), "{qr}");
