@@ -139,3 +139,38 @@ async fn role_tokens_stay_out_of_urls() {
     })
     .await
 }
+
+#[tokio::test]
+async fn a_token_holds_only_so_many_streams() {
+    within(60, "test", async {
+        let h = TestHall::start().await;
+        let cap = hallq::api::STREAMS_PER_DEVICE_TOKEN;
+        let mut open = Vec::new();
+        for _ in 0..cap {
+            open.push(ws_connect(&h.events_url("token=demo-kiosk-1")).await.expect("within the cap"));
+        }
+        let over = ws_connect(&h.events_url("token=demo-kiosk-1")).await;
+        match over {
+            Err(tokio_tungstenite::tungstenite::Error::Http(r)) => {
+                assert_eq!(r.status().as_u16(), 429);
+                let body = r.body().as_deref().map(String::from_utf8_lossy).unwrap_or_default().to_string();
+                assert!(body.contains("too_many_streams"), "{body}");
+            }
+            other => panic!("the stream past the cap must be refused: {:?}", other.map(|_| ())),
+        }
+        // Another token is not held up, and a closed stream frees its place.
+        ws_connect(&h.events_url("token=demo-kiosk-2")).await.expect("another kiosk");
+        let mut first = open.remove(0);
+        first.close(None).await.unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            if ws_connect(&h.events_url("token=demo-kiosk-1")).await.is_ok() {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "a closed stream frees its place");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        h.stop().await;
+    })
+    .await
+}

@@ -54,6 +54,8 @@ error_codes! {
     ForbiddenPriority = "forbidden_priority" => 403,
     /// A kiosk issuing faster than any visitor could take numbers.
     TooManyTickets = "too_many_tickets" => 429,
+    /// More event streams open with one token than its role needs.
+    TooManyStreams = "too_many_streams" => 429,
     // The request itself.
     NotFound = "not_found" => 404,
     MethodNotAllowed = "method_not_allowed" => 405,

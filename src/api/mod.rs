@@ -45,6 +45,12 @@ pub const STREAM_MESSAGE_LIMIT: usize = 4 * 1024;
 /// How often the stream pings its clients, and how long a silent one is kept.
 pub const STREAM_PING_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 pub const STREAM_SILENCE_LIMIT: std::time::Duration = std::time::Duration::from_secs(90);
+/// Open event streams one token may hold: a display token is often shared by every screen
+/// of the hall (a county hall has a few hundred); a device or staff token needs a few; a
+/// visitor's phone one or two.
+pub const STREAMS_PER_DISPLAY_TOKEN: usize = 512;
+pub const STREAMS_PER_DEVICE_TOKEN: usize = 16;
+pub const STREAMS_PER_TICKET: usize = 4;
 /// Tickets one kiosk may issue in a minute (a busy kiosk issues a few).
 pub const KIOSK_TICKETS_PER_MINUTE: u32 = 60;
 
@@ -56,6 +62,7 @@ pub struct Api {
     documents: Arc<crate::documents::Documents>,
     issue_limit: Arc<IssueLimit>,
     stream_tickets: Arc<StreamTickets>,
+    streams: Arc<StreamCounts>,
 }
 
 /// How many tickets each kiosk issued in the current minute: a hostile or broken kiosk
@@ -86,6 +93,40 @@ impl StreamTickets {
     }
 }
 
+/// Open event streams per token (or per visitor's ticket).
+#[derive(Default)]
+struct StreamCounts(Arc<std::sync::Mutex<HashMap<String, usize>>>);
+
+/// One open stream, counted until it is dropped.
+struct StreamSlot {
+    counts: Arc<std::sync::Mutex<HashMap<String, usize>>>,
+    holder: String,
+}
+
+impl StreamCounts {
+    fn take(&self, holder: &str, cap: usize) -> Option<StreamSlot> {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let n = m.entry(holder.to_string()).or_insert(0);
+        if *n >= cap {
+            return None;
+        }
+        *n += 1;
+        Some(StreamSlot { counts: self.0.clone(), holder: holder.to_string() })
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut m = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = m.get_mut(&self.holder) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                m.remove(&self.holder);
+            }
+        }
+    }
+}
+
 #[derive(Default)]
 struct IssueLimit(std::sync::Mutex<HashMap<String, (i64, u32)>>);
 
@@ -109,7 +150,7 @@ pub fn router(hall: Hall) -> Router {
     let data_dir = hall.db_path().parent().map(|p| p.to_path_buf()).unwrap_or_default();
     let voice = Arc::new(crate::voice::Voice::new(hall.config().voice.clone(), &data_dir));
     let sessions = hall.sessions();
-    let api = Api { documents: hall.documents(), hall, voice, sessions, issue_limit: Arc::default(), stream_tickets: Arc::default() };
+    let api = Api { documents: hall.documents(), hall, voice, sessions, issue_limit: Arc::default(), stream_tickets: Arc::default(), streams: Arc::default() };
     let v1 = Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
@@ -668,7 +709,8 @@ async fn stream_ticket(State(api): State<Api>, caller: Caller) -> ApiResult<Json
         ("token" = Option<String>, Query, description = "With `ticket`: the ticket's own token (a visitor's phone)"),
         ("ws_ticket" = Option<String>, Query, description = "A one-time ticket from POST /stream-ticket (browsers, which cannot set the header)")),
     responses((status = 101, description = "WebSocket of Hello, then StreamEvent messages", body = proto::StreamEvent), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody),
-        (status = 426, description = "Not a WebSocket request", body = proto::ErrorBody)))]
+        (status = 426, description = "Not a WebSocket request", body = proto::ErrorBody),
+        (status = 429, description = "Too many streams open with this token", body = proto::ErrorBody)))]
 async fn events(
     State(api): State<Api>,
     MaybeCaller(caller): MaybeCaller,
@@ -677,11 +719,20 @@ async fn events(
 ) -> ApiResult<Response> {
     // A visitor's phone follows its own ticket with the ticket's token; it sees what a
     // public display sees, enough to know when to look again.
-    let viewer = match (caller, q.get("ticket"), q.get("token")) {
-        (Some(c), _, _) => c.viewer(),
-        (None, Some(id), Some(tok)) if api.hall.ticket(id)?.is_some_and(|t| &t.token == tok) => Viewer::Visitor,
+    let (viewer, holder) = match (caller, q.get("ticket"), q.get("token")) {
+        (Some(c), _, _) => (c.viewer(), format!("{:?}:{}", c.role, c.name)),
+        (None, Some(id), Some(tok)) if api.hall.ticket(id)?.is_some_and(|t| &t.token == tok) => (Viewer::Visitor, format!("ticket:{id}")),
         _ => return Err(not_the_ticket_token()),
     };
+    // Streams per token: a leaked or hostile token cannot open thousands.
+    let cap = match viewer {
+        Viewer::Display => STREAMS_PER_DISPLAY_TOKEN,
+        Viewer::Visitor => STREAMS_PER_TICKET,
+        _ => STREAMS_PER_DEVICE_TOKEN,
+    };
+    let slot = api.streams.take(&holder, cap).ok_or_else(|| {
+        ApiError::new(ErrorCode::TooManyStreams, format!("此令牌的事件流连接已达上限（{cap} 个），请关闭不用的页面或显示屏后重试。"))
+    })?;
     let since = match q.get("since") {
         Some(s) => Some(s.parse::<u64>().map_err(|_| ApiError::new(ErrorCode::BadSince, "since 应为事件序号（非负整数）。"))?),
         None => None,
@@ -700,7 +751,10 @@ async fn events(
     };
     let upgrade = upgrade.max_message_size(STREAM_MESSAGE_LIMIT).max_frame_size(STREAM_MESSAGE_LIMIT);
     let hall = api.hall.clone();
-    Ok(upgrade.on_upgrade(move |socket| stream_events(hall, socket, since, viewer)))
+    Ok(upgrade.on_upgrade(move |socket| async move {
+        stream_events(hall, socket, since, viewer).await;
+        drop(slot);
+    }))
 }
 
 /// Sends every event after `since` from the log, then live ones, each exactly once and in
