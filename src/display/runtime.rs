@@ -90,19 +90,20 @@ fn spawn_speaker(opts: DisplayOptions, out: VoiceOut) -> mpsc::UnboundedSender<(
                 }
                 VoiceOut::Speaker => {
                     // aplay reads the WAV from stdin and returns when it has played it, so
-                    // announcements never overlap.
+                    // announcements never overlap; a stuck sound device is given up on after
+                    // the clip's length and a margin, and the next call is tried again.
+                    let limit = crate::kiosk::errands::wav_length(&wav).unwrap_or(std::time::Duration::from_secs(30)) + std::time::Duration::from_secs(5);
                     let played = tokio::task::spawn_blocking(move || {
-                        use std::io::Write;
-                        let mut child = std::process::Command::new("aplay").arg("-q").stdin(std::process::Stdio::piped()).spawn()?;
-                        child.stdin.take().expect("piped stdin").write_all(&wav)?;
-                        child.wait()
+                        let mut cmd = std::process::Command::new("aplay");
+                        cmd.arg("-q");
+                        hallq_drivers::process::run(&mut cmd, Some(wav.to_vec()), limit)
                     })
                     .await;
                     match played {
-                        Ok(Ok(s)) if s.success() => {}
-                        Ok(Ok(s)) if !warned => {
+                        Ok(Ok(out)) if out.status.success() => {}
+                        Ok(Ok(out)) if !warned => {
                             warned = true;
-                            tracing::warn!("aplay failed ({s}): check the box's sound output (aplay -l)");
+                            tracing::warn!("aplay failed ({}): check the box's sound output (aplay -l)", out.status);
                         }
                         Ok(Err(e)) if !warned => {
                             warned = true;

@@ -155,7 +155,7 @@ impl Default for VoicePrograms {
 
 /// How long a WAV plays, from its format and its size (espeak-ng --stdout leaves the
 /// header's lengths unset).
-fn wav_length(wav: &[u8]) -> Option<Duration> {
+pub(crate) fn wav_length(wav: &[u8]) -> Option<Duration> {
     let spec = hound::WavReader::new(std::io::Cursor::new(wav)).ok()?.spec();
     let bytes_per_second = spec.sample_rate as u64 * spec.channels as u64 * (spec.bits_per_sample as u64).div_ceil(8);
     (bytes_per_second > 0).then(|| Duration::from_secs_f64(wav.len().saturating_sub(44) as f64 / bytes_per_second as f64))
