@@ -27,7 +27,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::borrow::Borrow;
 use std::hash::Hash;
-use std::io::Write;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -438,7 +437,7 @@ impl Sessions {
     fn persist(&self) -> std::io::Result<()> {
         let Some(path) = &self.signouts_file else { return Ok(()) };
         let bytes = serde_json::to_vec_pretty(&*self.signouts.read().unwrap_or_else(|p| p.into_inner()))?;
-        write_atomically(path, &bytes)
+        crate::config::live::write_durably(path, &bytes)
     }
 }
 
@@ -481,27 +480,6 @@ impl Signouts {
         self.people.retain(|_, t| *t + session > now);
         self.everyone_until = self.everyone_until.filter(|t| *t + session > now);
     }
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("json.new");
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(&tmp)?;
-    // Also when a leftover file had other permissions.
-    #[cfg(unix)]
-    f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    drop(f);
-    std::fs::rename(&tmp, path)?;
-    #[cfg(unix)]
-    if let Some(dir) = path.parent() {
-        std::fs::File::open(dir)?.sync_all()?;
-    }
-    Ok(())
 }
 
 /// The two attempt tables; one lock for both, so an attempt is counted in both at once.

@@ -102,14 +102,15 @@ pub async fn guard(State(api): State<Api>, mut req: Request, next: Next) -> Resp
     if rule.may.contains(&May::Anyone) {
         return next.run(req).await;
     }
-    let query = axum::extract::Query::<std::collections::HashMap<String, String>>::try_from_uri(req.uri()).map(|q| q.0).unwrap_or_default();
-    // A browser's event stream: the one-time ticket it traded its token for.
-    let presented = match query.get("ws_ticket") {
-        Some(t) if rule.path == "/events" && !req.headers().contains_key(axum::http::header::AUTHORIZATION) => api
-            .stream_tickets
-            .take(t)
-            .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "事件流凭据无效或已过期，请重新连接。")),
-        _ => api.caller(req.headers(), &query),
+    // A browser's event stream: the one-time ticket it traded its token for. Only that
+    // route reads the query; every other caller is known by its header.
+    let ws_ticket = (rule.path == "/events" && !req.headers().contains_key(axum::http::header::AUTHORIZATION))
+        .then(|| axum::extract::Query::<std::collections::HashMap<String, String>>::try_from_uri(req.uri()).ok())
+        .flatten()
+        .and_then(|q| q.0.get("ws_ticket").cloned());
+    let presented = match ws_ticket {
+        Some(t) => api.stream_tickets.take(&t).ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "事件流凭据无效或已过期，请重新连接。")),
+        None => api.caller(req.headers()),
     };
     match presented {
         Ok(caller) if rule.may.contains(&R(caller.role)) || (caller.session && rule.may.contains(&May::StaffSession)) => {

@@ -247,19 +247,20 @@ struct Caller {
     session: bool,
 }
 
-fn presented_token<'a>(headers: &'a HeaderMap, _query: &'a HashMap<String, String>) -> Option<&'a str> {
+/// The bearer token of the Authorization header. Role tokens travel in the header only,
+/// never in a URL (browser history, proxy logs); a browser's event stream uses a one-time
+/// ticket (POST /stream-ticket).
+fn presented_token(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim)
-    // Role tokens travel in the header only, never in a URL (browser history, proxy logs);
-    // a browser's event stream uses a one-time ticket (POST /stream-ticket).
 }
 
 impl Api {
-    fn caller(&self, headers: &HeaderMap, query: &HashMap<String, String>) -> ApiResult<Caller> {
-        let token = presented_token(headers, query)
+    fn caller(&self, headers: &HeaderMap) -> ApiResult<Caller> {
+        let token = presented_token(headers)
             .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "缺少访问令牌：请在 Authorization: Bearer 中提供设备令牌。"))?;
         if token.starts_with("staff.") {
             // A member of staff signed in at a counter: they work the windows they are given.
@@ -419,9 +420,9 @@ async fn login(
     (status = 401, description = "No token, or not a live staff session", body = proto::ErrorBody),
     (status = 403, description = "A device token, not a staff session", body = proto::ErrorBody),
     (status = 503, description = "Ended, but not yet recorded in the data directory: retry", body = proto::ErrorBody)))]
-async fn logout(State(api): State<Api>, _caller: Caller, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> ApiResult<StatusCode> {
+async fn logout(State(api): State<Api>, _caller: Caller, headers: HeaderMap) -> ApiResult<StatusCode> {
     // The access table lets only staff sessions here.
-    let token = presented_token(&headers, &q).ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "缺少访问令牌。"))?;
+    let token = presented_token(&headers).ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "缺少访问令牌。"))?;
     let (sessions, hall, token) = (api.sessions.clone(), api.hall.clone(), token.to_string());
     // Writes the sign-out list (fsync): off the async workers.
     let ended = tokio::task::spawn_blocking(move || {

@@ -182,8 +182,8 @@ impl ConfigStore {
 }
 
 /// Writes a file so that it is either the old one or the whole new one after a crash.
-/// Created 0600: a version may hold tokens in clear.
-fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Created 0600: a version may hold tokens in clear (and the staff sign-out list uses it too).
+pub(crate) fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let tmp = path.with_extension("part");
     let mut opts = std::fs::OpenOptions::new();
