@@ -18,7 +18,10 @@ const RUN: Duration = Duration::from_secs(30);
 fn config_text() -> String {
     let mut text = hallq::config::DEFAULT_TOML.replace("daily_cap = 600", "daily_cap = 999").replace("daily_cap = 300", "daily_cap = 999");
     for n in 27..=WINDOWS {
-        text.push_str(&format!("\n[[windows]]\nnumber = {n}\nname = \"综合窗口\"\nkind = \"comprehensive\"\nfloor = {}\nqueues = []\n", 3 + n % 2));
+        text.push_str(&format!(
+            "\n[[windows]]\nnumber = {n}\nname = \"综合窗口\"\nkind = \"comprehensive\"\nfloor = {}\nqueues = []\n",
+            3 + n % 2
+        ));
     }
     text
 }
@@ -26,9 +29,15 @@ fn config_text() -> String {
 fn proc_stat(pid: u32) -> (f64, u64) {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let fields: Vec<&str> = stat.rsplit_once(')').map(|(_, r)| r.split_whitespace().collect()).unwrap_or_default();
-    let ticks: f64 = fields.get(11).and_then(|u| u.parse::<f64>().ok()).unwrap_or(0.0) + fields.get(12).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks: f64 = fields.get(11).and_then(|u| u.parse::<f64>().ok()).unwrap_or(0.0)
+        + fields.get(12).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let rss_kb = status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let rss_kb = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     (ticks / 100.0, rss_kb)
 }
 
@@ -66,13 +75,29 @@ fn main() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         // People waiting: 8000 tickets over the demo's items that need no ID card.
-        let items = ["linshi-sfz", "sfz-buling", "fapiao-lingqu", "shui-kaihu", "ranqi-guohu", "qiye-kaiban", "gjj-jiaocun", "danwei-shebao-dengji", "geshui-huisuan"];
+        let items = [
+            "linshi-sfz",
+            "sfz-buling",
+            "fapiao-lingqu",
+            "shui-kaihu",
+            "ranqi-guohu",
+            "qiye-kaiban",
+            "gjj-jiaocun",
+            "danwei-shebao-dengji",
+            "geshui-huisuan",
+        ];
         let mut issuing = Vec::new();
         for c in 0..16 {
             let hall = manager.clone();
             issuing.push(tokio::spawn(async move {
                 for i in (c..6000).step_by(16) {
-                    let req = IssueTicket { request_id: format!("l{i}").into(), service: items[i % items.len()].into(), identity: None, priority: Default::default(), appointment_slot: None };
+                    let req = IssueTicket {
+                        request_id: format!("l{i}").into(),
+                        service: items[i % items.len()].into(),
+                        identity: None,
+                        priority: Default::default(),
+                        appointment_slot: None,
+                    };
                     let _ = hall.issue(&req).await;
                 }
             }));

@@ -20,9 +20,22 @@ fn bench_config() -> Config {
     for letter in 'A'..='Z' {
         let id = letter.to_string();
         if c.queue(&id).is_none() {
-            c.queues.push(Queue { id: id.clone(), name: format!("队列{id}"), name_en: format!("Queue {id}"), prefix: id.clone(), daily_cap: 999, service_minutes: 5 });
+            c.queues.push(Queue {
+                id: id.clone(),
+                name: format!("队列{id}"),
+                name_en: format!("Queue {id}"),
+                prefix: id.clone(),
+                daily_cap: 999,
+                service_minutes: 5,
+            });
         }
-        c.services.push(Service { id: format!("bench-{id}"), queue: id.clone(), daily_cap: 999, identity: IdentityRule::None, ..template.clone() });
+        c.services.push(Service {
+            id: format!("bench-{id}"),
+            queue: id.clone(),
+            daily_cap: 999,
+            identity: IdentityRule::None,
+            ..template.clone()
+        });
     }
     for q in &mut c.queues {
         q.daily_cap = 999;

@@ -15,7 +15,9 @@ use hallq_ui::view::{Screen, UiAction};
 fn rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<f64>().ok())
+        })
         .unwrap_or(0.0)
         / 1024.0
 }
@@ -71,7 +73,12 @@ fn main() {
         core.input(Input::Catalog(hallq::kiosk::catalog_from_config(&hall.config())));
         let mut taps = Vec::new();
         for _ in 0..100 {
-            for a in [UiAction::Tile("hot".into()), UiAction::Item("sfz-buling".into()), UiAction::Tile("take-number".into()), UiAction::SkipIdentity] {
+            for a in [
+                UiAction::Tile("hot".into()),
+                UiAction::Item("sfz-buling".into()),
+                UiAction::Tile("take-number".into()),
+                UiAction::SkipIdentity,
+            ] {
                 core.input(Input::Ui(a));
             }
             let before = sim.printed().len();
@@ -95,5 +102,10 @@ fn main() {
     println!("  time to first frame          : {:.1} ms (platform, window, home view, first render)", first_frame.as_secs_f64() * 1e3);
     println!("  full redraw                  : {:.1} ms", redraw.as_secs_f64() * 1e3);
     println!("  resident memory after frame  : {rss_after_frame:.1} MB (this benchmark process)");
-    println!("  confirm tap to last ticket byte: p50 {:.2} ms, p99 {:.2} ms over {} tickets (HTTP issue + status checks + ESC/POS)", p(0.5), p(0.99), taps.len());
+    println!(
+        "  confirm tap to last ticket byte: p50 {:.2} ms, p99 {:.2} ms over {} tickets (HTTP issue + status checks + ESC/POS)",
+        p(0.5),
+        p(0.99),
+        taps.len()
+    );
 }

@@ -60,7 +60,12 @@ fn main() {
     };
     let db = dir.path().join("hallq.db");
     let size = std::fs::metadata(&db).unwrap().len();
-    println!("restart benchmark: built a log of {} events ({:.0} MB) in {:.1} s", Store::open(&db).unwrap().last_seq(), size as f64 / 1e6, t0.elapsed().as_secs_f64());
+    println!(
+        "restart benchmark: built a log of {} events ({:.0} MB) in {:.1} s",
+        Store::open(&db).unwrap().last_seq(),
+        size as f64 / 1e6,
+        t0.elapsed().as_secs_f64()
+    );
 
     let t = Instant::now();
     let store = Store::open(&db).unwrap();
@@ -90,7 +95,9 @@ fn main() {
 
     let t = Instant::now();
     match store::verify(&db).unwrap() {
-        store::Verdict::Intact { events, .. } => println!("  log verify of {events} events:                 {:.3} s", t.elapsed().as_secs_f64()),
+        store::Verdict::Intact { events, .. } => {
+            println!("  log verify of {events} events:                 {:.3} s", t.elapsed().as_secs_f64())
+        }
         v => panic!("{v:?}"),
     }
 }

@@ -306,12 +306,27 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
-        Cmd::Serve { config, data, listen, clock, tls_cert, tls_key, insecure_http, public_listen, demo, max_connections, idle_timeout_secs } => {
+        Cmd::Serve {
+            config,
+            data,
+            listen,
+            clock,
+            tls_cert,
+            tls_key,
+            insecure_http,
+            public_listen,
+            demo,
+            max_connections,
+            idle_timeout_secs,
+        } => {
             let clock: Arc<dyn Clock> = match clock {
                 Some(spec) => Arc::new(SimClock::parse(&spec).map_err(|e| anyhow::anyhow!("--clock: {e}"))?),
                 None => Arc::new(SystemClock),
             };
-            let limits = crate::conn::ConnLimits { max_connections: max_connections as usize, idle: std::time::Duration::from_secs(idle_timeout_secs.max(1)) };
+            let limits = crate::conn::ConnLimits {
+                max_connections: max_connections as usize,
+                idle: std::time::Duration::from_secs(idle_timeout_secs.max(1)),
+            };
             let opts = crate::server::ServeOptions { listen, tls: tls_cert.zip(tls_key), insecure_http, public_listen, limits };
             // Refused before anything is opened.
             opts.check()?;
@@ -330,7 +345,8 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
                     let _ = std::fs::remove_file(data.join(f));
                 }
             }
-            let opts = crate::demo::DemoOptions { data, listen, speed, run_for: run_for.map(std::time::Duration::from_secs), kiosk_window: false };
+            let opts =
+                crate::demo::DemoOptions { data, listen, speed, run_for: run_for.map(std::time::Duration::from_secs), kiosk_window: false };
             // With a display, the kiosk opens in a window for a person to tap; where no window
             // can be opened, the demo runs it headless and says so.
             #[cfg(feature = "ui")]
@@ -448,39 +464,41 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
             println!("{}", crate::staff::hash_password(password));
         }
         Cmd::Config { command: ConfigCmd::Default } => print!("{DEFAULT_TOML}"),
-        Cmd::Config { command: ConfigCmd::Check { file } } => match Config::load(&file) {
-            Ok(c) => {
-                // Valid, but with the published demo secrets it must not run a hall.
-                let text = std::fs::read_to_string(&file).unwrap_or_default();
-                let demo = c.demo_secret_errors(&text, &file.display().to_string());
-                if !demo.is_empty() {
-                    for e in &demo {
-                        eprintln!("error: {e}");
+        Cmd::Config { command: ConfigCmd::Check { file } } => {
+            match Config::load(&file) {
+                Ok(c) => {
+                    // Valid, but with the published demo secrets it must not run a hall.
+                    let text = std::fs::read_to_string(&file).unwrap_or_default();
+                    let demo = c.demo_secret_errors(&text, &file.display().to_string());
+                    if !demo.is_empty() {
+                        for e in &demo {
+                            eprintln!("error: {e}");
+                        }
+                        eprintln!("error: {} published demo tokens or staff accounts: this file is for `hallq demo` and `hallq serve --demo` only", demo.len());
+                        for w in c.warnings() {
+                            eprintln!("warning: {}", w.0);
+                        }
+                        return Ok(std::process::ExitCode::FAILURE);
                     }
-                    eprintln!("error: {} published demo tokens or staff accounts: this file is for `hallq demo` and `hallq serve --demo` only", demo.len());
+                    println!(
+                        "{}: OK — {} departments, {} queues, {} service items, {} windows, {} tokens",
+                        file.display(),
+                        c.departments.len(),
+                        c.queues.len(),
+                        c.services.len(),
+                        c.windows.len(),
+                        c.tokens.len()
+                    );
                     for w in c.warnings() {
-                        eprintln!("warning: {}", w.0);
+                        println!("warning: {}", w.0);
                     }
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
                     return Ok(std::process::ExitCode::FAILURE);
                 }
-                println!(
-                    "{}: OK — {} departments, {} queues, {} service items, {} windows, {} tokens",
-                    file.display(),
-                    c.departments.len(),
-                    c.queues.len(),
-                    c.services.len(),
-                    c.windows.len(),
-                    c.tokens.len()
-                );
-                for w in c.warnings() {
-                    println!("warning: {}", w.0);
-                }
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Ok(std::process::ExitCode::FAILURE);
-            }
-        },
+        }
         Cmd::Log { command: LogCmd::Verify { data, db } } => {
             let path = match (data, db) {
                 (_, Some(db)) => db,

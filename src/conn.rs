@@ -113,7 +113,9 @@ impl<T: AsyncRead + Unpin> AsyncRead for LimitedIo<T> {
             }
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Pending => match this.deadline.as_mut().poll(cx) {
-                Poll::Ready(()) => Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "no data from the client within the idle deadline"))),
+                Poll::Ready(()) => {
+                    Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "no data from the client within the idle deadline")))
+                }
                 Poll::Pending => Poll::Pending,
             },
         }

@@ -60,7 +60,12 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     let hall = Hall::start(config.clone(), &opts.data, clock.clone())?;
 
     println!("hallq demo — {} ({})", config.hall.name, config.hall.name_en);
-    println!("  simulated day starting {} at {}x speed; data in {}", start.with_timezone(&offset).format("%Y-%m-%d %H:%M"), opts.speed, opts.data.display());
+    println!(
+        "  simulated day starting {} at {}x speed; data in {}",
+        start.with_timezone(&offset).format("%Y-%m-%d %H:%M"),
+        opts.speed,
+        opts.data.display()
+    );
     println!("  hall overview:  http://{addr}/#token=demo-display");
     println!("  API:            http://{addr}/api/v1/state  (Authorization: Bearer demo-display)");
     println!("  OpenAPI:        http://{addr}/api/v1/openapi.json");
@@ -105,7 +110,8 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高"];
+const SURNAMES: &[&str] =
+    &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高"];
 const GIVEN_FEMALE: &[&str] = &["芳", "娜", "秀英", "敏", "静", "丽", "艳", "娟", "秀兰", "霞"];
 const GIVEN_MALE: &[&str] = &["伟", "强", "磊", "军", "洋", "勇", "杰", "涛", "明", "超"];
 const REGIONS: &[&str] = &["430102", "430103", "430104", "430105", "430111", "430121", "430181"];
@@ -169,7 +175,8 @@ fn kiosk_visitor(n: usize) -> KioskVisitor {
 /// `DIR/DATE/NUMBER.png`.
 fn print_ticket(hall: &Hall, printer: &mut TicketPrinter, sim: &SimPrinter, template: &Template, dir: &std::path::Path, id: &str) {
     let Some(ticket) = hall.view().state.tickets.get(id).cloned() else { return };
-    let model = crate::tickets::model(&crate::api::ticket_view(hall, &ticket, &crate::api::Viewer::Kiosk, crate::api::TicketAnswer::Issuing));
+    let model =
+        crate::tickets::model(&crate::api::ticket_view(hall, &ticket, &crate::api::Viewer::Kiosk, crate::api::TicketAnswer::Issuing));
     if let Err(e) = printer.print_ticket(template, &model) {
         tracing::warn!("demo ticket printer: {e}");
         return;
@@ -303,7 +310,8 @@ async fn counter(hall: Hall, clock: Arc<SimClock>, window: u32) {
         };
         let (no_show, transfer, rate, minutes) = {
             let mut rng = rand::rng();
-            let queue_minutes = hall.view().state.tickets.get(&ticket).and_then(|t| config.queue(&t.queue)).map(|q| q.service_minutes).unwrap_or(8);
+            let queue_minutes =
+                hall.view().state.tickets.get(&ticket).and_then(|t| config.queue(&t.queue)).map(|q| q.service_minutes).unwrap_or(8);
             (rng.random_bool(0.05), rng.random_bool(0.03), rng.random_bool(0.6), queue_minutes as f64 * rng.random_range(0.5..1.5))
         };
         sim_sleep(&clock, chrono::Duration::seconds(40)).await;
@@ -329,9 +337,17 @@ async fn counter(hall: Hall, clock: Arc<SimClock>, window: u32) {
         }
         let _ = act(&hall, window, WindowAction::Finish).await;
         if rate {
-            let rating = *[Rating::VerySatisfied, Rating::VerySatisfied, Rating::VerySatisfied, Rating::Satisfied, Rating::Satisfied, Rating::Neutral, Rating::Dissatisfied]
-                .choose(&mut rand::rng())
-                .expect("non-empty");
+            let rating = *[
+                Rating::VerySatisfied,
+                Rating::VerySatisfied,
+                Rating::VerySatisfied,
+                Rating::Satisfied,
+                Rating::Satisfied,
+                Rating::Neutral,
+                Rating::Dissatisfied,
+            ]
+            .choose(&mut rand::rng())
+            .expect("non-empty");
             // The visitor rates on their phone (the ticket's token).
             let _ = hall.submit(Command::Rate { ticket, rating, source: engine::RatingSource::Visitor, device: None }).await;
         }
@@ -416,7 +432,9 @@ fn print_summary(hall: &Hall, addr: SocketAddr, redraw: bool) {
 
 /// Whether a screen is attached (an X or Wayland session, or a DRM device for linuxkms).
 pub fn has_display() -> bool {
-    std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some() || std::path::Path::new("/dev/dri/card0").exists()
+    std::env::var_os("DISPLAY").is_some()
+        || std::env::var_os("WAYLAND_DISPLAY").is_some()
+        || std::path::Path::new("/dev/dri/card0").exists()
 }
 
 /// The demo with its kiosk in a window on this machine's display: the hall service and the
@@ -471,7 +489,8 @@ async fn demo_errands(addr: SocketAddr, today: chrono::NaiveDate, offset: chrono
     use base64::Engine as _;
     use hallq_proto::{BookAppointment, ClientError, DeliverResult, HallClient, Identity, ServiceId};
     let hall = HallClient::new(&format!("http://{addr}"), "demo-system");
-    let slot = offset.from_local_datetime(&today.and_hms_opt(12, 0, 0).expect("valid time")).single().expect("fixed offsets are unambiguous");
+    let slot =
+        offset.from_local_datetime(&today.and_hms_opt(12, 0, 0).expect("valid time")).single().expect("fixed offsets are unambiguous");
     let pdf = base64::engine::general_purpose::STANDARD.encode(demo_result_pdf());
     let mut refused = 0usize;
     for n in 0..400usize {
@@ -482,7 +501,10 @@ async fn demo_errands(addr: SocketAddr, today: chrono::NaiveDate, offset: chrono
             1 => {
                 // One code per visitor and day, so a demo run on another day books anew.
                 let code = format!("YY{}{n:04}", today.format("%m%d"));
-                ("the booking system's appointment", hall.book_appointment(&BookAppointment { code, service, slot, identity: Some(identity) }).await.map(drop))
+                (
+                    "the booking system's appointment",
+                    hall.book_appointment(&BookAppointment { code, service, slot, identity: Some(identity) }).await.map(drop),
+                )
             }
             2 => {
                 let result = DeliverResult {

@@ -62,7 +62,11 @@ pub fn test_print(uri: &str, png: Option<&Path>) -> anyhow::Result<()> {
         anyhow::anyhow!("{e}\n  for staff: {}", fault.staff_message())
     })?;
     if report.status_known {
-        println!("printed a test ticket on {}: status ok{}", printer.describe(), if report.status.paper_near_end { ", paper near its end" } else { "" });
+        println!(
+            "printed a test ticket on {}: status ok{}",
+            printer.describe(),
+            if report.status.paper_near_end { ", paper near its end" } else { "" }
+        );
     } else {
         println!("sent a test ticket to {} (this transport cannot read printer status)", printer.describe());
     }
@@ -90,7 +94,13 @@ pub fn render(file: &Path, out: &Path) -> anyhow::Result<()> {
             out.with_file_name(format!("{stem}-{}.png", i + 1))
         };
         p.save_png(&path).with_context(|| format!("writing {}", path.display()))?;
-        println!("{}: {}x{} dots{}", path.display(), p.image.width(), p.image.height(), if p.complete { "" } else { " (no cut at the end)" });
+        println!(
+            "{}: {}x{} dots{}",
+            path.display(),
+            p.image.width(),
+            p.image.height(),
+            if p.complete { "" } else { " (no cut at the end)" }
+        );
     }
     Ok(())
 }

@@ -74,7 +74,8 @@ fn new_id(prefix: &str) -> String {
 impl Documents {
     pub fn open(dir: &Path) -> Result<Documents, DocError> {
         std::fs::create_dir_all(dir).map_err(|e| DocError::Db(rusqlite::Error::InvalidPath(format!("{}: {e}", dir.display()).into())))?;
-        crate::store::create_private(&dir.join("documents.db")).map_err(|e| DocError::Db(rusqlite::Error::InvalidPath(format!("{}: {e}", dir.display()).into())))?;
+        crate::store::create_private(&dir.join("documents.db"))
+            .map_err(|e| DocError::Db(rusqlite::Error::InvalidPath(format!("{}: {e}", dir.display()).into())))?;
         let conn = Connection::open(dir.join("documents.db"))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -110,7 +111,8 @@ impl Documents {
         )?;
         // Since results are found by ID number and name: the keyed hash of both. Rows
         // delivered before have none (NULL); see `results_for`.
-        let has_person: bool = conn.query_row("SELECT COUNT(*) FROM pragma_table_info('results') WHERE name = 'person_hash'", [], |r| r.get::<_, i64>(0))? > 0;
+        let has_person: bool =
+            conn.query_row("SELECT COUNT(*) FROM pragma_table_info('results') WHERE name = 'person_hash'", [], |r| r.get::<_, i64>(0))? > 0;
         if !has_person {
             conn.execute_batch("ALTER TABLE results ADD COLUMN person_hash TEXT")?;
         }
@@ -127,11 +129,23 @@ impl Documents {
     /// Files a result; delivering the same `external_id` again changes nothing and gives
     /// the first answer (its id and expiry) with `false`.
     /// `person_hash` is `identity::person_hash` of the ID number and the name delivered.
-    pub fn add_result(&self, external_id: &str, holder: &Holder, person_hash: &str, title: &str, department: &str, pdf: &[u8], now: Ts, keep_days: u32) -> Result<(String, Ts, bool), DocError> {
+    pub fn add_result(
+        &self,
+        external_id: &str,
+        holder: &Holder,
+        person_hash: &str,
+        title: &str,
+        department: &str,
+        pdf: &[u8],
+        now: Ts,
+        keep_days: u32,
+    ) -> Result<(String, Ts, bool), DocError> {
         check_pdf(pdf)?;
         let db = self.db();
         let first = db
-            .query_row("SELECT id, expires_at FROM results WHERE external_id = ?1", [external_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .query_row("SELECT id, expires_at FROM results WHERE external_id = ?1", [external_id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
             .optional()?;
         if let Some((id, expires)) = first {
             let expires = chrono::DateTime::parse_from_rfc3339(&expires).map(|t| t.with_timezone(&chrono::Utc)).unwrap_or(now);
@@ -143,7 +157,19 @@ impl Documents {
         db.execute(
             "INSERT INTO results (id, external_id, id_hash, person_hash, title, department, size, sha256, received_at, expires_at, pdf)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![id, external_id, holder.id_hash, person_hash, title, department, pdf.len(), hex::encode(Sha256::digest(pdf)), ts(now), ts(expires), pdf],
+            params![
+                id,
+                external_id,
+                holder.id_hash,
+                person_hash,
+                title,
+                department,
+                pdf.len(),
+                hex::encode(Sha256::digest(pdf)),
+                ts(now),
+                ts(expires),
+                pdf
+            ],
         )?;
         Ok((id, expires, true))
     }
@@ -160,7 +186,15 @@ impl Documents {
                AND collected_at IS NULL AND pdf IS NOT NULL AND expires_at > ?4 ORDER BY received_at",
         )?;
         let rows = stmt.query_map(params![id_hash, person_hash, unnamed, ts(now)], |r| {
-            Ok(ResultMeta { id: r.get(0)?, title: r.get(1)?, department: r.get(2)?, received_at: r.get(3)?, expires_at: r.get(4)?, size: r.get::<_, i64>(5)? as u64, nonce: None })
+            Ok(ResultMeta {
+                id: r.get(0)?,
+                title: r.get(1)?,
+                department: r.get(2)?,
+                received_at: r.get(3)?,
+                expires_at: r.get(4)?,
+                size: r.get::<_, i64>(5)? as u64,
+                nonce: None,
+            })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -200,7 +234,10 @@ impl Documents {
             m.remove(&first);
         }
         let nonce = hex::encode(rand::random::<[u8; 16]>());
-        m.insert(nonce.clone(), ResultNonce { result: result.into(), kiosk: kiosk.into(), expires: now + chrono::Duration::seconds(RESULT_NONCE_SECS) });
+        m.insert(
+            nonce.clone(),
+            ResultNonce { result: result.into(), kiosk: kiosk.into(), expires: now + chrono::Duration::seconds(RESULT_NONCE_SECS) },
+        );
         nonce
     }
 
@@ -224,9 +261,25 @@ impl Documents {
         Ok(a + b)
     }
 
-    pub fn add_attachment(&self, ticket: &str, title: &str, pages: u32, pdf: &[u8], kiosk: &str, now: Ts) -> Result<AttachmentMeta, DocError> {
+    pub fn add_attachment(
+        &self,
+        ticket: &str,
+        title: &str,
+        pages: u32,
+        pdf: &[u8],
+        kiosk: &str,
+        now: Ts,
+    ) -> Result<AttachmentMeta, DocError> {
         check_pdf(pdf)?;
-        let meta = AttachmentMeta { id: new_id("M"), ticket: ticket.into(), title: title.into(), pages, size: pdf.len() as u64, added_at: ts(now), kiosk: kiosk.into() };
+        let meta = AttachmentMeta {
+            id: new_id("M"),
+            ticket: ticket.into(),
+            title: title.into(),
+            pages,
+            size: pdf.len() as u64,
+            added_at: ts(now),
+            kiosk: kiosk.into(),
+        };
         self.db().execute(
             "INSERT INTO attachments (id, ticket, title, pages, size, sha256, added_at, kiosk, pdf) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![meta.id, ticket, title, pages, pdf.len(), hex::encode(Sha256::digest(pdf)), meta.added_at, kiosk, pdf],
@@ -238,7 +291,15 @@ impl Documents {
         let db = self.db();
         let mut stmt = db.prepare("SELECT id, ticket, title, pages, size, added_at, kiosk FROM attachments WHERE ticket = ?1 AND pdf IS NOT NULL ORDER BY added_at")?;
         let rows = stmt.query_map([ticket], |r| {
-            Ok(AttachmentMeta { id: r.get(0)?, ticket: r.get::<_, String>(1)?.into(), title: r.get(2)?, pages: r.get(3)?, size: r.get::<_, i64>(4)? as u64, added_at: r.get(5)?, kiosk: r.get(6)? })
+            Ok(AttachmentMeta {
+                id: r.get(0)?,
+                ticket: r.get::<_, String>(1)?.into(),
+                title: r.get(2)?,
+                pages: r.get(3)?,
+                size: r.get::<_, i64>(4)? as u64,
+                added_at: r.get(5)?,
+                kiosk: r.get(6)?,
+            })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -273,10 +334,17 @@ mod tests {
         let (id, expires, new) = docs.add_result("APP-1", &holder("p1"), "n1", "营业执照", "市场监管局", &pdf, now, 30).unwrap();
         assert!(new);
         let later = now + chrono::Duration::hours(1);
-        assert_eq!(docs.add_result("APP-1", &holder("p1"), "n1", "营业执照", "市场监管局", &pdf, later, 30).unwrap(), (id.clone(), expires, false), "a repeated delivery is one result, with its first expiry");
+        assert_eq!(
+            docs.add_result("APP-1", &holder("p1"), "n1", "营业执照", "市场监管局", &pdf, later, 30).unwrap(),
+            (id.clone(), expires, false),
+            "a repeated delivery is one result, with its first expiry"
+        );
         assert!(matches!(docs.add_result("APP-2", &holder("p1"), "n1", "x", "y", b"GIF89a", now, 30), Err(DocError::NotPdf)));
         let (id2, _, _) = docs.add_result("APP-3", &holder("p1"), "n1", "不动产权证明", "不动产登记中心", &pdf, now, 1).unwrap();
-        assert_eq!(docs.results_for("p1", "n1", false, now).unwrap().iter().map(|r| r.title.as_str()).collect::<Vec<_>>(), ["营业执照", "不动产权证明"]);
+        assert_eq!(
+            docs.results_for("p1", "n1", false, now).unwrap().iter().map(|r| r.title.as_str()).collect::<Vec<_>>(),
+            ["营业执照", "不动产权证明"]
+        );
         assert!(docs.results_for("p2", "n2", true, now).unwrap().is_empty(), "nobody else sees them");
         assert!(docs.results_for("p1", "n2", true, now).unwrap().is_empty(), "the right ID number with another name finds nothing");
 

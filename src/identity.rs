@@ -8,7 +8,6 @@ use sha2::Sha256;
 
 use crate::engine::Holder;
 
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
     #[error("身份证号码应为18位（最后一位可为X），请重新刷卡或核对号码。")]
@@ -128,7 +127,6 @@ pub fn holder(id_number: &str, name: &str, key: &[u8]) -> Result<Holder, IdError
     }
     Ok(Holder { masked_name: mask_name(name), masked_id: id.masked(), id_hash: id.keyed_hash(key), birth_date: Some(id.birth_date()) })
 }
-
 
 #[cfg(test)]
 mod tests {

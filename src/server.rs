@@ -41,9 +41,9 @@ pub fn app(hall: Hall) -> axum::Router {
 
 /// Binds `listen`, reporting a clear message when the address is taken.
 pub async fn bind(listen: SocketAddr) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(listen).await.with_context(|| {
-        format!("cannot listen on {listen}: is another hallq (or another program) using it? Choose another with --listen")
-    })
+    TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}: is another hallq (or another program) using it? Choose another with --listen"))
 }
 
 /// How `hallq serve` listens.
@@ -140,9 +140,11 @@ pub async fn serve(config_file: &Path, data: &Path, opts: ServeOptions, clock: A
     };
     let listener = bind(opts.listen).await?;
     let public = match opts.public_listen {
-        Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| {
-            format!("cannot listen on {addr}: is another program using it? Choose another with --public-listen")
-        })?),
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}: is another program using it? Choose another with --public-listen"))?,
+        ),
         None => None,
     };
     let store = crate::config::live::ConfigStore::new(data);
@@ -172,7 +174,8 @@ pub async fn serve(config_file: &Path, data: &Path, opts: ServeOptions, clock: A
         let _ = rx.wait_for(|s| *s).await;
     };
     let limits = opts.limits;
-    let public_task = public.map(|p| tokio::spawn(serve_limited(p, tls.clone(), public_app(hall.clone()), stopped(stop_rx.clone()), limits)));
+    let public_task =
+        public.map(|p| tokio::spawn(serve_limited(p, tls.clone(), public_app(hall.clone()), stopped(stop_rx.clone()), limits)));
     let main = tokio::spawn(serve_limited(listener, tls, app(hall.clone()), stopped(stop_rx), limits));
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -219,7 +222,9 @@ pub fn visitor_route(method: &Method, path: &str) -> Option<Visitor> {
         ["t", id] if get && !id.is_empty() => Some(Visitor::Page),
         ["static", file] if get && !file.is_empty() => Some(Visitor::Page),
         ["api", "v1", "tickets", id] if get && !id.is_empty() => Some(Visitor::Ticket(percent_decode(id)?)),
-        ["api", "v1", "tickets", id, "evaluation"] if method == Method::POST && !id.is_empty() => Some(Visitor::Evaluation(percent_decode(id)?)),
+        ["api", "v1", "tickets", id, "evaluation"] if method == Method::POST && !id.is_empty() => {
+            Some(Visitor::Evaluation(percent_decode(id)?))
+        }
         ["api", "v1", "events"] if method == Method::GET => Some(Visitor::Events),
         _ => None,
     }
@@ -285,7 +290,8 @@ async fn public_gate(State(hall): State<Hall>, mut req: Request, next: Next) -> 
     };
     if !allowed {
         // The same answer as for a ticket that does not exist: nothing to learn by guessing.
-        let message = "没有这张票，或链接不完整：请扫描号票上的二维码。No such ticket, or the link is incomplete: scan the QR code on the ticket.";
+        let message =
+            "没有这张票，或链接不完整：请扫描号票上的二维码。No such ticket, or the link is incomplete: scan the QR code on the ticket.";
         return crate::api::ApiError::new(ErrorCode::UnknownTicket, message).into_response();
     }
     next.run(req).await

@@ -15,9 +15,9 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use crate::api::Published;
 use crate::config::Config;
 use crate::engine::{self, Command, Event, Outcome, Rejection, State, Ticket, Ts};
-use crate::api::Published;
 use crate::store::{self, Record, Store, StoreError};
 
 /// Where the service gets the time. Business hours are rules of the engine, so the demo
@@ -171,7 +171,9 @@ impl Hall {
         let mut store = Store::open_dir(data_dir).with_context(|| format!("opening the event log in {}", data_dir.display()))?;
         let key = identity_key(data_dir)?;
         let documents = Arc::new(
-            crate::documents::Documents::open(data_dir).map_err(|e| anyhow::anyhow!(e)).with_context(|| format!("opening {}", data_dir.join("documents.db").display()))?,
+            crate::documents::Documents::open(data_dir)
+                .map_err(|e| anyhow::anyhow!(e))
+                .with_context(|| format!("opening {}", data_dir.join("documents.db").display()))?,
         );
         let started = Instant::now();
         let state = store.load_state(&config).context("rebuilding the state from the event log")?;
@@ -197,9 +199,8 @@ impl Hall {
             writer: Mutex::new(None),
         });
         let writer_inner = Arc::downgrade(&inner);
-        let handle = std::thread::Builder::new()
-            .name("hallq-writer".into())
-            .spawn(move || writer(store, state, config, clock, rx, writer_inner))?;
+        let handle =
+            std::thread::Builder::new().name("hallq-writer".into()).spawn(move || writer(store, state, config, clock, rx, writer_inner))?;
         *inner.writer.lock().expect("writer lock") = Some(handle);
         Ok(Hall { inner })
     }
@@ -273,9 +274,10 @@ impl Hall {
         for r in &records {
             engine::apply(&mut scratch, &self.config(), r.at, &r.event);
         }
-        let expired = scratch.tickets.get(id).is_some_and(|t| {
-            matches!(t.status, engine::Status::Waiting | engine::Status::Called | engine::Status::Serving)
-        });
+        let expired = scratch
+            .tickets
+            .get(id)
+            .is_some_and(|t| matches!(t.status, engine::Status::Waiting | engine::Status::Called | engine::Status::Serving));
         let mut ticket = scratch.tickets.remove(id);
         if expired {
             // An earlier day's ticket that was still open when that day closed.
@@ -301,9 +303,7 @@ impl Hall {
 
 fn recent_calls(path: &Path, date: Option<chrono::NaiveDate>) -> Result<VecDeque<Record>, StoreError> {
     let conn = store::open_reader(path)?;
-    let mut stmt = conn.prepare(
-        "SELECT seq FROM events WHERE kind IN ('ticket_called', 'ticket_recalled') ORDER BY seq DESC LIMIT ?1",
-    )?;
+    let mut stmt = conn.prepare("SELECT seq FROM events WHERE kind IN ('ticket_called', 'ticket_recalled') ORDER BY seq DESC LIMIT ?1")?;
     let seqs: Vec<u64> = stmt.query_map([RECENT_CALLS as i64], |r| r.get(0))?.collect::<Result<_, _>>()?;
     let mut out = VecDeque::new();
     for seq in seqs.into_iter().rev() {

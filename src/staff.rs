@@ -24,8 +24,8 @@
 //!   `DATA/staff-signouts.json` (written atomically, 0600, entries dropped when the tokens
 //!   they name expire), so a sign-out survives a restart.
 
-use std::collections::{BTreeMap, HashMap};
 use std::borrow::Borrow;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -306,7 +306,9 @@ impl Sessions {
         let Some(person) = person.filter(|_| matches) else {
             if let Some(ad) = address {
                 if lock(&self.attempts).addresses.count(&ad) == ADDRESS_MAX_FAILURES {
-                    tracing::warn!("staff sign-in from {ad} paused for {ADDRESS_LOCK_MINUTES} minutes after {ADDRESS_MAX_FAILURES} failures");
+                    tracing::warn!(
+                        "staff sign-in from {ad} paused for {ADDRESS_LOCK_MINUTES} minutes after {ADDRESS_MAX_FAILURES} failures"
+                    );
                 }
             }
             return Err(Refusal::Wrong);
@@ -681,7 +683,10 @@ mod tests {
     fn cheap_hash(password: &str) -> String {
         let params = argon2::Params::new(8, 1, 1, None).unwrap();
         let salt = SaltString::generate(&mut OsRng);
-        Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params).hash_password(password.as_bytes(), &salt).unwrap().to_string()
+        Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+            .hash_password(password.as_bytes(), &salt)
+            .unwrap()
+            .to_string()
     }
 
     fn cheap_staff() -> Vec<Staff> {
@@ -755,7 +760,10 @@ mod tests {
             assert_eq!(s.sign_in_from(&staff, "1001", "wrong", now(), ip("10.0.0.1")).err(), Some(Refusal::Wrong), "counted afresh");
         }
         // The lock ends when the oldest failure that counts is LOCK_MINUTES old.
-        assert_eq!(s.sign_in_from(&staff, "1001", "correct horse", now() + minutes(3), ip(A)).err(), Some(Refusal::Locked(LOCK_MINUTES - 3)));
+        assert_eq!(
+            s.sign_in_from(&staff, "1001", "correct horse", now() + minutes(3), ip(A)).err(),
+            Some(Refusal::Locked(LOCK_MINUTES - 3))
+        );
     }
 
     #[test]
@@ -839,7 +847,10 @@ mod tests {
         let default = super::tests::staff();
         s.sign_in_from(&default, "9999", "wrong", now(), ip(A)).unwrap_err();
         let dummy = lock(&s.dummy).as_ref().unwrap().1.clone();
-        assert_eq!(PasswordHash::new(&dummy).unwrap().params.to_string(), PasswordHash::new(&default[0].password).unwrap().params.to_string());
+        assert_eq!(
+            PasswordHash::new(&dummy).unwrap().params.to_string(),
+            PasswordHash::new(&default[0].password).unwrap().params.to_string()
+        );
         assert_eq!(s.sign_in_from(&[], "1001", "correct horse", now(), ip(A)).err(), Some(Refusal::Wrong));
         assert_eq!(s.argon2_checks(), 5);
         // A number that cannot be one never reaches Argon2.
@@ -881,7 +892,8 @@ mod tests {
                 let (s, staff, start) = (s.clone(), staff.clone(), start.clone());
                 std::thread::spawn(move || {
                     start.wait();
-                    s.sign_in_from(&staff, &format!("{}", 5000 + u32::from(i)), "x", now(), IpAddr::V4(Ipv4Addr::new(10, 0, 0, i))).unwrap_err()
+                    s.sign_in_from(&staff, &format!("{}", 5000 + u32::from(i)), "x", now(), IpAddr::V4(Ipv4Addr::new(10, 0, 0, i)))
+                        .unwrap_err()
                 })
             })
             .collect();
@@ -951,7 +963,10 @@ mod tests {
         for i in 0u32..100_000 {
             let id = format!("{:x}", rand::random::<u128>());
             let addr = IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i));
-            assert_eq!(s.sign_in_from(&staff, &id, "x", now() + chrono::Duration::milliseconds(i.into()), addr).err(), Some(Refusal::Wrong));
+            assert_eq!(
+                s.sign_in_from(&staff, &id, "x", now() + chrono::Duration::milliseconds(i.into()), addr).err(),
+                Some(Refusal::Wrong)
+            );
             let a = lock(&s.attempts);
             assert!(a.ids.len() <= MAX_TRACKED && a.addresses.len() <= MAX_TRACKED, "{} ids, {} addresses", a.ids.len(), a.addresses.len());
         }
@@ -1080,7 +1095,12 @@ mod tests {
         s.limits.max_signouts = 2;
         let staff = cheap_staff();
         let sign_in = |id: &str, pw: &str| s.sign_in_from(&staff, id, pw, now(), ip(A)).unwrap().0;
-        let (a, b, c, d) = (sign_in("1001", "correct horse"), sign_in("1001", "correct horse"), sign_in("1001", "correct horse"), sign_in("1001", "correct horse"));
+        let (a, b, c, d) = (
+            sign_in("1001", "correct horse"),
+            sign_in("1001", "correct horse"),
+            sign_in("1001", "correct horse"),
+            sign_in("1001", "correct horse"),
+        );
         let other = sign_in("1002", "battery staple");
         s.sign_out(&staff, &a, now()).unwrap().unwrap();
         s.sign_out(&staff, &b, now()).unwrap().unwrap();

@@ -168,9 +168,8 @@ impl Store {
             .query_row("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?
             .unwrap_or((0, vec![0; 32]));
-        let last_hash: [u8; 32] = last_hash
-            .try_into()
-            .map_err(|_| StoreError::Corrupt { seq: last_seq, reason: "hash is not 32 bytes".into() })?;
+        let last_hash: [u8; 32] =
+            last_hash.try_into().map_err(|_| StoreError::Corrupt { seq: last_seq, reason: "hash is not 32 bytes".into() })?;
         let snap: u64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM snapshots", [], |r| r.get(0))?;
         Ok(Store { conn, path: path.into(), last_seq, last_hash, since_snapshot: last_seq - snap.min(last_seq) })
     }
@@ -244,10 +243,7 @@ impl Store {
             "INSERT OR REPLACE INTO snapshots (seq, hash, state) VALUES (?1, ?2, ?3)",
             params![self.last_seq, &self.last_hash[..], body],
         )?;
-        tx.execute(
-            "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT 2)",
-            [],
-        )?;
+        tx.execute("DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT 2)", [])?;
         tx.commit()?;
         self.since_snapshot = 0;
         Ok(())
@@ -258,9 +254,7 @@ impl Store {
     pub fn load_state(&self, config: &Config) -> Result<State, StoreError> {
         let snap: Option<(u64, Vec<u8>, String)> = self
             .conn
-            .query_row("SELECT seq, hash, state FROM snapshots ORDER BY seq DESC LIMIT 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
+            .query_row("SELECT seq, hash, state FROM snapshots ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
         let (mut state, from) = match snap {
             Some((seq, hash, body)) => {
@@ -294,18 +288,13 @@ impl Store {
 
     /// Where a request_id was already answered, the ticket it got.
     pub fn find_request(&self, request_id: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT ticket FROM events WHERE request_id = ?1", [request_id], |r| r.get(0))
-            .optional()?)
+        Ok(self.conn.query_row("SELECT ticket FROM events WHERE request_id = ?1", [request_id], |r| r.get(0)).optional()?)
     }
 
     /// Removes personal data (ticket holders) logged before `before`, and snapshots older
     /// than that. The chain still verifies: it covers only a digest of personal data.
     pub fn purge_personal(&mut self, before: Ts) -> Result<usize, StoreError> {
-        let n = self
-            .conn
-            .execute("UPDATE events SET personal = NULL WHERE personal IS NOT NULL AND at < ?1", [ts_text(before)])?;
+        let n = self.conn.execute("UPDATE events SET personal = NULL WHERE personal IS NOT NULL AND at < ?1", [ts_text(before)])?;
         Ok(n)
     }
 }
@@ -349,9 +338,15 @@ fn record(row: &rusqlite::Row<'_>) -> Result<Record, StoreError> {
 /// The result of checking the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    Intact { events: u64, purged_personal: u64 },
+    Intact {
+        events: u64,
+        purged_personal: u64,
+    },
     /// The first link that does not hold, and why.
-    Broken { seq: u64, reason: String },
+    Broken {
+        seq: u64,
+        reason: String,
+    },
 }
 
 /// Walks the whole chain from the first event and names the first broken link.
@@ -469,10 +464,7 @@ mod tests {
             v => panic!("tampering not found: {v:?}"),
         }
         store.conn.execute("DELETE FROM events WHERE seq IN (4, 5)", []).unwrap();
-        assert_eq!(
-            verify(&path).unwrap(),
-            Verdict::Broken { seq: 4, reason: "event 4 is missing (next is 6)".into() }
-        );
+        assert_eq!(verify(&path).unwrap(), Verdict::Broken { seq: 4, reason: "event 4 is missing (next is 6)".into() });
     }
 
     #[test]
@@ -481,14 +473,8 @@ mod tests {
         let config = Config::demo();
         let mut store = Store::open_dir(dir.path()).unwrap();
         fill(&mut store, &config, 4);
-        let bodies: Vec<String> = store
-            .conn
-            .prepare("SELECT body FROM events")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
+        let bodies: Vec<String> =
+            store.conn.prepare("SELECT body FROM events").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
         assert!(bodies.iter().all(|b| !b.contains("id_hash") && !b.contains("张")));
         for file in ["hallq.db", "hallq.db-wal"] {
             let raw = std::fs::read(dir.path().join(file)).unwrap_or_default();

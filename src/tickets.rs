@@ -18,10 +18,14 @@ pub fn model(t: &TicketView) -> TicketModel {
         windows: t.windows.iter().map(|w| (w.number.get(), w.floor)).collect(),
         // "2026-11-27T09:31:05+08:00" → "2026-11-27 09:31".
         issued_at: t.issued_at.replacen('T', " ", 1).chars().take(16).collect(),
-        holder: t.holder.as_ref().map(|h| match &h.id_number {
-            Some(id) => format!("{}（{id}）", h.name),
-            None => h.name.clone(),
-        }).unwrap_or_default(),
+        holder: t
+            .holder
+            .as_ref()
+            .map(|h| match &h.id_number {
+                Some(id) => format!("{}（{id}）", h.name),
+                None => h.name.clone(),
+            })
+            .unwrap_or_default(),
         token: t.token.clone().unwrap_or_default(),
         priority_label: t.priority.label_zh().to_string(),
     }

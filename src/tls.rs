@@ -111,7 +111,11 @@ pub fn init(opts: &InitOptions) -> anyhow::Result<Written> {
         let pem = std::fs::read_to_string(&ca_key_path).with_context(|| format!("读取 {} 失败", ca_key_path.display()))?;
         let key = rcgen::KeyPair::from_pem(&pem).map_err(|e| anyhow::anyhow!("{} 不是可用的私钥：{e}", ca_key_path.display()))?;
         let ca_pem = std::fs::read_to_string(&ca_path).with_context(|| {
-            format!("{} 存在但 {} 不在：把原来的 ca.pem 放回，或换一个目录重新生成 CA (ca.key without ca.pem)", ca_key_path.display(), ca_path.display())
+            format!(
+                "{} 存在但 {} 不在：把原来的 ca.pem 放回，或换一个目录重新生成 CA (ca.key without ca.pem)",
+                ca_key_path.display(),
+                ca_path.display()
+            )
         })?;
         (key, ca_pem)
     } else {
@@ -129,7 +133,8 @@ pub fn init(opts: &InitOptions) -> anyhow::Result<Written> {
     let issuer = rcgen::Issuer::new(ca_params(hall)?, &ca_key);
 
     let server_key = rcgen::KeyPair::generate()?;
-    let mut params = rcgen::CertificateParams::new(names.clone()).map_err(|e| anyhow::anyhow!("--host：{e}（主机名只能含字母、数字、- 和 .）"))?;
+    let mut params =
+        rcgen::CertificateParams::new(names.clone()).map_err(|e| anyhow::anyhow!("--host：{e}（主机名只能含字母、数字、- 和 .）"))?;
     params.distinguished_name = rcgen::DistinguishedName::new();
     let main_name = names.get(ALWAYS.len()).cloned().unwrap_or_else(|| "localhost".into());
     params.distinguished_name.push(rcgen::DnType::CommonName, main_name);
@@ -154,7 +159,15 @@ pub fn init(opts: &InitOptions) -> anyhow::Result<Written> {
     }
     write_file(&key_path, server_key.serialize_pem().as_bytes(), true)?;
     write_file(&cert_path, cert.pem().as_bytes(), false)?;
-    Ok(Written { ca: ca_path, ca_key: ca_key_path, cert: cert_path, key: key_path, names, reused_ca, server_until: until.format("%Y-%m-%d").to_string() })
+    Ok(Written {
+        ca: ca_path,
+        ca_key: ca_key_path,
+        cert: cert_path,
+        key: key_path,
+        names,
+        reused_ca,
+        server_until: until.format("%Y-%m-%d").to_string(),
+    })
 }
 
 trait YearOffset {
@@ -284,20 +297,33 @@ Once installed, hallq kiosk and hallq display trust the hall CA from the system'
 /// The server's TLS configuration from a PEM certificate chain and its private key.
 pub fn server_config(cert: &Path, key: &Path) -> anyhow::Result<Arc<rustls::ServerConfig>> {
     let certs = CertificateDer::pem_file_iter(cert)
-        .map_err(|e| anyhow::anyhow!("--tls-cert {}：无法读取（{e}）；用 hallq tls init 生成 server.pem (cannot read the certificate)", cert.display()))?
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "--tls-cert {}：无法读取（{e}）；用 hallq tls init 生成 server.pem (cannot read the certificate)",
+                cert.display()
+            )
+        })?
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| anyhow::anyhow!("--tls-cert {}：不是 PEM 证书（{e}）(not a PEM certificate)", cert.display()))?;
     if certs.is_empty() {
         bail!("--tls-cert {}：文件中没有证书，应为 hallq tls init 生成的 server.pem (no certificate in the file)", cert.display());
     }
-    let private = PrivateKeyDer::from_pem_file(key)
-        .map_err(|e| anyhow::anyhow!("--tls-key {}：无法读取私钥（{e}）；应为 hallq tls init 生成的 server.key (cannot read the private key)", key.display()))?;
+    let private = PrivateKeyDer::from_pem_file(key).map_err(|e| {
+        anyhow::anyhow!(
+            "--tls-key {}：无法读取私钥（{e}）；应为 hallq tls init 生成的 server.key (cannot read the private key)",
+            key.display()
+        )
+    })?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         if let Ok(m) = std::fs::metadata(key) {
             if m.permissions().mode() & 0o077 != 0 {
-                let msg = format!("--tls-key {} 可被其他用户读取（权限 {:o}）：请 chmod 600 (the private key is readable by others)", key.display(), m.permissions().mode() & 0o777);
+                let msg = format!(
+                    "--tls-key {} 可被其他用户读取（权限 {:o}）：请 chmod 600 (the private key is readable by others)",
+                    key.display(),
+                    m.permissions().mode() & 0o777
+                );
                 tracing::warn!("{msg}");
                 eprintln!("warning: {msg}");
             }

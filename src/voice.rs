@@ -134,7 +134,13 @@ fn trim(mut c: Clip) -> Clip {
 
 impl Voice {
     pub fn new(config: VoiceConfig, data_dir: &Path) -> Voice {
-        Voice { config, cache_dir: data_dir.join("voice-cache"), clips: Mutex::new(HashMap::new()), espeak: PathBuf::from("espeak-ng"), espeak_timeout: ESPEAK_TIMEOUT }
+        Voice {
+            config,
+            cache_dir: data_dir.join("voice-cache"),
+            clips: Mutex::new(HashMap::new()),
+            espeak: PathBuf::from("espeak-ng"),
+            espeak_timeout: ESPEAK_TIMEOUT,
+        }
     }
 
     /// Another espeak-ng (a path, not the one on PATH) or deadline.
@@ -148,7 +154,8 @@ impl Voice {
         let name: String = format!("{voice}-{}", word.bytes().map(|b| format!("{b:02x}")).collect::<String>());
         let path = self.cache_dir.join(format!("{name}.wav"));
         if !path.exists() {
-            std::fs::create_dir_all(&self.cache_dir).map_err(|e| VoiceError::Clip { path: self.cache_dir.display().to_string(), reason: e.to_string() })?;
+            std::fs::create_dir_all(&self.cache_dir)
+                .map_err(|e| VoiceError::Clip { path: self.cache_dir.display().to_string(), reason: e.to_string() })?;
             let tmp = self.cache_dir.join(format!("{name}.tmp.wav"));
             let mut cmd = Command::new(&self.espeak);
             cmd.args(["-v", voice, "-s", "150", "-w"]).arg(&tmp).arg(word);
@@ -189,7 +196,10 @@ impl Voice {
         let clips: Vec<Clip> = words.iter().map(|w| self.clip(w)).collect::<Result<_, _>>()?;
         let rate = clips.first().map(|c| c.rate).unwrap_or(22_050);
         if let Some(c) = clips.iter().find(|c| c.rate != rate) {
-            return Err(VoiceError::Clip { path: "clips".into(), reason: format!("clips differ in sample rate ({} and {rate} Hz); record all at one rate", c.rate) });
+            return Err(VoiceError::Clip {
+                path: "clips".into(),
+                reason: format!("clips differ in sample rate ({} and {rate} Hz); record all at one rate", c.rate),
+            });
         }
         let gap = vec![0i16; rate as usize * 40 / 1000];
         let pause = vec![0i16; rate as usize * 700 / 1000];
@@ -201,7 +211,8 @@ impl Voice {
             once.extend_from_slice(&c.samples);
         }
         if self.config.english {
-            let text = format!("Number {}, please go to window {}", number.chars().map(|c| c.to_string()).collect::<Vec<_>>().join(" "), window);
+            let text =
+                format!("Number {}, please go to window {}", number.chars().map(|c| c.to_string()).collect::<Vec<_>>().join(" "), window);
             let en = trim(self.generate(&text, "en")?);
             if en.rate == rate {
                 once.extend_from_slice(&pause);
@@ -219,9 +230,11 @@ impl Voice {
         let spec = hound::WavSpec { channels: 1, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
         let mut buf = Cursor::new(Vec::new());
         {
-            let mut w = hound::WavWriter::new(&mut buf, spec).map_err(|e| VoiceError::Clip { path: "output".into(), reason: e.to_string() })?;
+            let mut w =
+                hound::WavWriter::new(&mut buf, spec).map_err(|e| VoiceError::Clip { path: "output".into(), reason: e.to_string() })?;
             for s in all {
-                w.write_sample((s as f32 * volume) as i16).map_err(|e| VoiceError::Clip { path: "output".into(), reason: e.to_string() })?;
+                w.write_sample((s as f32 * volume) as i16)
+                    .map_err(|e| VoiceError::Clip { path: "output".into(), reason: e.to_string() })?;
             }
             w.finalize().map_err(|e| VoiceError::Clip { path: "output".into(), reason: e.to_string() })?;
         }
@@ -267,7 +280,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let words = ["请", "A", "零", "一", "号", "到", "五", "窗口办理"];
         let values = recorded(dir.path(), &words);
-        let v = Voice::new(VoiceConfig { clips_dir: Some(dir.path().into()), repeat: 2, volume: 1.0, english: false, enabled: true }, dir.path());
+        let v = Voice::new(
+            VoiceConfig { clips_dir: Some(dir.path().into()), repeat: 2, volume: 1.0, english: false, enabled: true },
+            dir.path(),
+        );
         let wav = v.announcement("A001", 5).unwrap();
         let r = hound::WavReader::new(Cursor::new(wav)).unwrap();
         assert_eq!(r.spec().sample_rate, 8000);
@@ -285,7 +301,8 @@ mod tests {
         assert_eq!(order, [expect.clone(), expect].concat(), "clips out of order or missing");
         // Length: each clip, a 40 ms gap between clips, 700 ms between the two readings.
         let words = announcement_words("A001", 5);
-        let speech: usize = words.iter().map(|w| 80 + 8 * ["请", "A", "零", "一", "号", "到", "五", "窗口办理"].iter().position(|x| x == w).unwrap()).sum();
+        let speech: usize =
+            words.iter().map(|w| 80 + 8 * ["请", "A", "零", "一", "号", "到", "五", "窗口办理"].iter().position(|x| x == w).unwrap()).sum();
         let once = speech + (words.len() - 1) * 320;
         assert_eq!(samples.len(), 2 * once + 5600);
     }
@@ -316,8 +333,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let fake = fake_espeak(dir.path());
         std::fs::write(dir.path().join("stuck"), "").unwrap();
-        let v = Voice::new(VoiceConfig { clips_dir: None, repeat: 1, volume: 1.0, english: false, enabled: true }, &dir.path().join("data"))
-            .with_espeak(&fake, Duration::from_millis(500));
+        let v =
+            Voice::new(VoiceConfig { clips_dir: None, repeat: 1, volume: 1.0, english: false, enabled: true }, &dir.path().join("data"))
+                .with_espeak(&fake, Duration::from_millis(500));
         let started = std::time::Instant::now();
         let e = v.announcement("A001", 5).unwrap_err();
         assert!(matches!(&e, VoiceError::EspeakTimeout(w, 1) if w == "请"), "{e:?}");

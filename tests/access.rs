@@ -19,7 +19,10 @@ enum Who {
     Session(String),
     Nobody,
     ExpiredSession(String),
-    Visitor { ticket: String, token: String },
+    Visitor {
+        ticket: String,
+        token: String,
+    },
 }
 
 fn allowed(may: &[May], who: &Who) -> bool {
@@ -65,7 +68,8 @@ async fn every_route_with_every_caller() {
                     Who::Visitor { ticket, .. } => ticket.clone(),
                     _ => issued.id.to_string(),
                 };
-                let mut path = rule.path.replace("{id}", &ticket).replace("{window}", "1").replace("{action}", "open").replace("{code}", "YY0000");
+                let mut path =
+                    rule.path.replace("{id}", &ticket).replace("{window}", "1").replace("{action}", "open").replace("{code}", "YY0000");
                 if let Who::Visitor { ticket, token } = who {
                     path = format!("{path}?ticket={ticket}&token={token}");
                 }
@@ -90,7 +94,8 @@ async fn every_route_with_every_caller() {
                 let status = r.status().as_u16();
                 let body: Value = r.json().await.unwrap_or(Value::Null);
                 let code = body["error"]["code"].as_str().unwrap_or("").to_string();
-                let refused_as_caller = matches!((status, code.as_str()), (401, "unauthorized" | "session_expired") | (403, "forbidden_role"));
+                let refused_as_caller =
+                    matches!((status, code.as_str()), (401, "unauthorized" | "session_expired") | (403, "forbidden_role"));
                 if allowed(rule.may, who) {
                     assert!(!refused_as_caller, "{} {} as {who:?} is allowed but got {status} {code}", rule.method, rule.path);
                 } else {

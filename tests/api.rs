@@ -258,7 +258,9 @@ async fn a_visitor_is_called_served_and_rates_from_the_phone_page() {
 }
 
 /// The next message of a raw event stream, typed.
-async fn next_msg(ws: &mut (impl StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin)) -> (StreamMessage, String) {
+async fn next_msg(
+    ws: &mut (impl StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin),
+) -> (StreamMessage, String) {
     loop {
         let m = within(10, "an event", ws.next()).await.expect("the stream stays open").unwrap();
         if let Message::Text(t) = m {
@@ -268,14 +270,18 @@ async fn next_msg(ws: &mut (impl StreamExt<Item = Result<Message, tokio_tungsten
     }
 }
 
-async fn next_event(ws: &mut (impl StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin)) -> hallq_proto::StreamEvent {
+async fn next_event(
+    ws: &mut (impl StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin),
+) -> hallq_proto::StreamEvent {
     match next_msg(ws).await {
         (StreamMessage::Event(e), _) => e,
         (other, _) => panic!("expected an event, got {other:?}"),
     }
 }
 
-async fn expect_hello(ws: &mut (impl StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin)) -> hallq_proto::Hello {
+async fn expect_hello(
+    ws: &mut (impl StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin),
+) -> hallq_proto::Hello {
     match next_msg(ws).await {
         (StreamMessage::Hello(h), _) => h,
         (other, _) => panic!("expected the hello, got {other:?}"),
@@ -346,13 +352,28 @@ async fn openapi_documents_every_route() {
         let http = client();
         let doc: Value = http.get(h.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
         let paths: HashMap<String, Value> = serde_json::from_value(doc["paths"].clone()).unwrap();
-        for p in ["/health", "/openapi.json", "/catalog", "/state", "/tickets", "/tickets/{id}", "/tickets/{id}/evaluation", "/windows/{window}/{action}", "/events", "/me", "/windows/{window}/waiting", "/announce", "/devices/status"] {
+        for p in [
+            "/health",
+            "/openapi.json",
+            "/catalog",
+            "/state",
+            "/tickets",
+            "/tickets/{id}",
+            "/tickets/{id}/evaluation",
+            "/windows/{window}/{action}",
+            "/events",
+            "/me",
+            "/windows/{window}/waiting",
+            "/announce",
+            "/devices/status",
+        ] {
             assert!(paths.contains_key(p), "{p} missing from openapi.json");
         }
         // And every documented path answers (not the router's 404); tests/contract.rs checks
         // every method of every route.
         for p in paths.keys() {
-            let concrete = p.replace("{id}", "20261127-A001").replace("{window}", "1").replace("{action}", "open").replace("{code}", "YY0000");
+            let concrete =
+                p.replace("{id}", "20261127-A001").replace("{window}", "1").replace("{action}", "open").replace("{code}", "YY0000");
             let r = http.get(h.url(&concrete)).bearer_auth(MANAGER).send().await.unwrap();
             let body: Value = r.json().await.unwrap_or(Value::Null);
             assert_ne!(body["error"]["code"], "not_found", "{p} is documented but not routed");
@@ -441,7 +462,10 @@ async fn a_visitor_follows_only_their_own_ticket() {
             },
             other => panic!("{other:?}"),
         }
-        assert!(!text.contains('王') && !text.contains("holder") && !text.contains("token"), "a visitor's stream carries no one's details: {text}");
+        assert!(
+            !text.contains('王') && !text.contains("holder") && !text.contains("token"),
+            "a visitor's stream carries no one's details: {text}"
+        );
         h.stop().await;
     })
     .await
@@ -497,7 +521,9 @@ async fn staff_sign_in_with_number_and_password() {
             assert_eq!(refusal(anon.login("1002", "guess").await), (401, ErrorCode::WrongPassword));
         }
         match anon.login("1002", "demo-1002").await {
-            Err(hallq_proto::ClientError::Refused { status: 429, code: ErrorCode::SigninLocked, message }) => assert!(message.contains("分钟"), "{message}"),
+            Err(hallq_proto::ClientError::Refused { status: 429, code: ErrorCode::SigninLocked, message }) => {
+                assert!(message.contains("分钟"), "{message}")
+            }
             other => panic!("{other:?}"),
         }
         // Bad bodies are 4xx with a stable code.
@@ -527,7 +553,11 @@ async fn appointments_are_booked_found_by_card_and_checked_in() {
         assert_eq!(a.code, "YY1001");
         let holder = a.holder.expect("the booking system gets the holder back, masked");
         assert_eq!(holder.name, "李*", "only the masked name comes back");
-        assert_eq!(system.book_appointment(&book("YY1001", "2026-11-27T10:00:00+08:00")).await.unwrap().code, "YY1001", "repeating a booking is harmless");
+        assert_eq!(
+            system.book_appointment(&book("YY1001", "2026-11-27T10:00:00+08:00")).await.unwrap().code,
+            "YY1001",
+            "repeating a booking is harmless"
+        );
         system.book_appointment(&book("YY1002", "2026-11-27T11:00:00+08:00")).await.unwrap();
         assert_eq!(
             refusal(system.book_appointment(&book("YY1001", "2026-11-27T11:00:00+08:00")).await),
@@ -553,7 +583,9 @@ async fn appointments_are_booked_found_by_card_and_checked_in() {
         // Someone else's card with this code, too early, unknown code: each says why.
         assert_eq!(refusal(kiosk.check_in("YY1002", &check_in("ci-3", Some(&wang))).await), (409, ErrorCode::AppointmentNotYours));
         match kiosk.check_in("YY1002", &check_in("ci-4", None)).await {
-            Err(hallq_proto::ClientError::Refused { status: 409, code: ErrorCode::CheckInTooEarly, message }) => assert!(message.contains("10:00"), "{message}"),
+            Err(hallq_proto::ClientError::Refused { status: 409, code: ErrorCode::CheckInTooEarly, message }) => {
+                assert!(message.contains("10:00"), "{message}")
+            }
             other => panic!("{other:?}"),
         }
         assert_eq!(refusal(kiosk.check_in("NOPE00", &check_in("ci-5", None)).await), (404, ErrorCode::UnknownAppointment));
@@ -585,7 +617,13 @@ async fn results_wait_for_their_owner_and_scans_reach_the_counter() {
         // service recomputes it from the clock for a repeat, see the report of issue 9.)
         assert_eq!(system.deliver_result(&delivery).await.unwrap().id, r.id, "a repeated delivery is one result");
         assert_eq!(refusal(kiosk.deliver_result(&delivery).await).0, 403, "kiosks do not deliver results");
-        let gif = DeliverResult { external_id: "x".into(), title: "t".into(), department: String::new(), pdf_base64: "R0lGODlh".into(), ..delivery.clone() };
+        let gif = DeliverResult {
+            external_id: "x".into(),
+            title: "t".into(),
+            department: String::new(),
+            pdf_base64: "R0lGODlh".into(),
+            ..delivery.clone()
+        };
         assert_eq!(refusal(system.deliver_result(&gif).await), (415, ErrorCode::NotPdf));
 
         // The owner's card finds it; someone else's finds nothing.
@@ -593,12 +631,20 @@ async fn results_wait_for_their_owner_and_scans_reach_the_counter() {
         assert_eq!(found.results.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(), ["营业执照"]);
         let wang = identity(&common::id_number("19700101", 3), "王五");
         assert_eq!(kiosk.find_results(&wang).await.unwrap().results, []);
-        assert_eq!(kiosk.find_results(&identity(&common::id_number("19800101", 7), "王五")).await.unwrap().results, [], "the owner's number with another name");
+        assert_eq!(
+            kiosk.find_results(&identity(&common::id_number("19800101", 7), "王五")).await.unwrap().results,
+            [],
+            "the owner's number with another name"
+        );
         let nonce = found.results[0].nonce.clone().expect("a kiosk's find answers with a nonce");
         assert_eq!(refusal(kiosk.result_pdf(&r.id, None).await), (403, ErrorCode::ResultNonceRequired));
         assert_eq!(kiosk.result_pdf(&r.id, Some(&nonce)).await.unwrap(), pdf);
         assert_eq!(kiosk.result_collected(&r.id, Some(&nonce)).await.unwrap().collected_by, "kiosk-1");
-        assert_eq!(refusal(kiosk.result_collected(&r.id, Some(&nonce)).await), (403, ErrorCode::BadResultNonce), "collected: its nonces end");
+        assert_eq!(
+            refusal(kiosk.result_collected(&r.id, Some(&nonce)).await),
+            (403, ErrorCode::BadResultNonce),
+            "collected: its nonces end"
+        );
         assert_eq!(refusal(h.client(MANAGER).result_collected(&r.id, None).await), (409, ErrorCode::AlreadyCollected));
         assert_eq!(kiosk.find_results(&owner).await.unwrap().results, [], "collected: gone from the list");
         assert_eq!(refusal(h.client(MANAGER).result_pdf(&r.id, None).await).0, 409);
@@ -650,13 +696,16 @@ async fn managers_change_the_configuration_live() {
         assert!(matches!(within(10, "the stream", feed.next()).await, Some(FeedItem::Connected { .. })));
 
         // A manager renames the hall, hides an item from the kiosks and adds a kiosk token.
-        let edited = hallq::config::DEFAULT_TOML
-            .replacen("name = \"示例县市民之家\"", "name = \"示例县政务服务中心\"", 1)
-            .replacen("id = \"linshi-sfz\"", "id = \"linshi-sfz\"\nkiosk = false", 1)
-            + "\n[[tokens]]\ntoken = \"new-kiosk-token-3\"\nrole = \"kiosk\"\nname = \"kiosk-3\"\n";
+        let edited = hallq::config::DEFAULT_TOML.replacen("name = \"示例县市民之家\"", "name = \"示例县政务服务中心\"", 1).replacen(
+            "id = \"linshi-sfz\"",
+            "id = \"linshi-sfz\"\nkiosk = false",
+            1,
+        ) + "\n[[tokens]]\ntoken = \"new-kiosk-token-3\"\nrole = \"kiosk\"\nname = \"kiosk-3\"\n";
         assert_eq!(manager.put_config(&edited, Some(1)).await.unwrap().version, 2);
         match within(10, "config_changed", feed.next()).await {
-            Some(FeedItem::Event { event, live: true }) => assert!(matches!(event.event, EventView::ConfigChanged { version: 2, .. }), "{event:?}"),
+            Some(FeedItem::Event { event, live: true }) => {
+                assert!(matches!(event.event, EventView::ConfigChanged { version: 2, .. }), "{event:?}")
+            }
             other => panic!("{other:?}"),
         }
         let cat = hall("new-kiosk-token-3").catalog().await.unwrap();
@@ -667,7 +716,9 @@ async fn managers_change_the_configuration_live() {
         // Editing an old version, or an invalid text, changes nothing.
         assert_eq!(refusal(manager.put_config(&edited, Some(1)).await), (409, ErrorCode::VersionConflict));
         match manager.put_config(&edited.replacen("prefix = \"A\"", "prefix = \"AA\"", 1), Some(2)).await {
-            Err(hallq_proto::ClientError::Refused { status: 422, code: ErrorCode::InvalidConfig, message }) => assert!(message.contains("prefix"), "{message}"),
+            Err(hallq_proto::ClientError::Refused { status: 422, code: ErrorCode::InvalidConfig, message }) => {
+                assert!(message.contains("prefix"), "{message}")
+            }
             other => panic!("{other:?}"),
         }
         drop(feed);
@@ -677,7 +728,8 @@ async fn managers_change_the_configuration_live() {
         let _child = ChildGuard(common::spawn_serve(&file, &data, port));
         common::wait_healthy(&format!("{server}/api/v1")).await;
         assert_eq!(kiosk.catalog().await.unwrap().hall.name, "示例县政务服务中心");
-        std::fs::write(&file, hallq::config::DEFAULT_TOML.replacen("name = \"示例县市民之家\"", "name = \"示例县便民服务中心\"", 1)).unwrap();
+        std::fs::write(&file, hallq::config::DEFAULT_TOML.replacen("name = \"示例县市民之家\"", "name = \"示例县便民服务中心\"", 1))
+            .unwrap();
         let r = manager.reload_config().await.unwrap();
         assert_eq!((r.version, r.changed), (3, true));
         assert_eq!(kiosk.catalog().await.unwrap().hall.name, "示例县便民服务中心");

@@ -102,7 +102,9 @@ async fn counters_call_and_displays_follow_through_a_restart() {
     let http = client();
     let mut tickets = Vec::new();
     for i in 0..4 {
-        let (s, t) = post(&http, &format!("{base}/api/v1/tickets"), "demo-kiosk-1", json!({"request_id": format!("b{i}"), "service": "linshi-sfz"})).await;
+        let (s, t) =
+            post(&http, &format!("{base}/api/v1/tickets"), "demo-kiosk-1", json!({"request_id": format!("b{i}"), "service": "linshi-sfz"}))
+                .await;
         assert_eq!(s, 201);
         tickets.push(t);
     }

@@ -186,7 +186,9 @@ fn the_demo_runs_a_whole_day_with_its_kiosk_visitors() {
     // The headless kiosk (built with the Slint UI) ran and drew its screens.
     #[cfg(feature = "ui")]
     {
-        let screens = std::fs::read_dir(data.join("kiosk")).map(|d| d.filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().starts_with("kiosk-")).count()).unwrap_or(0);
+        let screens = std::fs::read_dir(data.join("kiosk"))
+            .map(|d| d.filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().starts_with("kiosk-")).count())
+            .unwrap_or(0);
         assert!(screens >= 2, "the demo kiosk drew {screens} screens\n{out}\n{err}");
     }
     let (ok, verify, _) = run_within(Duration::from_secs(10), &["log", "verify", "--data", data.to_str().unwrap()]);
@@ -202,5 +204,8 @@ fn a_run_past_its_deadline_is_killed() {
     std::fs::write(&config, hallq::config::DEFAULT_TOML).unwrap();
     let data = dir.path().join("data");
     // The service runs until it is stopped.
-    run_within(Duration::from_secs(2), &["serve", "--demo", "--config", config.to_str().unwrap(), "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
+    run_within(
+        Duration::from_secs(2),
+        &["serve", "--demo", "--config", config.to_str().unwrap(), "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0"],
+    );
 }

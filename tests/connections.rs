@@ -42,7 +42,9 @@ async fn a_silent_connection_is_closed_after_the_idle_deadline() {
         }
         // The silent one is closed by the server: the read ends (EOF or reset), not by our deadline.
         let mut buf = [0u8; 64];
-        let read = tokio::time::timeout(Duration::from_secs(10), silent.read(&mut buf)).await.expect("the server did not close the silent connection");
+        let read = tokio::time::timeout(Duration::from_secs(10), silent.read(&mut buf))
+            .await
+            .expect("the server did not close the silent connection");
         assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
         let took = start.elapsed();
         assert!(took >= Duration::from_secs(2) && took < Duration::from_secs(8), "closed after {took:?}");
@@ -67,7 +69,10 @@ async fn beyond_max_connections_a_client_waits_until_one_closes() {
         // One closes: the third is served (its request is already sent).
         drop(first);
         let mut buf = vec![0u8; 4096];
-        let n = tokio::time::timeout(Duration::from_secs(10), third.read(&mut buf)).await.expect("the third connection was not served after one closed").unwrap();
+        let n = tokio::time::timeout(Duration::from_secs(10), third.read(&mut buf))
+            .await
+            .expect("the third connection was not served after one closed")
+            .unwrap();
         assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"), "{}", String::from_utf8_lossy(&buf[..n]));
         assert!(health(&mut second).await.contains("200"));
         h.stop().await;

@@ -123,9 +123,29 @@ fn round_trip(schema_name: &str, v: &Value) -> Option<Result<Value, String>> {
         };
     }
     by_name!(
-        Health, Catalog, HallState, Me, LoginAnswer, TicketView, EvaluationAnswer, WindowActionAnswer, DeviceStatusAnswer, WaitingLine,
-        AppointmentView, AppointmentList, ResultList, Delivered, Collected, AttachmentMeta, AttachmentList, ConfigVersion, ConfigSaved,
-        ConfigReloaded, ErrorBody, StreamEvent, Hello,
+        Health,
+        Catalog,
+        HallState,
+        Me,
+        LoginAnswer,
+        TicketView,
+        EvaluationAnswer,
+        WindowActionAnswer,
+        DeviceStatusAnswer,
+        WaitingLine,
+        AppointmentView,
+        AppointmentList,
+        ResultList,
+        Delivered,
+        Collected,
+        AttachmentMeta,
+        AttachmentList,
+        ConfigVersion,
+        ConfigSaved,
+        ConfigReloaded,
+        ErrorBody,
+        StreamEvent,
+        Hello,
     )
 }
 
@@ -141,7 +161,11 @@ fn check_json(schemas: &mut Schemas, schema: &Value, v: &Value, what: &str, prob
     }
     if let Some(name) = ref_name(schema) {
         match round_trip(name, v) {
-            Some(Ok(back)) if back != *v => problems.push(format!("{what}: {name} does not read and write it unchanged:\n    sent {}\n    read {}", short(v), short(&back))),
+            Some(Ok(back)) if back != *v => problems.push(format!(
+                "{what}: {name} does not read and write it unchanged:\n    sent {}\n    read {}",
+                short(v),
+                short(&back)
+            )),
             Some(Err(e)) => problems.push(format!("{what}: not a {name}: {e}\n    in {}", short(v))),
             _ => {}
         }
@@ -194,7 +218,8 @@ async fn every_route_of_the_table_is_served() {
         let h = TestHall::start().await;
         let http = client();
         for (method, path) in routes() {
-            let concrete = path.replace("{id}", "20261127-A001").replace("{window}", "1").replace("{action}", "open").replace("{code}", "YY0000");
+            let concrete =
+                path.replace("{id}", "20261127-A001").replace("{window}", "1").replace("{action}", "open").replace("{code}", "YY0000");
             let m = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes()).unwrap();
             let r = http.request(m, h.url(&concrete)).bearer_auth(MANAGER).send().await.unwrap();
             let status = r.status().as_u16();
@@ -283,9 +308,14 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
         counter.window_action(WindowNo(7), WindowAction::Start, &none()).await.unwrap();
         counter.window_action(WindowNo(7), WindowAction::Finish, &none()).await.unwrap();
         counter.window_action(WindowNo(7), WindowAction::RequestRating, &none()).await.unwrap();
-        anon.evaluate(&c1.id, &proto::Evaluate { rating: proto::Rating::VerySatisfied, token: Some(token.clone()), nonce: None }).await.unwrap();
+        anon.evaluate(&c1.id, &proto::Evaluate { rating: proto::Rating::VerySatisfied, token: Some(token.clone()), nonce: None })
+            .await
+            .unwrap();
         assert_eq!(
-            refusal(anon.evaluate(&c1.id, &proto::Evaluate { rating: proto::Rating::Satisfied, token: Some(token.clone()), nonce: None }).await).1,
+            refusal(
+                anon.evaluate(&c1.id, &proto::Evaluate { rating: proto::Rating::Satisfied, token: Some(token.clone()), nonce: None }).await
+            )
+            .1,
             ErrorCode::AlreadyRated
         );
         assert_eq!(
@@ -326,7 +356,12 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
         // Appointments.
         let li = identity(&id_number("19800101", 9), "李四");
         let slot = DateTime::parse_from_rfc3339("2026-11-27T10:00:00+08:00").unwrap();
-        let book = |code: &str, service: &str, who: Option<&proto::Identity>| proto::BookAppointment { code: code.into(), service: service.into(), slot, identity: who.cloned() };
+        let book = |code: &str, service: &str, who: Option<&proto::Identity>| proto::BookAppointment {
+            code: code.into(),
+            service: service.into(),
+            slot,
+            identity: who.cloned(),
+        };
         system.book_appointment(&book("YY2001", "huzhao", Some(&li))).await.unwrap();
         system.book_appointment(&book("YY2001", "huzhao", Some(&li))).await.unwrap();
         system.book_appointment(&book("YY2002", "sfz-buling", None)).await.unwrap();
@@ -377,7 +412,8 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
         let file = h.dir.path().join("hall.toml");
         std::fs::write(&file, hallq::config::DEFAULT_TOML).unwrap();
         hallq::config::live::ConfigStore::new(h.dir.path()).resolve(&file).unwrap();
-        std::fs::write(&file, hallq::config::DEFAULT_TOML.replacen("name = \"示例县市民之家\"", "name = \"示例县便民服务中心\"", 1)).unwrap();
+        std::fs::write(&file, hallq::config::DEFAULT_TOML.replacen("name = \"示例县市民之家\"", "name = \"示例县便民服务中心\"", 1))
+            .unwrap();
         assert!(manager.reload_config().await.unwrap().changed);
         assert!(!manager.reload_config().await.unwrap().changed);
         display.announce("C001", WindowNo(7)).await.unwrap();
@@ -410,7 +446,10 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
         hall(&other.token).logout().await.unwrap();
 
         // A last public event that every stream below reads up to.
-        let sentinel = manager.window_action(WindowNo(26), WindowAction::Pause, &WindowCommand { reason: Some("下班".into()), ..none() }).await.unwrap();
+        let sentinel = manager
+            .window_action(WindowNo(26), WindowAction::Pause, &WindowCommand { reason: Some("下班".into()), ..none() })
+            .await
+            .unwrap();
         let last = sentinel.events.last().expect("the pause is an event").seq;
 
         // Now check every answer the proxy saw.
@@ -429,7 +468,13 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
         bad_ticket["status"] = json!("lost");
         assert_eq!(schemas.errors(&Schemas::component("TicketView"), &bad_ticket).len(), 2, "TicketView validation is not effective");
         let mut extra = Vec::new();
-        check_json(&mut schemas, &Schemas::component("Health"), &json!({"status": "ok", "seq": 1, "date": null, "now": "x", "id_hash": "ab"}), "x", &mut extra);
+        check_json(
+            &mut schemas,
+            &Schemas::component("Health"),
+            &json!({"status": "ok", "seq": 1, "date": null, "now": "x", "id_hash": "ab"}),
+            "x",
+            &mut extra,
+        );
         assert_eq!(extra.len(), 1, "a field outside the contract is not caught: {extra:?}");
         let exchanges = log.lock().unwrap().clone();
         assert!(exchanges.len() > 100, "the day made {} requests", exchanges.len());
@@ -453,7 +498,10 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
                 if content.as_object().is_some_and(|c| !c.is_empty()) {
                     let ct = x.content_type.split(';').next().unwrap_or("").trim();
                     if content.get(ct).is_none() {
-                        problems.push(format!("{what}: answered as {ct:?}, documented as {:?}", content.as_object().unwrap().keys().collect::<Vec<_>>()));
+                        problems.push(format!(
+                            "{what}: answered as {ct:?}, documented as {:?}",
+                            content.as_object().unwrap().keys().collect::<Vec<_>>()
+                        ));
                         continue;
                     }
                     if ct == "application/json" {
@@ -475,7 +523,11 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
                     Ok(b) => {
                         codes_seen.insert(b.error.code.as_str().to_string());
                         if b.error.code.http_status() != x.status {
-                            problems.push(format!("{what}: code {} has status {} by the contract", b.error.code, b.error.code.http_status()));
+                            problems.push(format!(
+                                "{what}: code {} has status {} by the contract",
+                                b.error.code,
+                                b.error.code.http_status()
+                            ));
                         }
                         if b.error.message.trim().is_empty() {
                             problems.push(format!("{what}: an error without a message"));
@@ -522,14 +574,55 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
         let unanswered: Vec<_> = routes().into_iter().filter(|(m, p)| !answered.contains(&(m.to_string(), *p))).collect();
         assert!(unanswered.is_empty(), "the day left routes unchecked: {unanswered:?}");
         let all_kinds = [
-            "day_opened", "ticket_issued", "window_opened", "window_closed", "ticket_called", "ticket_recalled", "service_started",
-            "ticket_finished", "ticket_no_show", "ticket_requeued", "ticket_transferred", "window_paused", "window_resumed", "ticket_rated",
-            "rating_requested", "device_status_changed", "appointment_booked", "appointment_checked_in", "config_changed",
+            "day_opened",
+            "ticket_issued",
+            "window_opened",
+            "window_closed",
+            "ticket_called",
+            "ticket_recalled",
+            "service_started",
+            "ticket_finished",
+            "ticket_no_show",
+            "ticket_requeued",
+            "ticket_transferred",
+            "window_paused",
+            "window_resumed",
+            "ticket_rated",
+            "rating_requested",
+            "device_status_changed",
+            "appointment_booked",
+            "appointment_checked_in",
+            "config_changed",
             "result_collected",
         ];
         let missed: Vec<_> = all_kinds.iter().filter(|k| !kinds.contains(**k)).collect();
         assert!(missed.is_empty(), "event kinds not validated: {missed:?}");
-        for c in ["unauthorized", "forbidden_role", "forbidden_window", "not_found", "method_not_allowed", "bad_json", "body_too_large", "websocket_required", "bad_query", "unknown_action", "unknown_ticket", "already_rated", "not_pdf", "version_conflict", "no_config_file", "wrong_password", "recall_too_soon", "reason_required", "nothing_waiting", "window_paused", "already_collected", "unknown_service", "result_nonce_required", "bad_result_nonce"] {
+        for c in [
+            "unauthorized",
+            "forbidden_role",
+            "forbidden_window",
+            "not_found",
+            "method_not_allowed",
+            "bad_json",
+            "body_too_large",
+            "websocket_required",
+            "bad_query",
+            "unknown_action",
+            "unknown_ticket",
+            "already_rated",
+            "not_pdf",
+            "version_conflict",
+            "no_config_file",
+            "wrong_password",
+            "recall_too_soon",
+            "reason_required",
+            "nothing_waiting",
+            "window_paused",
+            "already_collected",
+            "unknown_service",
+            "result_nonce_required",
+            "bad_result_nonce",
+        ] {
             assert!(codes_seen.contains(c), "the day never got a {c} refusal (seen: {codes_seen:?})");
         }
         if !undocumented_errors.is_empty() {

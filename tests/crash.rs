@@ -21,7 +21,8 @@ struct Ledger {
     in_doubt: BTreeSet<String>,
 }
 
-const ITEMS: &[&str] = &["linshi-sfz", "sfz-buling", "fapiao-lingqu", "shui-kaihu", "danwei-shebao-dengji", "gjj-jiaocun", "geshui-huisuan"];
+const ITEMS: &[&str] =
+    &["linshi-sfz", "sfz-buling", "fapiao-lingqu", "shui-kaihu", "danwei-shebao-dengji", "gjj-jiaocun", "geshui-huisuan"];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn killed_service_loses_no_acknowledged_ticket() {
@@ -64,7 +65,8 @@ async fn killed_service_loses_no_acknowledged_ticket() {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut clients = Vec::new();
         for c in 0..6 {
-            let (kiosk, counter, ledger, stop) = (manager.with_token("demo-manager"), manager.with_token("demo-counter-1-6"), ledger.clone(), stop.clone());
+            let (kiosk, counter, ledger, stop) =
+                (manager.with_token("demo-manager"), manager.with_token("demo-counter-1-6"), ledger.clone(), stop.clone());
             let first = next_request + c * 10_000;
             clients.push(tokio::spawn(async move {
                 let mut n = first;

@@ -56,7 +56,10 @@ async fn take(server: &str, n: u32) {
 }
 
 async fn call(server: &str, window: u32) -> String {
-    let a = HallClient::new(server, "demo-manager").window_action(WindowNo(window), WindowAction::CallNext, &WindowCommand::default()).await.unwrap();
+    let a = HallClient::new(server, "demo-manager")
+        .window_action(WindowNo(window), WindowAction::CallNext, &WindowCommand::default())
+        .await
+        .unwrap();
     a.window.current.expect("a ticket was called").number.to_string()
 }
 

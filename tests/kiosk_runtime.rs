@@ -16,8 +16,8 @@ use hallq::kiosk::controller::Input;
 use hallq::kiosk::errands::VoiceOut;
 use hallq::kiosk::runtime::{start, Core, KioskOptions};
 use hallq_drivers::printer::sim::SimPrinter;
-use hallq_ui::view::{KioskView, Screen, UiAction};
 use hallq_proto::{BookAppointment, DeliverResult, Priority, TicketId};
+use hallq_ui::view::{KioskView, Screen, UiAction};
 
 struct Kiosk {
     core: Arc<Core>,
@@ -87,7 +87,8 @@ async fn errands_at_the_kiosk_reach_the_hall() {
     // visitor's ID card; each prints its ticket.
     let slot = chrono::DateTime::parse_from_rfc3339("2026-11-27T10:00:00+08:00").unwrap();
     system.book_appointment(&BookAppointment { code: "YY1001".into(), service: "linshi-sfz".into(), slot, identity: None }).await.unwrap();
-    let booked = BookAppointment { code: "YY2002".into(), service: "hukou-qianru".into(), slot, identity: Some(identity(&person, "李四")) };
+    let booked =
+        BookAppointment { code: "YY2002".into(), service: "hukou-qianru".into(), slot, identity: Some(identity(&person, "李四")) };
     system.book_appointment(&booked).await.unwrap();
     k.tap(UiAction::Tile("appointment".into()));
     for ch in "yy1001".chars() {
@@ -129,7 +130,8 @@ async fn errands_at_the_kiosk_reach_the_hall() {
     // The A4 printer's own 100 % comes first; then the kiosk says all are printed.
     let v = k.until("printing done", |v| v.screen == Screen::Documents && v.progress.contains("已为您登记领取")).await;
     assert!(v.progress.contains("已打印 1 份") && v.progress_percent == 100, "{}", v.progress);
-    let filed: Vec<_> = std::fs::read_dir(k.work.path().join("work/a4")).unwrap().map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
+    let filed: Vec<_> =
+        std::fs::read_dir(k.work.path().join("work/a4")).unwrap().map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
     assert_eq!(filed, vec![pdf], "the result's PDF reached the A4 printer");
     let left = kiosk.find_results(&identity(&person, "李四")).await.unwrap();
     assert_eq!(left.results, vec![], "marked collected");
@@ -203,7 +205,10 @@ async fn errands_at_the_kiosk_reach_the_hall() {
 /// Takes an appointment's ticket by its typed code; the QR printed on it.
 async fn qr_of_appointment(t: &TestHall, k: &Kiosk, code: &str) -> (String, String) {
     let slot = chrono::DateTime::parse_from_rfc3339("2026-11-27T10:00:00+08:00").unwrap();
-    t.client("demo-system").book_appointment(&BookAppointment { code: code.into(), service: "linshi-sfz".into(), slot, identity: None }).await.unwrap();
+    t.client("demo-system")
+        .book_appointment(&BookAppointment { code: code.into(), service: "linshi-sfz".into(), slot, identity: None })
+        .await
+        .unwrap();
     let before = k.printer.printed().len();
     k.tap(UiAction::Home);
     k.tap(UiAction::Tile("appointment".into()));

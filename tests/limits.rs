@@ -124,10 +124,12 @@ async fn role_tokens_stay_out_of_urls() {
         let refused = tokio_tungstenite::connect_async(h.events_url("token=demo-display").as_str()).await;
         assert!(refused.is_err(), "the stream refuses a token in its URL");
         // A page trades its token (in the header) for a one-time stream ticket.
-        let t: serde_json::Value = http.post(h.url("/stream-ticket")).bearer_auth("demo-display").send().await.unwrap().json().await.unwrap();
+        let t: serde_json::Value =
+            http.post(h.url("/stream-ticket")).bearer_auth("demo-display").send().await.unwrap().json().await.unwrap();
         let ticket = t["ticket"].as_str().unwrap().to_string();
         assert!(t["expires_in_secs"].as_u64().is_some_and(|s| s <= 60));
-        let (mut ws, _) = tokio_tungstenite::connect_async(h.events_url(&format!("ws_ticket={ticket}"))).await.expect("the ticket opens the stream");
+        let (mut ws, _) =
+            tokio_tungstenite::connect_async(h.events_url(&format!("ws_ticket={ticket}"))).await.expect("the ticket opens the stream");
         let hello = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.unwrap().unwrap().unwrap();
         assert!(hello.to_text().unwrap().contains("hello"));
         // Once only.

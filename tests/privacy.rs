@@ -49,7 +49,10 @@ const PIN_HASH: &str = hallq::config::DEMO_PIN_PHC;
 
 /// One distinct surname per visitor, so a masked name ("王*") tells whose it is.
 const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤";
-const GIVEN: &[&str] = &["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "桂兰", "建国", "淑珍", "志强"];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "桂兰", "建国", "淑珍",
+    "志强",
+];
 const PAUSE_REASONS: &[&str] = &["暂停服务，请稍候", "系统维护", "工作人员临时离开"];
 
 struct Person {
@@ -268,7 +271,11 @@ async fn privacy_day(seed: u64) {
     let surnames: Vec<char> = SURNAMES.chars().collect();
     let people: Vec<Person> = (0..72)
         .map(|i| {
-            let birth = if rng.random_bool(0.35) { random_date(&mut rng, (1928, 1, 1), (1956, 6, 30)) } else { random_date(&mut rng, (1960, 1, 1), (2006, 12, 31)) };
+            let birth = if rng.random_bool(0.35) {
+                random_date(&mut rng, (1928, 1, 1), (1956, 6, 30))
+            } else {
+                random_date(&mut rng, (1960, 1, 1), (2006, 12, 31))
+            };
             let id_number = id_number(&birth.format("%Y%m%d").to_string(), rng.random_range(0..1000));
             let name = format!("{}{}", surnames[i], GIVEN[rng.random_range(0..GIVEN.len())]);
             let holder = hallq::identity::holder(&id_number, &name, &key).expect("a valid ID number");
@@ -294,7 +301,8 @@ async fn privacy_day(seed: u64) {
     let kiosks = [&kiosk_1, &kiosk_2];
     let catalog = kiosk_1.catalog().await.unwrap();
     let offered: Vec<&proto::CatalogService> = catalog.services.iter().filter(|s| s.kiosk).collect();
-    let without_card: Vec<&proto::CatalogService> = offered.iter().copied().filter(|s| s.identity != proto::IdentityRule::Required).collect();
+    let without_card: Vec<&proto::CatalogService> =
+        offered.iter().copied().filter(|s| s.identity != proto::IdentityRule::Required).collect();
 
     let mut request_ids: Vec<String> = Vec::new();
     let mut new_request_id = |rng: &mut StdRng, what: &str| {
@@ -312,7 +320,10 @@ async fn privacy_day(seed: u64) {
     for (k, p) in (0..people.len()).filter(|i| people[*i].carded).step_by(7).enumerate() {
         let service = offered[rng.random_range(0..offered.len())].id.clone();
         let code = format!("YY{seed:02}{k:02}");
-        system.book_appointment(&BookAppointment { code: code.clone(), service, slot, identity: Some(people[p].identity()) }).await.unwrap();
+        system
+            .book_appointment(&BookAppointment { code: code.clone(), service, slot, identity: Some(people[p].identity()) })
+            .await
+            .unwrap();
         appointments.push((code, Some(p)));
     }
     for k in 0..2 {
@@ -468,7 +479,13 @@ async fn privacy_day(seed: u64) {
                         } else if let Some(tablet) = RATING_TABLETS.iter().find(|(w, _)| *w == op.window.0).map(|(_, t)| hall(t)) {
                             // On the window's rating tablet, with the nonce only it received
                             // (read here from the hall's state, as the tablet reads its stream).
-                            let nonce = h.hall.view().state.tickets.get(id.as_str()).and_then(|t| t.rating_request.as_ref().map(|r| r.nonce.clone()));
+                            let nonce = h
+                                .hall
+                                .view()
+                                .state
+                                .tickets
+                                .get(id.as_str())
+                                .and_then(|t| t.rating_request.as_ref().map(|r| r.nonce.clone()));
                             tolerate(tablet.evaluate(&id, &Evaluate { rating, token: None, nonce }).await, &mut refusals);
                         } else {
                             // The counter being rated cannot rate (refused).
@@ -566,7 +583,8 @@ async fn privacy_day(seed: u64) {
         if let Some(code) = x.path.strip_prefix("/api/v1/appointments/").and_then(|r| r.strip_suffix("/check-in")) {
             own_person = own_person.or(appointment_person.get(&code.to_ascii_uppercase()).copied().flatten());
         }
-        let issuing = x.method == "post" && (x.path == "/api/v1/tickets" || x.path.ends_with("/check-in")) && (200..300).contains(&x.status);
+        let issuing =
+            x.method == "post" && (x.path == "/api/v1/tickets" || x.path.ends_with("/check-in")) && (200..300).contains(&x.status);
         let own_token = if issuing {
             let v = x.json().expect("a ticket");
             let id = TicketId::new(v["id"].as_str().unwrap());
@@ -640,7 +658,11 @@ async fn privacy_day(seed: u64) {
     for p in &holders {
         let p = &people[*p];
         assert!(in_log.contains(p.id_hash.as_str()), "the scan does not find {}'s ID hash in the log", p.masked_name);
-        assert!(in_log.contains(p.birth.format("%Y-%m-%d").to_string().as_str()), "the scan does not find {}'s birth date in the log", p.masked_name);
+        assert!(
+            in_log.contains(p.birth.format("%Y-%m-%d").to_string().as_str()),
+            "the scan does not find {}'s birth date in the log",
+            p.masked_name
+        );
     }
     let logged_requests = request_ids.iter().filter(|r| in_log.contains(r.as_str())).count();
     assert!(logged_requests >= tickets.len(), "the scan finds {logged_requests} request_ids in the log");
@@ -698,7 +720,9 @@ async fn privacy_day(seed: u64) {
         queues_of,
         holder_of,
     };
-    assert!(rules.counter_queues["counter-7-16"].len() < config.queues.len() && rules.counter_queues["staff-2001"].len() < config.queues.len());
+    assert!(
+        rules.counter_queues["counter-7-16"].len() < config.queues.len() && rules.counter_queues["staff-2001"].len() < config.queues.len()
+    );
 
     // A rating request's nonce reaches only the tablet of its window: none of these roles.
     let nonces: Vec<String> = records
@@ -718,7 +742,12 @@ async fn privacy_day(seed: u64) {
     let mut problems: Vec<String> = seen.iter().flat_map(|s| rules.check(s, &mut tally)).collect();
     problems.sort();
     problems.dedup();
-    assert!(problems.is_empty(), "day {seed}: {} leaks:\n{}", problems.len(), problems.iter().take(60).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        problems.is_empty(),
+        "day {seed}: {} leaks:\n{}",
+        problems.len(),
+        problems.iter().take(60).cloned().collect::<Vec<_>>().join("\n")
+    );
 
     // The rules could have failed: the roles did receive what they may…
     for role in ["display", "kiosk", "counter-1-6", "counter-7-16", "staff-2001", "manager", "system", "visitor"] {
@@ -746,14 +775,29 @@ async fn privacy_day(seed: u64) {
         .filter_map(|s| serde_json::from_str::<serde_json::Value>(&s.text).ok()?["type"].as_str().map(str::to_string))
         .collect();
     for kind in [
-        "ticket_issued", "ticket_called", "ticket_recalled", "service_started", "ticket_finished", "ticket_no_show", "ticket_requeued",
-        "ticket_transferred", "window_paused", "window_resumed", "rating_requested", "ticket_rated", "device_status_changed",
-        "appointment_booked", "appointment_checked_in", "result_collected",
+        "ticket_issued",
+        "ticket_called",
+        "ticket_recalled",
+        "service_started",
+        "ticket_finished",
+        "ticket_no_show",
+        "ticket_requeued",
+        "ticket_transferred",
+        "window_paused",
+        "window_resumed",
+        "rating_requested",
+        "ticket_rated",
+        "device_status_changed",
+        "appointment_booked",
+        "appointment_checked_in",
+        "result_collected",
     ] {
         assert!(manager_kinds.contains(kind), "day {seed} had no {kind}: {manager_kinds:?}");
     }
     // …and a leak of each kind would be caught.
-    let b_only = (0..people.len()).find(|p| holders.contains(p) && !rules.may_see("counter-7-16", *p)).expect("a visitor of a queue 7-16 does not serve");
+    let b_only = (0..people.len())
+        .find(|p| holders.contains(p) && !rules.may_see("counter-7-16", *p))
+        .expect("a visitor of a queue 7-16 does not serve");
     let someone = *holders.iter().next().unwrap();
     let other = *holders.iter().find(|p| **p != someone).unwrap();
     let (some_ticket, some_token) = rules.tokens[0].clone();
@@ -788,7 +832,10 @@ async fn privacy_day(seed: u64) {
     assert!(rules.check(&issuing, &mut Tally::default()).is_empty(), "the answer that issued {some_ticket} may carry its token");
     // The tablets rated with the nonce of their window's request; counters could not rate.
     assert!(!refusals.contains_key("bad_rating_nonce") && !refusals.contains_key("forbidden_window"), "{refusals:?}");
-    let device_ratings = records.iter().filter(|r| matches!(&r.event, hallq::engine::Event::TicketRated { source: hallq::engine::RatingSource::Device { .. }, .. })).count();
+    let device_ratings = records
+        .iter()
+        .filter(|r| matches!(&r.event, hallq::engine::Event::TicketRated { source: hallq::engine::RatingSource::Device { .. }, .. }))
+        .count();
     assert!(device_ratings > 0, "no rating came from a tablet");
     eprintln!(
         "day {seed}: {} visitors, {} tickets, {} texts scanned for {} strings; refusals {refusals:?}",
@@ -817,7 +864,8 @@ async fn no_role_receives_what_it_must_not_on_a_simulated_day() {
 
 #[test]
 fn the_scanner_finds_what_it_looks_for() {
-    let f = vec![Forbidden { text: "430102194503120012".into(), what: "x".into() }, Forbidden { text: "1945-03-12".into(), what: "y".into() }];
+    let f =
+        vec![Forbidden { text: "430102194503120012".into(), what: "x".into() }, Forbidden { text: "1945-03-12".into(), what: "y".into() }];
     assert_eq!(scan(r#"{"holder":{"birth":"1945-03-12"}}"#, &f).len(), 1);
     assert_eq!(scan("430102194503120012 1945-03-12", &f).len(), 2);
     assert!(scan("4301**********0012", &f).is_empty());

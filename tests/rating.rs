@@ -6,7 +6,10 @@ mod common;
 
 use common::*;
 use hallq::engine::{Event, RatingSource};
-use hallq_proto::{ErrorCode, EvaluationAnswer, Evaluate, EventView, FeedItem, HallClient, Rating, Role, StreamEvent, TicketId, WindowAction, WindowCommand, WindowNo};
+use hallq_proto::{
+    ErrorCode, Evaluate, EvaluationAnswer, EventView, FeedItem, HallClient, Rating, Role, StreamEvent, TicketId, WindowAction,
+    WindowCommand, WindowNo,
+};
 
 const KIOSK: &str = "demo-kiosk-1";
 const COUNTER_1_6: &str = "demo-counter-1-6";
@@ -56,7 +59,11 @@ async fn the_tablet_of_the_window_rates_once_with_its_nonce() {
     let tablet_1 = h.client(TABLET_1);
     let tablet_7 = h.client(TABLET_7);
     let me = tablet_1.me().await.unwrap();
-    assert_eq!((me.role, me.windows.iter().map(|w| w.number.0).collect::<Vec<_>>()), (Role::Rating, vec![1]), "the tablet learns its window");
+    assert_eq!(
+        (me.role, me.windows.iter().map(|w| w.number.0).collect::<Vec<_>>()),
+        (Role::Rating, vec![1]),
+        "the tablet learns its window"
+    );
 
     // The counter being rated cannot rate, asked or not; nor can a manager.
     let rate_as_counter = Evaluate { rating: Rating::VerySatisfied, token: None, nonce: None };
@@ -67,17 +74,18 @@ async fn the_tablet_of_the_window_rates_once_with_its_nonce() {
     let mut feed_7 = tablet_7.events(None);
     let mut display = h.client(DISPLAY).events(None);
     for f in [&mut feed_1, &mut feed_7, &mut display] {
-        within(10, "the stream connects", async {
-            while !matches!(f.next().await, Some(FeedItem::Connected { .. })) {}
-        })
-        .await;
+        within(10, "the stream connects", async { while !matches!(f.next().await, Some(FeedItem::Connected { .. })) {} }).await;
     }
     let asked = counter.window_action(WindowNo(1), WindowAction::RequestRating, &none()).await.unwrap();
     // The counter sees that it asked, without the nonce.
-    let seen: Vec<_> = asked.events.iter().filter_map(|e| match &e.event {
-        EventView::RatingRequested { window, nonce, .. } => Some((window.0, nonce.clone())),
-        _ => None,
-    }).collect();
+    let seen: Vec<_> = asked
+        .events
+        .iter()
+        .filter_map(|e| match &e.event {
+            EventView::RatingRequested { window, nonce, .. } => Some((window.0, nonce.clone())),
+            _ => None,
+        })
+        .collect();
     assert_eq!(seen, [(1, None)], "{:?}", asked.events);
 
     let request = next_request(&mut feed_1).await;
@@ -90,7 +98,10 @@ async fn the_tablet_of_the_window_rates_once_with_its_nonce() {
     // Without the nonce, with a wrong one, or from the tablet of another window: refused.
     let no_nonce = Evaluate { rating: Rating::VerySatisfied, token: None, nonce: None };
     assert_eq!(refusal(tablet_1.evaluate(&id, &no_nonce).await), (403, ErrorCode::BadRatingNonce));
-    assert_eq!(refusal(tablet_1.evaluate(&id, &by_tablet(Rating::VerySatisfied, "0123456789abcdef0123456789abcdef")).await), (403, ErrorCode::BadRatingNonce));
+    assert_eq!(
+        refusal(tablet_1.evaluate(&id, &by_tablet(Rating::VerySatisfied, "0123456789abcdef0123456789abcdef")).await),
+        (403, ErrorCode::BadRatingNonce)
+    );
     assert_eq!(refusal(tablet_7.evaluate(&id, &by_tablet(Rating::VerySatisfied, &nonce)).await), (403, ErrorCode::ForbiddenWindow));
 
     let r: EvaluationAnswer = tablet_1.evaluate(&id, &by_tablet(Rating::Satisfied, &nonce)).await.unwrap();
@@ -150,7 +161,10 @@ async fn the_visitor_rates_with_the_ticket_token_and_the_log_says_so() {
     // A request after the rating is refused, and the tablet has nothing to rate.
     let counter = h.client(COUNTER_1_6);
     assert_eq!(refusal(counter.window_action(WindowNo(1), WindowAction::RequestRating, &none()).await).1, ErrorCode::AlreadyRated);
-    assert_eq!(refusal(h.client(TABLET_1).evaluate(&id, &by_tablet(Rating::Dissatisfied, "0123456789abcdef0123456789abcdef")).await).1, ErrorCode::BadRatingNonce);
+    assert_eq!(
+        refusal(h.client(TABLET_1).evaluate(&id, &by_tablet(Rating::Dissatisfied, "0123456789abcdef0123456789abcdef")).await).1,
+        ErrorCode::BadRatingNonce
+    );
 
     let dir = h.stop().await;
     let conn = hallq::store::open_reader(&dir.path().join("hallq.db")).unwrap();

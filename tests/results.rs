@@ -111,11 +111,17 @@ async fn a_result_needs_the_name_and_the_kiosks_own_fresh_nonce_and_its_print_is
         // The manager's stream has them; a display's, a counter's and a kiosk's do not.
         let collected_seqs: Vec<u64> = {
             let conn = hallq::store::open_reader(h.hall.db_path()).unwrap();
-            hallq::store::events_since(&conn, 0, 100_000).unwrap().into_iter().filter(|r| r.event.kind() == "result_collected").map(|r| r.seq).collect()
+            hallq::store::events_since(&conn, 0, 100_000)
+                .unwrap()
+                .into_iter()
+                .filter(|r| r.event.kind() == "result_collected")
+                .map(|r| r.seq)
+                .collect()
         };
         let last = *collected_seqs.last().unwrap();
         let seen = stream(&h, MANAGER, last).await;
-        let shown: Vec<_> = seen.iter().filter(|e| matches!(e.event, EventView::ResultCollected { .. })).map(|e| (e.seq, e.event.clone())).collect();
+        let shown: Vec<_> =
+            seen.iter().filter(|e| matches!(e.event, EventView::ResultCollected { .. })).map(|e| (e.seq, e.event.clone())).collect();
         assert_eq!(shown.len(), 2, "{shown:?}");
         assert_eq!(shown[0], (collected_seqs[0], EventView::ResultCollected { result: id.clone(), kiosk: "kiosk-1".into() }));
         // An event everyone sees after them, so the other streams can be read up to it.
@@ -150,7 +156,11 @@ async fn nonces_end_with_a_new_find_and_the_kiosk_can_refind() {
         // The kiosk's newer find ends its older nonces for the same results.
         assert_eq!(refusal(kiosk.result_pdf(&a, first[0].nonce.as_deref()).await), (403, ErrorCode::BadResultNonce));
         assert_eq!(kiosk.result_pdf(&a, second[0].nonce.as_deref()).await.unwrap(), pdf);
-        assert_eq!(refusal(kiosk.result_pdf(&b, second[0].nonce.as_deref()).await), (403, ErrorCode::BadResultNonce), "a's nonce is not b's");
+        assert_eq!(
+            refusal(kiosk.result_pdf(&b, second[0].nonce.as_deref()).await),
+            (403, ErrorCode::BadResultNonce),
+            "a's nonce is not b's"
+        );
         kiosk.result_collected(&b, second[1].nonce.as_deref()).await.unwrap();
         assert_eq!(kiosk.find_results(&owner).await.unwrap().results.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), [a.as_str()]);
         h.stop().await;

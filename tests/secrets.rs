@@ -96,7 +96,8 @@ fn config_check_fails_on_demo_tokens_and_staff() {
     assert!(ok, "{err}");
     // A demo token in clear, or written as its SHA-256, or a demo staff account: it fails.
     let demo_kiosk = own_config().replacen("token = \"hall-own-kiosk-2\"", "token = \"demo-kiosk-2\"", 1);
-    let demo_hashed = own_config().replacen("token = \"hall-own-kiosk-2\"", &format!("token_sha256 = \"{}\"", sha256_hex("demo-kiosk-2")), 1);
+    let demo_hashed =
+        own_config().replacen("token = \"hall-own-kiosk-2\"", &format!("token_sha256 = \"{}\"", sha256_hex("demo-kiosk-2")), 1);
     let staff = &DEFAULT_TOML[DEFAULT_TOML.find("[[staff]]").unwrap()..];
     let demo_staff = own_config() + staff;
     for (text, expect) in [(demo_kiosk, "\"demo-kiosk-2\""), (demo_hashed, "tokens[1].token_sha256"), (demo_staff, "staff 1001")] {

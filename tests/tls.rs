@@ -23,7 +23,8 @@ use hallq_proto::{ClientError, FeedItem, HallClient, TicketId, WindowAction, Win
 const UNTRUSTED: &str = "叫号系统的证书不受信任";
 
 fn init(dir: &Path, hall: &str, hosts: &[&str]) -> Written {
-    hallq::tls::init(&InitOptions { hall: hall.into(), out: dir.to_path_buf(), hosts: hosts.iter().map(|h| h.to_string()).collect() }).unwrap()
+    hallq::tls::init(&InitOptions { hall: hall.into(), out: dir.to_path_buf(), hosts: hosts.iter().map(|h| h.to_string()).collect() })
+        .unwrap()
 }
 
 /// A hall service over TLS (and its public listener), in this process.
@@ -122,7 +123,10 @@ fn tls_init_writes_the_ca_and_server_certificate_and_tells_how_to_trust_them() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("tls");
     let out_s = out.to_str().unwrap();
-    let (ok, text, err) = run_within(Duration::from_secs(30), &["tls", "init", "--hall", "测试县市民之家", "--out", out_s, "--host", "hall.lan", "--host", "192.168.1.10"]);
+    let (ok, text, err) = run_within(
+        Duration::from_secs(30),
+        &["tls", "init", "--hall", "测试县市民之家", "--out", out_s, "--host", "hall.lan", "--host", "192.168.1.10"],
+    );
     assert!(ok, "{err}");
     for f in ["ca.pem", "ca.key", "server.pem", "server.key"] {
         assert!(out.join(f).exists(), "{f} written");
@@ -151,7 +155,10 @@ fn tls_init_writes_the_ca_and_server_certificate_and_tells_how_to_trust_them() {
     // certificate is new and chains to the old ca.pem.
     let ca_before = std::fs::read(out.join("ca.pem")).unwrap();
     let cert_before = std::fs::read(out.join("server.pem")).unwrap();
-    let (ok, text, err) = run_within(Duration::from_secs(30), &["tls", "init", "--hall", "测试县市民之家", "--out", out_s, "--host", "hall.lan,192.168.1.11"]);
+    let (ok, text, err) = run_within(
+        Duration::from_secs(30),
+        &["tls", "init", "--hall", "测试县市民之家", "--out", out_s, "--host", "hall.lan,192.168.1.11"],
+    );
     assert!(ok, "{err}");
     assert!(text.contains("沿用已有的大厅 CA"), "{text}");
     assert!(text.contains("192.168.1.11"), "{text}");
@@ -163,7 +170,8 @@ fn tls_init_writes_the_ca_and_server_certificate_and_tells_how_to_trust_them() {
     assert!(!ok);
     assert!(err.contains("--hall"), "{err}");
     // A URL is not a host.
-    let (ok, _, err) = run_within(Duration::from_secs(30), &["tls", "init", "--hall", "x", "--out", out_s, "--host", "https://hall.lan:8443"]);
+    let (ok, _, err) =
+        run_within(Duration::from_secs(30), &["tls", "init", "--hall", "x", "--out", out_s, "--host", "https://hall.lan:8443"]);
     assert!(!ok);
     assert!(err.contains("--host"), "{err}");
 }
@@ -181,7 +189,10 @@ fn plain_http_is_refused_on_a_lan_address_without_insecure_http() {
     assert!(err.contains("明文 HTTP") && err.contains("--tls-cert") && err.contains("--insecure-http"), "{err}");
     assert!(!dir.path().join("data").join("hallq.db").exists(), "nothing opened");
     // The public listener counts too.
-    let (ok, _, err) = run_within(Duration::from_secs(30), &["serve", "--config", c, "--data", d, "--listen", "127.0.0.1:0", "--public-listen", "0.0.0.0:0"]);
+    let (ok, _, err) = run_within(
+        Duration::from_secs(30),
+        &["serve", "--config", c, "--data", d, "--listen", "127.0.0.1:0", "--public-listen", "0.0.0.0:0"],
+    );
     assert!(!ok);
     assert!(err.contains("0.0.0.0:0"), "{err}");
 
@@ -336,13 +347,38 @@ async fn the_public_listener_serves_the_visitor_and_nothing_else() {
         assert!(hello.contains("\"hello\""), "{hello}");
 
         // Nothing else: staff and device pages and endpoints are 404, whatever the token.
-        for path in ["/", "/counter", "/display/hall", "/display/window", "/rate", "/api/v1/health", "/api/v1/state", "/api/v1/catalog", "/api/v1/openapi.json", "/api/v1/me", "/api/v1/config", "/static/../api/v1/state"] {
+        for path in [
+            "/",
+            "/counter",
+            "/display/hall",
+            "/display/window",
+            "/rate",
+            "/api/v1/health",
+            "/api/v1/state",
+            "/api/v1/catalog",
+            "/api/v1/openapi.json",
+            "/api/v1/me",
+            "/api/v1/config",
+            "/static/../api/v1/state",
+        ] {
             let r = raw.get(format!("{public}{path}")).bearer_auth("demo-manager").send().await.unwrap();
             assert_eq!(r.status(), 404, "{path} on the public listener");
         }
-        let r = raw.post(format!("{public}/api/v1/windows/1/call-next")).bearer_auth("demo-manager").json(&serde_json::json!({})).send().await.unwrap();
+        let r = raw
+            .post(format!("{public}/api/v1/windows/1/call-next"))
+            .bearer_auth("demo-manager")
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 404);
-        let r = raw.post(format!("{public}/api/v1/tickets")).bearer_auth("demo-kiosk-1").json(&issue_req("pub-2", "linshi-sfz")).send().await.unwrap();
+        let r = raw
+            .post(format!("{public}/api/v1/tickets"))
+            .bearer_auth("demo-kiosk-1")
+            .json(&issue_req("pub-2", "linshi-sfz"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 404);
         // The ticket without its token, or with a role token instead, is not found.
         for q in ["", "?token=wrong", "?token=demo-manager"] {
@@ -408,7 +444,13 @@ async fn the_display_feed_follows_the_hall_over_https_with_the_hall_ca() {
     let wrong = init(other.path(), "另一个大厅", &[]);
     let start = |ca: &Path| {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let opts = DisplayOptions { server: t.server(), token: "demo-display".into(), ca: Some(ca.to_path_buf()), mode: Mode::Hall, english: false };
+        let opts = DisplayOptions {
+            server: t.server(),
+            token: "demo-display".into(),
+            ca: Some(ca.to_path_buf()),
+            mode: Mode::Hall,
+            english: false,
+        };
         tokio::spawn(Feed::new(opts).run(tx));
         rx
     };
@@ -491,7 +533,13 @@ async fn the_kiosk_issues_and_prints_over_https_with_the_hall_ca() {
     let printer = SimPrinter::new();
     let k = kiosk(&t.certs.ca, &printer);
     until(k.clone(), "the hall's tiles over https", |v| v.screen == Screen::Home && !v.hall_name.is_empty() && !v.clock.is_empty()).await;
-    for a in [UiAction::Tile("hot".into()), UiAction::Item("sfz-buling".into()), UiAction::Tile("take-number".into()), UiAction::SkipIdentity, UiAction::Confirm] {
+    for a in [
+        UiAction::Tile("hot".into()),
+        UiAction::Item("sfz-buling".into()),
+        UiAction::Tile("take-number".into()),
+        UiAction::SkipIdentity,
+        UiAction::Confirm,
+    ] {
         k.input(Input::Ui(a));
     }
     let v = until(k.clone(), "the ticket issued over https", |v| v.screen == Screen::Ticket).await;

@@ -205,7 +205,8 @@ impl A4Printer {
         let op = IppOperationBuilder::get_job_attributes(self.uri.clone(), job_id).build();
         let resp = self.send_within(op, limit)?;
         let state = Self::attr(&resp, DelimiterTag::JobAttributes, "job-state");
-        let reasons = Self::attr(&resp, DelimiterTag::JobAttributes, "job-state-reasons").map(|v| keyword(&v).join(", ")).unwrap_or_default();
+        let reasons =
+            Self::attr(&resp, DelimiterTag::JobAttributes, "job-state-reasons").map(|v| keyword(&v).join(", ")).unwrap_or_default();
         Ok(match state {
             Some(IppValue::Enum(3)) | Some(IppValue::Enum(4)) => Ok(JobProgress::Pending),
             Some(IppValue::Enum(5)) => Ok(JobProgress::Processing),

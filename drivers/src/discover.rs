@@ -35,7 +35,10 @@ pub fn check_access(path: &Path, group: &str) -> Access {
     } else if std::io::Error::last_os_error().kind() == std::io::ErrorKind::NotFound {
         Access::Unchecked
     } else {
-        Access::Denied(format!("no read/write permission on {}: install {UDEV_RULES} and add the service user to group {group}", path.display()))
+        Access::Denied(format!(
+            "no read/write permission on {}: install {UDEV_RULES} and add the service user to group {group}",
+            path.display()
+        ))
     }
 }
 
@@ -48,10 +51,8 @@ fn usb_devices() -> Vec<Candidate> {
             if dd.class_code() == 9 {
                 return None;
             }
-            let printer = d
-                .active_config_descriptor()
-                .map(|c| c.interfaces().any(|i| i.descriptors().any(|a| a.class_code() == 7)))
-                .unwrap_or(false);
+            let printer =
+                d.active_config_descriptor().map(|c| c.interfaces().any(|i| i.descriptors().any(|a| a.class_code() == 7))).unwrap_or(false);
             let node = format!("/dev/bus/usb/{:03}/{:03}", d.bus_number(), d.address());
             let product = d.open().ok().and_then(|h| h.read_product_string_ascii(&dd).ok()).unwrap_or_default();
             Some(Candidate {
@@ -99,7 +100,12 @@ pub fn list(cups_server: &str) -> (Vec<Candidate>, Vec<String>) {
     out.extend(lp_files());
     let mut notes = Vec::new();
     match crate::scanner::list() {
-        Ok(list) => out.extend(list.into_iter().map(|(name, desc)| Candidate { kind: "scanner", uri: format!("sane:{name}"), description: desc, access: Access::Unchecked })),
+        Ok(list) => out.extend(list.into_iter().map(|(name, desc)| Candidate {
+            kind: "scanner",
+            uri: format!("sane:{name}"),
+            description: desc,
+            access: Access::Unchecked,
+        })),
         Err(e) => notes.push(format!("scanners: {e}")),
     }
     match crate::a4::cups_queues(cups_server) {

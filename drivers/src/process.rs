@@ -150,7 +150,8 @@ impl Supervised {
             }
         };
         let started = Instant::now();
-        let watch = Arc::new(Watch { state: Mutex::new(State { deadline: Some(started + limit), ..State::default() }), cv: Condvar::new() });
+        let watch =
+            Arc::new(Watch { state: Mutex::new(State { deadline: Some(started + limit), ..State::default() }), cv: Condvar::new() });
         let (stdin, stdout, stderr) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
         let w = watch.clone();
         std::thread::Builder::new()

@@ -235,7 +235,8 @@ pub fn scan(device: &str, opts: &ScanOptions, dir: &Path, mut progress: impl FnM
     }
     // In batch mode scanimage ends with "out of documents" after the last feeder page:
     // that is success when pages came out.
-    let ended_normally = status.success() || (opts.source == Source::Feeder && !pages.is_empty() && log.to_ascii_lowercase().contains("out of documents"));
+    let ended_normally =
+        status.success() || (opts.source == Source::Feeder && !pages.is_empty() && log.to_ascii_lowercase().contains("out of documents"));
     if !ended_normally {
         // A page that was cut short by the fault is not a page.
         let err = classify(&log, device);
@@ -262,7 +263,11 @@ pub fn scan_to_pdf(device: &str, opts: &ScanOptions, out: &Path, progress: impl 
 
 fn tempdir_near(out: &Path) -> Result<PathBuf, ScanError> {
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let dir = parent.join(format!(".hallq-scan-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)));
+    let dir = parent.join(format!(
+        ".hallq-scan-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+    ));
     std::fs::create_dir_all(&dir).map_err(|e| ScanError::Failed(format!("{}: {e}", dir.display())))?;
     Ok(dir)
 }
@@ -310,6 +315,9 @@ mod tests {
         assert!(matches!(classify("scanimage: sane_start: Scanner cover is open", "test"), ScanError::CoverOpen));
         assert!(matches!(classify("scanimage: sane_start: Document feeder out of documents", "test"), ScanError::NoPaper));
         assert!(matches!(classify("scanimage: open of device x failed: Invalid argument", "x"), ScanError::DeviceGone(_)));
-        assert!(matches!(classify("scanimage: open of device x failed: Access to resource has been denied", "x"), ScanError::PermissionDenied(_)));
+        assert!(matches!(
+            classify("scanimage: open of device x failed: Access to resource has been denied", "x"),
+            ScanError::PermissionDenied(_)
+        ));
     }
 }

@@ -37,9 +37,10 @@ impl TransportError {
     fn from_io(device: &str, e: io::Error) -> TransportError {
         match e.kind() {
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => TransportError::Timeout(device.into()),
-            io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted | io::ErrorKind::UnexpectedEof => {
-                TransportError::Disconnected { device: device.into(), source: e }
-            }
+            io::ErrorKind::BrokenPipe
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::UnexpectedEof => TransportError::Disconnected { device: device.into(), source: e },
             // EIO is what a pseudo-terminal or a USB serial adapter gives once unplugged.
             _ if e.raw_os_error() == Some(5) => TransportError::Disconnected { device: device.into(), source: e },
             _ => TransportError::Io { device: device.into(), source: e },
@@ -272,7 +273,8 @@ impl UsbTransport {
                 break;
             }
         }
-        let (iface, out_ep, in_ep) = found.ok_or_else(|| TransportError::Unsupported(format!("{name} has no bulk OUT endpoint: is it a printer?")))?;
+        let (iface, out_ep, in_ep) =
+            found.ok_or_else(|| TransportError::Unsupported(format!("{name} has no bulk OUT endpoint: is it a printer?")))?;
         let handle = device.open().map_err(|e| match e {
             rusb::Error::Access => TransportError::PermissionDenied {
                 path: format!("USB device {vid:04x}:{pid:04x} (bus {} address {})", device.bus_number(), device.address()),
@@ -292,7 +294,9 @@ impl Transport for UsbTransport {
         match self.handle.write_bulk(self.out_ep, data, timeout) {
             Ok(n) => Ok(n),
             Err(rusb::Error::Timeout) => Err(TransportError::Timeout(self.name.clone())),
-            Err(rusb::Error::NoDevice) => Err(TransportError::Disconnected { device: self.name.clone(), source: io::ErrorKind::NotConnected.into() }),
+            Err(rusb::Error::NoDevice) => {
+                Err(TransportError::Disconnected { device: self.name.clone(), source: io::ErrorKind::NotConnected.into() })
+            }
             Err(e) => Err(TransportError::Usb { device: self.name.clone(), source: e }),
         }
     }
@@ -302,7 +306,9 @@ impl Transport for UsbTransport {
         match self.handle.read_bulk(ep, buf, timeout) {
             Ok(n) => Ok(n),
             Err(rusb::Error::Timeout) => Ok(0),
-            Err(rusb::Error::NoDevice) => Err(TransportError::Disconnected { device: self.name.clone(), source: io::ErrorKind::NotConnected.into() }),
+            Err(rusb::Error::NoDevice) => {
+                Err(TransportError::Disconnected { device: self.name.clone(), source: io::ErrorKind::NotConnected.into() })
+            }
             Err(e) => Err(TransportError::Usb { device: self.name.clone(), source: e }),
         }
     }
@@ -388,7 +394,9 @@ pub mod script {
                     std::thread::sleep(timeout.min(Duration::from_millis(50)));
                     Err(TransportError::Timeout("script".into()))
                 }
-                Some(Step::Unplug) => Err(TransportError::Disconnected { device: "script".into(), source: io::ErrorKind::BrokenPipe.into() }),
+                Some(Step::Unplug) => {
+                    Err(TransportError::Disconnected { device: "script".into(), source: io::ErrorKind::BrokenPipe.into() })
+                }
                 _ => {
                     self.written.extend_from_slice(data);
                     self.log.lock().unwrap().extend_from_slice(data);
@@ -415,7 +423,9 @@ pub mod script {
                     self.steps.pop_front();
                     Ok(0)
                 }
-                Some(Step::Unplug) => Err(TransportError::Disconnected { device: "script".into(), source: io::ErrorKind::BrokenPipe.into() }),
+                Some(Step::Unplug) => {
+                    Err(TransportError::Disconnected { device: "script".into(), source: io::ErrorKind::BrokenPipe.into() })
+                }
                 _ => Ok(0),
             }
         }

@@ -19,7 +19,9 @@ fn run(cmd: &str, args: &[&str]) -> bool {
 }
 
 fn scheduler_running() -> bool {
-    process::run(Command::new("lpstat").arg("-r"), None, TOOL).map(|o| String::from_utf8_lossy(&o.stdout).contains("is running")).unwrap_or(false)
+    process::run(Command::new("lpstat").arg("-r"), None, TOOL)
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("is running"))
+        .unwrap_or(false)
 }
 
 /// Starts cupsd if needed and creates (or resets) a cups-pdf queue named `name`.

@@ -29,7 +29,13 @@ fn check(name: &str, d: &Device) -> Result<(), String> {
                 return Err(f.staff_message().into());
             }
             if d.print {
-                let model = TicketModel { hall_name: "HIL".into(), number: "H001".into(), id: "hil".into(), service: "硬件测试".into(), ..Default::default() };
+                let model = TicketModel {
+                    hall_name: "HIL".into(),
+                    number: "H001".into(),
+                    id: "hil".into(),
+                    service: "硬件测试".into(),
+                    ..Default::default()
+                };
                 p.print_ticket(&Template::default(), &model).map_err(|e| e.to_string())?;
             }
             Ok(())
@@ -48,7 +54,11 @@ fn check(name: &str, d: &Device) -> Result<(), String> {
         "scanner" => {
             let device = d.uri.strip_prefix("sane:").ok_or("scanner uri must be sane:DEVICE")?;
             let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-            let opts = scanner::ScanOptions { source: if d.feeder { scanner::Source::Feeder } else { scanner::Source::Flatbed }, max_pages: 1, ..Default::default() };
+            let opts = scanner::ScanOptions {
+                source: if d.feeder { scanner::Source::Feeder } else { scanner::Source::Flatbed },
+                max_pages: 1,
+                ..Default::default()
+            };
             scanner::scan(device, &opts, dir.path(), |_| {}).map_err(|e| e.to_string())?;
             Ok(())
         }

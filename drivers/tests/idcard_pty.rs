@@ -118,7 +118,12 @@ fn a_reader_unplugged_mid_read_is_a_device_fault_within_seconds() {
     let e = r.select().and_then(|_| r.read()).unwrap_err();
     assert!(e.is_device_fault(), "{e:?}");
     assert!(
-        matches!(e, ReaderError::NoAnswer | ReaderError::Transport(TransportError::Disconnected { .. }) | ReaderError::Transport(TransportError::Io { .. })),
+        matches!(
+            e,
+            ReaderError::NoAnswer
+                | ReaderError::Transport(TransportError::Disconnected { .. })
+                | ReaderError::Transport(TransportError::Io { .. })
+        ),
         "{e:?}"
     );
     assert!(started.elapsed() < Duration::from_secs(3));

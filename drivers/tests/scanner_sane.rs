@@ -60,7 +60,14 @@ fn a_three_page_feeder_batch_becomes_one_pdf() {
     assert_eq!(n, 3);
     assert_eq!(
         progress,
-        vec![Progress::PageStarted(1), Progress::PageDone(1), Progress::PageStarted(2), Progress::PageDone(2), Progress::PageStarted(3), Progress::PageDone(3)]
+        vec![
+            Progress::PageStarted(1),
+            Progress::PageDone(1),
+            Progress::PageStarted(2),
+            Progress::PageDone(2),
+            Progress::PageStarted(3),
+            Progress::PageDone(3)
+        ]
     );
     let pdf = std::fs::read(&out).unwrap();
     let text = String::from_utf8_lossy(&pdf);

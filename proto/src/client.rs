@@ -235,7 +235,8 @@ impl HallClient {
             return Ok(r);
         }
         let status = r.status().as_u16();
-        let plain = r.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/plain"));
+        let plain =
+            r.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/plain"));
         let bytes = r.bytes().await.map_err(unreachable)?;
         match serde_json::from_slice::<ErrorBody>(&bytes) {
             Ok(b) => Err(ClientError::Refused { status, code: b.error.code, message: b.error.message }),
@@ -324,7 +325,12 @@ impl HallClient {
         self.post(&format!("/tickets/{}/evaluation", enc(ticket.as_str())), body).await
     }
 
-    pub async fn window_action(&self, window: WindowNo, action: WindowAction, body: &WindowCommand) -> Result<WindowActionAnswer, ClientError> {
+    pub async fn window_action(
+        &self,
+        window: WindowNo,
+        action: WindowAction,
+        body: &WindowCommand,
+    ) -> Result<WindowActionAnswer, ClientError> {
         self.post(&format!("/windows/{window}/{}", action.as_str()), body).await
     }
 
@@ -626,10 +632,14 @@ fn ca_roots(ca: &Ca) -> Result<rustls::RootCertStore, ClientError> {
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(&pem) {
         let cert = cert.map_err(|e| {
-            ClientError::Tls(format!("大厅 CA 证书 {name} 无法解析：{e}（应为 PEM 格式的 ca.pem）。The hall CA {name} is not a readable PEM certificate."))
+            ClientError::Tls(format!(
+                "大厅 CA 证书 {name} 无法解析：{e}（应为 PEM 格式的 ca.pem）。The hall CA {name} is not a readable PEM certificate."
+            ))
         })?;
         roots.add(cert).map_err(|e| {
-            ClientError::Tls(format!("大厅 CA 证书 {name} 不可用：{e}（应为 hallq tls init 生成的 ca.pem）。The hall CA {name} cannot be used: {e}."))
+            ClientError::Tls(format!(
+                "大厅 CA 证书 {name} 不可用：{e}（应为 hallq tls init 生成的 ca.pem）。The hall CA {name} cannot be used: {e}."
+            ))
         })?;
     }
     if roots.is_empty() {

@@ -60,7 +60,8 @@ pub enum Rating {
 }
 
 impl Rating {
-    pub const ALL: [Rating; 5] = [Rating::VerySatisfied, Rating::Satisfied, Rating::Neutral, Rating::Dissatisfied, Rating::VeryDissatisfied];
+    pub const ALL: [Rating; 5] =
+        [Rating::VerySatisfied, Rating::Satisfied, Rating::Neutral, Rating::Dissatisfied, Rating::VeryDissatisfied];
 
     pub fn label_zh(self) -> &'static str {
         match self {
@@ -86,7 +87,8 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 6] = [Mode::OnTheSpot, Mode::OnlineCollect, Mode::OnlineCourier, Mode::PrereviewWindow, Mode::WindowCourier, Mode::Other];
+    pub const ALL: [Mode; 6] =
+        [Mode::OnTheSpot, Mode::OnlineCollect, Mode::OnlineCourier, Mode::PrereviewWindow, Mode::WindowCourier, Mode::Other];
 
     pub fn label_zh(self) -> &'static str {
         match self {

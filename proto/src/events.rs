@@ -56,10 +56,19 @@ pub struct IssuedTicket {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventView {
     /// A new business day; tickets still open from the day before expired.
-    DayOpened { date: NaiveDate, expired: Vec<TicketId> },
-    TicketIssued { ticket: IssuedTicket },
-    WindowOpened { window: WindowNo },
-    WindowClosed { window: WindowNo },
+    DayOpened {
+        date: NaiveDate,
+        expired: Vec<TicketId>,
+    },
+    TicketIssued {
+        ticket: IssuedTicket,
+    },
+    WindowOpened {
+        window: WindowNo,
+    },
+    WindowClosed {
+        window: WindowNo,
+    },
     TicketCalled {
         ticket: TicketId,
         number: TicketNumber,
@@ -68,15 +77,46 @@ pub enum EventView {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
-    TicketRecalled { ticket: TicketId, number: TicketNumber, window: WindowNo, recalls: u32 },
-    ServiceStarted { ticket: TicketId, window: WindowNo },
-    TicketFinished { ticket: TicketId, window: WindowNo },
-    TicketNoShow { ticket: TicketId, window: WindowNo },
-    TicketRequeued { ticket: TicketId, window: WindowNo },
-    TicketTransferred { ticket: TicketId, window: WindowNo, service: ServiceId, queue: QueueId },
-    WindowPaused { window: WindowNo, reason: String },
-    WindowResumed { window: WindowNo },
-    TicketRated { ticket: TicketId, window: Option<WindowNo>, rating: Rating },
+    TicketRecalled {
+        ticket: TicketId,
+        number: TicketNumber,
+        window: WindowNo,
+        recalls: u32,
+    },
+    ServiceStarted {
+        ticket: TicketId,
+        window: WindowNo,
+    },
+    TicketFinished {
+        ticket: TicketId,
+        window: WindowNo,
+    },
+    TicketNoShow {
+        ticket: TicketId,
+        window: WindowNo,
+    },
+    TicketRequeued {
+        ticket: TicketId,
+        window: WindowNo,
+    },
+    TicketTransferred {
+        ticket: TicketId,
+        window: WindowNo,
+        service: ServiceId,
+        queue: QueueId,
+    },
+    WindowPaused {
+        window: WindowNo,
+        reason: String,
+    },
+    WindowResumed {
+        window: WindowNo,
+    },
+    TicketRated {
+        ticket: TicketId,
+        window: Option<WindowNo>,
+        rating: Rating,
+    },
     RatingRequested {
         ticket: TicketId,
         window: WindowNo,
@@ -85,13 +125,32 @@ pub enum EventView {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         nonce: Option<String>,
     },
-    DeviceStatusChanged { kiosk: String, device: String, fault: Option<String> },
-    AppointmentBooked { code: String, service: ServiceId, slot: DateTime<Utc>, holder: Option<HolderView> },
-    AppointmentCheckedIn { code: String, ticket: TicketId },
+    DeviceStatusChanged {
+        kiosk: String,
+        device: String,
+        fault: Option<String>,
+    },
+    AppointmentBooked {
+        code: String,
+        service: ServiceId,
+        slot: DateTime<Utc>,
+        holder: Option<HolderView>,
+    },
+    AppointmentCheckedIn {
+        code: String,
+        ticket: TicketId,
+    },
     /// Configuration `version` is in force from here on: fetch `/catalog` or `/state` again.
-    ConfigChanged { version: u64, digest: String, by: String },
+    ConfigChanged {
+        version: u64,
+        digest: String,
+        by: String,
+    },
     /// A result was printed and marked collected, by this kiosk (or manager). Managers only.
-    ResultCollected { result: String, kiosk: String },
+    ResultCollected {
+        result: String,
+        kiosk: String,
+    },
     /// An event this client does not know (a newer hall service).
     #[serde(other)]
     Unknown,

@@ -13,7 +13,9 @@ use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::Message;
 
 fn event(seq: u64, window: u32) -> String {
-    format!(r#"{{"seq":{seq},"at":"2026-11-27T01:30:00Z","type":"ticket_called","ticket":"20261127-A{seq:03}","number":"A{seq:03}","window":{window}}}"#)
+    format!(
+        r#"{{"seq":{seq},"at":"2026-11-27T01:30:00Z","type":"ticket_called","ticket":"20261127-A{seq:03}","number":"A{seq:03}","window":{window}}}"#
+    )
 }
 
 /// What the server saw of each connection: the request's query and Authorization header.
@@ -87,7 +89,8 @@ async fn the_feed_resumes_after_its_last_event_each_once_in_order() {
 
 #[test]
 fn an_event_type_this_client_does_not_know_is_read_as_unknown() {
-    let m: hallq_proto::StreamMessage = serde_json::from_str(r#"{"seq":9,"at":"2026-11-27T01:30:00Z","type":"from_the_future","x":1}"#).unwrap();
+    let m: hallq_proto::StreamMessage =
+        serde_json::from_str(r#"{"seq":9,"at":"2026-11-27T01:30:00Z","type":"from_the_future","x":1}"#).unwrap();
     let hallq_proto::StreamMessage::Event(e) = m else { panic!("{m:?}") };
     assert_eq!((e.seq, e.event), (9, EventView::Unknown));
 }

@@ -109,7 +109,9 @@ pub async fn guard(State(api): State<Api>, mut req: Request, next: Next) -> Resp
         .flatten()
         .and_then(|q| q.0.get("ws_ticket").cloned());
     let presented = match ws_ticket {
-        Some(t) => api.stream_tickets.take(&t).ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "事件流凭据无效或已过期，请重新连接。")),
+        Some(t) => {
+            api.stream_tickets.take(&t).ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "事件流凭据无效或已过期，请重新连接。"))
+        }
         None => api.caller(req.headers()),
     };
     match presented {
@@ -117,7 +119,9 @@ pub async fn guard(State(api): State<Api>, mut req: Request, next: Next) -> Resp
             req.extensions_mut().insert(caller);
             next.run(req).await
         }
-        Ok(caller) => ApiError::new(ErrorCode::ForbiddenRole, format!("此令牌（{:?} {}）无权进行此操作。", caller.role, caller.name)).into_response(),
+        Ok(caller) => {
+            ApiError::new(ErrorCode::ForbiddenRole, format!("此令牌（{:?} {}）无权进行此操作。", caller.role, caller.name)).into_response()
+        }
         // Not a role's token: a visitor's ticket token, checked by the handler.
         Err(_) if rule.may.contains(&May::Visitor) => next.run(req).await,
         Err(e) => e.into_response(),
@@ -128,7 +132,11 @@ impl FromRequestParts<Api> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &Api) -> Result<Caller, ApiError> {
-        parts.extensions.get::<Caller>().cloned().ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "缺少访问令牌：请在 Authorization: Bearer 中提供设备令牌。"))
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "缺少访问令牌：请在 Authorization: Bearer 中提供设备令牌。"))
     }
 }
 

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use hallq_proto as proto;
 
-use super::{Caller, holder_of, parse_body, request_id, ticket_answer, views, Api, ApiResult};
+use super::{holder_of, parse_body, request_id, ticket_answer, views, Api, ApiResult, Caller};
 use crate::config::Role;
 use crate::engine::{Appointment, Channel, Command, IssueRequest, Priority};
 
@@ -17,9 +17,7 @@ use crate::engine::{Appointment, Channel, Command, IssueRequest, Priority};
 #[utoipa::path(post, path = "/appointments", tag = "appointments", security(("token" = [])), request_body = proto::BookAppointment,
     responses((status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 201, body = proto::AppointmentView), (status = 200, description = "Booked before", body = proto::AppointmentView),
         (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 409, body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
-pub(super) async fn book(
-    State(api): State<Api>,
-    caller: Caller, body: Result<Bytes, BytesRejection>) -> ApiResult<Response> {
+pub(super) async fn book(State(api): State<Api>, caller: Caller, body: Result<Bytes, BytesRejection>) -> ApiResult<Response> {
     let b: proto::BookAppointment = parse_body(body, false)?.expect("non-empty");
     let a = Appointment {
         code: b.code.trim().to_ascii_uppercase(),
@@ -39,7 +37,9 @@ pub(super) async fn book(
     responses((status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 200, body = proto::AppointmentList), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 pub(super) async fn find(
     State(api): State<Api>,
-    caller: Caller, body: Result<Bytes, BytesRejection>) -> ApiResult<Json<proto::AppointmentList>> {
+    caller: Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<proto::AppointmentList>> {
     let viewer = caller.viewer();
     let b: proto::FindFor = parse_body(body, false)?.expect("non-empty");
     let h = holder_of(&api, &b.identity)?;
@@ -60,7 +60,9 @@ pub(super) async fn find(
 pub(super) async fn check_in(
     State(api): State<Api>,
     Path(code): Path<String>,
-    caller: Caller, body: Result<Bytes, BytesRejection>) -> ApiResult<Response> {
+    caller: Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
     let b: proto::CheckIn = parse_body(body, false)?.expect("non-empty");
     let token: [u8; 16] = rand::random();
     let issue = IssueRequest {

@@ -10,7 +10,7 @@ use axum::http::{header, HeaderMap};
 use axum::Json;
 use hallq_proto::{self as proto, ErrorCode};
 
-use super::{Caller, Api, ApiError, ApiResult};
+use super::{Api, ApiError, ApiResult, Caller};
 use crate::config::live::{ConfigStore, LiveError, Version};
 
 /// Largest configuration accepted (the 231-window county hall is about 60 KB).
@@ -49,7 +49,8 @@ async fn put_in_force(api: &Api, config: crate::config::Config, v: &Version, by:
 #[utoipa::path(get, path = "/config", tag = "manager", security(("token" = [])), responses((status = 200, body = proto::ConfigVersion), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody)))]
 pub(super) async fn get_config(State(api): State<Api>) -> ApiResult<Json<proto::ConfigVersion>> {
     let s = store(&api);
-    let newest = tokio::task::spawn_blocking(move || s.newest()).await.map_err(|_| ApiError::new(ErrorCode::StoreUnavailable, "请重试。"))??;
+    let newest =
+        tokio::task::spawn_blocking(move || s.newest()).await.map_err(|_| ApiError::new(ErrorCode::StoreUnavailable, "请重试。"))??;
     let version = api.hall.view().state.config_version;
     Ok(Json(match newest {
         Some(v) if v.number == version => {
@@ -78,9 +79,13 @@ pub(super) async fn put_config(
     let body = body.map_err(|_| ApiError::new(ErrorCode::BodyTooLarge, "配置文件太大（上限 1 MB）。"))?;
     let text = String::from_utf8(body.to_vec()).map_err(|_| ApiError::new(ErrorCode::BadEncoding, "配置应为 UTF-8 编码的 TOML 文本。"))?;
     let expected = match headers.get(header::IF_MATCH) {
-        Some(v) => Some(v.to_str().ok().map(|s| s.trim_matches('"')).and_then(|s| s.parse::<u64>().ok()).ok_or_else(|| {
-            ApiError::new(ErrorCode::BadIfMatch, "If-Match 应为所编辑的配置版本号。")
-        })?),
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .map(|s| s.trim_matches('"'))
+                .and_then(|s| s.parse::<u64>().ok())
+                .ok_or_else(|| ApiError::new(ErrorCode::BadIfMatch, "If-Match 应为所编辑的配置版本号。"))?,
+        ),
         None => None,
     };
     let s = store(&api);

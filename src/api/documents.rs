@@ -14,7 +14,7 @@ use axum::Json;
 use base64::Engine as _;
 use hallq_proto::{self as proto, ErrorCode};
 
-use super::{Caller, holder_of, parse_body, Api, ApiError, ApiResult};
+use super::{holder_of, parse_body, Api, ApiError, ApiResult, Caller};
 use crate::config::Role;
 use crate::documents::DocError;
 
@@ -43,7 +43,10 @@ fn pdf_response(pdf: Vec<u8>) -> Response {
 }
 
 /// Runs a documents call off the async workers (SQLite blocks).
-async fn blocking<T: Send + 'static>(api: &Api, f: impl FnOnce(&crate::documents::Documents) -> Result<T, DocError> + Send + 'static) -> ApiResult<T> {
+async fn blocking<T: Send + 'static>(
+    api: &Api,
+    f: impl FnOnce(&crate::documents::Documents) -> Result<T, DocError> + Send + 'static,
+) -> ApiResult<T> {
     let docs = api.documents.clone();
     tokio::task::spawn_blocking(move || f(&docs))
         .await
@@ -55,9 +58,7 @@ async fn blocking<T: Send + 'static>(api: &Api, f: impl FnOnce(&crate::documents
 #[utoipa::path(post, path = "/results", tag = "documents", security(("token" = [])), request_body = proto::DeliverResult,
     responses((status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 201, body = proto::Delivered), (status = 200, description = "Delivered before", body = proto::Delivered), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody),
         (status = 413, body = proto::ErrorBody), (status = 415, body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
-pub(super) async fn deliver(
-    State(api): State<Api>,
-    body: Result<Bytes, BytesRejection>) -> ApiResult<Response> {
+pub(super) async fn deliver(State(api): State<Api>, body: Result<Bytes, BytesRejection>) -> ApiResult<Response> {
     let b: proto::DeliverResult = parse_body(body, false)?.expect("non-empty");
     if b.external_id.trim().is_empty() || b.external_id.len() > 128 || b.title.trim().is_empty() || b.title.chars().count() > 100 {
         return Err(ApiError::new(ErrorCode::MissingField, "需要 external_id（1–128 字符）和 title（1–100 字）。"));
@@ -74,7 +75,10 @@ pub(super) async fn deliver(
     if new {
         tracing::info!("result {id} delivered ({})", b.title.trim());
     }
-    let body = proto::Delivered { id, expires_at: expires.with_timezone(&api.hall.config().offset()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false) };
+    let body = proto::Delivered {
+        id,
+        expires_at: expires.with_timezone(&api.hall.config().offset()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+    };
     Ok((if new { StatusCode::CREATED } else { StatusCode::OK }, Json(body)).into_response())
 }
 
@@ -104,7 +108,8 @@ fn check_nonce(api: &Api, caller: &Caller, result: &str, q: &HashMap<String, Str
 pub(super) async fn find(
     State(api): State<Api>,
     caller: Caller,
-    body: Result<Bytes, BytesRejection>) -> ApiResult<Json<proto::ResultList>> {
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<proto::ResultList>> {
     let b: proto::FindFor = parse_body(body, false)?.expect("non-empty");
     let holder = holder_of(&api, &b.identity)?;
     let person = person_of(&api, &b.identity)?;
@@ -132,7 +137,8 @@ pub(super) async fn result_pdf(
     State(api): State<Api>,
     Path(id): Path<String>,
     caller: Caller,
-    Query(q): Query<HashMap<String, String>>) -> ApiResult<Response> {
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
     check_nonce(&api, &caller, &id, &q)?;
     let now = api.hall.now();
     let (pdf, _) = blocking(&api, move |d| d.result_pdf(&id, now)).await?;
@@ -148,7 +154,8 @@ pub(super) async fn collected(
     State(api): State<Api>,
     Path(id): Path<String>,
     caller: Caller,
-    Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<proto::Collected>> {
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<proto::Collected>> {
     check_nonce(&api, &caller, &id, &q)?;
     let now = api.hall.now();
     let rid = id.clone();
@@ -172,13 +179,19 @@ pub(super) async fn collected(
 pub(super) async fn attach(
     State(api): State<Api>,
     Path(ticket): Path<String>,
-    caller: Caller, Query(q): Query<HashMap<String, String>>,
-    body: Result<Bytes, BytesRejection>) -> ApiResult<Response> {
+    caller: Caller,
+    Query(q): Query<HashMap<String, String>>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
     let pdf = body.map_err(|_| ApiError::new(ErrorCode::BodyTooLarge, "文件太大，上限 20 MB。"))?;
     if api.hall.ticket(&ticket)?.is_none() {
         return Err(ApiError::new(ErrorCode::UnknownTicket, format!("没有这张票：{ticket}。")));
     }
-    let title = q.get("title").map(|t| t.trim().chars().take(100).collect::<String>()).filter(|t| !t.is_empty()).unwrap_or_else(|| "预审材料".into());
+    let title = q
+        .get("title")
+        .map(|t| t.trim().chars().take(100).collect::<String>())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "预审材料".into());
     let pages = q.get("pages").and_then(|p| p.parse::<u32>().ok()).unwrap_or(0);
     let now = api.hall.now();
     let by = caller.name.clone();
@@ -192,7 +205,8 @@ pub(super) async fn attach(
 pub(super) async fn attachments(
     State(api): State<Api>,
     caller: Caller,
-    Path(ticket): Path<String>) -> ApiResult<Json<proto::AttachmentList>> {
+    Path(ticket): Path<String>,
+) -> ApiResult<Json<proto::AttachmentList>> {
     worked_here(&api, &caller, &ticket)?;
     let list = blocking(&api, move |d| d.attachments_for(&ticket)).await?;
     Ok(Json(proto::AttachmentList { attachments: list }))
@@ -201,10 +215,7 @@ pub(super) async fn attachments(
 /// `GET /attachments/{id}/pdf`.
 #[utoipa::path(get, path = "/attachments/{id}/pdf", tag = "documents", security(("token" = [])), params(("id" = String, Path, description = "Attachment id")),
     responses((status = 200, description = "The PDF", content_type = "application/pdf"), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody)))]
-pub(super) async fn attachment_pdf(
-    State(api): State<Api>,
-    caller: Caller,
-    Path(id): Path<String>) -> ApiResult<Response> {
+pub(super) async fn attachment_pdf(State(api): State<Api>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     let (pdf, ticket) = blocking(&api, move |d| d.attachment_pdf(&id)).await?;
     worked_here(&api, &caller, &ticket)?;
     Ok(pdf_response(pdf))
@@ -217,7 +228,8 @@ fn worked_here(api: &Api, caller: &Caller, ticket: &str) -> ApiResult<()> {
     }
     let t = api.hall.ticket(ticket)?;
     let here = t.is_some_and(|t| {
-        t.window.is_some_and(|w| caller.windows.contains(&w)) || t.history.iter().any(|h| h.window.is_some_and(|w| caller.windows.contains(&w)))
+        t.window.is_some_and(|w| caller.windows.contains(&w))
+            || t.history.iter().any(|h| h.window.is_some_and(|w| caller.windows.contains(&w)))
     });
     if here {
         Ok(())

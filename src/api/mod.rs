@@ -27,8 +27,8 @@ use crate::engine::{Channel, Command, DeviceRating, IssueRequest, Outcome, Prior
 use crate::service::{Hall, ServiceError};
 use crate::store;
 
-pub use access::{May, Rule, RULES};
 use access::MaybeCaller;
+pub use access::{May, Rule, RULES};
 pub use views::{catalog_of, event_view, ticket_view, Audience, Published, TicketAnswer, Viewer};
 
 /// Largest request body accepted, in bytes.
@@ -150,7 +150,15 @@ pub fn router(hall: Hall) -> Router {
     let data_dir = hall.db_path().parent().map(|p| p.to_path_buf()).unwrap_or_default();
     let voice = Arc::new(crate::voice::Voice::new(hall.config().voice.clone(), &data_dir));
     let sessions = hall.sessions();
-    let api = Api { documents: hall.documents(), hall, voice, sessions, issue_limit: Arc::default(), stream_tickets: Arc::default(), streams: Arc::default() };
+    let api = Api {
+        documents: hall.documents(),
+        hall,
+        voice,
+        sessions,
+        issue_limit: Arc::default(),
+        stream_tickets: Arc::default(),
+        streams: Arc::default(),
+    };
     let v1 = Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
@@ -174,7 +182,10 @@ pub fn router(hall: Hall) -> Router {
         .route("/config/reload", post(config::reload))
         .route("/results/{id}/pdf", get(documents::result_pdf))
         .route("/results/{id}/collected", post(documents::collected))
-        .route("/tickets/{id}/attachments", post(documents::attach).get(documents::attachments).layer(DefaultBodyLimit::max(crate::documents::MAX_PDF_BYTES)))
+        .route(
+            "/tickets/{id}/attachments",
+            post(documents::attach).get(documents::attachments).layer(DefaultBodyLimit::max(crate::documents::MAX_PDF_BYTES)),
+        )
         .route("/attachments/{id}/pdf", get(documents::attachment_pdf))
         .route("/windows/{window}/waiting", get(waiting))
         .route("/announce", get(announce))
@@ -265,16 +276,17 @@ impl Api {
         if token.starts_with("staff.") {
             // A member of staff signed in at a counter: they work the windows they are given.
             let config = self.hall.config();
-            let p = self.sessions.check(&config.staff, token, self.hall.now()).ok_or_else(|| {
-                ApiError::new(ErrorCode::SessionExpired, "登录已过期或无效，请重新登录。")
-            })?;
-            return Ok(Caller { role: Role::Counter, name: format!("{}（{}）", p.name, p.id), windows: p.windows.clone(), session: true });
+            let p = self
+                .sessions
+                .check(&config.staff, token, self.hall.now())
+                .ok_or_else(|| ApiError::new(ErrorCode::SessionExpired, "登录已过期或无效，请重新登录。"))?;
+            return Ok(Caller {
+                role: Role::Counter, name: format!("{}（{}）", p.name, p.id), windows: p.windows.clone(), session: true
+            });
         }
         // The tokens of the configuration in force: a manager may change them live.
         let config = self.hall.config();
-        let t = config
-            .token_for(token)
-            .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "访问令牌无效：请核对设备配置中的令牌。"))?;
+        let t = config.token_for(token).ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "访问令牌无效：请核对设备配置中的令牌。"))?;
         Ok(Caller { role: t.role, name: t.name.clone(), windows: t.windows.clone(), session: false })
     }
 }
@@ -288,11 +300,7 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection
         }
     })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return if allow_empty {
-            Ok(None)
-        } else {
-            Err(ApiError::new(ErrorCode::BadJson, "请求体为空：需要 JSON 对象。"))
-        };
+        return if allow_empty { Ok(None) } else { Err(ApiError::new(ErrorCode::BadJson, "请求体为空：需要 JSON 对象。")) };
     }
     let bad = |e: serde_json::Error| ApiError::new(ErrorCode::BadJson, format!("JSON 格式错误：{e}"));
     if allow_empty {
@@ -308,7 +316,6 @@ impl Caller {
         Viewer::of(self.role, &self.windows)
     }
 }
-
 
 /// A visitor route called with neither a role's token nor the ticket's own.
 fn not_the_ticket_token() -> ApiError {
@@ -462,10 +469,7 @@ fn window_allowed(api: &Api, caller: &Caller, window: &str) -> ApiResult<u32> {
 #[utoipa::path(get, path = "/windows/{window}/waiting", tag = "counter", security(("token" = [])),
     params(("window" = u32, Path, description = "Window number")),
     responses((status = 200, body = proto::WaitingLine), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody)))]
-async fn waiting(
-    State(api): State<Api>,
-    Path(window): Path<String>,
-    caller: Caller) -> ApiResult<Json<proto::WaitingLine>> {
+async fn waiting(State(api): State<Api>, Path(window): Path<String>, caller: Caller) -> ApiResult<Json<proto::WaitingLine>> {
     let window = window_allowed(&api, &caller, &window)?;
     Ok(Json(views::waiting_view(&api.hall, window)))
 }
@@ -475,7 +479,9 @@ async fn waiting(
     responses((status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 200, body = proto::DeviceStatusAnswer), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 async fn device_status(
     State(api): State<Api>,
-    caller: Caller, body: Result<Bytes, BytesRejection>) -> ApiResult<Json<proto::DeviceStatusAnswer>> {
+    caller: Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<proto::DeviceStatusAnswer>> {
     let b: proto::DeviceStatus = parse_body(body, false)?.expect("non-empty");
     if !DEVICES.contains(&b.device.as_str()) || b.fault.as_ref().is_some_and(|f| f.chars().count() > 200) {
         return Err(ApiError::new(ErrorCode::BadDeviceStatus, format!("device 应为 {} 之一，fault 不超过 200 个字。", DEVICES.join("、"))));
@@ -488,9 +494,7 @@ async fn device_status(
 #[utoipa::path(get, path = "/announce", tag = "display", security(("token" = [])),
     params(("number" = String, Query, description = "Ticket number, such as A001"), ("window" = u32, Query, description = "Window number")),
     responses((status = 200, description = "WAV audio", content_type = "audio/wav"), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 400, body = proto::ErrorBody), (status = 404, body = proto::ErrorBody)))]
-async fn announce(
-    State(api): State<Api>,
-    Query(q): Query<HashMap<String, String>>) -> ApiResult<Response> {
+async fn announce(State(api): State<Api>, Query(q): Query<HashMap<String, String>>) -> ApiResult<Response> {
     let (Some(number), Some(window)) = (q.get("number").cloned(), q.get("window").and_then(|w| w.parse::<u32>().ok())) else {
         return Err(ApiError::new(ErrorCode::BadQuery, "需要参数 number（如 A001）和 window（窗口号）。"));
     };
@@ -517,9 +521,7 @@ async fn announce(
         (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 409, description = "Refused by the hall's rules", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody),
         (status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 404, description = "No such item", body = proto::ErrorBody),
         (status = 413, description = "Body too large", body = proto::ErrorBody)))]
-async fn issue(
-    State(api): State<Api>,
-    caller: Caller, body: Result<Bytes, BytesRejection>) -> ApiResult<Response> {
+async fn issue(State(api): State<Api>, caller: Caller, body: Result<Bytes, BytesRejection>) -> ApiResult<Response> {
     let b: proto::IssueTicket = parse_body(body, false)?.expect("non-empty");
     let request_id = request_id(b.request_id.as_str())?;
     let holder = b.identity.as_ref().map(|i| holder_of(&api, i)).transpose()?;
@@ -629,9 +631,10 @@ async fn evaluate(
         (Some(_), None) => return Err(ApiError::new(ErrorCode::UnknownTicket, format!("没有这张票：{id}。"))),
         (Some(c), Some(_)) => {
             // The engine checks the nonce against the window's open request, once.
-            let nonce = b.nonce.filter(|n| !n.is_empty() && n.len() <= 64).ok_or_else(|| {
-                ApiError::new(ErrorCode::BadRatingNonce, "评价器需要随评价请求（rating_requested）下发的 nonce。")
-            })?;
+            let nonce = b
+                .nonce
+                .filter(|n| !n.is_empty() && n.len() <= 64)
+                .ok_or_else(|| ApiError::new(ErrorCode::BadRatingNonce, "评价器需要随评价请求（rating_requested）下发的 nonce。"))?;
             let window = c.windows.first().copied().unwrap_or(0);
             (RatingSource::Device { name: c.name }, Some(DeviceRating { window, nonce }))
         }
@@ -655,10 +658,13 @@ async fn evaluate(
 async fn window_action(
     State(api): State<Api>,
     Path((window, action)): Path<(String, String)>,
-    caller: Caller, body: Result<Bytes, BytesRejection>) -> ApiResult<Json<proto::WindowActionAnswer>> {
+    caller: Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<proto::WindowActionAnswer>> {
     let window = window_allowed(&api, &caller, &window)?;
     let b: proto::WindowCommand = parse_body(body, true)?.unwrap_or_default();
-    let need = |v: Option<String>, field: &str| v.ok_or_else(|| ApiError::new(ErrorCode::MissingField, format!("此操作需要字段 {field}。")));
+    let need =
+        |v: Option<String>, field: &str| v.ok_or_else(|| ApiError::new(ErrorCode::MissingField, format!("此操作需要字段 {field}。")));
     let ticket = b.ticket.map(proto::TicketId::into_inner);
     // A reason is shown on the window display and kept in the log: a sentence, not a page.
     if b.reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
@@ -738,7 +744,8 @@ async fn events(
         Some(s) => Some(s.parse::<u64>().map_err(|_| ApiError::new(ErrorCode::BadSince, "since 应为事件序号（非负整数）。"))?),
         None => None,
     };
-    let upgrade = upgrade.map_err(|_| ApiError::new(ErrorCode::WebsocketRequired, "事件流需要 WebSocket 连接（GET /api/v1/events?since=SEQ）。"))?;
+    let upgrade =
+        upgrade.map_err(|_| ApiError::new(ErrorCode::WebsocketRequired, "事件流需要 WebSocket 连接（GET /api/v1/events?since=SEQ）。"))?;
     // Only managers replay earlier days; everyone else starts no earlier than today.
     let since = match (since, &viewer) {
         (Some(s), v) if *v != Viewer::Manager => {

@@ -32,12 +32,16 @@ pub enum Viewer {
     Visitor,
     Kiosk,
     /// A counter terminal or a signed-in member of staff, with the windows it works.
-    Counter { windows: Vec<u32> },
+    Counter {
+        windows: Vec<u32>,
+    },
     Manager,
     /// The booking or approval system.
     System,
     /// A rating tablet beside one window.
-    Rating { window: u32 },
+    Rating {
+        window: u32,
+    },
 }
 
 impl Viewer {
@@ -78,7 +82,9 @@ impl Viewer {
     pub fn audience_with<C: std::ops::Deref<Target = Config>>(&self, config: impl FnOnce() -> C, event: &Event) -> Audience {
         match (self, event) {
             (Viewer::Manager, _) => Audience::Manager,
-            (Viewer::Counter { .. }, Event::TicketIssued { ticket }) if self.sees_holder_of(&config(), &ticket.queue) => Audience::CounterOwn,
+            (Viewer::Counter { .. }, Event::TicketIssued { ticket }) if self.sees_holder_of(&config(), &ticket.queue) => {
+                Audience::CounterOwn
+            }
             (Viewer::Counter { .. }, _) => Audience::Counter,
             // A rating tablet: its own window's rating requests, with their nonce.
             (Viewer::Rating { window }, Event::RatingRequested { window: w, .. }) if w == window => Audience::RatingDevice,
@@ -139,9 +145,12 @@ pub fn event_view(r: &Record, a: Audience) -> Option<StreamEvent> {
             window: WindowNo(*window),
             reason: if staff { reason.clone() } else { None },
         },
-        Event::TicketRecalled { ticket, number, window, recalls } => {
-            EventView::TicketRecalled { ticket: tid(ticket), number: TicketNumber::new(number), window: WindowNo(*window), recalls: *recalls }
-        }
+        Event::TicketRecalled { ticket, number, window, recalls } => EventView::TicketRecalled {
+            ticket: tid(ticket),
+            number: TicketNumber::new(number),
+            window: WindowNo(*window),
+            recalls: *recalls,
+        },
         Event::ServiceStarted { ticket, window } => EventView::ServiceStarted { ticket: tid(ticket), window: WindowNo(*window) },
         Event::TicketFinished { ticket, window } => EventView::TicketFinished { ticket: tid(ticket), window: WindowNo(*window) },
         Event::TicketNoShow { ticket, window } => EventView::TicketNoShow { ticket: tid(ticket), window: WindowNo(*window) },
@@ -175,8 +184,12 @@ pub fn event_view(r: &Record, a: Audience) -> Option<StreamEvent> {
         Event::AppointmentCheckedIn { code, ticket } if a == Audience::Manager => {
             EventView::AppointmentCheckedIn { code: code.clone(), ticket: tid(ticket) }
         }
-        Event::ConfigChanged { version, digest, by } => EventView::ConfigChanged { version: *version, digest: digest.clone(), by: by.clone() },
-        Event::ResultCollected { result, kiosk } if a == Audience::Manager => EventView::ResultCollected { result: result.clone(), kiosk: kiosk.clone() },
+        Event::ConfigChanged { version, digest, by } => {
+            EventView::ConfigChanged { version: *version, digest: digest.clone(), by: by.clone() }
+        }
+        Event::ResultCollected { result, kiosk } if a == Audience::Manager => {
+            EventView::ResultCollected { result: result.clone(), kiosk: kiosk.clone() }
+        }
         Event::TicketRated { .. }
         | Event::RatingRequested { .. }
         | Event::DeviceStatusChanged { .. }
@@ -298,7 +311,11 @@ pub fn catalog_of(c: &Config, state: &engine::State, viewer: &Viewer) -> proto::
             sessions: c.hours.sessions.iter().map(|s| proto::Session { start: s.start.clone(), end: s.end.clone() }).collect(),
             issue_cutoff: c.hours.issue_cutoff.clone(),
         },
-        departments: c.departments.iter().map(|d| proto::Department { id: d.id.clone(), name: d.name.clone(), name_en: d.name_en.clone() }).collect(),
+        departments: c
+            .departments
+            .iter()
+            .map(|d| proto::Department { id: d.id.clone(), name: d.name.clone(), name_en: d.name_en.clone() })
+            .collect(),
         queues,
         services,
         windows: c
@@ -316,7 +333,13 @@ pub fn catalog_of(c: &Config, state: &engine::State, viewer: &Viewer) -> proto::
             tiles: c.kiosk.tiles.clone(),
             welcome: c.kiosk.welcome.clone(),
             welcome_en: c.kiosk.welcome_en.clone(),
-            manager_pin: (*viewer == Viewer::Kiosk).then(|| if c.kiosk.manager_pin.is_empty() { c.kiosk.manager_pin_sha256.clone() } else { c.kiosk.manager_pin.clone() }),
+            manager_pin: (*viewer == Viewer::Kiosk).then(|| {
+                if c.kiosk.manager_pin.is_empty() {
+                    c.kiosk.manager_pin_sha256.clone()
+                } else {
+                    c.kiosk.manager_pin.clone()
+                }
+            }),
             idle_seconds: c.kiosk.idle_seconds,
             idle_seconds_elderly: c.kiosk.idle_seconds_elderly,
         },
@@ -392,7 +415,12 @@ pub fn ticket_view(hall: &Hall, t: &Ticket, viewer: &Viewer, answer: TicketAnswe
         history: viewer.is_staff().then(|| {
             t.history
                 .iter()
-                .map(|h| proto::HistoryView { at: local_time(c, h.at), what: h.what.clone(), window: h.window.map(WindowNo), note: h.note.clone() })
+                .map(|h| proto::HistoryView {
+                    at: local_time(c, h.at),
+                    what: h.what.clone(),
+                    window: h.window.map(WindowNo),
+                    note: h.note.clone(),
+                })
                 .collect()
         }),
         token: issuing.then(|| t.token.clone()),
@@ -500,7 +528,8 @@ pub fn waiting_view(hall: &Hall, window: u32) -> proto::WaitingLine {
     let now = hall.now();
     let view = hall.view();
     let Some(w) = c.window(window) else { return proto::WaitingLine { window: WindowNo(window), tickets: vec![] } };
-    let mut tickets: Vec<&Ticket> = c.queues.iter().filter(|q| c.window_serves(w, &q.id)).flat_map(|q| view.state.waiting_in(&q.id)).collect();
+    let mut tickets: Vec<&Ticket> =
+        c.queues.iter().filter(|q| c.window_serves(w, &q.id)).flat_map(|q| view.state.waiting_in(&q.id)).collect();
     tickets.sort_by_key(|t| (engine::people_ahead(&view.state, c, t, now), t.wait_since));
     let tickets = tickets
         .iter()

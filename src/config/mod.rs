@@ -404,12 +404,7 @@ impl Config {
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
         let config: Config = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of_offset(text, s.start));
-            ConfigError {
-                file: file.into(),
-                line,
-                field: "-".into(),
-                message: e.message().trim().to_string(),
-            }
+            ConfigError { file: file.into(), line, field: "-".into(), message: e.message().trim().to_string() }
         })?;
         if let Err((field, message)) = config.validate() {
             return Err(ConfigError { file: file.into(), line: locate(text, &field), field, message });
@@ -440,8 +435,10 @@ impl Config {
         }
         let mut previous_end: Option<NaiveTime> = None;
         for (i, s) in self.hours.sessions.iter().enumerate() {
-            let start = parse_time(&s.start).ok_or_else(|| (format!("hours.sessions[{i}].start"), format!("\"{}\" is not a time like \"09:00\"", s.start)))?;
-            let end = parse_time(&s.end).ok_or_else(|| (format!("hours.sessions[{i}].end"), format!("\"{}\" is not a time like \"17:00\"", s.end)))?;
+            let start = parse_time(&s.start)
+                .ok_or_else(|| (format!("hours.sessions[{i}].start"), format!("\"{}\" is not a time like \"09:00\"", s.start)))?;
+            let end = parse_time(&s.end)
+                .ok_or_else(|| (format!("hours.sessions[{i}].end"), format!("\"{}\" is not a time like \"17:00\"", s.end)))?;
             if end <= start {
                 return err(format!("hours.sessions[{i}].end"), "a session must end after it starts".into());
             }
@@ -483,7 +480,10 @@ impl Config {
                 return err(format!("queues[{i}].prefix"), format!("prefix \"{}\" is already used by another queue", q.prefix));
             }
             if q.daily_cap == 0 || q.daily_cap > 999 {
-                return err(format!("queues[{i}].daily_cap"), format!("{} is out of range: numbers have three digits, so use 1 to 999", q.daily_cap));
+                return err(
+                    format!("queues[{i}].daily_cap"),
+                    format!("{} is out of range: numbers have three digits, so use 1 to 999", q.daily_cap),
+                );
             }
             if q.service_minutes == 0 {
                 return err(format!("queues[{i}].service_minutes"), "must be at least 1".into());
@@ -535,7 +535,9 @@ impl Config {
         let mut tokens = BTreeSet::new();
         for (i, t) in self.tokens.iter().enumerate() {
             let field = match (&t.token, &t.token_sha256) {
-                (Some(_), Some(_)) => return err(format!("tokens[{i}].token_sha256"), "give either token or token_sha256, not both".into()),
+                (Some(_), Some(_)) => {
+                    return err(format!("tokens[{i}].token_sha256"), "give either token or token_sha256, not both".into())
+                }
                 (None, None) => return err(format!("tokens[{i}]"), "give the token: token = \"…\" or token_sha256 = \"…\"".into()),
                 (Some(clear), None) => {
                     if clear.len() < 8 {
@@ -545,7 +547,10 @@ impl Config {
                 }
                 (None, Some(h)) => {
                     if !secrets::is_sha256_hex(h) {
-                        return err(format!("tokens[{i}].token_sha256"), "expected 64 hex digits, from `printf %s TOKEN | sha256sum`".into());
+                        return err(
+                            format!("tokens[{i}].token_sha256"),
+                            "expected 64 hex digits, from `printf %s TOKEN | sha256sum`".into(),
+                        );
                     }
                     format!("tokens[{i}].token_sha256")
                 }
@@ -557,7 +562,10 @@ impl Config {
                 return err(format!("tokens[{i}].windows"), "a counter token must name the windows it may operate".into());
             }
             if t.role == Role::Rating && t.windows.len() != 1 {
-                return err(format!("tokens[{i}].windows"), "a rating token must name exactly one window, the one its tablet stands by (windows = [N])".into());
+                return err(
+                    format!("tokens[{i}].windows"),
+                    "a rating token must name exactly one window, the one its tablet stands by (windows = [N])".into(),
+                );
             }
             for (j, n) in t.windows.iter().enumerate() {
                 if !numbers.contains(n) {
@@ -572,11 +580,17 @@ impl Config {
         }
         let pin = &self.kiosk.manager_pin;
         if !pin.is_empty() && !crate::kiosk::pin::is_argon2_phc(pin) {
-            return err("kiosk.manager_pin".into(), "not a PIN hash: make one with `hallq kiosk hash-pin` (an Argon2 PHC string, $argon2id$…)".into());
+            return err(
+                "kiosk.manager_pin".into(),
+                "not a PIN hash: make one with `hallq kiosk hash-pin` (an Argon2 PHC string, $argon2id$…)".into(),
+            );
         }
         let old = &self.kiosk.manager_pin_sha256;
         if !old.is_empty() && !crate::kiosk::pin::is_sha256_hex(old) {
-            return err("kiosk.manager_pin_sha256".into(), "expected 64 hex digits; better, replace it by manager_pin from `hallq kiosk hash-pin`".into());
+            return err(
+                "kiosk.manager_pin_sha256".into(),
+                "expected 64 hex digits; better, replace it by manager_pin from `hallq kiosk hash-pin`".into(),
+            );
         }
         if !pin.is_empty() && !old.is_empty() {
             return err("kiosk.manager_pin_sha256".into(), "give manager_pin only: remove the old manager_pin_sha256".into());
@@ -622,7 +636,9 @@ impl Config {
             out.push(ConfigWarning("kiosk.manager_pin_sha256 is the demo PIN 2468; set your own before opening the hall".into()));
         }
         if self.kiosk.manager_pin == DEMO_PIN_PHC {
-            out.push(ConfigWarning("kiosk.manager_pin is the demo PIN 2468; set your own with `hallq kiosk hash-pin` before opening the hall".into()));
+            out.push(ConfigWarning(
+                "kiosk.manager_pin is the demo PIN 2468; set your own with `hallq kiosk hash-pin` before opening the hall".into(),
+            ));
         }
         out
     }
@@ -636,11 +652,7 @@ impl Config {
     }
 
     pub fn sessions(&self) -> Vec<(NaiveTime, NaiveTime)> {
-        self.hours
-            .sessions
-            .iter()
-            .map(|s| (parse_time(&s.start).expect("validated"), parse_time(&s.end).expect("validated")))
-            .collect()
+        self.hours.sessions.iter().map(|s| (parse_time(&s.start).expect("validated"), parse_time(&s.end).expect("validated"))).collect()
     }
 
     pub fn issue_cutoff(&self) -> NaiveTime {
@@ -811,12 +823,29 @@ mod tests {
     #[test]
     fn public_url_is_empty_or_a_base_url() {
         assert_eq!(Config::demo().hall.public_url, "", "the default has none: the QR points to the kiosk's --server");
-        for ok in ["https://hall.example.cn", "https://hall.example.cn/", "http://192.168.1.10:8444", "https://[fd00::1]:8444", "https://市民之家.cn"] {
+        for ok in [
+            "https://hall.example.cn",
+            "https://hall.example.cn/",
+            "http://192.168.1.10:8444",
+            "https://[fd00::1]:8444",
+            "https://市民之家.cn",
+        ] {
             let text = DEFAULT_TOML.replacen("public_url = \"\"", &format!("public_url = \"{ok}\""), 1);
             let c = Config::parse(&text, "hall.toml").unwrap_or_else(|e| panic!("{ok}: {e}"));
             assert_eq!(c.hall.public_url, ok);
         }
-        for bad in ["hall.example.cn", "ftp://hall.example.cn", "https://", "https://hall.example.cn/t", "https://hall.example.cn?x=1", "https://a@hall.cn", "https://hall.cn:0", "https://hall.cn:99999", "https://hall cn", "https://[zz]:1"] {
+        for bad in [
+            "hall.example.cn",
+            "ftp://hall.example.cn",
+            "https://",
+            "https://hall.example.cn/t",
+            "https://hall.example.cn?x=1",
+            "https://a@hall.cn",
+            "https://hall.cn:0",
+            "https://hall.cn:99999",
+            "https://hall cn",
+            "https://[zz]:1",
+        ] {
             let text = DEFAULT_TOML.replacen("public_url = \"\"", &format!("public_url = \"{bad}\""), 1);
             let e = Config::parse(&text, "hall.toml").expect_err(bad);
             assert_eq!(e.field, "hall.public_url", "{bad}: {e}");
@@ -841,7 +870,11 @@ mod tests {
         let w = c.warnings();
         assert!(w.iter().any(|w| w.0.contains("unsalted SHA-256") && w.0.contains("hallq kiosk hash-pin")), "{w:?}");
         // Not a hash, an SHA-256 where the Argon2 hash goes, or both forms at once: refused.
-        for bad in ["manager_pin = \"2468\"".to_string(), format!("manager_pin = \"{DEMO_PIN_SHA256}\""), format!("{line}\nmanager_pin_sha256 = \"{DEMO_PIN_SHA256}\"")] {
+        for bad in [
+            "manager_pin = \"2468\"".to_string(),
+            format!("manager_pin = \"{DEMO_PIN_SHA256}\""),
+            format!("{line}\nmanager_pin_sha256 = \"{DEMO_PIN_SHA256}\""),
+        ] {
             let e = Config::parse(&DEFAULT_TOML.replacen(&line, &bad, 1), "t.toml").unwrap_err();
             assert!(e.field.starts_with("kiosk.manager_pin"), "{bad}: {e:?}");
         }

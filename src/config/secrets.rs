@@ -176,9 +176,10 @@ fn is_redaction_of(original: &Config, redacted: &str) -> bool {
     let Ok(r) = Config::parse(redacted, "config") else { return false };
     r.tokens.len() == original.tokens.len()
         && r.tokens.iter().all(|t| t.token.is_none())
-        && r.tokens.iter().zip(&original.tokens).all(|(a, b)| {
-            a.digest() == b.digest() && a.role == b.role && a.name == b.name && a.windows == b.windows
-        })
+        && r.tokens
+            .iter()
+            .zip(&original.tokens)
+            .all(|(a, b)| a.digest() == b.digest() && a.role == b.role && a.name == b.name && a.windows == b.windows)
         && original.tokens.iter().filter_map(|t| t.token.as_deref()).all(|c| !redacted.contains(c))
 }
 
@@ -218,18 +219,30 @@ mod tests {
         assert_eq!(c.token_for("demo-manager").map(|t| t.name.as_str()), Some("manager"));
         assert!(c.token_for("demo-manage").is_none());
         assert!(c.token_for("").is_none());
-        let text = DEFAULT_TOML.replacen("token = \"demo-manager\"", &format!("token_sha256 = \"{}\"", sha256_hex("a-long-random-manager-token")), 1);
+        let text = DEFAULT_TOML.replacen(
+            "token = \"demo-manager\"",
+            &format!("token_sha256 = \"{}\"", sha256_hex("a-long-random-manager-token")),
+            1,
+        );
         let c = Config::parse(&text, "x").unwrap();
         assert_eq!(c.token_for("a-long-random-manager-token").map(|t| t.name.as_str()), Some("manager"));
         assert!(c.token_for("demo-manager").is_none());
         // Upper-case hex is the same digest.
-        let upper = DEFAULT_TOML.replacen("token = \"demo-manager\"", &format!("token_sha256 = \"{}\"", sha256_hex("abcdefgh12").to_uppercase()), 1);
+        let upper = DEFAULT_TOML.replacen(
+            "token = \"demo-manager\"",
+            &format!("token_sha256 = \"{}\"", sha256_hex("abcdefgh12").to_uppercase()),
+            1,
+        );
         assert!(Config::parse(&upper, "x").unwrap().token_for("abcdefgh12").is_some());
     }
 
     #[test]
     fn a_token_is_written_one_way_only_and_once() {
-        let both = DEFAULT_TOML.replacen("token = \"demo-manager\"", &format!("token = \"demo-manager\"\ntoken_sha256 = \"{}\"", sha256_hex("x")), 1);
+        let both = DEFAULT_TOML.replacen(
+            "token = \"demo-manager\"",
+            &format!("token = \"demo-manager\"\ntoken_sha256 = \"{}\"", sha256_hex("x")),
+            1,
+        );
         assert!(Config::parse(&both, "x").unwrap_err().message.contains("either"));
         let neither = DEFAULT_TOML.replacen("token = \"demo-manager\"\n", "", 1);
         assert!(Config::parse(&neither, "x").unwrap_err().message.contains("token"));

@@ -40,11 +40,19 @@ pub enum Update {
     View(DisplayView),
     /// A call made while the display was following (not one caught up after a drop): the
     /// window display flashes for its own window, the hall display flashes and speaks.
-    Call { number: String, window: u32, seq: u64 },
+    Call {
+        number: String,
+        window: u32,
+        seq: u64,
+    },
 }
 
 fn t(english: bool, zh: &str, en: &str) -> String {
-    if english { en.to_string() } else { zh.to_string() }
+    if english {
+        en.to_string()
+    } else {
+        zh.to_string()
+    }
 }
 
 /// "2026-11-27T09:30:05+08:00" → "09:30".
@@ -78,7 +86,11 @@ pub fn view_from_state(state: &HallState, mode: Mode, english: bool) -> DisplayV
     match mode {
         Mode::Window(n) => {
             let Some(w) = state.windows.iter().find(|w| w.number == n) else {
-                view.problem = t(english, &format!("叫号系统中没有 {n} 号窗口：请核对 --window"), &format!("The hall has no window {n}: check --window"));
+                view.problem = t(
+                    english,
+                    &format!("叫号系统中没有 {n} 号窗口：请核对 --window"),
+                    &format!("The hall has no window {n}: check --window"),
+                );
                 return view;
             };
             let current = showing(w);
@@ -92,7 +104,11 @@ pub fn view_from_state(state: &HallState, mode: Mode, english: bool) -> DisplayV
                     t(english, "暂停服务，请到其他窗口办理", "Closed: please go to another window")
                 } else if paused {
                     let reason = w.pause_reason.clone().unwrap_or_default();
-                    if english { format!("Paused: {reason}") } else { format!("暂停服务：{reason}") }
+                    if english {
+                        format!("Paused: {reason}")
+                    } else {
+                        format!("暂停服务：{reason}")
+                    }
                 } else if current.is_empty() {
                     t(english, "请留意叫号", "Please watch for your number")
                 } else if english {
@@ -115,12 +131,21 @@ pub fn view_from_state(state: &HallState, mode: Mode, english: bool) -> DisplayV
                 .windows
                 .iter()
                 .filter(|w| w.open)
-                .map(|w| WindowTile { number: w.number.get(), name: w.name.clone().unwrap_or_default(), current: showing(w), paused: w.paused })
+                .map(|w| WindowTile {
+                    number: w.number.get(),
+                    name: w.name.clone().unwrap_or_default(),
+                    current: showing(w),
+                    paused: w.paused,
+                })
                 .collect();
             view.queues = state
                 .queues
                 .iter()
-                .map(|q| QueueShown { name: format!("{} {}", q.prefix, name(&q.name, &q.name_en)), waiting: q.waiting, estimate_minutes: q.estimate_minutes })
+                .map(|q| QueueShown {
+                    name: format!("{} {}", q.prefix, name(&q.name, &q.name_en)),
+                    waiting: q.waiting,
+                    estimate_minutes: q.estimate_minutes,
+                })
                 .collect();
         }
     }
@@ -146,7 +171,8 @@ impl Feed {
             window: WindowShown { number: if let Mode::Window(n) = opts.mode { n } else { 0 }, ..WindowShown::default() },
             ..DisplayView::default()
         };
-        let hall = HallClient::builder(&opts.server, opts.token.clone()).ca_file_opt(opts.ca.as_ref()).timeout(Duration::from_secs(5)).build();
+        let hall =
+            HallClient::builder(&opts.server, opts.token.clone()).ca_file_opt(opts.ca.as_ref()).timeout(Duration::from_secs(5)).build();
         let hall = hall.unwrap_or_else(|e| {
             // A CA that cannot be read: said on the screen; the display never connects.
             view.problem = e.to_string();
@@ -271,7 +297,14 @@ mod tests {
     }
 
     fn call(number: &str, window: u32, recall: bool) -> CallView {
-        CallView { seq: 1, at: String::new(), ticket: format!("20261127-{number}").into(), number: TicketNumber::new(number), window: WindowNo(window), recall }
+        CallView {
+            seq: 1,
+            at: String::new(),
+            ticket: format!("20261127-{number}").into(),
+            number: TicketNumber::new(number),
+            window: WindowNo(window),
+            recall,
+        }
     }
 
     fn state() -> HallState {

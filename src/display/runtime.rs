@@ -62,7 +62,12 @@ fn spawn_speaker(opts: DisplayOptions, out: VoiceOut) -> mpsc::UnboundedSender<(
             if matches!(out, VoiceOut::Off) {
                 continue;
             }
-            let r = http.get(format!("{base}/api/v1/announce")).query(&[("number", number.as_str()), ("window", &window.to_string())]).bearer_auth(&opts.token).send().await;
+            let r = http
+                .get(format!("{base}/api/v1/announce"))
+                .query(&[("number", number.as_str()), ("window", &window.to_string())])
+                .bearer_auth(&opts.token)
+                .send()
+                .await;
             let wav = match r {
                 Ok(r) if r.status().is_success() => match r.bytes().await {
                     Ok(b) => b,
@@ -92,7 +97,8 @@ fn spawn_speaker(opts: DisplayOptions, out: VoiceOut) -> mpsc::UnboundedSender<(
                     // aplay reads the WAV from stdin and returns when it has played it, so
                     // announcements never overlap; a stuck sound device is given up on after
                     // the clip's length and a margin, and the next call is tried again.
-                    let limit = crate::kiosk::errands::wav_length(&wav).unwrap_or(std::time::Duration::from_secs(30)) + std::time::Duration::from_secs(5);
+                    let limit = crate::kiosk::errands::wav_length(&wav).unwrap_or(std::time::Duration::from_secs(30))
+                        + std::time::Duration::from_secs(5);
                     let played = tokio::task::spawn_blocking(move || {
                         let mut cmd = std::process::Command::new("aplay");
                         cmd.arg("-q");
@@ -121,8 +127,9 @@ fn spawn_speaker(opts: DisplayOptions, out: VoiceOut) -> mpsc::UnboundedSender<(
 /// Runs the display in a Slint window (linuxkms on a display box, a desktop window with the
 /// `desktop` feature of hallq-ui). Blocks until the window closes.
 pub fn run_window(opts: DisplayOptions, voice: VoiceOut) -> anyhow::Result<()> {
-    let window = hallq_ui::display::new_window()
-        .map_err(|e| anyhow::anyhow!("cannot open the display screen: {e}. On a display box, check /dev/dri permissions; without a display use --png"))?;
+    let window = hallq_ui::display::new_window().map_err(|e| {
+        anyhow::anyhow!("cannot open the display screen: {e}. On a display box, check /dev/dri permissions; without a display use --png")
+    })?;
     let sender = hallq_ui::display::sender(&window);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     rt.spawn(drive(opts, voice, move |v| sender.send(v)));

@@ -18,8 +18,8 @@ mod tests;
 
 pub type Ts = DateTime<Utc>;
 
-pub use hallq_proto::{Channel, Priority, Rating, Status};
 use hallq_proto::ErrorCode;
+pub use hallq_proto::{Channel, Priority, Rating, Status};
 
 /// The ticket holder as the engine sees them: masked for display, hashed for limits.
 /// The ID number itself never reaches the engine.
@@ -256,13 +256,22 @@ pub enum WindowAction {
     Close,
     CallNext,
     Recall,
-    Call { ticket: String, reason: String },
+    Call {
+        ticket: String,
+        reason: String,
+    },
     Start,
     Finish,
     NoShow,
-    Requeue { ticket: String },
-    Transfer { service: String },
-    Pause { reason: String },
+    Requeue {
+        ticket: String,
+    },
+    Transfer {
+        service: String,
+    },
+    Pause {
+        reason: String,
+    },
     Resume,
     /// Ask the visitor just served to rate the service on the window's rating tablet, with a
     /// one-time nonce drawn by the service.
@@ -275,7 +284,10 @@ pub enum WindowAction {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Command {
     Issue(IssueRequest),
-    Window { window: u32, action: WindowAction },
+    Window {
+        window: u32,
+        action: WindowAction,
+    },
     /// A rating: by the visitor (the API checked the ticket's token), or by a window's rating
     /// tablet, with the window it stands by and the nonce it was given (checked here).
     Rate {
@@ -287,18 +299,32 @@ pub enum Command {
         device: Option<DeviceRating>,
     },
     /// A kiosk reports one of its devices working (fault None) or not.
-    DeviceStatus { kiosk: String, device: String, fault: Option<String> },
+    DeviceStatus {
+        kiosk: String,
+        device: String,
+        fault: Option<String>,
+    },
     /// The booking system books an appointment.
     BookAppointment(Appointment),
     /// A visitor checks in for an appointment (by its code, or by ID card with the code
     /// found for them) and gets its ticket.
-    CheckIn { code: String, issue: IssueRequest },
+    CheckIn {
+        code: String,
+        issue: IssueRequest,
+    },
     /// Only lets the clock roll the day over.
     Tick,
     /// Records that a new configuration version is in force (the service swaps it in).
-    ConfigChanged { version: u64, digest: String, by: String },
+    ConfigChanged {
+        version: u64,
+        digest: String,
+        by: String,
+    },
     /// Records that a result was printed and collected (the documents store deleted it).
-    ResultCollected { result: String, kiosk: String },
+    ResultCollected {
+        result: String,
+        kiosk: String,
+    },
 }
 
 /// What a rating tablet presents with its rating.
@@ -312,19 +338,60 @@ pub struct DeviceRating {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    DayOpened { date: NaiveDate, expired: Vec<String> },
-    TicketIssued { ticket: Box<Ticket> },
-    WindowOpened { window: u32 },
-    WindowClosed { window: u32 },
-    TicketCalled { ticket: String, number: String, window: u32, reason: Option<String> },
-    TicketRecalled { ticket: String, number: String, window: u32, recalls: u32 },
-    ServiceStarted { ticket: String, window: u32 },
-    TicketFinished { ticket: String, window: u32 },
-    TicketNoShow { ticket: String, window: u32 },
-    TicketRequeued { ticket: String, window: u32 },
-    TicketTransferred { ticket: String, window: u32, service: String, queue: String },
-    WindowPaused { window: u32, reason: String },
-    WindowResumed { window: u32 },
+    DayOpened {
+        date: NaiveDate,
+        expired: Vec<String>,
+    },
+    TicketIssued {
+        ticket: Box<Ticket>,
+    },
+    WindowOpened {
+        window: u32,
+    },
+    WindowClosed {
+        window: u32,
+    },
+    TicketCalled {
+        ticket: String,
+        number: String,
+        window: u32,
+        reason: Option<String>,
+    },
+    TicketRecalled {
+        ticket: String,
+        number: String,
+        window: u32,
+        recalls: u32,
+    },
+    ServiceStarted {
+        ticket: String,
+        window: u32,
+    },
+    TicketFinished {
+        ticket: String,
+        window: u32,
+    },
+    TicketNoShow {
+        ticket: String,
+        window: u32,
+    },
+    TicketRequeued {
+        ticket: String,
+        window: u32,
+    },
+    TicketTransferred {
+        ticket: String,
+        window: u32,
+        service: String,
+        queue: String,
+    },
+    WindowPaused {
+        window: u32,
+        reason: String,
+    },
+    WindowResumed {
+        window: u32,
+    },
     TicketRated {
         ticket: String,
         window: Option<u32>,
@@ -340,14 +407,30 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "String::is_empty")]
         nonce: String,
     },
-    DeviceStatusChanged { kiosk: String, device: String, fault: Option<String> },
-    AppointmentBooked { appointment: Box<Appointment> },
-    AppointmentCheckedIn { code: String, ticket: String },
+    DeviceStatusChanged {
+        kiosk: String,
+        device: String,
+        fault: Option<String>,
+    },
+    AppointmentBooked {
+        appointment: Box<Appointment>,
+    },
+    AppointmentCheckedIn {
+        code: String,
+        ticket: String,
+    },
     /// Configuration `version` (SHA-256 `digest` of its TOML) is in force from here on.
-    ConfigChanged { version: u64, digest: String, by: String },
+    ConfigChanged {
+        version: u64,
+        digest: String,
+        by: String,
+    },
     /// Result `result` was printed and marked collected by `kiosk` (or a manager, by name).
     /// Changes no queue state: it is the print's record in the chain.
-    ResultCollected { result: String, kiosk: String },
+    ResultCollected {
+        result: String,
+        kiosk: String,
+    },
 }
 
 impl Event {
@@ -431,14 +514,18 @@ impl fmt::Display for Event {
             }
             Event::WindowPaused { window, reason } => write!(f, "w{window} paused ({reason})"),
             Event::WindowResumed { window } => write!(f, "w{window} resumed"),
-            Event::TicketRated { ticket, rating, source: RatingSource::Visitor, .. } => write!(f, "rated {} {}", num(ticket), rating.label_zh()),
+            Event::TicketRated { ticket, rating, source: RatingSource::Visitor, .. } => {
+                write!(f, "rated {} {}", num(ticket), rating.label_zh())
+            }
             Event::TicketRated { ticket, rating, source: RatingSource::Device { name }, .. } => {
                 write!(f, "rated {} {} on {name}", num(ticket), rating.label_zh())
             }
             Event::RatingRequested { ticket, window, .. } => write!(f, "w{window} asks {} for a rating", num(ticket)),
             Event::DeviceStatusChanged { kiosk, device, fault: None } => write!(f, "{kiosk} {device} ok"),
             Event::DeviceStatusChanged { kiosk, device, fault: Some(m) } => write!(f, "{kiosk} {device} fault: {m}"),
-            Event::AppointmentBooked { appointment: a } => write!(f, "appointment {} {} at {}", a.code, a.service, a.slot.format("%Y-%m-%d %H:%M")),
+            Event::AppointmentBooked { appointment: a } => {
+                write!(f, "appointment {} {} at {}", a.code, a.service, a.slot.format("%Y-%m-%d %H:%M"))
+            }
             Event::AppointmentCheckedIn { code, ticket } => write!(f, "appointment {code} checked in as {}", num(ticket)),
             Event::ConfigChanged { version, by, .. } => write!(f, "config v{version} by {by}"),
             Event::ResultCollected { result, kiosk } => write!(f, "result {result} collected at {kiosk}"),
@@ -576,12 +663,7 @@ pub enum Outcome {
 /// Runs one command: rolls the day over if the clock has passed midnight, decides, and
 /// applies the events to `state`. Returns the events to persist (the day roll-over even
 /// when the command itself was refused) and the command's result.
-pub fn execute(
-    state: &mut State,
-    config: &Config,
-    command: &Command,
-    now: Ts,
-) -> (Vec<Event>, Result<Outcome, Rejection>) {
+pub fn execute(state: &mut State, config: &Config, command: &Command, now: Ts) -> (Vec<Event>, Result<Outcome, Rejection>) {
     let mut events = Vec::new();
     if let Some(e) = rollover(state, config, now) {
         apply(state, config, now, &e);
@@ -620,12 +702,7 @@ pub fn rollover(state: &State, config: &Config, now: Ts) -> Option<Event> {
 }
 
 /// Decides what a command does, without changing anything.
-pub fn decide(
-    state: &State,
-    config: &Config,
-    command: &Command,
-    now: Ts,
-) -> Result<(Vec<Event>, Outcome), Rejection> {
+pub fn decide(state: &State, config: &Config, command: &Command, now: Ts) -> Result<(Vec<Event>, Outcome), Rejection> {
     match command {
         Command::Tick => Ok((vec![], Outcome::Done)),
         Command::ConfigChanged { version, digest, by } => {
@@ -653,15 +730,17 @@ pub fn decide(
             config.service(&a.service).ok_or_else(|| Rejection::UnknownService(a.service.clone()))?;
             match state.appointments.get(&a.code) {
                 // The booking system repeating itself adds nothing.
-                Some(known) if known.service == a.service && known.slot == a.slot && known.holder == a.holder => Ok((vec![], Outcome::Done)),
+                Some(known) if known.service == a.service && known.slot == a.slot && known.holder == a.holder => {
+                    Ok((vec![], Outcome::Done))
+                }
                 Some(_) => Err(Rejection::DuplicateAppointment(a.code.clone())),
-                None => Ok((vec![Event::AppointmentBooked { appointment: Box::new(Appointment { ticket: None, ..a.clone() }) }], Outcome::Done)),
+                None => {
+                    Ok((vec![Event::AppointmentBooked { appointment: Box::new(Appointment { ticket: None, ..a.clone() }) }], Outcome::Done))
+                }
             }
         }
         Command::CheckIn { code, issue } => decide_check_in(state, config, code, issue, now),
-        Command::Window { window, action } => {
-            decide_window(state, config, *window, action, now).map(|e| (e, Outcome::Done))
-        }
+        Command::Window { window, action } => decide_window(state, config, *window, action, now).map(|e| (e, Outcome::Done)),
         Command::Rate { ticket, rating, source, device } => {
             let t = state.tickets.get(ticket).ok_or_else(|| Rejection::UnknownTicket(ticket.clone()))?;
             match (source, device) {
@@ -681,7 +760,10 @@ pub fn decide(
             if !matches!(t.status, Status::Serving | Status::Finished) {
                 return Err(Rejection::NotServed(t.number.clone()));
             }
-            Ok((vec![Event::TicketRated { ticket: t.id.clone(), window: t.window, rating: *rating, source: source.clone() }], Outcome::Done))
+            Ok((
+                vec![Event::TicketRated { ticket: t.id.clone(), window: t.window, rating: *rating, source: source.clone() }],
+                Outcome::Done,
+            ))
         }
     }
 }
@@ -901,10 +983,7 @@ pub fn estimate_minutes(state: &State, config: &Config, queue: &str, ahead: u32)
         .filter(|s| *s > 0.0)
         .unwrap_or_else(|| config.queue(queue).map(|q| q.service_minutes as f64 * 60.0).unwrap_or(600.0));
     let serving: Vec<&crate::config::Window> = config.windows.iter().filter(|w| config.window_serves(w, queue)).collect();
-    let open = serving
-        .iter()
-        .filter(|w| state.windows.get(&w.number).is_some_and(|s| s.open && s.paused.is_none()))
-        .count();
+    let open = serving.iter().filter(|w| state.windows.get(&w.number).is_some_and(|s| s.open && s.paused.is_none())).count();
     let windows = if open > 0 { open } else { serving.len().max(1) };
     ((ahead as f64 * mean_secs / windows as f64) / 60.0).ceil() as u32
 }
@@ -1054,11 +1133,7 @@ fn decide_window(state: &State, config: &Config, number: u32, action: &WindowAct
             // The visitor in front of the counter: the ticket in service, or the one this
             // window finished last.
             let t = current.filter(|t| t.status == Status::Serving).or_else(|| {
-                state
-                    .tickets
-                    .values()
-                    .filter(|t| t.window == Some(number) && t.status == Status::Finished)
-                    .max_by_key(|t| t.finished_at)
+                state.tickets.values().filter(|t| t.window == Some(number) && t.status == Status::Finished).max_by_key(|t| t.finished_at)
             });
             let t = t.ok_or(Rejection::NoCurrentTicket)?;
             if t.rating.is_some() {
@@ -1124,11 +1199,7 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
                 .iter()
                 .map(|(k, q)| (k.clone(), QueueState { issued_today: 0, mean_service_secs: q.mean_service_secs }))
                 .collect();
-            let windows = state
-                .windows
-                .keys()
-                .map(|n| (*n, WindowState { number: *n, ..Default::default() }))
-                .collect();
+            let windows = state.windows.keys().map(|n| (*n, WindowState { number: *n, ..Default::default() })).collect();
             let devices = std::mem::take(&mut state.devices);
             let mut appointments = std::mem::take(&mut state.appointments);
             appointments.retain(|_, a| local(config, a.slot).date() >= *date);

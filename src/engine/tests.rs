@@ -56,7 +56,8 @@ fn run(config: &Config, script: &str) -> String {
                 for w in &words[2..] {
                     match w.split_once('=') {
                         Some(("person", p)) => {
-                            req.holder = Some(Holder { masked_name: "张*".into(), masked_id: "x".into(), id_hash: p.into(), birth_date: None })
+                            req.holder =
+                                Some(Holder { masked_name: "张*".into(), masked_id: "x".into(), id_hash: p.into(), birth_date: None })
                         }
                         Some(("born", b)) => born = Some(NaiveDate::parse_from_str(b, "%Y-%m-%d").unwrap()),
                         Some(("appt", a)) => {
@@ -78,7 +79,12 @@ fn run(config: &Config, script: &str) -> String {
             "book" => {
                 let mut rest: Vec<&str> = words[3..].to_vec();
                 let slot = parse_when(config, &mut rest);
-                let holder = rest.iter().find_map(|w| w.strip_prefix("person=")).map(|p| Holder { masked_name: "李*".into(), masked_id: "x".into(), id_hash: p.into(), birth_date: None });
+                let holder = rest.iter().find_map(|w| w.strip_prefix("person=")).map(|p| Holder {
+                    masked_name: "李*".into(),
+                    masked_id: "x".into(),
+                    id_hash: p.into(),
+                    birth_date: None,
+                });
                 Command::BookAppointment(Appointment { code: words[1].into(), service: words[2].into(), slot, holder, ticket: None })
             }
             "checkin" => {
@@ -95,7 +101,10 @@ fn run(config: &Config, script: &str) -> String {
                 };
                 for w in &words[2..] {
                     match w.split_once('=') {
-                        Some(("person", p)) => issue.holder = Some(Holder { masked_name: "李*".into(), masked_id: "x".into(), id_hash: p.into(), birth_date: None }),
+                        Some(("person", p)) => {
+                            issue.holder =
+                                Some(Holder { masked_name: "李*".into(), masked_id: "x".into(), id_hash: p.into(), birth_date: None })
+                        }
                         Some(("req", r)) => issue.request_id = r.to_string(),
                         _ => panic!("bad checkin word {w}"),
                     }

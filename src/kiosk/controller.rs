@@ -173,19 +173,37 @@ pub enum Input {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    Issue { request_id: String, service: String, identity: Option<(String, String)> },
+    Issue {
+        request_id: String,
+        service: String,
+        identity: Option<(String, String)>,
+    },
     Print(Issued),
-    FindAppointments { identity: (String, String) },
-    CheckIn { request_id: String, code: String, identity: Option<(String, String)> },
-    FindResults { identity: (String, String) },
+    FindAppointments {
+        identity: (String, String),
+    },
+    CheckIn {
+        request_id: String,
+        code: String,
+        identity: Option<(String, String)>,
+    },
+    FindResults {
+        identity: (String, String),
+    },
     /// Print these results on the A4 printer one after another, marking each collected
     /// once it printed.
     PrintResults(Vec<ResultRow>),
     /// Scan pages: on the flatbed (one) or from the feeder (all); `replace` retakes a page.
-    Scan { feeder: bool, replace: Option<usize> },
+    Scan {
+        feeder: bool,
+        replace: Option<usize>,
+    },
     DeletePage(usize),
     /// Attach the scanned pages to the ticket just issued.
-    Attach { ticket: String, title: String },
+    Attach {
+        ticket: String,
+        title: String,
+    },
     /// The visitor left: forget scanned pages.
     ForgetScans,
     /// Say this aloud (elderly mode).
@@ -210,7 +228,15 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { kiosk_id: "kiosk".into(), has_a4: true, has_scanner: true, has_reader: true, idle_secs: 60, idle_secs_elderly: 120, issue_attempts: 3 }
+        Settings {
+            kiosk_id: "kiosk".into(),
+            has_a4: true,
+            has_scanner: true,
+            has_reader: true,
+            idle_secs: 60,
+            idle_secs_elderly: 120,
+            issue_attempts: 3,
+        }
     }
 }
 
@@ -271,7 +297,11 @@ pub fn device_label(device: &str, english: bool) -> String {
         "hall-service" => ("叫号系统连接", "Hall service"),
         other => (other, other),
     };
-    if english { en.into() } else { zh.into() }
+    if english {
+        en.into()
+    } else {
+        zh.into()
+    }
 }
 
 /// "1楼 4、5号窗口；2楼 26号窗口" (as printed on the ticket), or its English form.
@@ -333,11 +363,19 @@ impl Controller {
     }
 
     fn t(&self, zh: &str, en: &str) -> String {
-        if self.en() { en.to_string() } else { zh.to_string() }
+        if self.en() {
+            en.to_string()
+        } else {
+            zh.to_string()
+        }
     }
 
     fn item_name(&self, i: &CatalogItem) -> String {
-        if self.en() && !i.name_en.is_empty() { i.name_en.clone() } else { i.name.clone() }
+        if self.en() && !i.name_en.is_empty() {
+            i.name_en.clone()
+        } else {
+            i.name.clone()
+        }
     }
 
     fn home(&mut self) {
@@ -361,7 +399,11 @@ impl Controller {
         }
         self.view.selected_page = None;
         self.view.ticket = TicketShown::default();
-        self.view.hall_name = if self.en() && !self.catalog.hall_name_en.is_empty() { self.catalog.hall_name_en.clone() } else { self.catalog.hall_name.clone() };
+        self.view.hall_name = if self.en() && !self.catalog.hall_name_en.is_empty() {
+            self.catalog.hall_name_en.clone()
+        } else {
+            self.catalog.hall_name.clone()
+        };
         let k = &self.catalog.kiosk;
         self.view.welcome = if self.en() { k.welcome_en.clone() } else { k.welcome.clone() };
         if let Some(f) = self.fault.clone() {
@@ -383,8 +425,12 @@ impl Controller {
                 "hot" => (self.t("热门事项", "Popular"), self.t("大家常办的事", "What most people come for")),
                 "departments" => (self.t("按部门", "By department"), self.t("公安、人社、医保…", "Police, social security…")),
                 "search" => (self.t("拼音搜索", "Search"), self.t("输入拼音首字母", "Pinyin initials")),
-                "appointment" if self.reader_down() => (self.t("预约签到", "Appointment check-in"), self.t("输入预约码", "Type your appointment code")),
-                "appointment" => (self.t("预约签到", "Appointment check-in"), self.t("刷身份证或输入预约码", "ID card or appointment code")),
+                "appointment" if self.reader_down() => {
+                    (self.t("预约签到", "Appointment check-in"), self.t("输入预约码", "Type your appointment code"))
+                }
+                "appointment" => {
+                    (self.t("预约签到", "Appointment check-in"), self.t("刷身份证或输入预约码", "ID card or appointment code"))
+                }
                 // Results are found by the visitor's card and printed on the A4 printer.
                 "results" if self.settings.has_a4 && self.settings.has_reader => {
                     let sub = if self.a4_fault.is_some() || self.reader_fault.is_some() {
@@ -404,7 +450,11 @@ impl Controller {
                 }
                 "floors" => {
                     for f in &floors {
-                        tiles.push(Tile { id: format!("floor:{f}"), label: self.t(&format!("{f}楼事项"), &format!("Floor {f}")), sub: self.t("按办理楼层查找", "Items served on this floor") });
+                        tiles.push(Tile {
+                            id: format!("floor:{f}"),
+                            label: self.t(&format!("{f}楼事项"), &format!("Floor {f}")),
+                            sub: self.t("按办理楼层查找", "Items served on this floor"),
+                        });
                     }
                     continue;
                 }
@@ -460,7 +510,10 @@ impl Controller {
         let why = self.reader_down_text();
         let (title, body) = (
             self.t("请到服务台办理", "Please go to the service desk"),
-            self.t(&format!("{why}。办理「{name}」需要核验身份证，请到服务台取号。"), &format!("{why}. {name} needs your ID card: please take a number at the service desk.")),
+            self.t(
+                &format!("{why}。办理「{name}」需要核验身份证，请到服务台取号。"),
+                &format!("{why}. {name} needs your ID card: please take a number at the service desk."),
+            ),
         );
         self.message(title, body);
     }
@@ -470,7 +523,10 @@ impl Controller {
         let why = self.reader_down_text();
         let (title, body) = (
             self.t("自助打印暂停", "Printing is paused"),
-            self.t(&format!("{why}，打印办理结果需要刷身份证。请到服务台领取。"), &format!("{why}, and printing results needs your ID card. Please ask at the service desk.")),
+            self.t(
+                &format!("{why}，打印办理结果需要刷身份证。请到服务台领取。"),
+                &format!("{why}, and printing results needs your ID card. Please ask at the service desk."),
+            ),
         );
         self.message(title, body);
     }
@@ -574,16 +630,24 @@ impl Controller {
         match v.screen {
             Screen::Home => self.t("您好，请点击您要办理的事项", "Hello. Please tap what you came for."),
             Screen::Items | Screen::Search => self.t("请选择事项", "Please choose an item."),
-            Screen::Item => self.t(&format!("{}。请看所需材料，然后点击取号", v.detail.name), &format!("{}. Check the materials, then tap take a number.", v.detail.name)),
+            Screen::Item => self.t(
+                &format!("{}。请看所需材料，然后点击取号", v.detail.name),
+                &format!("{}. Check the materials, then tap take a number.", v.detail.name),
+            ),
             Screen::Identity => self.t("请将身份证放在下方读卡区", "Please place your ID card on the reader below."),
             Screen::Confirm => self.t("请核对后点击确认取号", "Please check, then tap confirm."),
             Screen::Printing => self.t("正在打印号票，请稍候", "Printing your ticket, please wait."),
             Screen::Ticket => {
                 let n: String = v.ticket.number.chars().flat_map(|c| [c, ' ']).collect();
-                self.t(&format!("取号成功。您的号码是 {n}。请到{}等候叫号", v.ticket.windows), &format!("Your number is {n}. Please wait for your call."))
+                self.t(
+                    &format!("取号成功。您的号码是 {n}。请到{}等候叫号", v.ticket.windows),
+                    &format!("Your number is {n}. Please wait for your call."),
+                )
             }
             Screen::Message => format!("{}。{}", v.message_title, v.message_body),
-            Screen::OutOfService => self.t(&format!("本机暂停服务。{}", v.out_of_service), &format!("This kiosk is out of service. {}", v.out_of_service)),
+            Screen::OutOfService => {
+                self.t(&format!("本机暂停服务。{}", v.out_of_service), &format!("This kiosk is out of service. {}", v.out_of_service))
+            }
             Screen::Appointment => self.t("请刷身份证，或输入预约码", "Please place your ID card, or type your appointment code."),
             Screen::Choices => v.title.clone(),
             Screen::Documents => v.progress.clone(),
@@ -644,7 +708,13 @@ impl Controller {
                         self.message(t, msg);
                     }
                     Ok(list) if list.is_empty() => {
-                        let (t, b) = (self.t("没有找到您的预约", "No appointment found"), self.t("请核对预约信息，或输入预约码；也可以直接取号。", "Check your booking or type its code; you can also take a normal number."));
+                        let (t, b) = (
+                            self.t("没有找到您的预约", "No appointment found"),
+                            self.t(
+                                "请核对预约信息，或输入预约码；也可以直接取号。",
+                                "Check your booking or type its code; you can also take a normal number.",
+                            ),
+                        );
                         self.message(t, b);
                     }
                     Ok(list) => {
@@ -654,7 +724,14 @@ impl Controller {
                             .map(|a| ChoiceRow {
                                 id: a.code.clone(),
                                 title: a.service.clone(),
-                                sub: if a.checked_in { self.t(&format!("{} · 已签到，点击重打号票", a.slot), &format!("{} · checked in, tap to print again", a.slot)) } else { format!("{} · {}", a.slot, a.code) },
+                                sub: if a.checked_in {
+                                    self.t(
+                                        &format!("{} · 已签到，点击重打号票", a.slot),
+                                        &format!("{} · checked in, tap to print again", a.slot),
+                                    )
+                                } else {
+                                    format!("{} · {}", a.slot, a.code)
+                                },
                                 state: String::new(),
                             })
                             .collect();
@@ -675,13 +752,29 @@ impl Controller {
                         self.message(t, msg);
                     }
                     Ok(list) if list.is_empty() => {
-                        let (t, b) = (self.t("暂无可打印的结果", "Nothing to print yet"), self.t("您的办理结果尚未送达或已领取。如有疑问请到服务台咨询。", "Your results have not arrived yet or were collected. Please ask at the service desk."));
+                        let (t, b) = (
+                            self.t("暂无可打印的结果", "Nothing to print yet"),
+                            self.t(
+                                "您的办理结果尚未送达或已领取。如有疑问请到服务台咨询。",
+                                "Your results have not arrived yet or were collected. Please ask at the service desk.",
+                            ),
+                        );
                         self.message(t, b);
                     }
                     Ok(list) => {
                         self.view.title = self.t("您可以打印的结果", "Results ready for you");
-                        let mut rows = vec![ChoiceRow { id: "all".into(), title: self.t(&format!("全部打印（{} 份）", list.len()), &format!("Print all ({})", list.len())), sub: String::new(), state: String::new() }];
-                        rows.extend(list.iter().map(|r| ChoiceRow { id: r.id.clone(), title: r.title.clone(), sub: r.department.clone(), state: String::new() }));
+                        let mut rows = vec![ChoiceRow {
+                            id: "all".into(),
+                            title: self.t(&format!("全部打印（{} 份）", list.len()), &format!("Print all ({})", list.len())),
+                            sub: String::new(),
+                            state: String::new(),
+                        }];
+                        rows.extend(list.iter().map(|r| ChoiceRow {
+                            id: r.id.clone(),
+                            title: r.title.clone(),
+                            sub: r.department.clone(),
+                            state: String::new(),
+                        }));
                         self.view.choices = rows;
                         self.results = list;
                     }
@@ -703,10 +796,16 @@ impl Controller {
                 self.idle = 0;
                 self.view.progress_percent = 100;
                 self.view.progress = match result {
-                    Ok(n) => self.t(&format!("已打印 {n} 份，已为您登记领取。请从下方出纸口取走文件。"), &format!("{n} printed and recorded as collected. Please take your papers from the tray below.")),
+                    Ok(n) => self.t(
+                        &format!("已打印 {n} 份，已为您登记领取。请从下方出纸口取走文件。"),
+                        &format!("{n} printed and recorded as collected. Please take your papers from the tray below."),
+                    ),
                     Err(msg) => {
                         self.a4_fault = Some(msg.clone());
-                        self.t(&format!("打印未完成：{msg}。未打印的结果仍为您保留。"), &format!("Printing stopped: {msg}. Results not printed are kept for you."))
+                        self.t(
+                            &format!("打印未完成：{msg}。未打印的结果仍为您保留。"),
+                            &format!("Printing stopped: {msg}. Results not printed are kept for you."),
+                        )
                     }
                 };
                 vec![]
@@ -719,10 +818,13 @@ impl Controller {
                 match result {
                     Ok(pages) => {
                         match self.view.selected_page.take() {
-                            Some(i) if i < self.view.pages.len() && pages.len() == 1 => self.view.pages[i] = pages.into_iter().next().expect("one page"),
+                            Some(i) if i < self.view.pages.len() && pages.len() == 1 => {
+                                self.view.pages[i] = pages.into_iter().next().expect("one page")
+                            }
                             _ => self.view.pages.extend(pages),
                         }
-                        self.view.progress = self.t(&format!("已扫描 {} 页", self.view.pages.len()), &format!("{} pages scanned", self.view.pages.len()));
+                        self.view.progress =
+                            self.t(&format!("已扫描 {} 页", self.view.pages.len()), &format!("{} pages scanned", self.view.pages.len()));
                     }
                     Err(msg) => self.view.progress = msg,
                 }
@@ -761,8 +863,10 @@ impl Controller {
             }
             Input::AttachFailed => {
                 if self.view.screen == Screen::Ticket || self.view.screen == Screen::Printing {
-                    self.view.ticket.print_problem =
-                        self.t("扫描的材料未能送达窗口，请在窗口出示纸质材料。", "The scanned papers did not reach the counter; please show the originals at the window.");
+                    self.view.ticket.print_problem = self.t(
+                        "扫描的材料未能送达窗口，请在窗口出示纸质材料。",
+                        "The scanned papers did not reach the counter; please show the originals at the window.",
+                    );
                 }
                 vec![]
             }
@@ -921,7 +1025,10 @@ impl Controller {
         self.view.progress_percent = 0;
         self.view.progress = match &self.scanner_fault {
             Some(f) => f.clone(),
-            None => self.t("请将材料正面朝下放在扫描玻璃上，或放入上方进纸器，然后点击扫描", "Put the papers face down on the glass, or in the feeder on top, then tap scan"),
+            None => self.t(
+                "请将材料正面朝下放在扫描玻璃上，或放入上方进纸器，然后点击扫描",
+                "Put the papers face down on the glass, or in the feeder on top, then tap scan",
+            ),
         };
     }
 
@@ -934,7 +1041,10 @@ impl Controller {
                     // Locked after too many wrong PINs: the taps do nothing a visitor would see.
                     self.corner_taps = 0;
                     tracing::warn!("manager menu locked for {} s more after wrong PINs", self.pin_locked);
-                } else if self.corner_taps >= 5 && !self.catalog.kiosk.manager_pin.is_empty() && !matches!(self.view.screen, Screen::Printing | Screen::Documents) {
+                } else if self.corner_taps >= 5
+                    && !self.catalog.kiosk.manager_pin.is_empty()
+                    && !matches!(self.view.screen, Screen::Printing | Screen::Documents)
+                {
                     self.corner_taps = 0;
                     self.pin.clear();
                     self.view.pin_len = 0;
@@ -963,7 +1073,12 @@ impl Controller {
                     self.view.progress.clear();
                     self.view.tests = ["ticket-printer", "idcard-reader", "a4-printer", "scanner", "hall-service"]
                         .iter()
-                        .map(|d| ChoiceRow { id: d.to_string(), title: device_label(d, self.en()), sub: self.t("未测试", "not tested"), state: String::new() })
+                        .map(|d| ChoiceRow {
+                            id: d.to_string(),
+                            title: device_label(d, self.en()),
+                            sub: self.t("未测试", "not tested"),
+                            state: String::new(),
+                        })
                         .collect();
                     self.view.screen = Screen::Manager;
                     tracing::info!("manager menu opened");
@@ -973,7 +1088,11 @@ impl Controller {
                     if self.pin_failures >= crate::kiosk::pin::MAX_WRONG {
                         self.pin_failures = 0;
                         self.pin_locked = crate::kiosk::pin::LOCK_SECS;
-                        tracing::warn!("manager menu locked for {} s after {} wrong PINs", crate::kiosk::pin::LOCK_SECS, crate::kiosk::pin::MAX_WRONG);
+                        tracing::warn!(
+                            "manager menu locked for {} s after {} wrong PINs",
+                            crate::kiosk::pin::LOCK_SECS,
+                            crate::kiosk::pin::MAX_WRONG
+                        );
                         self.home();
                     } else {
                         self.view.progress = self.t("PIN 不正确", "Wrong PIN");
@@ -1020,7 +1139,12 @@ impl Controller {
             return vec![];
         }
         match action {
-            UiAction::Corner | UiAction::PinKey(_) | UiAction::PinBackspace | UiAction::PinEnter | UiAction::SelfTest(_) | UiAction::Exit => {}
+            UiAction::Corner
+            | UiAction::PinKey(_)
+            | UiAction::PinBackspace
+            | UiAction::PinEnter
+            | UiAction::SelfTest(_)
+            | UiAction::Exit => {}
             UiAction::CodeKey(c) => {
                 if self.view.screen == Screen::Appointment && c.is_ascii_alphanumeric() && self.view.code.len() < 16 {
                     self.view.code.push(c.to_ascii_uppercase());
@@ -1195,7 +1319,10 @@ impl Controller {
                 self.search_results();
             }
             UiAction::SkipIdentity => {
-                if self.view.screen == Screen::Identity && self.flow != Flow::Results && self.item.as_ref().is_some_and(|i| i.identity != "required") {
+                if self.view.screen == Screen::Identity
+                    && self.flow != Flow::Results
+                    && self.item.as_ref().is_some_and(|i| i.identity != "required")
+                {
                     if self.flow == Flow::Scan {
                         self.start_scan();
                     } else {
@@ -1244,7 +1371,14 @@ impl Controller {
                     .into_iter()
                     .map(|(d, e)| {
                         let n = self.catalog.items.iter().filter(|i| i.department == d).count();
-                        ItemRow { id: format!("dept:{d}"), name: if en { e } else { d.clone() }, department: String::new(), mode: self.t(&format!("{n} 个事项"), &format!("{n} items")), waiting: 0, estimate_minutes: 0 }
+                        ItemRow {
+                            id: format!("dept:{d}"),
+                            name: if en { e } else { d.clone() },
+                            department: String::new(),
+                            mode: self.t(&format!("{n} 个事项"), &format!("{n} items")),
+                            waiting: 0,
+                            estimate_minutes: 0,
+                        }
                     })
                     .collect();
                 let title = self.t("按部门", "By department");
@@ -1282,7 +1416,10 @@ impl Controller {
                 if let Some(f) = self.scanner_fault.clone() {
                     let (t, b) = (
                         self.t("材料预审暂停", "Scanning is paused"),
-                        self.t(&format!("{f}。您可以直接取号，到窗口提交纸质材料。"), "The scanner is not working. You can take a number and bring your papers to the window."),
+                        self.t(
+                            &format!("{f}。您可以直接取号，到窗口提交纸质材料。"),
+                            "The scanner is not working. You can take a number and bring your papers to the window.",
+                        ),
                     );
                     self.message(t, b);
                     return vec![];

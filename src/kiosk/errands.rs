@@ -149,7 +149,12 @@ pub struct VoicePrograms {
 
 impl Default for VoicePrograms {
     fn default() -> VoicePrograms {
-        VoicePrograms { espeak: "espeak-ng".into(), aplay: "aplay".into(), espeak_timeout: Duration::from_secs(10), play_margin: Duration::from_secs(5) }
+        VoicePrograms {
+            espeak: "espeak-ng".into(),
+            aplay: "aplay".into(),
+            espeak_timeout: Duration::from_secs(10),
+            play_margin: Duration::from_secs(5),
+        }
     }
 }
 
@@ -164,7 +169,9 @@ pub(crate) fn wav_length(wav: &[u8]) -> Option<Duration> {
 /// What went wrong with `which` ("espeak-ng" or "aplay"), for the log.
 fn say_failed(which: &str, e: RunError) -> String {
     match e {
-        RunError::NotFound { .. } if which == "espeak-ng" => "cannot speak prompts: espeak-ng is not installed (Debian package espeak-ng)".into(),
+        RunError::NotFound { .. } if which == "espeak-ng" => {
+            "cannot speak prompts: espeak-ng is not installed (Debian package espeak-ng)".into()
+        }
         RunError::NotFound { .. } => "cannot play prompts: aplay is not installed (Debian package alsa-utils)".into(),
         e => e.to_string(),
     }
@@ -186,7 +193,9 @@ fn speak(programs: &VoicePrograms, out: &VoiceOut, text: &str, voice: &str, n: &
         VoiceOut::Off => Ok(()),
         VoiceOut::Dir(dir) => {
             *n += 1;
-            std::fs::create_dir_all(dir).and_then(|_| std::fs::write(dir.join(format!("prompt-{n:04}.wav")), &wav)).map_err(|e| format!("{}: {e}", dir.display()))
+            std::fs::create_dir_all(dir)
+                .and_then(|_| std::fs::write(dir.join(format!("prompt-{n:04}.wav")), &wav))
+                .map_err(|e| format!("{}: {e}", dir.display()))
         }
         VoiceOut::Speaker => {
             // aplay returns when it has played the prompt: its length, and a margin.
@@ -197,7 +206,11 @@ fn speak(programs: &VoicePrograms, out: &VoiceOut, text: &str, voice: &str, n: &
             if played.status.success() {
                 Ok(())
             } else {
-                Err(format!("aplay failed ({}): {}; check the sound output (aplay -l)", played.status, String::from_utf8_lossy(&played.stderr).trim()))
+                Err(format!(
+                    "aplay failed ({}): {}; check the sound output (aplay -l)",
+                    played.status,
+                    String::from_utf8_lossy(&played.stderr).trim()
+                ))
             }
         }
     }
@@ -224,7 +237,12 @@ impl Speaker {
     }
 
     /// With these programs, telling `report` how each prompt went.
-    pub fn start_with(out: VoiceOut, english: impl Fn() -> bool + Send + 'static, programs: VoicePrograms, mut report: impl FnMut(Result<(), String>) + Send + 'static) -> Speaker {
+    pub fn start_with(
+        out: VoiceOut,
+        english: impl Fn() -> bool + Send + 'static,
+        programs: VoicePrograms,
+        mut report: impl FnMut(Result<(), String>) + Send + 'static,
+    ) -> Speaker {
         let (tx, rx) = mpsc::channel::<String>();
         std::thread::spawn(move || {
             let mut n = 0u32;
@@ -286,9 +304,14 @@ mod tests {
 
     fn speaker(out: VoiceOut, programs: VoicePrograms) -> (Speaker, mpsc::Receiver<Result<(), String>>) {
         let (tx, rx) = mpsc::channel();
-        let s = Speaker::start_with(out, || false, programs, move |r| {
-            let _ = tx.send(r);
-        });
+        let s = Speaker::start_with(
+            out,
+            || false,
+            programs,
+            move |r| {
+                let _ = tx.send(r);
+            },
+        );
         (s, rx)
     }
 

@@ -42,7 +42,8 @@ pub fn hash_pin(pin: &str) -> String {
 /// SHA-256. Anything else (empty, malformed) matches nothing.
 pub fn verify_pin(hash: &str, pin: &str) -> bool {
     if hash.starts_with('$') {
-        return PasswordHash::new(hash).is_ok_and(|h| h.algorithm.as_str().starts_with("argon2") && Argon2::default().verify_password(pin.as_bytes(), &h).is_ok());
+        return PasswordHash::new(hash)
+            .is_ok_and(|h| h.algorithm.as_str().starts_with("argon2") && Argon2::default().verify_password(pin.as_bytes(), &h).is_ok());
     }
     if is_sha256_hex(hash) {
         return hex::encode(Sha256::digest(pin.as_bytes())).eq_ignore_ascii_case(hash);
@@ -52,7 +53,8 @@ pub fn verify_pin(hash: &str, pin: &str) -> bool {
 
 /// Whether `hash` is an Argon2 hash in PHC form (what `[kiosk] manager_pin` must be).
 pub fn is_argon2_phc(hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| h.algorithm.as_str().starts_with("argon2") && Params::try_from(&h).is_ok() && h.hash.is_some() && h.salt.is_some())
+    PasswordHash::new(hash)
+        .is_ok_and(|h| h.algorithm.as_str().starts_with("argon2") && Params::try_from(&h).is_ok() && h.hash.is_some() && h.salt.is_some())
 }
 
 /// Whether `hash` is the old unsalted SHA-256 form: 64 hex digits.

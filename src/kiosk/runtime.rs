@@ -11,7 +11,9 @@ use hallq_drivers::printer::sim::SimPrinter;
 use hallq_drivers::printer::ticket::{Template, TicketModel};
 use hallq_drivers::printer::TicketPrinter;
 use hallq_drivers::{transport, DeviceUri};
-use hallq_proto::{CheckIn, ClientError, EventView, FeedItem, HallClient, Identity, IssueTicket, RequestId, ServiceId, TicketId, TicketView};
+use hallq_proto::{
+    CheckIn, ClientError, EventView, FeedItem, HallClient, Identity, IssueTicket, RequestId, ServiceId, TicketId, TicketView,
+};
 use hallq_ui::view::{KioskView, UiAction};
 
 use super::controller::{AppointmentRow, Card, Controller, Effect, Input, IssueFailure, Issued, ResultRow, Settings};
@@ -69,12 +71,20 @@ impl Core {
         let printer = TicketPrinter::open(&uri, opts.sim_printer.as_ref())?;
         let a4 = opts.a4.as_deref().map(|u| A4::open(u, opts.work_dir.join("a4"))).transpose().map_err(|e| anyhow::anyhow!("--a4: {e}"))?;
         let scanner = match opts.scanner.as_deref().map(|u| u.parse::<DeviceUri>()).transpose()? {
-            Some(DeviceUri::Sane { device }) => Some(Scanner { device, sane_config_dir: opts.sane_config_dir.clone(), work_dir: opts.work_dir.clone() }),
+            Some(DeviceUri::Sane { device }) => {
+                Some(Scanner { device, sane_config_dir: opts.sane_config_dir.clone(), work_dir: opts.work_dir.clone() })
+            }
             Some(other) => anyhow::bail!("--scanner {other}: not a scanner address; use sane:DEVICE (see `hallq devices`)"),
             None => None,
         };
         // Without a reader (no --idcard), items that need a card send visitors to the desk.
-        let settings = Settings { kiosk_id: opts.kiosk_id.clone(), has_a4: a4.is_some(), has_scanner: scanner.is_some(), has_reader: opts.idcard.is_some(), ..Settings::default() };
+        let settings = Settings {
+            kiosk_id: opts.kiosk_id.clone(),
+            has_a4: a4.is_some(),
+            has_scanner: scanner.is_some(),
+            has_reader: opts.idcard.is_some(),
+            ..Settings::default()
+        };
         let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
         let template = Template { status_url: status_url_template(&opts.server), ..Template::default() };
         let english = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -188,7 +198,10 @@ impl Core {
                 self.input(Input::Issued(self.issued(result)));
             }
             Effect::CheckIn { request_id, code, identity } => {
-                let req = CheckIn { request_id: RequestId::new(request_id), identity: identity.map(|(id_number, name)| Identity { id_number, name }) };
+                let req = CheckIn {
+                    request_id: RequestId::new(request_id),
+                    identity: identity.map(|(id_number, name)| Identity { id_number, name }),
+                };
                 let code: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
                 let result = self.hall.check_in(&code, &req).await;
                 self.input(Input::Issued(self.issued(result)));
@@ -210,9 +223,12 @@ impl Core {
             }
             Effect::FindResults { identity: (id_number, name) } => {
                 let r = self.hall.find_results(&Identity { id_number, name }).await;
-                let rows = r
-                    .map_err(|e| visitor_message(&e))
-                    .map(|list| list.results.into_iter().map(|r| ResultRow { id: r.id, title: r.title, department: r.department, nonce: r.nonce }).collect());
+                let rows = r.map_err(|e| visitor_message(&e)).map(|list| {
+                    list.results
+                        .into_iter()
+                        .map(|r| ResultRow { id: r.id, title: r.title, department: r.department, nonce: r.nonce })
+                        .collect()
+                });
                 self.input(Input::Results(rows));
             }
             Effect::PrintResults(list) => {
@@ -304,8 +320,10 @@ impl Core {
                 let result = tokio::task::spawn_blocking(move || {
                     let tpl = core.template.lock().unwrap_or_else(|p| p.into_inner()).clone();
                     let model = &t.printable;
-                let r = core.printer.lock().unwrap_or_else(|p| p.into_inner()).print_ticket(&tpl, model);
-                    r.map(|_| ()).map_err(|e| (e.fault().visitor_message().to_string(), matches!(e, hallq_drivers::printer::PrintError::FailedDuring(_))))
+                    let r = core.printer.lock().unwrap_or_else(|p| p.into_inner()).print_ticket(&tpl, model);
+                    r.map(|_| ()).map_err(|e| {
+                        (e.fault().visitor_message().to_string(), matches!(e, hallq_drivers::printer::PrintError::FailedDuring(_)))
+                    })
                 })
                 .await
                 .unwrap_or_else(|_| Err(("打印机故障，请联系工作人员".into(), true)));
@@ -344,7 +362,9 @@ impl Core {
             let title = r.title.clone();
             let printed = tokio::task::spawn_blocking(move || {
                 let a4 = core.a4.as_ref().ok_or_else(|| "本机未连接A4打印机".to_string())?;
-                a4.print(pdf, &title, |what, pct| core.input(Input::DocProgress(format!("{what} 第 {}/{n} 份：{title}", i + 1), base + pct / n)))
+                a4.print(pdf, &title, |what, pct| {
+                    core.input(Input::DocProgress(format!("{what} 第 {}/{n} 份：{title}", i + 1), base + pct / n))
+                })
             })
             .await
             .unwrap_or_else(|_| Err("打印中断，请联系工作人员".into()));
@@ -383,7 +403,13 @@ impl Core {
                                 token: String::new(),
                                 priority_label: String::new(),
                             };
-                            let tpl = Template { fields: vec![hallq_drivers::printer::ticket::Field::Number, hallq_drivers::printer::ticket::Field::IssuedAt], ..Template::default() };
+                            let tpl = Template {
+                                fields: vec![
+                                    hallq_drivers::printer::ticket::Field::Number,
+                                    hallq_drivers::printer::ticket::Field::IssuedAt,
+                                ],
+                                ..Template::default()
+                            };
                             p.print_ticket(&tpl, &model).map(|_| format!("{}：已打印测试票", p.describe())).map_err(|e| e.to_string())
                         }
                     }
@@ -405,7 +431,9 @@ impl Core {
             "a4-printer" => match &self.a4 {
                 None => (false, "未配置A4打印机（--a4）".into()),
                 Some(_) => {
-                    let r = tokio::task::spawn_blocking(move || core.a4.as_ref().and_then(|a| a.fault())).await.unwrap_or(Some("测试中断".into()));
+                    let r = tokio::task::spawn_blocking(move || core.a4.as_ref().and_then(|a| a.fault()))
+                        .await
+                        .unwrap_or(Some("测试中断".into()));
                     match r {
                         None => (true, "A4打印机就绪".into()),
                         Some(f) => (false, f),
@@ -415,7 +443,9 @@ impl Core {
             "scanner" => match &self.scanner {
                 None => (false, "未配置扫描仪（--scanner）".into()),
                 Some(_) => {
-                    let r = tokio::task::spawn_blocking(move || core.scanner.as_ref().map(|s| s.check()).unwrap_or(Err("未配置".into()))).await.unwrap_or(Err("测试中断".into()));
+                    let r = tokio::task::spawn_blocking(move || core.scanner.as_ref().map(|s| s.check()).unwrap_or(Err("未配置".into())))
+                        .await
+                        .unwrap_or(Err("测试中断".into()));
                     match r {
                         Ok(t) => (true, t),
                         Err(e) => (false, e),
@@ -424,7 +454,9 @@ impl Core {
             },
             "hall-service" => match self.hall.catalog().await {
                 Ok(_) => (true, format!("{} 连接正常", self.opts.server)),
-                Err(ClientError::Refused { status, message, .. }) => (false, format!("{}：HTTP {status}（检查令牌）：{message}", self.opts.server)),
+                Err(ClientError::Refused { status, message, .. }) => {
+                    (false, format!("{}：HTTP {status}（检查令牌）：{message}", self.opts.server))
+                }
                 Err(e) => (false, format!("{}：{e}", self.opts.server)),
             },
             other => (false, format!("unknown device {other}")),
@@ -536,7 +568,8 @@ pub fn start(core: Arc<Core>) {
                 let v = c.view();
                 if !(v.screen == hallq_ui::view::Screen::Scan && v.progress_percent > 0) {
                     let cc = c.clone();
-                    let fault = tokio::task::spawn_blocking(move || cc.scanner.as_ref().and_then(|s| s.check().err())).await.unwrap_or(None);
+                    let fault =
+                        tokio::task::spawn_blocking(move || cc.scanner.as_ref().and_then(|s| s.check().err())).await.unwrap_or(None);
                     c.report("scanner", fault.clone());
                     c.input(Input::OptionalDevice("scanner", fault));
                 }
@@ -567,7 +600,8 @@ pub fn start(core: Arc<Core>) {
         std::thread::spawn(move || {
             let _guard = handle.enter();
             loop {
-                let reader = uri.parse::<DeviceUri>().map_err(|e| e.to_string()).and_then(|u| transport::open(&u).map_err(|e| e.to_string()));
+                let reader =
+                    uri.parse::<DeviceUri>().map_err(|e| e.to_string()).and_then(|u| transport::open(&u).map_err(|e| e.to_string()));
                 let mut poller = match reader {
                     Ok(t) => Poller::new(IdReader::new(t)),
                     Err(e) => {
@@ -590,7 +624,12 @@ pub fn start(core: Arc<Core>) {
                             } else {
                                 String::new()
                             };
-                            c.input(Input::Card(Card { masked: format!("{}（{}）", id.masked_name(), id.masked_id()), id_number: id.id_number.clone(), name: id.name.clone(), expired_on }));
+                            c.input(Input::Card(Card {
+                                masked: format!("{}（{}）", id.masked_name(), id.masked_id()),
+                                id_number: id.id_number.clone(),
+                                name: id.name.clone(),
+                                expired_on,
+                            }));
                         }
                         Ok(Some(CardEvent::Unreadable(e))) => c.input(Input::CardUnreadable(e.to_string())),
                         Ok(_) => {}
@@ -611,7 +650,11 @@ pub fn start(core: Arc<Core>) {
 /// Runs the kiosk in a Slint window (linuxkms on kiosk hardware, a desktop window with the
 /// `desktop` feature of hallq-ui). Blocks until the window closes.
 pub fn run_window(opts: KioskOptions) -> anyhow::Result<()> {
-    let window = hallq_ui::kiosk::new_window().map_err(|e| anyhow::anyhow!("cannot open the kiosk screen: {e}. On a kiosk, check /dev/dri and /dev/input permissions; without a display use --screenshots"))?;
+    let window = hallq_ui::kiosk::new_window().map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the kiosk screen: {e}. On a kiosk, check /dev/dri and /dev/input permissions; without a display use --screenshots"
+        )
+    })?;
     run_in(window, opts)
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Context;
 use hallq_ui::view::{KioskView, UiAction};
 
-use super::controller::{AppointmentRow, Card, Controller, Input, Issued, IssueFailure, ResultRow, Settings};
+use super::controller::{AppointmentRow, Card, Controller, Input, IssueFailure, Issued, ResultRow, Settings};
 
 /// A made-up scanned page: a form with a title bar and lines of text.
 fn sample_page(seed: u8) -> hallq_ui::view::Thumb {
@@ -32,7 +32,13 @@ fn sample_page(seed: u8) -> hallq_ui::view::Thumb {
 
 /// The taps that take a number for a popular item without an ID card.
 fn quick_ticket() -> [UiAction; 5] {
-    [UiAction::Tile("hot".into()), UiAction::Item("sfz-buling".into()), UiAction::Tile("take-number".into()), UiAction::SkipIdentity, UiAction::Confirm]
+    [
+        UiAction::Tile("hot".into()),
+        UiAction::Item("sfz-buling".into()),
+        UiAction::Tile("take-number".into()),
+        UiAction::SkipIdentity,
+        UiAction::Confirm,
+    ]
 }
 
 /// The views worth looking at, named.
@@ -52,7 +58,12 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
     out.push(("item", c.view().clone()));
     ui(&mut c, UiAction::Tile("take-number".into()));
     out.push(("identity", c.view().clone()));
-    c.handle(Input::Card(Card { id_number: "43010219900307123X".into(), name: "张三".into(), masked: "张*（4301**********123X）".into(), expired_on: String::new() }));
+    c.handle(Input::Card(Card {
+        id_number: "43010219900307123X".into(),
+        name: "张三".into(),
+        masked: "张*（4301**********123X）".into(),
+        expired_on: String::new(),
+    }));
     out.push(("confirm", c.view().clone()));
     ui(&mut c, UiAction::Confirm);
     out.push(("printing", c.view().clone()));
@@ -91,7 +102,9 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
     ui(&mut c, UiAction::Tile("personal".into()));
     ui(&mut c, UiAction::Item("huzhao".into()));
     ui(&mut c, UiAction::Tile("take-number".into()));
-    c.handle(Input::Card(Card { id_number: "x".into(), name: "陈大文".into(), masked: "陈**".into(), expired_on: "2026-01-04".into() }));
+    c.handle(Input::Card(Card {
+        id_number: "x".into(), name: "陈大文".into(), masked: "陈**".into(), expired_on: "2026-01-04".into()
+    }));
     out.push(("card-expired", c.view().clone()));
     ui(&mut c, UiAction::Home);
     for a in quick_ticket() {
@@ -101,7 +114,12 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
     c.handle(Input::Issued(Err(IssueFailure::Refused(lunch.into()))));
     out.push(("refused", c.view().clone()));
     ui(&mut c, UiAction::Home);
-    let card = Card { id_number: "43010219900307123X".into(), name: "张三".into(), masked: "张*（4301**********123X）".into(), expired_on: String::new() };
+    let card = Card {
+        id_number: "43010219900307123X".into(),
+        name: "张三".into(),
+        masked: "张*（4301**********123X）".into(),
+        expired_on: String::new(),
+    };
     // Appointment check-in: the code pad, then the visitor's appointments.
     ui(&mut c, UiAction::Tile("appointment".into()));
     for k in "YY10".chars() {
@@ -114,7 +132,12 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
     let service = if english { "Household registration: moving in" } else { "户口迁入登记" };
     c.handle(Input::Appointments(Ok(vec![
         AppointmentRow { code: "YY1001".into(), service: service.into(), slot: "2026-11-27 10:00".into(), checked_in: false },
-        AppointmentRow { code: "YY2002".into(), service: if english { "Social security card" } else { "社会保障卡申领" }.into(), slot: "2026-12-02 14:30".into(), checked_in: false },
+        AppointmentRow {
+            code: "YY2002".into(),
+            service: if english { "Social security card" } else { "社会保障卡申领" }.into(),
+            slot: "2026-12-02 14:30".into(),
+            checked_in: false,
+        },
     ])));
     out.push(("appointments", c.view().clone()));
     ui(&mut c, UiAction::Home);
@@ -123,12 +146,25 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
     c.handle(Input::Card(card.clone()));
     let dept = if english { "Market regulation" } else { "市场监管局" };
     c.handle(Input::Results(Ok(vec![
-        ResultRow { id: "R1".into(), title: if english { "Business licence" } else { "营业执照（副本）" }.into(), department: dept.into(), nonce: None },
-        ResultRow { id: "R2".into(), title: if english { "Food business permit" } else { "食品经营许可证" }.into(), department: dept.into(), nonce: None },
+        ResultRow {
+            id: "R1".into(),
+            title: if english { "Business licence" } else { "营业执照（副本）" }.into(),
+            department: dept.into(),
+            nonce: None,
+        },
+        ResultRow {
+            id: "R2".into(),
+            title: if english { "Food business permit" } else { "食品经营许可证" }.into(),
+            department: dept.into(),
+            nonce: None,
+        },
     ])));
     out.push(("results", c.view().clone()));
     ui(&mut c, UiAction::Choose("all".into()));
-    c.handle(Input::DocProgress(if english { "Printing 1/2: Business licence".into() } else { "正在打印 第 1/2 份：营业执照（副本）".into() }, 30));
+    c.handle(Input::DocProgress(
+        if english { "Printing 1/2: Business licence".into() } else { "正在打印 第 1/2 份：营业执照（副本）".into() },
+        30,
+    ));
     out.push(("results-printing", c.view().clone()));
     c.handle(Input::DocsPrinted(Ok(2)));
     out.push(("results-done", c.view().clone()));
@@ -156,7 +192,11 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
     }
     ui(&mut c, UiAction::PinEnter);
     c.handle(Input::SelfTested("ticket-printer".into(), true, if english { "Test ticket printed".into() } else { "已打印测试票".into() }));
-    c.handle(Input::SelfTested("a4-printer".into(), false, if english { "A4 printer out of paper".into() } else { "A4打印机缺纸，请联系工作人员".into() }));
+    c.handle(Input::SelfTested(
+        "a4-printer".into(),
+        false,
+        if english { "A4 printer out of paper".into() } else { "A4打印机缺纸，请联系工作人员".into() },
+    ));
     ui(&mut c, UiAction::SelfTest("scanner".into()));
     out.push(("manager", c.view().clone()));
     ui(&mut c, UiAction::Home);

@@ -26,17 +26,35 @@ fn tap(c: &mut Controller, a: UiAction) -> Vec<Effect> {
 
 /// A popular item that needs no ID card, up to the confirm screen.
 fn to_confirm_without_card(c: &mut Controller) {
-    for a in [UiAction::Tile("hot".into()), UiAction::Item("sfz-buling".into()), UiAction::Tile("take-number".into()), UiAction::SkipIdentity] {
+    for a in
+        [UiAction::Tile("hot".into()), UiAction::Item("sfz-buling".into()), UiAction::Tile("take-number".into()), UiAction::SkipIdentity]
+    {
         tap(c, a);
     }
 }
 
 fn card(expired: &str) -> Card {
-    Card { id_number: "11010519491231002X".into(), name: "张三".into(), masked: "张*（1101**********002X）".into(), expired_on: expired.into() }
+    Card {
+        id_number: "11010519491231002X".into(),
+        name: "张三".into(),
+        masked: "张*（1101**********002X）".into(),
+        expired_on: expired.into(),
+    }
 }
 
 fn issued() -> Issued {
-    Issued { id: "20261127-C001".into(), number: "C001".into(), service: "户口迁入登记".into(), holder: "张*".into(), windows: vec![(7, 1), (8, 1)], ahead: 2, estimate_minutes: 4, token: "t".into(), status_url: "http://h/t/x".into(), printable: Default::default() }
+    Issued {
+        id: "20261127-C001".into(),
+        number: "C001".into(),
+        service: "户口迁入登记".into(),
+        holder: "张*".into(),
+        windows: vec![(7, 1), (8, 1)],
+        ahead: 2,
+        estimate_minutes: 4,
+        token: "t".into(),
+        status_url: "http://h/t/x".into(),
+        printable: Default::default(),
+    }
 }
 
 #[test]
@@ -63,7 +81,11 @@ fn take_a_number_with_the_id_card() {
     let effects = tap(&mut c, UiAction::Confirm);
     assert_eq!(
         effects,
-        vec![Effect::Issue { request_id: "k1-7-1".into(), service: "hukou-qianru".into(), identity: Some(("11010519491231002X".into(), "张三".into())) }]
+        vec![Effect::Issue {
+            request_id: "k1-7-1".into(),
+            service: "hukou-qianru".into(),
+            identity: Some(("11010519491231002X".into(), "张三".into()))
+        }]
     );
     assert_eq!(c.view().screen, Screen::Printing);
     // A second tap while printing does nothing: one tap, one ticket.
@@ -242,7 +264,14 @@ fn appointment_check_in_by_card() {
     assert_eq!(c.view().screen, Screen::Choices);
     assert_eq!(c.view().choices.len(), 2);
     let effects = tap(&mut c, UiAction::Choose("YY1002".into()));
-    assert_eq!(effects, vec![Effect::CheckIn { request_id: "k1-7-1".into(), code: "YY1002".into(), identity: Some(("11010519491231002X".into(), "张三".into())) }]);
+    assert_eq!(
+        effects,
+        vec![Effect::CheckIn {
+            request_id: "k1-7-1".into(),
+            code: "YY1002".into(),
+            identity: Some(("11010519491231002X".into(), "张三".into()))
+        }]
+    );
     assert_eq!(c.view().screen, Screen::Printing);
     // The hall going away is retried with the same request, as a check-in.
     let again = c.handle(Input::Issued(Err(IssueFailure::Unreachable("timeout".into()))));
@@ -366,7 +395,10 @@ fn scanned_pages_can_be_retaken_and_reach_the_ticket() {
     let effects = tap(&mut c, UiAction::Submit);
     assert!(matches!(&effects[..], [Effect::Issue { service, .. }] if service == "hukou-qianru"));
     let effects = c.handle(Input::Issued(Ok(issued())));
-    assert_eq!(effects, vec![Effect::Attach { ticket: "20261127-C001".into(), title: "户口迁入登记 预审材料".into() }, Effect::Print(issued())]);
+    assert_eq!(
+        effects,
+        vec![Effect::Attach { ticket: "20261127-C001".into(), title: "户口迁入登记 预审材料".into() }, Effect::Print(issued())]
+    );
     c.handle(Input::Printed(Ok(())));
     assert_eq!(tap(&mut c, UiAction::Home), vec![Effect::ForgetScans], "the visitor's pages are forgotten");
 }

@@ -151,7 +151,13 @@ pub fn identity(id_number: &str, name: &str) -> Identity {
 
 /// `POST /tickets` for an item, without an ID card.
 pub fn issue_req(request_id: &str, service: &str) -> IssueTicket {
-    IssueTicket { request_id: request_id.into(), service: service.into(), identity: None, priority: Priority::Normal, appointment_slot: None }
+    IssueTicket {
+        request_id: request_id.into(),
+        service: service.into(),
+        identity: None,
+        priority: Priority::Normal,
+        appointment_slot: None,
+    }
 }
 
 /// `POST /tickets` for an item, with the card read.
@@ -186,7 +192,10 @@ impl Drop for ChildGuard {
 /// visitor's `ticket=…&token=…` stays in the query.
 pub async fn ws_connect(
     url: &str,
-) -> Result<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>, tokio_tungstenite::tungstenite::Error> {
+) -> Result<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    tokio_tungstenite::tungstenite::Error,
+> {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
     let pairs: Vec<(&str, &str)> = query.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, ""))).collect();
@@ -210,7 +219,10 @@ pub async fn stream_texts(url: &str, until: u64, secs: u64) -> Vec<String> {
             let m = ws.next().await.expect("the stream stays open").expect("a message");
             let Message::Text(t) = m else { continue };
             let t = t.to_string();
-            let seq = serde_json::from_str::<serde_json::Value>(&t).ok().and_then(|v| if v["type"] == "hello" { None } else { v["seq"].as_u64() });
+            let seq =
+                serde_json::from_str::<serde_json::Value>(&t)
+                    .ok()
+                    .and_then(|v| if v["type"] == "hello" { None } else { v["seq"].as_u64() });
             texts.push(t);
             if seq.is_some_and(|s| s >= until) {
                 break;
@@ -271,7 +283,8 @@ async fn forward(axum::extract::State(p): axum::extract::State<Proxy>, req: axum
     let status = r.status().as_u16();
     let content_type = r.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let body = r.bytes().await.expect("the hall's answer");
-    let bearer = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::to_string);
+    let bearer =
+        parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::to_string);
     p.log.lock().unwrap().push(Exchange {
         method: parts.method.as_str().to_ascii_lowercase(),
         path: parts.uri.path().to_string(),
@@ -294,7 +307,8 @@ async fn forward(axum::extract::State(p): axum::extract::State<Proxy>, req: axum
 /// tests read what the service really sent while speaking through the typed client.
 pub async fn recording_proxy(upstream: &str) -> (String, Arc<std::sync::Mutex<Vec<Exchange>>>) {
     let log = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let p = Proxy { upstream: upstream.to_string(), http: reqwest::Client::builder().timeout(CALL_TIMEOUT).build().unwrap(), log: log.clone() };
+    let p =
+        Proxy { upstream: upstream.to_string(), http: reqwest::Client::builder().timeout(CALL_TIMEOUT).build().unwrap(), log: log.clone() };
     let app = axum::Router::new().fallback(forward).with_state(p);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -34,9 +34,14 @@ pub fn apply(window: &DisplayWindow, v: &DisplayView) {
     a.set_paused(v.window.paused);
     a.set_calls(model(v.calls.iter().map(|c| CallRow { number: s(&c.number), window: c.window as i32, recall: c.recall }).collect()));
     a.set_windows(model(
-        v.windows.iter().map(|w| WindowTileData { number: w.number as i32, name: s(&w.name), current: s(&w.current), paused: w.paused }).collect(),
+        v.windows
+            .iter()
+            .map(|w| WindowTileData { number: w.number as i32, name: s(&w.name), current: s(&w.current), paused: w.paused })
+            .collect(),
     ));
-    a.set_queues(model(v.queues.iter().map(|q| QueueRow { name: s(&q.name), waiting: q.waiting as i32, estimate: q.estimate_minutes as i32 }).collect()));
+    a.set_queues(model(
+        v.queues.iter().map(|q| QueueRow { name: s(&q.name), waiting: q.waiting as i32, estimate: q.estimate_minutes as i32 }).collect(),
+    ));
     a.set_notice(s(&v.notice));
     a.set_flash(v.flash);
 }

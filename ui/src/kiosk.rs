@@ -74,7 +74,9 @@ pub fn apply(window: &KioskWindow, v: &KioskView) {
     a.set_welcome(s(&v.welcome));
     a.set_flow(s(&v.flow));
     a.set_code(s(&v.code));
-    let rows = |r: &[crate::view::ChoiceRow]| model(r.iter().map(|c| ChoiceData { id: s(&c.id), title: s(&c.title), sub: s(&c.sub), state: s(&c.state) }).collect());
+    let rows = |r: &[crate::view::ChoiceRow]| {
+        model(r.iter().map(|c| ChoiceData { id: s(&c.id), title: s(&c.title), sub: s(&c.sub), state: s(&c.state) }).collect())
+    };
     a.set_choices(rows(&v.choices));
     a.set_tests(rows(&v.tests));
     a.set_progress(s(&v.progress));

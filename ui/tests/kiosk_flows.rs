@@ -69,11 +69,27 @@ impl Kiosk {
 }
 
 fn issued(number: &str) -> Issued {
-    Issued { id: format!("20261127-{number}"), number: number.into(), service: "户口迁入登记".into(), holder: "张*".into(), windows: vec![(7, 1)], ahead: 1, estimate_minutes: 2, token: "t".into(), status_url: String::new(), printable: Default::default() }
+    Issued {
+        id: format!("20261127-{number}"),
+        number: number.into(),
+        service: "户口迁入登记".into(),
+        holder: "张*".into(),
+        windows: vec![(7, 1)],
+        ahead: 1,
+        estimate_minutes: 2,
+        token: "t".into(),
+        status_url: String::new(),
+        printable: Default::default(),
+    }
 }
 
 fn card(expired_on: &str) -> Card {
-    Card { id_number: "43010219900307123X".into(), name: "张三".into(), masked: "张*（4301**********123X）".into(), expired_on: expired_on.into() }
+    Card {
+        id_number: "43010219900307123X".into(),
+        name: "张三".into(),
+        masked: "张*（4301**********123X）".into(),
+        expired_on: expired_on.into(),
+    }
 }
 
 fn to_identity(k: &Kiosk) {
@@ -205,7 +221,9 @@ fn results_printed_by_card() {
     assert_eq!(k.screen(), Screen::Identity);
     assert!(!k.shows("不刷卡，直接取号"), "results need the card");
     k.feed(Input::Card(card("")));
-    k.feed(Input::Results(Ok(vec![ResultRow { id: "R1".into(), title: "营业执照".into(), department: "市场监管局".into(), nonce: None }])));
+    k.feed(Input::Results(Ok(vec![ResultRow {
+        id: "R1".into(), title: "营业执照".into(), department: "市场监管局".into(), nonce: None
+    }])));
     assert!(k.shows("营业执照"));
     k.press("全部打印（1 份）");
     assert_eq!(k.screen(), Screen::Documents);
@@ -238,7 +256,13 @@ fn scanning_materials_with_a_retake() {
     k.press("提交材料并取号（2 页）");
     assert_eq!(k.screen(), Screen::Printing);
     let effects = k.take_effects();
-    assert!(matches!(effects.as_slice(), [Effect::Scan { feeder: true, replace: None }, Effect::Scan { feeder: false, replace: Some(1) }, Effect::Issue { .. }]), "{effects:?}");
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Scan { feeder: true, replace: None }, Effect::Scan { feeder: false, replace: Some(1) }, Effect::Issue { .. }]
+        ),
+        "{effects:?}"
+    );
     k.feed(Input::Issued(Ok(issued("C004"))));
     assert!(matches!(k.take_effects().as_slice(), [Effect::Attach { .. }, Effect::Print(_)]));
 }

@@ -98,7 +98,9 @@ impl ReaderError {
 
     pub fn staff_message(&self) -> String {
         match self {
-            ReaderError::Sam(b) => format!("ID-card reader SAM fault (SW3 {b:#04x}): power-cycle the reader; if it persists the SAM module needs service"),
+            ReaderError::Sam(b) => {
+                format!("ID-card reader SAM fault (SW3 {b:#04x}): power-cycle the reader; if it persists the SAM module needs service")
+            }
             ReaderError::NoAnswer => "ID-card reader does not answer: check its serial cable and power".into(),
             ReaderError::Transport(e) => format!("ID-card reader connection: {e}"),
             ReaderError::Protocol(p) => format!("ID-card reader protocol error: {p}"),

@@ -26,8 +26,15 @@ pub enum Op {
     BarcodeHeight(u8),
     BarcodeWidth(u8),
     BarcodeHri(u8),
-    Barcode { system: u8, data: Vec<u8> },
-    Raster { width_bytes: u16, height: u16, data: Vec<u8> },
+    Barcode {
+        system: u8,
+        data: Vec<u8>,
+    },
+    Raster {
+        width_bytes: u16,
+        height: u16,
+        data: Vec<u8>,
+    },
     Cut,
     /// DLE EOT n: the host asks for status n.
     StatusRequest(u8),

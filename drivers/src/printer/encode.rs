@@ -70,16 +70,30 @@ pub enum Ecc {
 #[derive(Debug, Clone)]
 pub enum Block {
     /// One printed line (wrap long text with [`wrap`] first).
-    Text { text: String, style: Style },
+    Text {
+        text: String,
+        style: Style,
+    },
     /// A QR code, Model 2; `module` is dots per module (1-16).
-    Qr { data: String, module: u8, ecc: Ecc, align: Align },
+    Qr {
+        data: String,
+        module: u8,
+        ecc: Ecc,
+        align: Align,
+    },
     /// CODE128, code set B.
-    Code128 { data: String, height: u8 },
+    Code128 {
+        data: String,
+        height: u8,
+    },
     /// A full-width dashed rule.
     Rule,
     Feed(u8),
     /// A black-and-white image (0 = black), at most 576 dots wide.
-    Image { image: GrayImage, align: Align },
+    Image {
+        image: GrayImage,
+        align: Align,
+    },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -222,9 +236,8 @@ pub fn gbk_encodable(text: &str) -> bool {
             continue;
         }
         let Some(&trail) = bytes.get(i + 1) else { return false };
-        let user_defined = matches!(lead, 0xAA..=0xAF | 0xF8..=0xFE) && trail >= 0xA1
-            || matches!(lead, 0xA1..=0xA7) && trail < 0xA1
-            || lead == 0xFE;
+        let user_defined =
+            matches!(lead, 0xAA..=0xAF | 0xF8..=0xFE) && trail >= 0xA1 || matches!(lead, 0xA1..=0xA7) && trail < 0xA1 || lead == 0xFE;
         if user_defined {
             return false;
         }
@@ -301,7 +314,8 @@ pub fn encode(doc: &Document) -> Result<Vec<u8>, EncodeError> {
                     return Err(EncodeError::BarcodeData(data.clone()));
                 }
                 // GS h height, GS w module width 2, GS H HRI below, GS k 73 n {B data.
-                let mut cmd = vec![0x1D, 0x68, *height, 0x1D, 0x77, 0x02, 0x1D, 0x48, 0x02, 0x1D, 0x6B, 73, (data.len() + 2) as u8, b'{', b'B'];
+                let mut cmd =
+                    vec![0x1D, 0x68, *height, 0x1D, 0x77, 0x02, 0x1D, 0x48, 0x02, 0x1D, 0x6B, 73, (data.len() + 2) as u8, b'{', b'B'];
                 cmd.extend_from_slice(data.as_bytes());
                 p.justify(JustifyMode::CENTER)?.custom(&cmd)?;
             }
@@ -334,27 +348,27 @@ mod tests {
         doc.push(Block::Code128 { data: "A001".into(), height: 60 });
         let bytes = encode(&doc).unwrap();
         let expected: Vec<u8> = [
-            &[0x1B, 0x40][..],             // ESC @
-            &[0x1C, 0x26],                 // FS & Chinese mode
-            &[0x1B, 0x61, 0x01],           // centre
-            &[0x1B, 0x45, 0x01],           // bold
-            &[0x1D, 0x21, 0x11],           // GS ! 2x2
+            &[0x1B, 0x40][..],   // ESC @
+            &[0x1C, 0x26],       // FS & Chinese mode
+            &[0x1B, 0x61, 0x01], // centre
+            &[0x1B, 0x45, 0x01], // bold
+            &[0x1D, 0x21, 0x11], // GS ! 2x2
             b"A001\n",
             &[0x1B, 0x61, 0x00],
             &[0x1B, 0x45, 0x00],
             &[0x1D, 0x21, 0x00],
-            &[0xBA, 0xC5, 0x0A],           // 号 in GBK
+            &[0xBA, 0xC5, 0x0A], // 号 in GBK
             &[0x1B, 0x61, 0x01],
             &[0x1D, 0x28, 0x6B, 0x04, 0x00, 0x31, 0x41, 0x32, 0x00], // Model 2
             &[0x1D, 0x28, 0x6B, 0x03, 0x00, 0x31, 0x43, 0x06],       // module 6
             &[0x1D, 0x28, 0x6B, 0x03, 0x00, 0x31, 0x45, 0x31],       // ECC M
             &[0x1D, 0x28, 0x6B, 0x05, 0x00, 0x31, 0x50, 0x30, b'h', b'i'],
-            &[0x1D, 0x28, 0x6B, 0x03, 0x00, 0x31, 0x51, 0x30],       // print
+            &[0x1D, 0x28, 0x6B, 0x03, 0x00, 0x31, 0x51, 0x30], // print
             &[0x1B, 0x61, 0x01],
             &[0x1D, 0x68, 60, 0x1D, 0x77, 2, 0x1D, 0x48, 2, 0x1D, 0x6B, 73, 6, b'{', b'B', b'A', b'0', b'0', b'1'],
             &[0x1D, 0x21, 0x00, 0x1B, 0x45, 0x00, 0x1B, 0x61, 0x00],
-            &[0x1B, 0x64, 0x04],           // feed 4
-            &[0x1D, 0x56, 0x41, 0x00],     // full cut
+            &[0x1B, 0x64, 0x04],       // feed 4
+            &[0x1D, 0x56, 0x41, 0x00], // full cut
         ]
         .concat();
         assert_eq!(bytes, expected);

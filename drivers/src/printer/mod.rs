@@ -64,7 +64,9 @@ impl TicketPrinter {
     pub fn open(uri: &DeviceUri, sim: Option<&sim::SimPrinter>) -> Result<TicketPrinter, PrintError> {
         match (uri, sim) {
             (DeviceUri::Sim { .. }, Some(s)) => Ok(TicketPrinter::new(Box::new(s.transport()))),
-            (DeviceUri::Sim { name }, None) => Err(PrintError::Transport(TransportError::Unsupported(format!("sim://{name} exists only inside hallq demo and tests")))),
+            (DeviceUri::Sim { name }, None) => {
+                Err(PrintError::Transport(TransportError::Unsupported(format!("sim://{name} exists only inside hallq demo and tests"))))
+            }
             _ => Ok(TicketPrinter::new(transport::open(uri)?)),
         }
     }

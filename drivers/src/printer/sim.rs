@@ -247,7 +247,13 @@ impl Renderer {
     pub fn apply(&mut self, op: &Op) -> bool {
         match op {
             Op::Init => {
-                let keep = (std::mem::take(&mut self.rows), self.y, std::mem::take(&mut self.texts), std::mem::take(&mut self.qr), std::mem::take(&mut self.barcodes));
+                let keep = (
+                    std::mem::take(&mut self.rows),
+                    self.y,
+                    std::mem::take(&mut self.texts),
+                    std::mem::take(&mut self.qr),
+                    std::mem::take(&mut self.barcodes),
+                );
                 *self = Renderer::default();
                 (self.rows, self.y, self.texts, self.qr, self.barcodes) = keep;
             }
@@ -300,7 +306,13 @@ impl Renderer {
             y += r.height();
         }
         self.y = 0;
-        let texts = std::mem::take(&mut self.texts).into_iter().map(|mut t| { t.y += 8; t }).collect();
+        let texts = std::mem::take(&mut self.texts)
+            .into_iter()
+            .map(|mut t| {
+                t.y += 8;
+                t
+            })
+            .collect();
         (page, texts, std::mem::take(&mut self.qr), std::mem::take(&mut self.barcodes))
     }
 

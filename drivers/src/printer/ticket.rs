@@ -66,7 +66,16 @@ impl Default for Template {
             header: vec!["{hall}".into()],
             footer: vec!["请留意叫号和屏幕显示，过号请到服务台咨询".into(), "最多跑一次 · 感谢您的耐心等候".into()],
             logo: None,
-            fields: vec![Field::Number, Field::Service, Field::Queue, Field::Ahead, Field::Windows, Field::IssuedAt, Field::Holder, Field::Qr],
+            fields: vec![
+                Field::Number,
+                Field::Service,
+                Field::Queue,
+                Field::Ahead,
+                Field::Windows,
+                Field::IssuedAt,
+                Field::Holder,
+                Field::Qr,
+            ],
             status_url: "http://127.0.0.1:8080/t/{id}?token={token}".into(),
             number_size: 4,
         }
@@ -183,7 +192,14 @@ mod tests {
         let tpl = Template::default();
         assert_eq!(tpl.status_link(&t), "http://127.0.0.1:8080/t/20261127-A001?token=abc");
         let doc = tpl.render(&t).unwrap();
-        let texts: Vec<String> = doc.blocks.iter().filter_map(|b| match b { Block::Text { text, .. } => Some(text.clone()), _ => None }).collect();
+        let texts: Vec<String> = doc
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Text { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect();
         assert!(texts.contains(&"A001".to_string()));
         assert!(!texts.iter().any(|t| t.starts_with("持证人")), "no holder line without a holder");
     }
