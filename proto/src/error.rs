@@ -132,6 +132,17 @@ error_codes! {
     CheckInTooEarly = "check_in_too_early" => 409,
     AppointmentMissed = "appointment_missed" => 409,
     AppointmentNotYours = "appointment_not_yours" => 409,
+    // Offline issuing.
+    UnknownQueue = "unknown_queue" => 404,
+    /// The hall gives no number leases (`[kiosk] offline_block = 0`).
+    OfflineIssuingOff = "offline_issuing_off" => 409,
+    /// The kiosk holds as many unused leases of the queue as it may.
+    LeaseLimit = "lease_limit" => 409,
+    NoNumbersToLease = "no_numbers_to_lease" => 409,
+    /// An offline ticket whose number is not in the uploading kiosk's lease.
+    NotLeased = "not_leased" => 409,
+    NumberTaken = "number_taken" => 409,
+    IssuedInFuture = "issued_in_future" => 422,
 }
 
 impl std::fmt::Display for ErrorCode {

@@ -50,6 +50,9 @@ pub struct IssuedTicket {
     pub channel: Channel,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holder: Option<HolderView>,
+    /// Issued by a kiosk from its lease while the hall was unreachable (uploaded since).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub offline: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -151,6 +154,14 @@ pub enum EventView {
         result: String,
         kiosk: String,
     },
+    /// Numbers `from..=to` of a queue leased to a kiosk for issuing offline today. Managers only.
+    NumbersLeased {
+        kiosk: String,
+        queue: QueueId,
+        date: NaiveDate,
+        from: u32,
+        to: u32,
+    },
     /// An event this client does not know (a newer hall service).
     #[serde(other)]
     Unknown,
@@ -180,6 +191,7 @@ impl EventView {
             EventView::AppointmentCheckedIn { .. } => "appointment_checked_in",
             EventView::ConfigChanged { .. } => "config_changed",
             EventView::ResultCollected { .. } => "result_collected",
+            EventView::NumbersLeased { .. } => "numbers_leased",
             EventView::Unknown => "unknown",
         }
     }

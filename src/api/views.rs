@@ -135,6 +135,7 @@ pub fn event_view(r: &Record, a: Audience) -> Option<StreamEvent> {
                     Audience::CounterOwn => t.holder.as_ref().map(|h| holder_view(h, false)),
                     _ => None,
                 },
+                offline: t.offline.is_some(),
             },
         },
         Event::WindowOpened { window } => EventView::WindowOpened { window: WindowNo(*window) },
@@ -190,7 +191,15 @@ pub fn event_view(r: &Record, a: Audience) -> Option<StreamEvent> {
         Event::ResultCollected { result, kiosk } if a == Audience::Manager => {
             EventView::ResultCollected { result: result.clone(), kiosk: kiosk.clone() }
         }
+        Event::NumbersLeased { lease: l } if a == Audience::Manager => EventView::NumbersLeased {
+            kiosk: l.kiosk.clone(),
+            queue: l.queue.as_str().into(),
+            date: l.date,
+            from: l.from,
+            to: l.to,
+        },
         Event::TicketRated { .. }
+        | Event::NumbersLeased { .. }
         | Event::RatingRequested { .. }
         | Event::DeviceStatusChanged { .. }
         | Event::AppointmentBooked { .. }

@@ -64,6 +64,9 @@ pub struct KioskConfig {
     pub manager_pin_sha256: String,
     pub idle_seconds: u32,
     pub idle_seconds_elderly: u32,
+    /// Numbers per queue a kiosk leases in advance to issue from while the hall service is
+    /// unreachable (printed 离线取号, uploaded on reconnect); 0: no offline issuing.
+    pub offline_block: u32,
 }
 
 /// SHA-256 of the published demo PIN, 2468.
@@ -83,6 +86,7 @@ impl Default for KioskConfig {
             manager_pin_sha256: String::new(),
             idle_seconds: 60,
             idle_seconds_elderly: 120,
+            offline_block: 10,
         }
     }
 }
@@ -597,6 +601,9 @@ impl Config {
         }
         if self.kiosk.idle_seconds < 10 || self.kiosk.idle_seconds_elderly < self.kiosk.idle_seconds {
             return err("kiosk.idle_seconds".into(), "use at least 10 s, and no less for the elderly mode".into());
+        }
+        if self.kiosk.offline_block > 100 {
+            return err("kiosk.offline_block".into(), "at most 100 numbers per lease (leases are cut from 999 downwards)".into());
         }
         let mut staff = BTreeSet::new();
         for (i, p) in self.staff.iter().enumerate() {

@@ -13,8 +13,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, IdentityRule};
 
+pub mod offline;
 #[cfg(test)]
 mod tests;
+
+pub use offline::{Lease, OfflineMark, OfflineTicket};
 
 pub type Ts = DateTime<Utc>;
 
@@ -98,6 +101,9 @@ pub struct Ticket {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating_request: Option<RatingRequest>,
     pub history: Vec<HistoryEntry>,
+    /// Issued by a kiosk from its lease while the hall was unreachable, uploaded later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offline: Option<OfflineMark>,
 }
 
 /// A window's request for a rating, open until the ticket is rated or asked again.
@@ -136,6 +142,12 @@ pub struct QueueState {
     pub issued_today: u32,
     /// Mean seconds of service, measured (exponential moving average), kept across days.
     pub mean_service_secs: f64,
+    /// The highest number the service issued itself today (they count up from 1).
+    #[serde(default)]
+    pub numbered: u32,
+    /// The lowest number leased to a kiosk today (leases count down from 999); 0: none.
+    #[serde(default)]
+    pub lease_floor: u32,
 }
 
 /// Everything the engine knows. Only the current day's tickets are held; earlier days
@@ -164,6 +176,16 @@ pub struct State {
     /// changed through the API).
     #[serde(default)]
     pub config_version: u64,
+    /// Today's number leases to kiosks, for offline issuing.
+    #[serde(default)]
+    pub leases: Vec<Lease>,
+    /// Yesterday's leases: tickets issued offline before midnight may arrive after it.
+    #[serde(default)]
+    pub earlier_leases: Vec<Lease>,
+    /// Ids of offline tickets of a day already closed that were uploaded (recorded in the
+    /// log, not queued), so an upload repeated answers the same.
+    #[serde(default)]
+    pub uploaded: BTreeSet<String>,
     /// What orders each waiting ticket, by queue: a cache beside `waiting` so counting the
     /// people ahead scans a small table instead of looking every ticket up. Not saved;
     /// rebuilt by [`State::reindex`] after a snapshot is read.
@@ -232,6 +254,13 @@ impl State {
             }
         }
         self.wait_index = index;
+        // Logs and snapshots from before offline issuing kept no `numbered`: today's
+        // tickets say it.
+        for t in self.tickets.values().filter(|t| t.offline.is_none()) {
+            let n = t.number.trim_start_matches(|c: char| !c.is_ascii_digit()).parse().unwrap_or(0);
+            let q = self.queues.entry(t.queue.clone()).or_default();
+            q.numbered = q.numbered.max(n);
+        }
     }
 }
 
@@ -325,6 +354,14 @@ pub enum Command {
         result: String,
         kiosk: String,
     },
+    /// A kiosk takes a block of `size` numbers of `queue` for offline issuing today.
+    Lease {
+        kiosk: String,
+        queue: String,
+        size: u32,
+    },
+    /// A kiosk uploads a ticket it issued from its lease while the hall was unreachable.
+    UploadOffline(Box<OfflineTicket>),
 }
 
 /// What a rating tablet presents with its rating.
@@ -431,6 +468,10 @@ pub enum Event {
         result: String,
         kiosk: String,
     },
+    /// Numbers leased to a kiosk for issuing while the hall is unreachable.
+    NumbersLeased {
+        lease: Lease,
+    },
 }
 
 impl Event {
@@ -474,6 +515,7 @@ impl Event {
             Event::AppointmentCheckedIn { .. } => "appointment_checked_in",
             Event::ConfigChanged { .. } => "config_changed",
             Event::ResultCollected { .. } => "result_collected",
+            Event::NumbersLeased { .. } => "numbers_leased",
         }
     }
 }
@@ -489,13 +531,22 @@ impl fmt::Display for Event {
             }
             Event::TicketIssued { ticket: t } => write!(
                 f,
-                "issued {} {}{} ahead={} est={}m",
+                "issued {} {}{}{} ahead={} est={}m",
                 t.number,
                 t.service,
                 match t.priority {
                     Priority::Normal => "",
                     Priority::Appointment => " appointment",
                     Priority::Green => " green",
+                },
+                match &t.offline {
+                    None => String::new(),
+                    Some(o) => format!(
+                        " offline at {}{}{}",
+                        t.issued_at.format("%H:%M:%S"),
+                        if o.person_limit_breach { " over-limit" } else { "" },
+                        o.replaces.as_deref().map(|r| format!(" replaces {r}")).unwrap_or_default()
+                    ),
                 },
                 t.people_ahead_at_issue,
                 t.estimate_minutes_at_issue
@@ -529,6 +580,7 @@ impl fmt::Display for Event {
             Event::AppointmentCheckedIn { code, ticket } => write!(f, "appointment {code} checked in as {}", num(ticket)),
             Event::ConfigChanged { version, by, .. } => write!(f, "config v{version} by {by}"),
             Event::ResultCollected { result, kiosk } => write!(f, "result {result} collected at {kiosk}"),
+            Event::NumbersLeased { lease: l } => write!(f, "{} leased {} {}-{}", l.kiosk, l.queue, l.from, l.to),
         }
     }
 }
@@ -606,6 +658,20 @@ pub enum Rejection {
     AppointmentMissed(NaiveTime),
     #[error("此预约不是本人的预约，请核对证件或预约码。")]
     AppointmentNotYours,
+    #[error("没有这个队列：{0}。")]
+    UnknownQueue(String),
+    #[error("本厅未开启离线取号（[kiosk] offline_block = 0）。")]
+    OfflineIssuingOff,
+    #[error("本机在{0}队列已有未用完的离线号段，用完并上传后才能再领。")]
+    LeaseLimit(String),
+    #[error("{0}队列今天已无可预留的离线号段。")]
+    NoNumbersToLease(String),
+    #[error("号码 {0} 不在本机今天领取的离线号段内。")]
+    NotLeased(String),
+    #[error("号码 {0} 已被使用。")]
+    NumberTaken(String),
+    #[error("离线票 {0} 的取号时间晚于叫号系统的时钟，请检查自助机时钟。")]
+    IssuedInFuture(String),
 }
 
 impl Rejection {
@@ -647,6 +713,13 @@ impl Rejection {
             Rejection::CheckInTooEarly(_) => ErrorCode::CheckInTooEarly,
             Rejection::AppointmentMissed(_) => ErrorCode::AppointmentMissed,
             Rejection::AppointmentNotYours => ErrorCode::AppointmentNotYours,
+            Rejection::UnknownQueue(_) => ErrorCode::UnknownQueue,
+            Rejection::OfflineIssuingOff => ErrorCode::OfflineIssuingOff,
+            Rejection::LeaseLimit(_) => ErrorCode::LeaseLimit,
+            Rejection::NoNumbersToLease(_) => ErrorCode::NoNumbersToLease,
+            Rejection::NotLeased(_) => ErrorCode::NotLeased,
+            Rejection::NumberTaken(_) => ErrorCode::NumberTaken,
+            Rejection::IssuedInFuture(_) => ErrorCode::IssuedInFuture,
         }
     }
 }
@@ -723,6 +796,8 @@ pub fn decide(state: &State, config: &Config, command: &Command, now: Ts) -> Res
             Ok((events, Outcome::Done))
         }
         Command::Issue(req) => decide_issue(state, config, req, now),
+        Command::Lease { kiosk, queue, size } => offline::decide_lease(state, config, kiosk, queue, *size, now).map(|e| (e, Outcome::Done)),
+        Command::UploadOffline(up) => offline::decide_upload(state, config, up, now),
         Command::BookAppointment(a) => {
             if a.code.len() < 4 || a.code.len() > 16 || !a.code.chars().all(|c| c.is_ascii_alphanumeric()) {
                 return Err(Rejection::BadAppointmentCode);
@@ -799,7 +874,12 @@ fn decide_issue(state: &State, config: &Config, req: &IssueRequest, now: Ts) -> 
             priority = Priority::Green;
         }
     }
-    let number = format!("{}{:03}", queue.prefix, qstate.issued_today + 1);
+    // Counting up from 1, below the numbers leased to kiosks for offline issuing.
+    let n = qstate.numbered + 1;
+    if n >= offline::floor(state, &queue.id) {
+        return Err(Rejection::QueueFull(queue.name.clone()));
+    }
+    let number = format!("{}{:03}", queue.prefix, n);
     let id = format!("{}-{}", today.format("%Y%m%d"), number);
     let mut ticket = Ticket {
         id: id.clone(),
@@ -829,6 +909,7 @@ fn decide_issue(state: &State, config: &Config, req: &IssueRequest, now: Ts) -> 
         rating: None,
         rating_request: None,
         history: vec![HistoryEntry { at: now, what: "issued".into(), window: None, note: None }],
+        offline: None,
     };
     let ahead = people_ahead(state, config, &ticket, now);
     ticket.people_ahead_at_issue = ahead;
@@ -1197,17 +1278,49 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
             let mean: BTreeMap<String, QueueState> = state
                 .queues
                 .iter()
-                .map(|(k, q)| (k.clone(), QueueState { issued_today: 0, mean_service_secs: q.mean_service_secs }))
+                .map(|(k, q)| (k.clone(), QueueState { mean_service_secs: q.mean_service_secs, ..Default::default() }))
                 .collect();
             let windows = state.windows.keys().map(|n| (*n, WindowState { number: *n, ..Default::default() })).collect();
             let devices = std::mem::take(&mut state.devices);
             let mut appointments = std::mem::take(&mut state.appointments);
             appointments.retain(|_, a| local(config, a.slot).date() >= *date);
             let config_version = state.config_version;
-            *state = State { date: Some(*date), queues: mean, windows, devices, appointments, config_version, ..Default::default() };
+            // Tickets printed offline before midnight may still be uploaded.
+            let earlier_leases = std::mem::take(&mut state.leases);
+            *state = State {
+                date: Some(*date),
+                queues: mean,
+                windows,
+                devices,
+                appointments,
+                config_version,
+                earlier_leases,
+                ..Default::default()
+            };
+        }
+        Event::TicketIssued { ticket } if state.date != Some(ticket.date) => {
+            // Issued offline on a day already closed: recorded in the log, not queued.
+            state.uploaded.insert(ticket.id.clone());
         }
         Event::TicketIssued { ticket } => {
             let t = (**ticket).clone();
+            match &t.offline {
+                None => {
+                    let n = t.number.trim_start_matches(|c: char| !c.is_ascii_digit()).parse().unwrap_or(0);
+                    let q = state.queues.entry(t.queue.clone()).or_default();
+                    q.numbered = q.numbered.max(n);
+                }
+                Some(OfflineMark { replaces: Some(old), .. }) => {
+                    // The ticket the service issued for the same request nobody holds.
+                    if let Some(o) = state.tickets.get_mut(old).filter(|o| o.status == Status::Waiting) {
+                        o.status = Status::Expired;
+                        o.history.push(HistoryEntry { at, what: "withdrawn".into(), window: None, note: Some(format!("由离线票 {} 代替", t.number)) });
+                        let (queue, id) = (o.queue.clone(), o.id.clone());
+                        state.set_waiting(&queue, &id, false);
+                    }
+                }
+                Some(_) => {}
+            }
             state.queues.entry(t.queue.clone()).or_default().issued_today += 1;
             *state.service_issued.entry(t.service.clone()).or_default() += 1;
             if let Some(h) = &t.holder {
@@ -1219,6 +1332,11 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
             let (queue, id) = (t.queue.clone(), t.id.clone());
             state.tickets.insert(t.id.clone(), t);
             state.set_waiting(&queue, &id, true);
+        }
+        Event::NumbersLeased { lease } => {
+            let q = state.queues.entry(lease.queue.clone()).or_default();
+            q.lease_floor = if q.lease_floor == 0 { lease.from } else { q.lease_floor.min(lease.from) };
+            state.leases.push(lease.clone());
         }
         Event::WindowOpened { window } => {
             let w = state.windows.entry(*window).or_insert_with(|| WindowState { number: *window, ..Default::default() });

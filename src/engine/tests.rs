@@ -7,6 +7,7 @@
 //!   wN call TICKET REASON…   wN requeue TICKET   wN transfer SERVICE   wN pause REASON…
 //!   rate TICKET LEVEL        tick                ahead TICKET
 //!   book CODE SERVICE [dN] HH:MM [person=P]        checkin CODE [person=P] [req=R]
+//!   lease KIOSK QUEUE SIZE    upload KIOSK SERVICE NUMBER [dN] HH:MM[:SS] [person=P] [req=R]
 //! Each line of the transcript is the time, then the events (`;`-separated), `! code` for
 //! a refusal, or `= ID (repeat)` for an answered retry.
 
@@ -76,6 +77,32 @@ fn run(config: &Config, script: &str) -> String {
                 Command::Issue(req)
             }
             "tick" => Command::Tick,
+            "lease" => Command::Lease { kiosk: words[1].into(), queue: words[2].into(), size: words[3].parse().unwrap() },
+            "upload" => {
+                // upload KIOSK SERVICE NUMBER [dN] HH:MM[:SS] [person=P] [req=R]: printed then.
+                let mut rest: Vec<&str> = words[4..].to_vec();
+                let issued_at = parse_when(config, &mut rest);
+                let mut up = OfflineTicket {
+                    request_id: format!("off-{}", words[3]),
+                    kiosk: words[1].into(),
+                    service: words[2].into(),
+                    number: words[3].into(),
+                    issued_at,
+                    holder: None,
+                    token: "offtok".into(),
+                };
+                for w in &rest {
+                    match w.split_once('=') {
+                        Some(("person", p)) => {
+                            up.holder =
+                                Some(Holder { masked_name: "王*".into(), masked_id: "x".into(), id_hash: p.into(), birth_date: None })
+                        }
+                        Some(("req", r)) => up.request_id = r.to_string(),
+                        _ => panic!("bad upload word {w}"),
+                    }
+                }
+                Command::UploadOffline(Box::new(up))
+            }
             "book" => {
                 let mut rest: Vec<&str> = words[3..].to_vec();
                 let slot = parse_when(config, &mut rest);
@@ -754,5 +781,132 @@ fn appointments_check_in_within_their_window_once() {
          09:00 day 2026-11-28 opened, expired C001 C002; ! identity_required
          09:00 issued C001 hukou-qianru appointment ahead=0 est=0m; appointment CD5678 checked in as C001
          09:01 ! unknown_appointment",
+    );
+}
+
+#[test]
+fn leases_count_down_from_999_and_online_numbers_count_up_without_meeting() {
+    check(
+        &demo(),
+        "08:50 lease k1 B 10
+         08:50 lease k2 B 10
+         08:51 lease k1 B 10
+         08:52 lease k1 B 10
+         08:53 lease k1 Z 10
+         09:00 issue linshi-sfz
+         09:01 issue linshi-sfz",
+        "08:50 day 2026-11-27 opened; k1 leased B 990-999
+         08:50 k2 leased B 980-989
+         08:51 k1 leased B 970-979
+         08:52 ! lease_limit
+         08:53 ! unknown_queue
+         09:00 issued B001 linshi-sfz ahead=0 est=0m
+         09:01 issued B002 linshi-sfz ahead=1 est=1m",
+    );
+}
+
+#[test]
+fn offline_tickets_are_placed_by_the_time_they_were_printed_once_each() {
+    check(
+        &demo(),
+        "08:50 lease k1 B 10
+         08:50 lease k2 B 10
+         09:00 issue linshi-sfz
+         09:05 issue linshi-sfz
+         09:06 upload k1 linshi-sfz B999 09:02
+         09:06 upload k1 linshi-sfz B999 09:02
+         09:07 upload k1 linshi-sfz B980 09:03
+         09:07 upload k2 linshi-sfz B980 09:03
+         09:07 upload k2 linshi-sfz B001 09:03
+         09:08 upload k1 linshi-sfz B998 09:30
+         09:08 ahead B999
+         09:08 ahead B002
+         09:09 w1 open
+         09:09 w1 next
+         09:10 w1 finish
+         09:10 w1 next
+         09:11 w1 finish
+         09:11 w1 next",
+        "08:50 day 2026-11-27 opened; k1 leased B 990-999
+         08:50 k2 leased B 980-989
+         09:00 issued B001 linshi-sfz ahead=0 est=0m
+         09:05 issued B002 linshi-sfz ahead=1 est=1m
+         09:06 issued B999 linshi-sfz offline at 01:02:00 ahead=1 est=0m
+         09:06 = 20261127-B999 (repeat)
+         09:07 ! not_leased
+         09:07 issued B980 linshi-sfz offline at 01:03:00 ahead=2 est=0m
+         09:07 ! not_leased
+         09:08 ! issued_in_future
+         09:08 B999 ahead=1 est=1m
+         09:08 B002 ahead=3 est=2m
+         09:09 w1 opened
+         09:09 w1 called B001
+         09:10 w1 finished B001
+         09:10 w1 called B999
+         09:11 w1 finished B999
+         09:11 w1 called B980",
+    );
+}
+
+#[test]
+fn an_offline_ticket_over_the_person_limit_is_flagged_not_dropped() {
+    check(
+        &demo(),
+        "08:50 lease k1 C 10
+         09:00 issue hukou-qianru person=p1
+         09:01 issue hukou-qianru person=p1
+         09:10 upload k1 hukou-qianru C999 09:05 person=p1",
+        "08:50 day 2026-11-27 opened; k1 leased C 990-999
+         09:00 issued C001 hukou-qianru ahead=0 est=0m
+         09:01 issued C002 hukou-qianru ahead=1 est=2m
+         09:10 issued C999 hukou-qianru offline at 01:05:00 over-limit ahead=2 est=0m",
+    );
+}
+
+#[test]
+fn an_answer_the_kiosk_never_heard_is_withdrawn_for_the_ticket_it_printed() {
+    check(
+        &demo(),
+        "08:50 lease k1 B 10
+         09:00 issue linshi-sfz req=tap-9
+         09:03 upload k1 linshi-sfz B999 09:00:05 req=tap-9
+         09:04 issue linshi-sfz req=tap-9
+         09:05 w1 open
+         09:05 w1 next
+         09:06 w1 finish
+         09:06 w1 next",
+        "08:50 day 2026-11-27 opened; k1 leased B 990-999
+         09:00 issued B001 linshi-sfz ahead=0 est=0m
+         09:03 issued B999 linshi-sfz offline at 01:00:05 replaces 20261127-B001 ahead=1 est=0m
+         09:04 = 20261127-B999 (repeat)
+         09:05 w1 opened
+         09:05 w1 called B999
+         09:06 w1 finished B999
+         09:06 ! nothing_waiting",
+    );
+}
+
+#[test]
+fn tickets_printed_offline_before_midnight_are_recorded_after_it_not_queued() {
+    let mut c = demo();
+    c.hours.open_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map(String::from).to_vec();
+    check(
+        &c,
+        "16:00 lease k1 B 10
+         16:30 issue linshi-sfz
+         d2 09:00 upload k1 linshi-sfz B999 d1 16:40
+         d2 09:01 upload k1 linshi-sfz B999 d1 16:40
+         d2 09:02 upload k1 linshi-sfz B998 d2 09:01
+         d2 09:03 lease k1 B 10
+         d2 09:04 upload k1 linshi-sfz B999 d2 09:03
+         d2 09:05 issue linshi-sfz",
+        "16:00 day 2026-11-27 opened; k1 leased B 990-999
+         16:30 issued B001 linshi-sfz ahead=0 est=0m
+         09:00 day 2026-11-28 opened, expired B001; issued B999 linshi-sfz offline at 08:40:00 ahead=0 est=0m
+         09:01 = 20261127-B999 (repeat)
+         09:02 ! not_leased
+         09:03 k1 leased B 990-999
+         09:04 issued B999 linshi-sfz offline at 01:03:00 ahead=0 est=0m
+         09:05 issued B001 linshi-sfz ahead=1 est=1m",
     );
 }
