@@ -21,7 +21,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::error::{ErrorBody, ErrorCode};
 use crate::events::{StreamEvent, StreamMessage};
-use crate::ids::{TicketId, WindowNo};
+use crate::ids::{QueueId, TicketId, WindowNo};
 use crate::requests::*;
 use crate::views::*;
 
@@ -309,6 +309,16 @@ impl HallClient {
     /// the first ticket again (`repeated`).
     pub async fn issue(&self, req: &IssueTicket) -> Result<Issued, ClientError> {
         self.post_issued("/tickets", req).await
+    }
+
+    /// A kiosk leases a block of numbers of `queue` for issuing while the hall is unreachable.
+    pub async fn lease(&self, queue: &QueueId) -> Result<LeaseView, ClientError> {
+        self.post("/leases", &LeaseNumbers { queue: queue.clone() }).await
+    }
+
+    /// A kiosk uploads a ticket it issued offline; repeating an upload answers the same.
+    pub async fn upload_offline(&self, body: &UploadOffline) -> Result<Issued, ClientError> {
+        self.post_issued("/tickets/offline", body).await
     }
 
     pub async fn ticket(&self, id: &TicketId) -> Result<TicketView, ClientError> {

@@ -208,3 +208,29 @@ impl std::str::FromStr for WindowAction {
         WindowAction::ALL.into_iter().find(|a| a.as_str() == s).ok_or(())
     }
 }
+
+/// `POST /leases`: a kiosk asks for a block of numbers of a queue to issue from while the
+/// hall is unreachable. The block's size is the hall's (`[kiosk] offline_block`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaseNumbers {
+    pub queue: crate::ids::QueueId,
+}
+
+/// `POST /tickets/offline`: a ticket the kiosk issued from its lease while the hall was
+/// unreachable, uploaded in the order it was printed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadOffline {
+    /// The request_id the kiosk first tried online with (the same tap).
+    pub request_id: RequestId,
+    pub service: ServiceId,
+    /// As printed, such as `A995`.
+    pub number: crate::ids::TicketNumber,
+    /// When it was printed: its place in line.
+    pub issued_at: DateTime<FixedOffset>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+    /// The status-page token the kiosk drew and printed in the QR (32 hex digits).
+    pub token: String,
+}

@@ -224,6 +224,9 @@ pub struct TicketView {
     /// The status-page token: only in the answer that issued the ticket (printed as QR).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// Issued by a kiosk from its lease while the hall was unreachable (uploaded since).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub offline: bool,
 }
 
 /// The ticket a window is calling or serving.
@@ -299,6 +302,9 @@ pub struct HallState {
     /// Kiosk devices (managers only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub devices: Option<Vec<DeviceView>>,
+    /// Each kiosk's link to the hall and its offline number leases (managers only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kiosks: Option<Vec<KioskLink>>,
     pub display: DisplaySettings,
     pub voice: VoiceSettings,
     pub windows: Vec<WindowView>,
@@ -469,4 +475,31 @@ pub struct ConfigSaved {
 pub struct ConfigReloaded {
     pub version: u64,
     pub changed: bool,
+}
+
+/// Numbers of a queue leased to a kiosk for issuing while the hall is unreachable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LeaseView {
+    pub kiosk: String,
+    pub queue: QueueId,
+    /// The queue's ticket prefix: the numbers are printed as prefix + three digits.
+    pub prefix: String,
+    pub date: NaiveDate,
+    pub from: u32,
+    pub to: u32,
+    /// Numbers not yet used by an uploaded ticket.
+    pub left: u32,
+}
+
+/// A kiosk as managers see it: when the hall last heard from it and its leases.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct KioskLink {
+    pub kiosk: String,
+    /// Hall-local time of its last request (none since the service started).
+    pub last_seen: Option<String>,
+    /// Silent for more than 30 s: offline (issuing from its leases, if it has any).
+    pub offline: bool,
+    pub leases: Vec<LeaseView>,
+    /// Offline tickets it uploaded today.
+    pub uploaded_today: u32,
 }

@@ -62,6 +62,9 @@ pub const RULES: &[Rule] = &[
     rule("get", "/events", &[May::Visitor, KIOSK, COUNTER, DISPLAY, MANAGER, SYSTEM, RATING]),
     rule("post", "/stream-ticket", &[KIOSK, COUNTER, DISPLAY, MANAGER, SYSTEM, RATING]),
     rule("post", "/tickets", &[KIOSK, COUNTER, MANAGER]),
+    // Offline issuing: only a kiosk leases numbers and uploads what it printed from them.
+    rule("post", "/leases", &[KIOSK]),
+    rule("post", "/tickets/offline", &[KIOSK]),
     rule("get", "/tickets/{id}", &[May::Visitor, COUNTER, MANAGER]),
     // The visitor on their phone, or the rating tablet of the window that asked (with the
     // request's one-time nonce); never the counter being rated.
@@ -116,6 +119,9 @@ pub async fn guard(State(api): State<Api>, mut req: Request, next: Next) -> Resp
     };
     match presented {
         Ok(caller) if rule.may.contains(&R(caller.role)) || (caller.session && rule.may.contains(&May::StaffSession)) => {
+            if caller.role == Role::Kiosk {
+                api.last_seen.saw(&caller.name, api.hall.now());
+            }
             req.extensions_mut().insert(caller);
             next.run(req).await
         }

@@ -4,6 +4,7 @@
 
 mod access;
 mod appointments;
+mod offline;
 mod config;
 mod documents;
 pub mod openapi;
@@ -63,6 +64,7 @@ pub struct Api {
     issue_limit: Arc<IssueLimit>,
     stream_tickets: Arc<StreamTickets>,
     streams: Arc<StreamCounts>,
+    last_seen: Arc<offline::LastSeen>,
 }
 
 /// How many tickets each kiosk issued in the current minute: a hostile or broken kiosk
@@ -158,6 +160,7 @@ pub fn router(hall: Hall) -> Router {
         issue_limit: Arc::default(),
         stream_tickets: Arc::default(),
         streams: Arc::default(),
+        last_seen: Arc::default(),
     };
     let v1 = Router::new()
         .route("/health", get(health))
@@ -165,6 +168,8 @@ pub fn router(hall: Hall) -> Router {
         .route("/catalog", get(catalog))
         .route("/state", get(state))
         .route("/tickets", post(issue))
+        .route("/tickets/offline", post(offline::upload))
+        .route("/leases", post(offline::lease))
         .route("/tickets/{id}", get(get_ticket))
         .route("/tickets/{id}/evaluation", post(evaluate))
         .route("/windows/{window}/{action}", post(window_action))
@@ -358,7 +363,11 @@ async fn catalog(State(api): State<Api>, caller: Caller) -> ApiResult<Json<proto
 /// Windows, queues and recent calls, as the caller's role may see them.
 #[utoipa::path(get, path = "/state", tag = "hall", security(("token" = [])), responses((status = 200, body = proto::HallState), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody)))]
 async fn state(State(api): State<Api>, caller: Caller) -> ApiResult<Json<proto::HallState>> {
-    Ok(Json(views::state_view(&api.hall, &caller.viewer())))
+    let mut view = views::state_view(&api.hall, &caller.viewer());
+    if caller.role == Role::Manager {
+        view.kiosks = Some(offline::kiosk_links(&api));
+    }
+    Ok(Json(view))
 }
 
 /// Who the token belongs to: lets a counter page offer the windows it may operate.

@@ -433,6 +433,7 @@ pub fn ticket_view(hall: &Hall, t: &Ticket, viewer: &Viewer, answer: TicketAnswe
                 .collect()
         }),
         token: issuing.then(|| t.token.clone()),
+        offline: t.offline.is_some(),
     }
 }
 
@@ -522,6 +523,8 @@ pub fn state_view(hall: &Hall, viewer: &Viewer) -> proto::HallState {
         now: local_time(c, hall.now()),
         hall: proto::HallName { name: c.hall.name.clone(), name_en: c.hall.name_en.clone(), utc_offset: None },
         devices,
+        // Filled by the state route for managers (the API knows when it last heard each kiosk).
+        kiosks: None,
         display: proto::DisplaySettings { notice: c.display.notice.clone(), recent_calls: c.display.recent_calls as u32 },
         voice: proto::VoiceSettings { enabled: c.voice.enabled, volume: c.voice.volume },
         windows,

@@ -1298,7 +1298,7 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
                 ..Default::default()
             };
         }
-        Event::TicketIssued { ticket } if state.date != Some(ticket.date) => {
+        Event::TicketIssued { ticket } if state.date.is_some_and(|d| d != ticket.date) => {
             // Issued offline on a day already closed: recorded in the log, not queued.
             state.uploaded.insert(ticket.id.clone());
         }
