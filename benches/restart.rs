@@ -41,7 +41,7 @@ fn main() {
                     token: format!("{n:032x}"),
                 });
                 let window = windows[i as usize % windows.len()];
-                for command in [issue, Command::Window { window, action: WindowAction::CallNext }] {
+                for command in [issue, Command::Window { window, action: WindowAction::CallNext, actor: engine::Actor::token("counter") }] {
                     let (events, _) = engine::execute(&mut state, &config, &command, now);
                     batch.extend(events.into_iter().map(|e| (now, e)));
                 }

@@ -288,7 +288,8 @@ enum ConfigCmd {
 
 #[derive(Subcommand)]
 enum LogCmd {
-    /// Check the hash chain of the event log and name the first broken link.
+    /// Check the hash chain of the event log and name the first broken link; with
+    /// --digest, also check the log against digests filed earlier.
     Verify {
         /// The service's data directory (uses DIR/hallq.db).
         #[arg(long, conflicts_with = "db")]
@@ -296,7 +297,37 @@ enum LogCmd {
         /// The database file itself.
         #[arg(long)]
         db: Option<PathBuf>,
+        /// A file of filed digest lines (from `hallq log digest`): each day must still
+        /// match its digest.
+        #[arg(long)]
+        digest: Option<PathBuf>,
     },
+    /// Print a day's digest for filing outside the hall: one JSON line with the hash before
+    /// the day, the hash of its last event and its counts (events, tickets issued, calls…).
+    Digest {
+        /// The business day (YYYY-MM-DD); every day of the log when left out.
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        /// The service's data directory (uses DIR/hallq.db).
+        #[arg(long, conflicts_with = "db")]
+        data: Option<PathBuf>,
+        /// The database file itself.
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+}
+
+/// The event log named by `--data DIR` or `--db FILE`.
+fn log_path(data: Option<PathBuf>, db: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    let path = match (data, db) {
+        (_, Some(db)) => db,
+        (Some(dir), None) => dir.join("hallq.db"),
+        (None, None) => anyhow::bail!("give --data DIR or --db FILE"),
+    };
+    if !path.exists() {
+        anyhow::bail!("{} does not exist", path.display());
+    }
+    Ok(path)
 }
 
 pub fn main() -> anyhow::Result<std::process::ExitCode> {
@@ -499,15 +530,53 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
                 }
             }
         }
-        Cmd::Log { command: LogCmd::Verify { data, db } } => {
-            let path = match (data, db) {
-                (_, Some(db)) => db,
-                (Some(dir), None) => dir.join("hallq.db"),
-                (None, None) => anyhow::bail!("give --data DIR or --db FILE"),
-            };
-            if !path.exists() {
-                anyhow::bail!("{} does not exist", path.display());
+        Cmd::Log { command: LogCmd::Digest { date, data, db } } => {
+            let path = log_path(data, db)?;
+            let conn = crate::store::open_reader(&path).with_context(|| format!("reading {}", path.display()))?;
+            match date {
+                Some(date) => match crate::digest::day_digest(&conn, date).with_context(|| format!("reading {}", path.display()))? {
+                    Some(d) => println!("{}", d.line()),
+                    None => {
+                        eprintln!("error: the log {} has no day {date}", path.display());
+                        return Ok(std::process::ExitCode::FAILURE);
+                    }
+                },
+                None => {
+                    for d in crate::digest::all_digests(&conn).with_context(|| format!("reading {}", path.display()))? {
+                        println!("{}", d.line());
+                    }
+                }
             }
+        }
+        Cmd::Log { command: LogCmd::Verify { data, db, digest: Some(file) } } => {
+            let path = log_path(data, db)?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let filed = crate::digest::read_filed(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let (verdict, days) = crate::digest::check(&path, &filed).with_context(|| format!("reading {}", path.display()))?;
+            let mut ok = true;
+            match verdict {
+                crate::store::Verdict::Intact { events, .. } => println!("{}: chain intact, {events} events", path.display()),
+                crate::store::Verdict::Broken { seq, reason } => {
+                    println!("{}: chain BROKEN at event {seq}: {reason}", path.display());
+                    ok = false;
+                }
+            }
+            for d in &days {
+                match &d.problem {
+                    None => println!("{}: matches the filed digest", d.date),
+                    Some(p) => {
+                        println!("{}: DOES NOT MATCH the filed digest: {p}", d.date);
+                        ok = false;
+                    }
+                }
+            }
+            if !ok {
+                return Ok(std::process::ExitCode::FAILURE);
+            }
+            println!("{} filed day(s) checked, all match", days.len());
+        }
+        Cmd::Log { command: LogCmd::Verify { data, db, digest: None } } => {
+            let path = log_path(data, db)?;
             match crate::store::verify(&path).with_context(|| format!("reading {}", path.display()))? {
                 crate::store::Verdict::Intact { events, purged_personal } => {
                     println!("{}: chain intact, {events} events ({purged_personal} with personal data purged)", path.display());

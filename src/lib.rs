@@ -4,6 +4,7 @@ pub mod config;
 pub mod conn;
 pub mod demo;
 pub mod devices;
+pub mod digest;
 pub mod display;
 pub mod documents;
 pub mod engine;

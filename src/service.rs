@@ -213,9 +213,16 @@ impl Hall {
 
     /// Puts a new (validated, saved) configuration in force between two commands and logs
     /// its version; clients learn of it from the `config_changed` event.
-    pub async fn set_config(&self, config: Config, version: u64, digest: String, by: String) -> Result<Accepted, ServiceError> {
+    pub async fn set_config(
+        &self,
+        config: Config,
+        version: u64,
+        digest: String,
+        by: String,
+        actor: engine::Actor,
+    ) -> Result<Accepted, ServiceError> {
         let (tx, rx) = oneshot::channel();
-        let command = Command::ConfigChanged { version, digest, by };
+        let command = Command::ConfigChanged { version, digest, by, actor };
         self.inner.jobs.send(Job::SetConfig(Arc::new(config), command, tx)).await.map_err(|_| ServiceError::Stopped)?;
         rx.await.map_err(|_| ServiceError::Stopped)?
     }

@@ -106,7 +106,7 @@ pub fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-fn chain_hash(prev: &[u8; 32], seq: u64, at: &str, body: &str, personal_digest: Option<&[u8]>) -> [u8; 32] {
+pub(crate) fn chain_hash(prev: &[u8; 32], seq: u64, at: &str, body: &str, personal_digest: Option<&[u8]>) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(prev);
     h.update(seq.to_be_bytes());
@@ -483,5 +483,58 @@ mod tests {
         let later = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
         assert_eq!(store.purge_personal(later).unwrap(), 2);
         assert_eq!(verify(store.path()).unwrap(), Verdict::Intact { events: 5, purged_personal: 2 });
+    }
+
+    /// A log written before actors were recorded (window events without `actor`) verifies
+    /// and replays; events appended after it carry their actor.
+    #[test]
+    fn a_log_from_before_actors_verifies_and_replays() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::demo();
+        let mut store = Store::open_dir(dir.path()).unwrap();
+        let state = fill(&mut store, &config, 2);
+        // Rows exactly as the hallq before actors wrote them, chained by hand.
+        let at = Utc.with_ymd_and_hms(2026, 11, 27, 2, 5, 0).unwrap();
+        let old = [
+            r#"{"type":"window_opened","window":1}"#,
+            r#"{"type":"ticket_called","ticket":"20261127-B001","number":"B001","window":1,"reason":null}"#,
+            r#"{"type":"config_changed","version":2,"digest":"d","by":"manager"}"#,
+        ];
+        let mut live = state.clone();
+        for body in old {
+            engine::apply(&mut live, &config, at, &serde_json::from_str(body).unwrap());
+            let seq = store.last_seq + 1;
+            let at_text = ts_text(at);
+            let hash = chain_hash(&store.last_hash, seq, &at_text, body, None);
+            let kind = serde_json::from_str::<Event>(body).unwrap().kind();
+            store
+                .conn
+                .execute(
+                    "INSERT INTO events (seq, at, kind, body, hash) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![seq, at_text, kind, body, &hash[..]],
+                )
+                .unwrap();
+            store.last_seq = seq;
+            store.last_hash = hash;
+        }
+        let (events, r) = execute(
+            &mut live,
+            &config,
+            &Command::Window { window: 1, action: crate::engine::WindowAction::Start, actor: engine::Actor::staff("1001") },
+            at,
+        );
+        r.unwrap();
+        store.append(&events.iter().map(|e| (at, e.clone())).collect::<Vec<_>>()).unwrap();
+        drop(store);
+        assert_eq!(verify(&dir.path().join("hallq.db")).unwrap(), Verdict::Intact { events: 7, purged_personal: 0 });
+        let store = Store::open_dir(dir.path()).unwrap();
+        let loaded = store.load_state(&config).unwrap();
+        let t = &loaded.tickets["20261127-B001"];
+        assert_eq!((t.status, t.window), (crate::engine::Status::Serving, Some(1)));
+        assert_eq!(loaded.config_version, 2);
+        let conn = open_reader(store.path()).unwrap();
+        let records = events_since(&conn, 0, 100).unwrap();
+        assert_eq!(records[3].event.actor(), Some(engine::Actor::Unrecorded));
+        assert_eq!(records[6].event.actor(), Some(engine::Actor::staff("1001")));
     }
 }

@@ -141,6 +141,50 @@ fn log_verify_names_the_first_broken_event() {
     assert!(out.contains(&format!("chain BROKEN at event {first_called}: hash mismatch")), "{out}");
 }
 
+/// Issue 11: a day's digest is filed, and `verify --digest` holds the log to it: a row of
+/// that day edited in the database afterwards fails the check, naming the day.
+#[test]
+fn log_digest_is_filed_and_a_tampered_day_fails_verify() {
+    let _one = one_demo_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let (ok, _, err) = run(&["demo", "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0", "--speed", "240", "--run-for", "3"]);
+    assert!(ok, "{err}");
+    let data_s = data.to_str().unwrap();
+    let (ok, all, err) = run(&["log", "digest", "--data", data_s]);
+    assert!(ok, "{err}");
+    let first: serde_json::Value = serde_json::from_str(all.lines().next().unwrap()).unwrap();
+    let date = first["date"].as_str().unwrap().to_string();
+    assert_eq!(first["format"], "hallq-digest/1");
+    assert!(first["tickets_issued"].as_u64().unwrap() > 0 && first["calls"].as_u64().unwrap() > 0, "{first}");
+    assert_eq!(first["last_hash"].as_str().unwrap().len(), 64);
+    // One day by its date: the same line.
+    let (ok, one, _) = run(&["log", "digest", "--date", &date, "--data", data_s]);
+    assert!(ok);
+    assert_eq!(one.trim(), all.lines().next().unwrap());
+    let (ok, _, err) = run(&["log", "digest", "--date", "2001-01-01", "--data", data_s]);
+    assert!(!ok && err.contains("no day 2001-01-01"), "{err}");
+
+    let filed = dir.path().join("digests.jsonl");
+    std::fs::write(&filed, &all).unwrap();
+    let (ok, out, err) = run(&["log", "verify", "--data", data_s, "--digest", filed.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains(&format!("{date}: matches the filed digest")), "{out}");
+
+    // A call of that day rewritten in the database.
+    let db = data.join("hallq.db");
+    let seq: u64 = {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let seq = conn.query_row("SELECT MIN(seq) FROM events WHERE kind = 'ticket_called'", [], |r| r.get(0)).unwrap();
+        conn.execute("UPDATE events SET body = replace(body, '\"window\":', '\"window\": ') WHERE seq = ?1", [seq]).unwrap();
+        seq
+    };
+    let (ok, out, _) = run(&["log", "verify", "--data", data_s, "--digest", filed.to_str().unwrap()]);
+    assert!(!ok, "{out}");
+    assert!(out.contains(&format!("chain BROKEN at event {seq}")), "{out}");
+    assert!(out.contains(&format!("{date}: DOES NOT MATCH the filed digest: event {seq} of this day")), "{out}");
+}
+
 /// Issue 9: the demo runs a whole simulated day, with its headless kiosk's visitors and the
 /// booking and approval systems' appointments and results for them, through the evening
 /// and the skipped night into the next morning, without a panic or a refusal.

@@ -14,7 +14,9 @@
 //! and for the role rules of `api::views`: displays and visitors see no holder at all, a
 //! kiosk only the person whose card it read, a counter only the masked names of tickets of
 //! the queues its windows serve (and never an ID number, even masked), managers the masked
-//! name and masked ID number.
+//! name and masked ID number. Who acted (a staff number or a token's name, the `actor` of
+//! window events, sign-ins, prints and reads) reaches counters and managers only, never a
+//! display, a visitor, a kiosk, a rating tablet or the hall's other systems.
 //!
 //! The scanner proves itself: the same scan finds every ID hash, birth date, request_id and
 //! token in the raw event log, so a clean result means the strings are absent, not that the
@@ -44,6 +46,9 @@ const MANAGER: &str = "demo-manager";
 const SYSTEM: &str = "demo-system";
 /// The demo hall's rating tablets: (window, token).
 const RATING_TABLETS: &[(u32, &str)] = &[(1, "demo-rating-1"), (4, "demo-rating-4"), (7, "demo-rating-7")];
+/// The demo member of staff who signs in (`[[staff]]` 2001), as the chain names them.
+const STAFF_NAME: &str = "示例员工丙";
+const STAFF_ACTOR: &str = r#"{"kind":"staff","number":"2001"}"#;
 /// The Argon2 hash of the demo kiosk PIN (src/config/default.toml `[kiosk] manager_pin`).
 const PIN_HASH: &str = hallq::config::DEMO_PIN_PHC;
 
@@ -148,6 +153,8 @@ struct Tally {
     manager_names: BTreeSet<usize>,
     manager_ids: BTreeSet<usize>,
     own_tokens: usize,
+    /// Texts with an actor in them, by role.
+    actors: HashMap<&'static str, usize>,
 }
 
 impl Rules<'_> {
@@ -175,6 +182,17 @@ impl Rules<'_> {
         }
         if s.text.contains(PIN_HASH) && !(s.role == "kiosk" && s.catalog) {
             problems.push(format!("{} got the kiosk PIN hash in {}", s.role, s.what));
+        }
+        // Who acted: counters and managers only.
+        if matches!(s.role, "display" | "visitor" | "rating" | "kiosk" | "system") {
+            for (needle, what) in [("\"actor\"", "an actor"), ("\"kind\":\"staff\"", "a staff number"), (STAFF_NAME, "a staff member's name")] {
+                // (The sign-in's own answer names the person who signed in.)
+                if s.text.contains(needle) && !s.what.starts_with("POST /api/v1/login ") {
+                    problems.push(format!("{} got {what} in {}", s.role, s.what));
+                }
+            }
+        } else if s.text.contains("\"actor\"") {
+            *tally.actors.entry(s.role).or_default() += 1;
         }
         if matches!(s.role, "display" | "visitor" | "rating") && s.text.contains("\"holder\"") {
             problems.push(format!("{} got a holder field in {}", s.role, s.what));
@@ -387,7 +405,11 @@ async fn privacy_day(seed: u64) {
                 let token = issued.ticket.token.clone().expect("the issuing answer has the token");
                 tickets.insert(issued.ticket.id.clone(), Ticket { token, person: person.carded.then_some(p) });
                 if rng.random_bool(0.15) {
-                    kiosk.attach(&issued.ticket.id, "申请材料", 2, b"%PDF-1.4 scan".to_vec()).await.unwrap();
+                    let meta = kiosk.attach(&issued.ticket.id, "申请材料", 2, b"%PDF-1.4 scan".to_vec()).await.unwrap();
+                    if rng.random_bool(0.5) {
+                        // A manager reads it: an attachment_read in the chain.
+                        manager.attachment_pdf(&meta.id).await.unwrap();
+                    }
                 }
             }
         }
@@ -791,8 +813,20 @@ async fn privacy_day(seed: u64) {
         "appointment_booked",
         "appointment_checked_in",
         "result_collected",
+        "staff_signed_in",
+        "attachment_read",
     ] {
         assert!(manager_kinds.contains(kind), "day {seed} had no {kind}: {manager_kinds:?}");
+    }
+    // …counters and managers saw who acted, and the manager the signed-in staff number…
+    for role in ["counter-1-6", "counter-7-16", "staff-2001", "manager"] {
+        assert!(tally.actors.get(role).is_some_and(|n| *n >= 10), "{role} saw few actors: {:?}", tally.actors);
+    }
+    for role in ["staff-2001", "manager"] {
+        assert!(
+            seen.iter().any(|s| s.role == role && s.what.starts_with("stream") && s.text.contains(STAFF_ACTOR)),
+            "{role} never saw staff 2001 act"
+        );
     }
     // …and a leak of each kind would be caught.
     let b_only = (0..people.len())
@@ -824,6 +858,9 @@ async fn privacy_day(seed: u64) {
         leak("display", "stream", request_ids[0].clone(), None),
         leak("counter-1-6", "GET /tickets/x", some_token.clone(), None),
         leak("manager", "GET /catalog", PIN_HASH.into(), None),
+        leak("display", "stream", format!("{{\"actor\":{STAFF_ACTOR}}}"), None),
+        leak("visitor", "stream", "{\"actor\":{\"kind\":\"token\",\"name\":\"counter-1-6\"}}".into(), None),
+        leak("kiosk", "stream", format!("{{\"by\":\"{STAFF_NAME}（2001）\"}}"), None),
     ];
     for c in &controls {
         assert!(!rules.check(c, &mut Tally::default()).is_empty(), "the rules would miss {} getting {} in {}", c.role, c.text, c.what);

@@ -89,7 +89,7 @@ async fn the_tablet_of_the_window_rates_once_with_its_nonce() {
     assert_eq!(seen, [(1, None)], "{:?}", asked.events);
 
     let request = next_request(&mut feed_1).await;
-    let EventView::RatingRequested { ticket, window, nonce: Some(nonce) } = request.event else {
+    let EventView::RatingRequested { ticket, window, nonce: Some(nonce), actor: None } = request.event else {
         panic!("the tablet of window 1 gets the nonce: {request:?}");
     };
     assert_eq!((ticket, window), (id.clone(), WindowNo(1)));

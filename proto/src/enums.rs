@@ -141,3 +141,50 @@ pub enum Role {
     /// their one-time nonce) and sends the visitor's rating.
     Rating,
 }
+
+/// Who did something the hall logged: each window action, sign-in and sign-out,
+/// configuration change, rating, result print and attachment read carries one in its
+/// hash-chained event. Counters and managers see it; displays, visitors, kiosks and the
+/// hall's other systems never receive a staff number.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Actor {
+    /// A member of staff signed in with their own account: their staff number (工号).
+    Staff { number: String },
+    /// A device or a shared token of the configuration, by its name (such as "counter-5").
+    Token { name: String },
+    /// The visitor, with their ticket's own token.
+    Visitor,
+    /// The hall service itself: the clock, the configuration file at start.
+    System,
+    /// Logged before actors were recorded.
+    #[default]
+    Unrecorded,
+}
+
+impl Actor {
+    pub fn staff(number: impl Into<String>) -> Actor {
+        Actor::Staff { number: number.into() }
+    }
+
+    pub fn token(name: impl Into<String>) -> Actor {
+        Actor::Token { name: name.into() }
+    }
+
+    /// Whether nothing was recorded (an event from before actors).
+    pub fn is_unrecorded(&self) -> bool {
+        *self == Actor::Unrecorded
+    }
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::Staff { number } => write!(f, "staff {number}"),
+            Actor::Token { name } => write!(f, "token {name}"),
+            Actor::Visitor => f.write_str("visitor"),
+            Actor::System => f.write_str("system"),
+            Actor::Unrecorded => f.write_str("unrecorded"),
+        }
+    }
+}

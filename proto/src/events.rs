@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::enums::{Channel, Priority, Rating};
+use crate::enums::{Actor, Channel, Priority, Rating, Role};
 use crate::ids::{QueueId, ServiceId, TicketId, TicketNumber, WindowNo};
 use crate::views::HolderView;
 
@@ -68,9 +68,15 @@ pub enum EventView {
     },
     WindowOpened {
         window: WindowNo,
+        /// Who did it (counters and managers only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<Actor>,
     },
     WindowClosed {
         window: WindowNo,
+        /// Who did it (counters and managers only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<Actor>,
     },
     TicketCalled {
         ticket: TicketId,
@@ -79,46 +85,76 @@ pub enum EventView {
         /// Why a ticket was called out of turn (staff and managers only).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// Who did it (counters and managers only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<Actor>,
     },
     TicketRecalled {
         ticket: TicketId,
         number: TicketNumber,
         window: WindowNo,
         recalls: u32,
+        /// Who did it (counters and managers only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<Actor>,
     },
     ServiceStarted {
         ticket: TicketId,
         window: WindowNo,
+        /// Who did it (counters and managers only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<Actor>,
     },
     TicketFinished {
         ticket: TicketId,
         window: WindowNo,
+        /// Who did it (counters and managers only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<Actor>,
     },
     TicketNoShow {
         ticket: TicketId,
         window: WindowNo,
+        /// Who did it (counters and managers only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<Actor>,
     },
     TicketRequeued {
         ticket: TicketId,
         window: WindowNo,
+        /// Who did it (counters and managers only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<Actor>,
     },
     TicketTransferred {
         ticket: TicketId,
         window: WindowNo,
         service: ServiceId,
         queue: QueueId,
+        /// Who did it (counters and managers only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<Actor>,
     },
     WindowPaused {
         window: WindowNo,
         reason: String,
+        /// Who did it (counters and managers only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<Actor>,
     },
     WindowResumed {
         window: WindowNo,
+        /// Who did it (counters and managers only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<Actor>,
     },
     TicketRated {
         ticket: TicketId,
         window: Option<WindowNo>,
         rating: Rating,
+        /// Who did it (counters and managers only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<Actor>,
     },
     RatingRequested {
         ticket: TicketId,
@@ -127,6 +163,9 @@ pub enum EventView {
         /// this window receives it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         nonce: Option<String>,
+        /// Who did it (counters and managers only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<Actor>,
     },
     DeviceStatusChanged {
         kiosk: String,
@@ -144,15 +183,36 @@ pub enum EventView {
         ticket: TicketId,
     },
     /// Configuration `version` is in force from here on: fetch `/catalog` or `/state` again.
+    /// `by` (the token or person that made it) is empty except for counters and managers.
     ConfigChanged {
         version: u64,
         digest: String,
         by: String,
+        /// Who did it (counters and managers only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<Actor>,
     },
     /// A result was printed and marked collected, by this kiosk (or manager). Managers only.
     ResultCollected {
         result: String,
         kiosk: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<Actor>,
+    },
+    /// A member of staff signed in, given a session as `role`. Managers only.
+    StaffSignedIn {
+        actor: Actor,
+        role: Role,
+    },
+    /// A member of staff signed out. Managers only.
+    StaffSignedOut {
+        actor: Actor,
+    },
+    /// The scanned materials `attachment` of `ticket` were read. Managers only.
+    AttachmentRead {
+        attachment: String,
+        ticket: TicketId,
+        actor: Actor,
     },
     /// Numbers `from..=to` of a queue leased to a kiosk for issuing offline today. Managers only.
     NumbersLeased {
@@ -192,7 +252,33 @@ impl EventView {
             EventView::ConfigChanged { .. } => "config_changed",
             EventView::ResultCollected { .. } => "result_collected",
             EventView::NumbersLeased { .. } => "numbers_leased",
+            EventView::StaffSignedIn { .. } => "staff_signed_in",
+            EventView::StaffSignedOut { .. } => "staff_signed_out",
+            EventView::AttachmentRead { .. } => "attachment_read",
             EventView::Unknown => "unknown",
+        }
+    }
+
+    /// Who did it, where the viewer may see it.
+    pub fn actor(&self) -> Option<&Actor> {
+        match self {
+            EventView::WindowOpened { actor, .. }
+            | EventView::WindowClosed { actor, .. }
+            | EventView::TicketCalled { actor, .. }
+            | EventView::TicketRecalled { actor, .. }
+            | EventView::ServiceStarted { actor, .. }
+            | EventView::TicketFinished { actor, .. }
+            | EventView::TicketNoShow { actor, .. }
+            | EventView::TicketRequeued { actor, .. }
+            | EventView::TicketTransferred { actor, .. }
+            | EventView::WindowPaused { actor, .. }
+            | EventView::WindowResumed { actor, .. }
+            | EventView::TicketRated { actor, .. }
+            | EventView::RatingRequested { actor, .. }
+            | EventView::ConfigChanged { actor, .. }
+            | EventView::ResultCollected { actor, .. } => actor.as_ref(),
+            EventView::StaffSignedIn { actor, .. } | EventView::StaffSignedOut { actor } | EventView::AttachmentRead { actor, .. } => Some(actor),
+            _ => None,
         }
     }
 

@@ -37,8 +37,8 @@ fn store(api: &Api) -> ConfigStore {
     ConfigStore::new(api.hall.db_path().parent().unwrap_or(std::path::Path::new("."))).refusing_demo(!demo_in_force)
 }
 
-async fn put_in_force(api: &Api, config: crate::config::Config, v: &Version, by: &str) -> ApiResult<()> {
-    api.hall.set_config(config, v.number, v.digest.clone(), by.to_string()).await?;
+async fn put_in_force(api: &Api, config: crate::config::Config, v: &Version, by: &str, actor: crate::engine::Actor) -> ApiResult<()> {
+    api.hall.set_config(config, v.number, v.digest.clone(), by.to_string(), actor).await?;
     tracing::info!("configuration version {} in force (by {by})", v.number);
     Ok(())
 }
@@ -92,7 +92,7 @@ pub(super) async fn put_config(
     let (config, v) = tokio::task::spawn_blocking(move || s.save(&text, expected))
         .await
         .map_err(|_| ApiError::new(ErrorCode::StoreUnavailable, "请重试。"))??;
-    put_in_force(&api, config, &v, &caller.name).await?;
+    put_in_force(&api, config, &v, &caller.name, caller.actor()).await?;
     Ok(Json(proto::ConfigSaved { version: v.number, digest: v.digest }))
 }
 
@@ -103,7 +103,7 @@ pub(super) async fn reload(State(api): State<Api>, caller: Caller) -> ApiResult<
     let r = tokio::task::spawn_blocking(move || s.reload()).await.map_err(|_| ApiError::new(ErrorCode::StoreUnavailable, "请重试。"))??;
     match r {
         Some((config, v)) => {
-            put_in_force(&api, config, &v, &format!("{} (reload)", caller.name)).await?;
+            put_in_force(&api, config, &v, &format!("{} (reload)", caller.name), caller.actor()).await?;
             Ok(Json(proto::ConfigReloaded { version: v.number, changed: true }))
         }
         None => Ok(Json(proto::ConfigReloaded { version: api.hall.view().state.config_version, changed: false })),

@@ -163,7 +163,7 @@ pub(super) async fn collected(
     blocking(&api, move |d| d.result_pdf(&rid, now).map(|_| ())).await?;
     // …then the print goes into the chain before the PDF is deleted: no result leaves
     // the hall without its record.
-    api.hall.submit(crate::engine::Command::ResultCollected { result: id.clone(), kiosk: caller.name.clone() }).await?;
+    api.hall.submit(crate::engine::Command::ResultCollected { result: id.clone(), kiosk: caller.name.clone(), actor: caller.actor() }).await?;
     let (rid, by) = (id.clone(), caller.name.clone());
     let at = blocking(&api, move |d| d.collect(&rid, &by, now)).await?;
     api.documents.forget_nonces(&id);
@@ -216,8 +216,11 @@ pub(super) async fn attachments(
 #[utoipa::path(get, path = "/attachments/{id}/pdf", tag = "documents", security(("token" = [])), params(("id" = String, Path, description = "Attachment id")),
     responses((status = 200, description = "The PDF", content_type = "application/pdf"), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, body = proto::ErrorBody)))]
 pub(super) async fn attachment_pdf(State(api): State<Api>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
-    let (pdf, ticket) = blocking(&api, move |d| d.attachment_pdf(&id)).await?;
+    let aid = id.clone();
+    let (pdf, ticket) = blocking(&api, move |d| d.attachment_pdf(&aid)).await?;
     worked_here(&api, &caller, &ticket)?;
+    // Every read of a visitor's materials is in the chain, with who read it, before the PDF goes out.
+    api.hall.submit(crate::engine::Command::AttachmentRead { attachment: id, ticket, actor: caller.actor() }).await?;
     Ok(pdf_response(pdf))
 }
 

@@ -24,7 +24,7 @@ use axum::{Json, Router};
 use hallq_proto::{self as proto, ErrorBody, ErrorCode, WindowNo};
 
 use crate::config::Role;
-use crate::engine::{Channel, Command, DeviceRating, IssueRequest, Outcome, Priority, RatingSource, Rejection, WindowAction};
+use crate::engine::{Actor, Channel, Command, DeviceRating, IssueRequest, Outcome, Priority, RatingSource, Rejection, WindowAction};
 use crate::service::{Hall, ServiceError};
 use crate::store;
 
@@ -261,6 +261,8 @@ struct Caller {
     windows: Vec<u32>,
     /// A member of staff signed in (not a device's token).
     session: bool,
+    /// The staff number of the person signed in (a session), for the chain.
+    staff: Option<String>,
 }
 
 /// The bearer token of the Authorization header. Role tokens travel in the header only,
@@ -286,13 +288,17 @@ impl Api {
                 .check(&config.staff, token, self.hall.now())
                 .ok_or_else(|| ApiError::new(ErrorCode::SessionExpired, "登录已过期或无效，请重新登录。"))?;
             return Ok(Caller {
-                role: Role::Counter, name: format!("{}（{}）", p.name, p.id), windows: p.windows.clone(), session: true
+                role: Role::Counter,
+                name: format!("{}（{}）", p.name, p.id),
+                windows: p.windows.clone(),
+                session: true,
+                staff: Some(p.id.clone()),
             });
         }
         // The tokens of the configuration in force: a manager may change them live.
         let config = self.hall.config();
         let t = config.token_for(token).ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "访问令牌无效：请核对设备配置中的令牌。"))?;
-        Ok(Caller { role: t.role, name: t.name.clone(), windows: t.windows.clone(), session: false })
+        Ok(Caller { role: t.role, name: t.name.clone(), windows: t.windows.clone(), session: false, staff: None })
     }
 }
 
@@ -319,6 +325,15 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection
 impl Caller {
     fn viewer(&self) -> Viewer {
         Viewer::of(self.role, &self.windows)
+    }
+
+    /// Who this caller is in the chain: the staff number of a person signed in, else the
+    /// token's name.
+    fn actor(&self) -> Actor {
+        match &self.staff {
+            Some(number) => Actor::staff(number),
+            None => Actor::token(&self.name),
+        }
     }
 }
 
@@ -413,6 +428,8 @@ async fn login(
         .map_err(|_| ApiError::new(ErrorCode::ServiceBusy, "登录暂时无法处理，请重试。"))?;
     match result {
         Ok((token, expires, p)) => {
+            // The sign-in goes into the chain before the token is handed out.
+            api.hall.submit(Command::StaffSignedIn { actor: Actor::staff(&p.id), role: Role::Counter }).await?;
             tracing::info!("staff {} ({}) signed in from {client}", p.id, p.name);
             Ok(Json(proto::LoginAnswer {
                 token,
@@ -443,12 +460,13 @@ async fn logout(State(api): State<Api>, _caller: Caller, headers: HeaderMap) -> 
     // Writes the sign-out list (fsync): off the async workers.
     let ended = tokio::task::spawn_blocking(move || {
         let config = hall.config();
-        sessions.sign_out(&config.staff, &token, hall.now()).map(|p| p.map(|p| format!("{}（{}）", p.name, p.id)))
+        sessions.sign_out(&config.staff, &token, hall.now()).map(|p| p.map(|p| (format!("{}（{}）", p.name, p.id), p.id.clone())))
     })
     .await
     .map_err(|_| ApiError::new(ErrorCode::ServiceBusy, "退出登录暂时无法处理，请重试。"))?;
     match ended {
-        Ok(Some(who)) => {
+        Ok(Some((who, number))) => {
+            api.hall.submit(Command::StaffSignedOut { actor: Actor::staff(number) }).await?;
             tracing::info!("staff {who} signed out");
             Ok(StatusCode::NO_CONTENT)
         }
@@ -700,7 +718,7 @@ async fn window_action(
         // The one-time nonce for the window's rating tablet: drawn here, never by the engine.
         A::RequestRating => WindowAction::RequestRating { nonce: hex::encode(rand::random::<[u8; 16]>()) },
     };
-    let accepted = api.hall.submit(Command::Window { window, action }).await?;
+    let accepted = api.hall.submit(Command::Window { window, action, actor: caller.actor() }).await?;
     let viewer = caller.viewer();
     let config = api.hall.config();
     let events = accepted.records.iter().filter_map(|r| views::event_view(r, viewer.audience(&config, &r.event))).collect();

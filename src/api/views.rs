@@ -120,6 +120,9 @@ fn tid(s: &str) -> TicketId {
 /// One event as an audience may see it; `None` when it may not see it at all.
 pub fn event_view(r: &Record, a: Audience) -> Option<StreamEvent> {
     let staff = matches!(a, Audience::Counter | Audience::CounterOwn | Audience::Manager);
+    // Who acted (a staff number, a token's name): counters and managers only; displays,
+    // visitors, kiosks, rating tablets and the hall's systems never receive it.
+    let who = |actor: &engine::Actor| (staff && !actor.is_unrecorded()).then(|| actor.clone());
     let event = match &r.event {
         Event::DayOpened { date, expired } => EventView::DayOpened { date: *date, expired: expired.iter().map(|t| tid(t)).collect() },
         Event::TicketIssued { ticket: t } => EventView::TicketIssued {
@@ -138,40 +141,55 @@ pub fn event_view(r: &Record, a: Audience) -> Option<StreamEvent> {
                 offline: t.offline.is_some(),
             },
         },
-        Event::WindowOpened { window } => EventView::WindowOpened { window: WindowNo(*window) },
-        Event::WindowClosed { window } => EventView::WindowClosed { window: WindowNo(*window) },
-        Event::TicketCalled { ticket, number, window, reason } => EventView::TicketCalled {
+        Event::WindowOpened { window, actor } => EventView::WindowOpened { window: WindowNo(*window), actor: who(actor) },
+        Event::WindowClosed { window, actor } => EventView::WindowClosed { window: WindowNo(*window), actor: who(actor) },
+        Event::TicketCalled { ticket, number, window, reason, actor } => EventView::TicketCalled {
             ticket: tid(ticket),
             number: TicketNumber::new(number),
             window: WindowNo(*window),
             reason: if staff { reason.clone() } else { None },
+            actor: who(actor),
         },
-        Event::TicketRecalled { ticket, number, window, recalls } => EventView::TicketRecalled {
+        Event::TicketRecalled { ticket, number, window, recalls, actor } => EventView::TicketRecalled {
             ticket: tid(ticket),
             number: TicketNumber::new(number),
             window: WindowNo(*window),
             recalls: *recalls,
+            actor: who(actor),
         },
-        Event::ServiceStarted { ticket, window } => EventView::ServiceStarted { ticket: tid(ticket), window: WindowNo(*window) },
-        Event::TicketFinished { ticket, window } => EventView::TicketFinished { ticket: tid(ticket), window: WindowNo(*window) },
-        Event::TicketNoShow { ticket, window } => EventView::TicketNoShow { ticket: tid(ticket), window: WindowNo(*window) },
-        Event::TicketRequeued { ticket, window } => EventView::TicketRequeued { ticket: tid(ticket), window: WindowNo(*window) },
-        Event::TicketTransferred { ticket, window, service, queue } => EventView::TicketTransferred {
+        Event::ServiceStarted { ticket, window, actor } => {
+            EventView::ServiceStarted { ticket: tid(ticket), window: WindowNo(*window), actor: who(actor) }
+        }
+        Event::TicketFinished { ticket, window, actor } => {
+            EventView::TicketFinished { ticket: tid(ticket), window: WindowNo(*window), actor: who(actor) }
+        }
+        Event::TicketNoShow { ticket, window, actor } => EventView::TicketNoShow { ticket: tid(ticket), window: WindowNo(*window), actor: who(actor) },
+        Event::TicketRequeued { ticket, window, actor } => {
+            EventView::TicketRequeued { ticket: tid(ticket), window: WindowNo(*window), actor: who(actor) }
+        }
+        Event::TicketTransferred { ticket, window, service, queue, actor } => EventView::TicketTransferred {
             ticket: tid(ticket),
             window: WindowNo(*window),
             service: service.as_str().into(),
             queue: queue.as_str().into(),
+            actor: who(actor),
         },
-        Event::WindowPaused { window, reason } => EventView::WindowPaused { window: WindowNo(*window), reason: reason.clone() },
-        Event::WindowResumed { window } => EventView::WindowResumed { window: WindowNo(*window) },
-        Event::TicketRated { ticket, window, rating, .. } if staff => {
-            EventView::TicketRated { ticket: tid(ticket), window: window.map(WindowNo), rating: *rating }
+        Event::WindowPaused { window, reason, actor } => {
+            EventView::WindowPaused { window: WindowNo(*window), reason: reason.clone(), actor: who(actor) }
         }
+        Event::WindowResumed { window, actor } => EventView::WindowResumed { window: WindowNo(*window), actor: who(actor) },
+        Event::TicketRated { ticket, window, rating, .. } if staff => EventView::TicketRated {
+            ticket: tid(ticket),
+            window: window.map(WindowNo),
+            rating: *rating,
+            actor: r.event.actor().and_then(|x| who(&x)),
+        },
         // Staff see that a window asked; only that window's rating tablet gets the nonce.
-        Event::RatingRequested { ticket, window, nonce } if staff || a == Audience::RatingDevice => EventView::RatingRequested {
+        Event::RatingRequested { ticket, window, nonce, actor } if staff || a == Audience::RatingDevice => EventView::RatingRequested {
             ticket: tid(ticket),
             window: WindowNo(*window),
             nonce: (a == Audience::RatingDevice && !nonce.is_empty()).then(|| nonce.clone()),
+            actor: who(actor),
         },
         Event::DeviceStatusChanged { kiosk, device, fault } if a == Audience::Manager => {
             EventView::DeviceStatusChanged { kiosk: kiosk.clone(), device: device.clone(), fault: fault.clone() }
@@ -185,11 +203,20 @@ pub fn event_view(r: &Record, a: Audience) -> Option<StreamEvent> {
         Event::AppointmentCheckedIn { code, ticket } if a == Audience::Manager => {
             EventView::AppointmentCheckedIn { code: code.clone(), ticket: tid(ticket) }
         }
-        Event::ConfigChanged { version, digest, by } => {
-            EventView::ConfigChanged { version: *version, digest: digest.clone(), by: by.clone() }
+        // Everyone learns of a new version; only staff learn who made it.
+        Event::ConfigChanged { version, digest, by, actor } => EventView::ConfigChanged {
+            version: *version,
+            digest: digest.clone(),
+            by: if staff { by.clone() } else { String::new() },
+            actor: who(actor),
+        },
+        Event::ResultCollected { result, kiosk, actor } if a == Audience::Manager => {
+            EventView::ResultCollected { result: result.clone(), kiosk: kiosk.clone(), actor: who(actor) }
         }
-        Event::ResultCollected { result, kiosk } if a == Audience::Manager => {
-            EventView::ResultCollected { result: result.clone(), kiosk: kiosk.clone() }
+        Event::StaffSignedIn { actor, role } if a == Audience::Manager => EventView::StaffSignedIn { actor: actor.clone(), role: *role },
+        Event::StaffSignedOut { actor } if a == Audience::Manager => EventView::StaffSignedOut { actor: actor.clone() },
+        Event::AttachmentRead { attachment, ticket, actor } if a == Audience::Manager => {
+            EventView::AttachmentRead { attachment: attachment.clone(), ticket: tid(ticket), actor: actor.clone() }
         }
         Event::NumbersLeased { lease: l } if a == Audience::Manager => EventView::NumbersLeased {
             kiosk: l.kiosk.clone(),
@@ -204,7 +231,10 @@ pub fn event_view(r: &Record, a: Audience) -> Option<StreamEvent> {
         | Event::DeviceStatusChanged { .. }
         | Event::AppointmentBooked { .. }
         | Event::AppointmentCheckedIn { .. }
-        | Event::ResultCollected { .. } => return None,
+        | Event::ResultCollected { .. }
+        | Event::StaffSignedIn { .. }
+        | Event::StaffSignedOut { .. }
+        | Event::AttachmentRead { .. } => return None,
     };
     Some(StreamEvent { seq: r.seq, at: r.at, event })
 }

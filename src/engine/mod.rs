@@ -22,7 +22,7 @@ pub use offline::{Lease, OfflineMark, OfflineTicket};
 pub type Ts = DateTime<Utc>;
 
 use hallq_proto::ErrorCode;
-pub use hallq_proto::{Channel, Priority, Rating, Status};
+pub use hallq_proto::{Actor, Channel, Priority, Rating, Role, Status};
 
 /// The ticket holder as the engine sees them: masked for display, hashed for limits.
 /// The ID number itself never reaches the engine.
@@ -316,6 +316,9 @@ pub enum Command {
     Window {
         window: u32,
         action: WindowAction,
+        /// Who acted: the staff number of a signed-in person, or the counter token's name.
+        #[serde(default)]
+        actor: Actor,
     },
     /// A rating: by the visitor (the API checked the ticket's token), or by a window's rating
     /// tablet, with the window it stands by and the nonce it was given (checked here).
@@ -348,11 +351,30 @@ pub enum Command {
         version: u64,
         digest: String,
         by: String,
+        #[serde(default)]
+        actor: Actor,
     },
     /// Records that a result was printed and collected (the documents store deleted it).
     ResultCollected {
         result: String,
         kiosk: String,
+        #[serde(default)]
+        actor: Actor,
+    },
+    /// Records that a member of staff signed in (the session was granted) as `role`.
+    StaffSignedIn {
+        actor: Actor,
+        role: Role,
+    },
+    /// Records that a member of staff signed out.
+    StaffSignedOut {
+        actor: Actor,
+    },
+    /// Records that scanned materials attached to a ticket were read.
+    AttachmentRead {
+        attachment: String,
+        ticket: String,
+        actor: Actor,
     },
     /// A kiosk takes a block of `size` numbers of `queue` for offline issuing today.
     Lease {
@@ -384,50 +406,83 @@ pub enum Event {
     },
     WindowOpened {
         window: u32,
+        /// Who acted (older logs: unrecorded).
+        #[serde(default, skip_serializing_if = "Actor::is_unrecorded")]
+        actor: Actor,
     },
     WindowClosed {
         window: u32,
+        /// Who acted (older logs: unrecorded).
+        #[serde(default, skip_serializing_if = "Actor::is_unrecorded")]
+        actor: Actor,
     },
     TicketCalled {
         ticket: String,
         number: String,
         window: u32,
         reason: Option<String>,
+        /// Who acted (older logs: unrecorded).
+        #[serde(default, skip_serializing_if = "Actor::is_unrecorded")]
+        actor: Actor,
     },
     TicketRecalled {
         ticket: String,
         number: String,
         window: u32,
         recalls: u32,
+        /// Who acted (older logs: unrecorded).
+        #[serde(default, skip_serializing_if = "Actor::is_unrecorded")]
+        actor: Actor,
     },
     ServiceStarted {
         ticket: String,
         window: u32,
+        /// Who acted (older logs: unrecorded).
+        #[serde(default, skip_serializing_if = "Actor::is_unrecorded")]
+        actor: Actor,
     },
     TicketFinished {
         ticket: String,
         window: u32,
+        /// Who acted (older logs: unrecorded).
+        #[serde(default, skip_serializing_if = "Actor::is_unrecorded")]
+        actor: Actor,
     },
     TicketNoShow {
         ticket: String,
         window: u32,
+        /// Who acted (older logs: unrecorded).
+        #[serde(default, skip_serializing_if = "Actor::is_unrecorded")]
+        actor: Actor,
     },
     TicketRequeued {
         ticket: String,
         window: u32,
+        /// Who acted (older logs: unrecorded).
+        #[serde(default, skip_serializing_if = "Actor::is_unrecorded")]
+        actor: Actor,
     },
     TicketTransferred {
         ticket: String,
         window: u32,
         service: String,
         queue: String,
+        /// Who acted (older logs: unrecorded).
+        #[serde(default, skip_serializing_if = "Actor::is_unrecorded")]
+        actor: Actor,
     },
     WindowPaused {
         window: u32,
         reason: String,
+        /// Who acted (older logs: unrecorded).
+        #[serde(default, skip_serializing_if = "Actor::is_unrecorded")]
+        actor: Actor,
     },
     WindowResumed {
         window: u32,
+        /// Who acted (older logs: unrecorded).
+        #[serde(default, skip_serializing_if = "Actor::is_unrecorded")]
+        actor: Actor,
     },
     TicketRated {
         ticket: String,
@@ -443,6 +498,9 @@ pub enum Event {
         /// The one-time nonce for the window's rating tablet (empty in older logs).
         #[serde(default, skip_serializing_if = "String::is_empty")]
         nonce: String,
+        /// Who acted (older logs: unrecorded).
+        #[serde(default, skip_serializing_if = "Actor::is_unrecorded")]
+        actor: Actor,
     },
     DeviceStatusChanged {
         kiosk: String,
@@ -461,12 +519,33 @@ pub enum Event {
         version: u64,
         digest: String,
         by: String,
+        /// Who acted (older logs: unrecorded).
+        #[serde(default, skip_serializing_if = "Actor::is_unrecorded")]
+        actor: Actor,
     },
     /// Result `result` was printed and marked collected by `kiosk` (or a manager, by name).
     /// Changes no queue state: it is the print's record in the chain.
     ResultCollected {
         result: String,
         kiosk: String,
+        /// Who acted (older logs: unrecorded).
+        #[serde(default, skip_serializing_if = "Actor::is_unrecorded")]
+        actor: Actor,
+    },
+    /// A member of staff signed in (their staff number) and was given a session as `role`.
+    StaffSignedIn {
+        actor: Actor,
+        role: Role,
+    },
+    /// A member of staff signed out.
+    StaffSignedOut {
+        actor: Actor,
+    },
+    /// Scanned materials (`attachment`) of `ticket` were read. Changes no queue state.
+    AttachmentRead {
+        attachment: String,
+        ticket: String,
+        actor: Actor,
     },
     /// Numbers leased to a kiosk for issuing while the hall is unreachable.
     NumbersLeased {
@@ -488,7 +567,8 @@ impl Event {
             | Event::TicketTransferred { ticket, .. }
             | Event::TicketRated { ticket, .. }
             | Event::RatingRequested { ticket, .. }
-            | Event::AppointmentCheckedIn { ticket, .. } => Some(ticket),
+            | Event::AppointmentCheckedIn { ticket, .. }
+            | Event::AttachmentRead { ticket, .. } => Some(ticket),
             _ => None,
         }
     }
@@ -516,6 +596,41 @@ impl Event {
             Event::ConfigChanged { .. } => "config_changed",
             Event::ResultCollected { .. } => "result_collected",
             Event::NumbersLeased { .. } => "numbers_leased",
+            Event::StaffSignedIn { .. } => "staff_signed_in",
+            Event::StaffSignedOut { .. } => "staff_signed_out",
+            Event::AttachmentRead { .. } => "attachment_read",
+        }
+    }
+
+    /// Who did what this event records: `None` for what the hall does by itself or what a
+    /// device reports about itself (a new day, a ticket issued, a device's state…).
+    pub fn actor(&self) -> Option<Actor> {
+        match self {
+            Event::WindowOpened { actor, .. }
+            | Event::WindowClosed { actor, .. }
+            | Event::TicketCalled { actor, .. }
+            | Event::TicketRecalled { actor, .. }
+            | Event::ServiceStarted { actor, .. }
+            | Event::TicketFinished { actor, .. }
+            | Event::TicketNoShow { actor, .. }
+            | Event::TicketRequeued { actor, .. }
+            | Event::TicketTransferred { actor, .. }
+            | Event::WindowPaused { actor, .. }
+            | Event::WindowResumed { actor, .. }
+            | Event::RatingRequested { actor, .. }
+            | Event::ConfigChanged { actor, .. }
+            | Event::ResultCollected { actor, .. }
+            | Event::StaffSignedIn { actor, .. }
+            | Event::StaffSignedOut { actor }
+            | Event::AttachmentRead { actor, .. } => Some(actor.clone()),
+            Event::TicketRated { source: RatingSource::Visitor, .. } => Some(Actor::Visitor),
+            Event::TicketRated { source: RatingSource::Device { name }, .. } => Some(Actor::token(name)),
+            Event::DayOpened { .. }
+            | Event::TicketIssued { .. }
+            | Event::DeviceStatusChanged { .. }
+            | Event::AppointmentBooked { .. }
+            | Event::AppointmentCheckedIn { .. }
+            | Event::NumbersLeased { .. } => None,
         }
     }
 }
@@ -551,20 +666,20 @@ impl fmt::Display for Event {
                 t.people_ahead_at_issue,
                 t.estimate_minutes_at_issue
             ),
-            Event::WindowOpened { window } => write!(f, "w{window} opened"),
-            Event::WindowClosed { window } => write!(f, "w{window} closed"),
+            Event::WindowOpened { window, .. } => write!(f, "w{window} opened"),
+            Event::WindowClosed { window, .. } => write!(f, "w{window} closed"),
             Event::TicketCalled { number, window, reason: None, .. } => write!(f, "w{window} called {number}"),
             Event::TicketCalled { number, window, reason: Some(r), .. } => write!(f, "w{window} called {number} ({r})"),
             Event::TicketRecalled { number, window, recalls, .. } => write!(f, "w{window} recalled {number} #{recalls}"),
-            Event::ServiceStarted { ticket, window } => write!(f, "w{window} started {}", num(ticket)),
-            Event::TicketFinished { ticket, window } => write!(f, "w{window} finished {}", num(ticket)),
-            Event::TicketNoShow { ticket, window } => write!(f, "w{window} no-show {}", num(ticket)),
-            Event::TicketRequeued { ticket, window } => write!(f, "w{window} requeued {}", num(ticket)),
-            Event::TicketTransferred { ticket, window, service, queue } => {
+            Event::ServiceStarted { ticket, window, .. } => write!(f, "w{window} started {}", num(ticket)),
+            Event::TicketFinished { ticket, window, .. } => write!(f, "w{window} finished {}", num(ticket)),
+            Event::TicketNoShow { ticket, window, .. } => write!(f, "w{window} no-show {}", num(ticket)),
+            Event::TicketRequeued { ticket, window, .. } => write!(f, "w{window} requeued {}", num(ticket)),
+            Event::TicketTransferred { ticket, window, service, queue, .. } => {
                 write!(f, "w{window} transferred {} to {service} (queue {queue})", num(ticket))
             }
-            Event::WindowPaused { window, reason } => write!(f, "w{window} paused ({reason})"),
-            Event::WindowResumed { window } => write!(f, "w{window} resumed"),
+            Event::WindowPaused { window, reason, .. } => write!(f, "w{window} paused ({reason})"),
+            Event::WindowResumed { window, .. } => write!(f, "w{window} resumed"),
             Event::TicketRated { ticket, rating, source: RatingSource::Visitor, .. } => {
                 write!(f, "rated {} {}", num(ticket), rating.label_zh())
             }
@@ -579,7 +694,10 @@ impl fmt::Display for Event {
             }
             Event::AppointmentCheckedIn { code, ticket } => write!(f, "appointment {code} checked in as {}", num(ticket)),
             Event::ConfigChanged { version, by, .. } => write!(f, "config v{version} by {by}"),
-            Event::ResultCollected { result, kiosk } => write!(f, "result {result} collected at {kiosk}"),
+            Event::ResultCollected { result, kiosk, .. } => write!(f, "result {result} collected at {kiosk}"),
+            Event::StaffSignedIn { actor, role } => write!(f, "{actor} signed in as {role:?}"),
+            Event::StaffSignedOut { actor } => write!(f, "{actor} signed out"),
+            Event::AttachmentRead { attachment, ticket, actor } => write!(f, "attachment {attachment} of {} read by {actor}", num(ticket)),
             Event::NumbersLeased { lease: l } => write!(f, "{} leased {} {}-{}", l.kiosk, l.queue, l.from, l.to),
         }
     }
@@ -778,12 +896,19 @@ pub fn rollover(state: &State, config: &Config, now: Ts) -> Option<Event> {
 pub fn decide(state: &State, config: &Config, command: &Command, now: Ts) -> Result<(Vec<Event>, Outcome), Rejection> {
     match command {
         Command::Tick => Ok((vec![], Outcome::Done)),
-        Command::ConfigChanged { version, digest, by } => {
-            Ok((vec![Event::ConfigChanged { version: *version, digest: digest.clone(), by: by.clone() }], Outcome::Done))
+        Command::ConfigChanged { version, digest, by, actor } => Ok((
+            vec![Event::ConfigChanged { version: *version, digest: digest.clone(), by: by.clone(), actor: actor.clone() }],
+            Outcome::Done,
+        )),
+        Command::ResultCollected { result, kiosk, actor } => {
+            Ok((vec![Event::ResultCollected { result: result.clone(), kiosk: kiosk.clone(), actor: actor.clone() }], Outcome::Done))
         }
-        Command::ResultCollected { result, kiosk } => {
-            Ok((vec![Event::ResultCollected { result: result.clone(), kiosk: kiosk.clone() }], Outcome::Done))
-        }
+        Command::StaffSignedIn { actor, role } => Ok((vec![Event::StaffSignedIn { actor: actor.clone(), role: *role }], Outcome::Done)),
+        Command::StaffSignedOut { actor } => Ok((vec![Event::StaffSignedOut { actor: actor.clone() }], Outcome::Done)),
+        Command::AttachmentRead { attachment, ticket, actor } => Ok((
+            vec![Event::AttachmentRead { attachment: attachment.clone(), ticket: ticket.clone(), actor: actor.clone() }],
+            Outcome::Done,
+        )),
         Command::DeviceStatus { kiosk, device, fault } => {
             // Only changes are logged: a kiosk repeating its state adds nothing.
             let key = format!("{kiosk}/{device}");
@@ -815,7 +940,7 @@ pub fn decide(state: &State, config: &Config, command: &Command, now: Ts) -> Res
             }
         }
         Command::CheckIn { code, issue } => decide_check_in(state, config, code, issue, now),
-        Command::Window { window, action } => decide_window(state, config, *window, action, now).map(|e| (e, Outcome::Done)),
+        Command::Window { window, action, actor } => decide_window(state, config, *window, action, actor, now).map(|e| (e, Outcome::Done)),
         Command::Rate { ticket, rating, source, device } => {
             let t = state.tickets.get(ticket).ok_or_else(|| Rejection::UnknownTicket(ticket.clone()))?;
             match (source, device) {
@@ -1086,7 +1211,14 @@ fn require_reason(reason: &str) -> Result<String, Rejection> {
     }
 }
 
-fn decide_window(state: &State, config: &Config, number: u32, action: &WindowAction, now: Ts) -> Result<Vec<Event>, Rejection> {
+fn decide_window(
+    state: &State,
+    config: &Config,
+    number: u32,
+    action: &WindowAction,
+    actor: &Actor,
+    now: Ts,
+) -> Result<Vec<Event>, Rejection> {
     let wconf = config.window(number).ok_or(Rejection::UnknownWindow(number))?;
     let w = window_state(state, number);
     let current = current_ticket(state, &w);
@@ -1094,18 +1226,18 @@ fn decide_window(state: &State, config: &Config, number: u32, action: &WindowAct
     // Calling the next ticket closes the one in hand, as staff expect.
     let finish_current = |events: &mut Vec<Event>| {
         if let Some(t) = current {
-            events.push(Event::TicketFinished { ticket: t.id.clone(), window: number });
+            events.push(Event::TicketFinished { ticket: t.id.clone(), window: number, actor: actor.clone() });
         }
     };
     let open_if_closed = |events: &mut Vec<Event>| {
         if !w.open {
-            events.push(Event::WindowOpened { window: number });
+            events.push(Event::WindowOpened { window: number, actor: actor.clone() });
         }
     };
     match action {
         WindowAction::Open => {
             if !w.open {
-                events.push(Event::WindowOpened { window: number });
+                events.push(Event::WindowOpened { window: number, actor: actor.clone() });
             }
         }
         WindowAction::Close => {
@@ -1113,7 +1245,7 @@ fn decide_window(state: &State, config: &Config, number: u32, action: &WindowAct
                 return Err(Rejection::CurrentInProgress(t.number.clone()));
             }
             if w.open {
-                events.push(Event::WindowClosed { window: number });
+                events.push(Event::WindowClosed { window: number, actor: actor.clone() });
             }
         }
         WindowAction::CallNext => {
@@ -1123,7 +1255,7 @@ fn decide_window(state: &State, config: &Config, number: u32, action: &WindowAct
             let next = choose_next(state, config, &w, now).ok_or(Rejection::NothingWaiting)?;
             open_if_closed(&mut events);
             finish_current(&mut events);
-            events.push(Event::TicketCalled { ticket: next.id.clone(), number: next.number.clone(), window: number, reason: None });
+            events.push(Event::TicketCalled { ticket: next.id.clone(), number: next.number.clone(), window: number, reason: None, actor: actor.clone() });
         }
         WindowAction::Call { ticket, reason } => {
             if let Some(p) = &w.paused {
@@ -1139,7 +1271,7 @@ fn decide_window(state: &State, config: &Config, number: u32, action: &WindowAct
             }
             open_if_closed(&mut events);
             finish_current(&mut events);
-            events.push(Event::TicketCalled { ticket: t.id.clone(), number: t.number.clone(), window: number, reason: Some(reason) });
+            events.push(Event::TicketCalled { ticket: t.id.clone(), number: t.number.clone(), window: number, reason: Some(reason), actor: actor.clone() });
         }
         WindowAction::Recall => {
             let t = current.ok_or(Rejection::NoCurrentTicket)?;
@@ -1153,24 +1285,24 @@ fn decide_window(state: &State, config: &Config, number: u32, action: &WindowAct
             if since < config.rules.recall_min_gap_secs {
                 return Err(Rejection::RecallTooSoon(config.rules.recall_min_gap_secs - since));
             }
-            events.push(Event::TicketRecalled { ticket: t.id.clone(), number: t.number.clone(), window: number, recalls: t.recalls + 1 });
+            events.push(Event::TicketRecalled { ticket: t.id.clone(), number: t.number.clone(), window: number, recalls: t.recalls + 1, actor: actor.clone() });
         }
         WindowAction::Start => {
             let t = current.ok_or(Rejection::NoCurrentTicket)?;
             if t.status == Status::Called {
-                events.push(Event::ServiceStarted { ticket: t.id.clone(), window: number });
+                events.push(Event::ServiceStarted { ticket: t.id.clone(), window: number, actor: actor.clone() });
             }
         }
         WindowAction::Finish => {
             let t = current.ok_or(Rejection::NoCurrentTicket)?;
-            events.push(Event::TicketFinished { ticket: t.id.clone(), window: number });
+            events.push(Event::TicketFinished { ticket: t.id.clone(), window: number, actor: actor.clone() });
         }
         WindowAction::NoShow => {
             let t = current.ok_or(Rejection::NoCurrentTicket)?;
             if t.status != Status::Called {
                 return Err(Rejection::CurrentInProgress(t.number.clone()));
             }
-            events.push(Event::TicketNoShow { ticket: t.id.clone(), window: number });
+            events.push(Event::TicketNoShow { ticket: t.id.clone(), window: number, actor: actor.clone() });
         }
         WindowAction::Requeue { ticket } => {
             let t = find_ticket(state, ticket)?;
@@ -1185,7 +1317,7 @@ fn decide_window(state: &State, config: &Config, number: u32, action: &WindowAct
             if since > chrono::Duration::minutes(limit as i64) {
                 return Err(Rejection::RequeueExpired(t.number.clone(), limit));
             }
-            events.push(Event::TicketRequeued { ticket: t.id.clone(), window: number });
+            events.push(Event::TicketRequeued { ticket: t.id.clone(), window: number, actor: actor.clone() });
         }
         WindowAction::Transfer { service } => {
             let t = current.ok_or(Rejection::NoCurrentTicket)?;
@@ -1193,7 +1325,7 @@ fn decide_window(state: &State, config: &Config, number: u32, action: &WindowAct
             if s.id == t.service {
                 return Err(Rejection::SameService);
             }
-            events.push(Event::TicketTransferred { ticket: t.id.clone(), window: number, service: s.id.clone(), queue: s.queue.clone() });
+            events.push(Event::TicketTransferred { ticket: t.id.clone(), window: number, service: s.id.clone(), queue: s.queue.clone(), actor: actor.clone() });
         }
         WindowAction::Pause { reason } => {
             let reason = require_reason(reason)?;
@@ -1201,14 +1333,14 @@ fn decide_window(state: &State, config: &Config, number: u32, action: &WindowAct
                 return Err(Rejection::CurrentInProgress(t.number.clone()));
             }
             if w.paused.is_none() {
-                events.push(Event::WindowPaused { window: number, reason });
+                events.push(Event::WindowPaused { window: number, reason, actor: actor.clone() });
             }
         }
         WindowAction::Resume => {
             if w.paused.is_none() {
                 return Err(Rejection::WindowNotPaused);
             }
-            events.push(Event::WindowResumed { window: number });
+            events.push(Event::WindowResumed { window: number, actor: actor.clone() });
         }
         WindowAction::RequestRating { nonce } => {
             // The visitor in front of the counter: the ticket in service, or the one this
@@ -1220,7 +1352,7 @@ fn decide_window(state: &State, config: &Config, number: u32, action: &WindowAct
             if t.rating.is_some() {
                 return Err(Rejection::AlreadyRated(t.number.clone()));
             }
-            events.push(Event::RatingRequested { ticket: t.id.clone(), window: number, nonce: nonce.clone() });
+            events.push(Event::RatingRequested { ticket: t.id.clone(), window: number, nonce: nonce.clone(), actor: actor.clone() });
         }
     }
     Ok(events)
@@ -1338,11 +1470,11 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
             q.lease_floor = if q.lease_floor == 0 { lease.from } else { q.lease_floor.min(lease.from) };
             state.leases.push(lease.clone());
         }
-        Event::WindowOpened { window } => {
+        Event::WindowOpened { window, .. } => {
             let w = state.windows.entry(*window).or_insert_with(|| WindowState { number: *window, ..Default::default() });
             w.open = true;
         }
-        Event::WindowClosed { window } => {
+        Event::WindowClosed { window, .. } => {
             if let Some(w) = state.windows.get_mut(window) {
                 w.open = false;
                 w.paused = None;
@@ -1385,14 +1517,14 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
                 history(t, "recalled", Some(*window), None);
             }
         }
-        Event::ServiceStarted { ticket, window } => {
+        Event::ServiceStarted { ticket, window, .. } => {
             if let Some(t) = state.tickets.get_mut(ticket) {
                 t.status = Status::Serving;
                 t.started_at = Some(at);
                 history(t, "started", Some(*window), None);
             }
         }
-        Event::TicketFinished { ticket, window } => {
+        Event::TicketFinished { ticket, window, .. } => {
             let mut measured = None;
             if let Some(t) = state.tickets.get_mut(ticket) {
                 t.status = Status::Finished;
@@ -1408,7 +1540,7 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
             }
             release(state, *window, ticket, true);
         }
-        Event::TicketNoShow { ticket, window } => {
+        Event::TicketNoShow { ticket, window, .. } => {
             if let Some(t) = state.tickets.get_mut(ticket) {
                 t.status = Status::NoShow;
                 t.no_show_at = Some(at);
@@ -1416,7 +1548,7 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
             }
             release(state, *window, ticket, false);
         }
-        Event::TicketRequeued { ticket, window } => {
+        Event::TicketRequeued { ticket, window, .. } => {
             if let Some(t) = state.tickets.get_mut(ticket) {
                 t.status = Status::Waiting;
                 t.wait_since = at;
@@ -1426,7 +1558,7 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
                 state.set_waiting(&queue, ticket, true);
             }
         }
-        Event::TicketTransferred { ticket, window, service, queue } => {
+        Event::TicketTransferred { ticket, window, service, queue, .. } => {
             if let Some(t) = state.tickets.get_mut(ticket) {
                 let note = format!("{} -> {}", t.service, service);
                 t.status = Status::Waiting;
@@ -1442,11 +1574,11 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
             }
             release(state, *window, ticket, false);
         }
-        Event::WindowPaused { window, reason } => {
+        Event::WindowPaused { window, reason, .. } => {
             let w = state.windows.entry(*window).or_insert_with(|| WindowState { number: *window, ..Default::default() });
             w.paused = Some(reason.clone());
         }
-        Event::WindowResumed { window } => {
+        Event::WindowResumed { window, .. } => {
             if let Some(w) = state.windows.get_mut(window) {
                 w.paused = None;
             }
@@ -1458,7 +1590,7 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
                 history(t, "rated", t.window, Some(rating.label_zh().into()));
             }
         }
-        Event::RatingRequested { ticket, window, nonce } => {
+        Event::RatingRequested { ticket, window, nonce, .. } => {
             if let Some(t) = state.tickets.get_mut(ticket) {
                 t.rating_request = Some(RatingRequest { window: *window, nonce: nonce.clone() });
                 history(t, "rating_requested", Some(*window), None);
@@ -1468,7 +1600,8 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
             state.devices.insert(format!("{kiosk}/{device}"), fault.clone());
         }
         Event::ConfigChanged { version, .. } => state.config_version = *version,
-        Event::ResultCollected { .. } => {}
+        // Records in the chain that change no queue state.
+        Event::ResultCollected { .. } | Event::StaffSignedIn { .. } | Event::StaffSignedOut { .. } | Event::AttachmentRead { .. } => {}
         Event::AppointmentBooked { appointment } => {
             state.appointments.insert(appointment.code.clone(), (**appointment).clone());
         }

@@ -181,7 +181,7 @@ fn run(config: &Config, script: &str) -> String {
                     "askrating" => WindowAction::RequestRating { nonce: words.get(2).map_or("n", |n| n).into() },
                     other => panic!("bad window action {other}"),
                 };
-                Command::Window { window, action }
+                Command::Window { window, action, actor: Actor::token(format!("counter-{window}")) }
             }
             other => panic!("bad command {other}"),
         };
@@ -909,4 +909,131 @@ fn tickets_printed_offline_before_midnight_are_recorded_after_it_not_queued() {
          09:04 issued B999 linshi-sfz offline at 01:03:00 ahead=0 est=0m
          09:05 issued B001 linshi-sfz ahead=1 est=1m",
     );
+}
+
+/// Every window command's actor reaches every event it gives, and so do the records of
+/// sign-ins, configuration changes, result prints, attachment reads and ratings.
+#[test]
+fn every_commands_actor_reaches_its_events() {
+    let config = demo();
+    let at = |h: u32, m: u32| config.offset().from_local_datetime(&day(1).and_hms_opt(h, m, 0).unwrap()).unwrap().with_timezone(&Utc);
+    let mut state = State::default();
+    for n in 0..3 {
+        let issue = IssueRequest {
+            request_id: format!("r{n}"),
+            service: "linshi-sfz".into(),
+            priority: Priority::Normal,
+            channel: Channel::Kiosk,
+            kiosk: Some("k1".into()),
+            holder: None,
+            appointment_slot: None,
+            token: format!("tok{n}"),
+        };
+        let (_, r) = execute(&mut state, &config, &Command::Issue(issue), at(9, 0));
+        r.unwrap();
+    }
+    let actors = [Actor::staff("1001"), Actor::token("counter-1"), Actor::staff("2001")];
+    let steps = [
+        WindowAction::Open,
+        WindowAction::CallNext,
+        WindowAction::Recall,
+        WindowAction::NoShow,
+        WindowAction::Requeue { ticket: "B001".into() },
+        WindowAction::Call { ticket: "B002".into(), reason: "急办".into() },
+        WindowAction::Start,
+        WindowAction::Transfer { service: "hukou-qianru".into() },
+        WindowAction::CallNext,
+        WindowAction::Start,
+        WindowAction::Finish,
+        WindowAction::RequestRating { nonce: "n1".into() },
+        WindowAction::Pause { reason: "午休".into() },
+        WindowAction::Resume,
+        WindowAction::CallNext,
+        WindowAction::NoShow,
+        WindowAction::Close,
+    ];
+    let mut kinds = BTreeSet::new();
+    let mut log = Vec::new();
+    for (i, action) in steps.iter().enumerate() {
+        let actor = actors[i % actors.len()].clone();
+        let now = at(9, 2 + 2 * i as u32);
+        let command = Command::Window { window: 1, action: action.clone(), actor: actor.clone() };
+        let (events, r) = execute(&mut state, &config, &command, now);
+        r.unwrap_or_else(|e| panic!("{action:?}: {e}"));
+        assert!(!events.is_empty(), "{action:?} gave no event");
+        for e in &events {
+            assert_eq!(e.actor(), Some(actor.clone()), "{action:?}: {e}");
+            kinds.insert(e.kind());
+            // In the log's JSON too.
+            let json = serde_json::to_value(e).unwrap();
+            assert_eq!(json["actor"], serde_json::to_value(&actor).unwrap(), "{json}");
+        }
+        log.extend(events.into_iter().map(|e| (now, e)));
+    }
+    let window_kinds = [
+        "window_opened",
+        "window_closed",
+        "ticket_called",
+        "ticket_recalled",
+        "service_started",
+        "ticket_finished",
+        "ticket_no_show",
+        "ticket_requeued",
+        "ticket_transferred",
+        "window_paused",
+        "window_resumed",
+        "rating_requested",
+    ];
+    for k in window_kinds {
+        assert!(kinds.contains(k), "no {k} among {kinds:?}");
+    }
+    // The rating's source is its actor.
+    let rated = state.tickets.values().find(|t| t.rating_request.is_some()).unwrap().id.clone();
+    let rate = Command::Rate {
+        ticket: rated,
+        rating: Rating::Satisfied,
+        source: RatingSource::Device { name: "rating-1".into() },
+        device: Some(DeviceRating { window: 1, nonce: "n1".into() }),
+    };
+    let (events, r) = execute(&mut state, &config, &rate, at(10, 0));
+    r.unwrap();
+    assert_eq!(events[0].actor(), Some(Actor::token("rating-1")));
+    // The records of the chain that change no queue state.
+    let manager = Actor::staff("9001");
+    for command in [
+        Command::StaffSignedIn { actor: manager.clone(), role: Role::Manager },
+        Command::ConfigChanged { version: 2, digest: "d".into(), by: "经理（9001）".into(), actor: manager.clone() },
+        Command::ResultCollected { result: "R1".into(), kiosk: "经理（9001）".into(), actor: manager.clone() },
+        Command::AttachmentRead { attachment: "A1".into(), ticket: "20261127-B001".into(), actor: manager.clone() },
+        Command::StaffSignedOut { actor: manager.clone() },
+    ] {
+        let (events, r) = execute(&mut state, &config, &command, at(10, 1));
+        r.unwrap();
+        assert_eq!(events.len(), 1, "{command:?}");
+        assert_eq!(events[0].actor(), Some(manager.clone()), "{command:?}");
+        log.push((at(10, 1), events[0].clone()));
+    }
+    // What the hall does by itself has no actor.
+    let (events, _) = execute(&mut state, &config, &Command::Tick, at(9, 0) + chrono::Duration::days(1));
+    assert_eq!(events[0].kind(), "day_opened");
+    assert_eq!(events[0].actor(), None);
+}
+
+/// Logs written before actors were recorded still read: the actor is unrecorded, and the
+/// event serializes to the very bytes it was read from (the chain covers those bytes).
+#[test]
+fn events_from_before_actors_replay() {
+    let old = [
+        r#"{"type":"window_opened","window":4}"#,
+        r#"{"type":"ticket_called","ticket":"20261127-B001","number":"B001","window":4,"reason":null}"#,
+        r#"{"type":"ticket_transferred","ticket":"20261127-B001","window":4,"service":"hukou-qianru","queue":"A"}"#,
+        r#"{"type":"window_paused","window":4,"reason":"午休"}"#,
+        r#"{"type":"config_changed","version":2,"digest":"d","by":"manager"}"#,
+        r#"{"type":"result_collected","result":"R1","kiosk":"kiosk-1"}"#,
+    ];
+    for text in old {
+        let e: Event = serde_json::from_str(text).unwrap_or_else(|err| panic!("{text}: {err}"));
+        assert_eq!(e.actor(), Some(Actor::Unrecorded), "{text}");
+        assert_eq!(serde_json::to_string(&e).unwrap(), text);
+    }
 }
