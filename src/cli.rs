@@ -173,6 +173,49 @@ enum Cmd {
         #[command(subcommand)]
         command: LogCmd,
     },
+    /// Copy the service's data (event log, documents, keys, configuration versions) into one
+    /// file while it runs; the copy's hash chain is verified.
+    Backup {
+        /// The service's data directory.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// The backup file to write (tar, 0600: it holds the identity key and personal data).
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Put a backup in place as the service's data directory (stop `hallq serve` first). The
+    /// event log's chain is verified before anything is replaced.
+    Restore {
+        /// A file from `hallq backup`.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Replace a data directory that is not empty (it is kept beside as DIR.replaced-TIME).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check this machine for its role: devices and permissions, fonts, CUPS, SANE, the
+    /// clock, the hall service and its certificate, free disk. Exits non-zero on a FAIL.
+    Doctor {
+        #[arg(long, value_enum, default_value = "server")]
+        role: crate::doctor::Role,
+        /// The hall service to check, such as https://hall-server:8080.
+        #[arg(long, value_name = "URL")]
+        hall: Option<String>,
+        /// The hall CA (ca.pem from `hallq tls init`); without it, the system's trust store.
+        #[arg(long, value_name = "FILE")]
+        ca: Option<PathBuf>,
+        /// The service's data directory (role server).
+        #[arg(long, value_name = "DIR", default_value = "/var/lib/hallq")]
+        data: PathBuf,
+        /// The hall configuration (role server).
+        #[arg(long, value_name = "FILE", default_value = "/etc/hallq/hall.toml")]
+        config: PathBuf,
+        /// CUPS server to ask for A4 queues (role kiosk).
+        #[arg(long, default_value = "ipp://localhost:631")]
+        cups: String,
+    },
     /// List candidate devices and check permissions; test-print a ticket.
     Devices {
         #[command(subcommand)]
@@ -332,10 +375,16 @@ fn log_path(data: Option<PathBuf>, db: Option<PathBuf>) -> anyhow::Result<PathBu
 
 pub fn main() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    // Under systemd, stderr goes to the journal (JOURNAL_STREAM is set), which keeps its own
+    // time stamps and shows no colours.
+    if std::env::var_os("JOURNAL_STREAM").is_some() {
+        logs.with_ansi(false).without_time().init();
+    } else {
+        logs.init();
+    }
     match cli.command {
         Cmd::Serve {
             config,
@@ -585,6 +634,43 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
                     println!("{}: chain BROKEN at event {seq}: {reason}", path.display());
                     return Ok(std::process::ExitCode::FAILURE);
                 }
+            }
+        }
+        Cmd::Backup { data, to } => {
+            let r = crate::backup::backup(&data, &to)?;
+            println!(
+                "{}: {} events (chain verified), {} files, {:.1} MB, in {:.2} s",
+                to.display(),
+                r.manifest.events,
+                r.manifest.files.len(),
+                r.bytes as f64 / 1e6,
+                r.elapsed.as_secs_f64()
+            );
+        }
+        Cmd::Restore { from, data, force } => {
+            let r = crate::backup::restore(&from, &data, force)?;
+            println!(
+                "{} restored from {} ({} events, chain verified, taken {} by hallq {})",
+                data.display(),
+                from.display(),
+                r.manifest.events,
+                r.manifest.created_at,
+                r.manifest.hallq
+            );
+            if let Some(kept) = r.kept {
+                println!("the data directory it replaced is kept in {}", kept.display());
+            }
+        }
+        Cmd::Doctor { role, hall, ca, data, config, cups } => {
+            let findings = runtime()?.block_on(crate::doctor::run(&crate::doctor::Options { role, hall, ca, data, config, cups }));
+            for f in &findings {
+                println!("{f}");
+            }
+            let failed = findings.iter().filter(|f| f.level == crate::doctor::Level::Fail).count();
+            let warned = findings.iter().filter(|f| f.level == crate::doctor::Level::Warn).count();
+            println!("{} checks: {failed} failed, {warned} warnings", findings.len());
+            if failed > 0 {
+                return Ok(std::process::ExitCode::FAILURE);
             }
         }
         Cmd::Devices { command: None, cups } => {

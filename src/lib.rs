@@ -1,4 +1,5 @@
 pub mod api;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod conn;
@@ -6,10 +7,12 @@ pub mod demo;
 pub mod devices;
 pub mod digest;
 pub mod display;
+pub mod doctor;
 pub mod documents;
 pub mod engine;
 pub mod identity;
 pub mod kiosk;
+pub mod metrics;
 pub mod server;
 pub mod service;
 pub mod staff;

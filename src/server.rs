@@ -177,11 +177,16 @@ pub async fn serve(config_file: &Path, data: &Path, opts: ServeOptions, clock: A
     let public_task =
         public.map(|p| tokio::spawn(serve_limited(p, tls.clone(), public_app(hall.clone()), stopped(stop_rx.clone()), limits)));
     let main = tokio::spawn(serve_limited(listener, tls, app(hall.clone()), stopped(stop_rx), limits));
+    let watchdog = notify_systemd(hall.clone());
     tokio::spawn(async move {
         shutdown_signal().await;
+        let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
         let _ = stop_tx.send(true);
     });
     let result = main.await;
+    if let Some(w) = watchdog {
+        w.abort();
+    }
     if let Some(t) = public_task {
         let _ = t.await;
     }
@@ -189,6 +194,32 @@ pub async fn serve(config_file: &Path, data: &Path, opts: ServeOptions, clock: A
     hall.shutdown().await;
     result??;
     Ok(())
+}
+
+/// Under systemd (`Type=notify`, `NOTIFY_SOCKET` set): READY=1 now that the listeners are
+/// bound and the event log is open; with `WatchdogSec=`, WATCHDOG=1 at half that interval
+/// for as long as the service is ready (the log opens and its writer runs), so systemd
+/// restarts a service whose writer died. Without `NOTIFY_SOCKET` nothing is sent.
+pub fn notify_systemd(hall: Hall) -> Option<tokio::task::JoinHandle<()>> {
+    std::env::var_os("NOTIFY_SOCKET")?;
+    if let Err(e) = sd_notify::notify(&[sd_notify::NotifyState::Ready]) {
+        tracing::warn!("could not tell systemd the service is ready: {e}");
+    }
+    let every = sd_notify::watchdog_enabled()? / 2;
+    Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every.max(Duration::from_millis(100)));
+        loop {
+            tick.tick().await;
+            let h = hall.clone();
+            match tokio::task::spawn_blocking(move || h.ready()).await {
+                Ok(Ok(())) => {
+                    let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+                }
+                Ok(Err(why)) => tracing::error!("not ready, withholding the watchdog ping: {why}"),
+                Err(_) => return,
+            }
+        }
+    }))
 }
 
 // ---------------------------------------------------------------------------------------

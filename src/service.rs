@@ -132,6 +132,7 @@ struct Inner {
     documents: Arc<crate::documents::Documents>,
     sessions: Arc<crate::staff::Sessions>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    metrics: crate::metrics::Metrics,
 }
 
 /// A handle to the running hall service. Cheap to clone.
@@ -197,10 +198,13 @@ impl Hall {
             identity_key: key,
             documents,
             writer: Mutex::new(None),
+            metrics: crate::metrics::Metrics::default(),
         });
         let writer_inner = Arc::downgrade(&inner);
-        let handle =
-            std::thread::Builder::new().name("hallq-writer".into()).spawn(move || writer(store, state, config, clock, rx, writer_inner))?;
+        let metrics = inner.metrics.clone();
+        let handle = std::thread::Builder::new()
+            .name("hallq-writer".into())
+            .spawn(move || writer(store, state, config, clock, rx, writer_inner, metrics))?;
         *inner.writer.lock().expect("writer lock") = Some(handle);
         Ok(Hall { inner })
     }
@@ -251,6 +255,31 @@ impl Hall {
 
     pub fn last_seq(&self) -> u64 {
         self.inner.last_seq.load(Ordering::Acquire)
+    }
+
+    /// The service's counters for `/metrics`.
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.inner.metrics
+    }
+
+    /// The `/metrics` exposition as of now.
+    pub fn render_metrics(&self) -> String {
+        let queues: Vec<String> = self.config().queues.iter().map(|q| q.id.clone()).collect();
+        let view = self.view();
+        self.inner.metrics.render(&view.state, &queues, self.last_seq(), self.now())
+    }
+
+    /// Whether the service can take commands: the writer thread runs and the event log
+    /// opens and answers a read. `Err` says which is not so.
+    pub fn ready(&self) -> Result<(), String> {
+        let running = self.inner.writer.lock().unwrap_or_else(|p| p.into_inner()).as_ref().is_some_and(|h| !h.is_finished());
+        if !running || self.inner.jobs.is_closed() {
+            return Err("the event log's writer is not running".into());
+        }
+        let conn = store::open_reader(&self.inner.db_path).map_err(|e| format!("the event log does not open: {e}"))?;
+        conn.query_row("SELECT COUNT(*) FROM events WHERE seq = (SELECT MAX(seq) FROM events)", [], |r| r.get::<_, i64>(0))
+            .map_err(|e| format!("the event log does not answer: {e}"))?;
+        Ok(())
     }
 
     /// The durable view. Hold the guard briefly: the writer waits for it.
@@ -340,6 +369,7 @@ fn writer(
     clock: Arc<dyn Clock>,
     mut rx: mpsc::Receiver<Job>,
     inner: std::sync::Weak<Inner>,
+    metrics: crate::metrics::Metrics,
 ) {
     const BATCH: usize = 512;
     let mut stop_reply = None;
@@ -391,13 +421,22 @@ fn writer(
             pending.extend(events.into_iter().map(|e| (now, e)));
             answered.push((reply, result, start..pending.len()));
         }
-        match store.append(&pending) {
+        let appending = Instant::now();
+        let appended = store.append(&pending);
+        if !pending.is_empty() {
+            match &appended {
+                Ok(_) => metrics.observe_append(appending.elapsed().as_secs_f64()),
+                Err(_) => metrics.append_failed(),
+            }
+        }
+        match appended {
             Ok(records) => {
                 let Some(inner) = inner.upgrade() else { break };
                 {
                     let mut view = inner.view.write().unwrap_or_else(|p| p.into_inner());
                     for r in &records {
                         engine::apply(&mut view.state, &config, r.at, &r.event);
+                        metrics.count(&view.state, &r.event);
                         if matches!(r.event, Event::DayOpened { .. }) {
                             view.recent_calls.clear();
                         }

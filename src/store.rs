@@ -19,7 +19,10 @@ use crate::engine::{self, Event, State, Ts};
 /// Events between two snapshots. Replay of this many events takes well under a second.
 pub const SNAPSHOT_EVERY: u64 = 10_000;
 
-const SCHEMA: &str = "
+/// The schema as the first hallq wrote it (version 1; such databases carry
+/// `PRAGMA user_version` 0, from before versions were kept). Frozen: changes go into
+/// [`MIGRATIONS`].
+const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -41,6 +44,48 @@ CREATE TABLE IF NOT EXISTS snapshots (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 ";
 
+/// Schema changes after version 1, in order: entry `i` takes a database from version
+/// `i + 1` to `i + 2`. Each runs in one transaction with the new `user_version`.
+const MIGRATIONS: &[&str] = &[
+    // 2: the kind of an event indexed (the start of the day, the newest calls).
+    "CREATE INDEX IF NOT EXISTS events_kind ON events(kind);",
+];
+
+/// The schema version this hallq writes (`PRAGMA user_version` of `hallq.db`).
+pub const SCHEMA_VERSION: u32 = 1 + MIGRATIONS.len() as u32;
+
+/// The schema version of an open database (0: written before versions were kept, which
+/// is version 1).
+pub fn schema_version(conn: &Connection) -> Result<u32, StoreError> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Brings the database to `target` (at most [`SCHEMA_VERSION`]): creates version 1 when it
+/// is new, then runs each migration after the database's version. A database of a newer
+/// hallq is refused rather than misread.
+fn migrate(conn: &mut Connection, target: u32) -> Result<(), StoreError> {
+    let found = schema_version(conn)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema { found, supported: SCHEMA_VERSION });
+    }
+    if found == 0 {
+        let tx = conn.transaction()?;
+        tx.execute_batch(SCHEMA_V1)?;
+        tx.pragma_update(None, "user_version", 1)?;
+        tx.commit()?;
+    }
+    let mut version = found.max(1);
+    while version < target {
+        let tx = conn.transaction()?;
+        tx.execute_batch(MIGRATIONS[version as usize - 1])?;
+        tx.pragma_update(None, "user_version", version + 1)?;
+        tx.commit()?;
+        tracing::info!(from = version, to = version + 1, "event log schema migrated");
+        version += 1;
+    }
+    Ok(())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
@@ -49,6 +94,8 @@ pub enum StoreError {
     Corrupt { seq: u64, reason: String },
     #[error("cannot create the data directory {path}: {source}")]
     DataDir { path: PathBuf, source: std::io::Error },
+    #[error("the event log has schema version {found}, newer than this hallq knows ({supported}): install the newer hallq again, or restore a backup made by this one")]
+    NewerSchema { found: u32, supported: u32 },
 }
 
 /// One logged event as clients see it on the stream.
@@ -162,8 +209,13 @@ impl Store {
     }
 
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let conn = open_conn(path)?;
-        conn.execute_batch(SCHEMA)?;
+        Store::open_at(path, SCHEMA_VERSION)
+    }
+
+    /// Opens the database migrated to schema `version` (tests write older databases).
+    fn open_at(path: &Path, version: u32) -> Result<Store, StoreError> {
+        let mut conn = open_conn(path)?;
+        migrate(&mut conn, version)?;
         let (last_seq, last_hash): (u64, Vec<u8>) = conn
             .query_row("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?
@@ -444,6 +496,46 @@ mod tests {
         let store = Store::open_dir(dir.path()).unwrap();
         assert_eq!(store.load_state(&config).unwrap(), s2);
         assert_eq!(store.find_request("r99").unwrap().as_deref(), Some("20261127-B006"));
+    }
+
+    /// A database as the hallq before schema versions wrote it (version 1, `user_version`
+    /// 0) opens: it is migrated to the current version, keeps its events, state and chain.
+    #[test]
+    fn a_database_of_the_previous_schema_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hallq.db");
+        let config = Config::demo();
+        let state = {
+            let mut old = Store::open_at(&path, 1).unwrap();
+            let s = fill(&mut old, &config, 5);
+            old.snapshot(&s).unwrap();
+            // What the earlier hallq left: no version recorded at all.
+            old.conn.pragma_update(None, "user_version", 0).unwrap();
+            s
+        };
+        {
+            let conn = Connection::open(&path).unwrap();
+            assert_eq!(schema_version(&conn).unwrap(), 0);
+            let indexes: i64 = conn.query_row("SELECT COUNT(*) FROM sqlite_master WHERE name = 'events_kind'", [], |r| r.get(0)).unwrap();
+            assert_eq!(indexes, 0, "the fixture has the version 1 schema");
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(schema_version(&store.conn).unwrap(), SCHEMA_VERSION);
+        assert!(SCHEMA_VERSION >= 2);
+        let plan: String =
+            store.conn.query_row("EXPLAIN QUERY PLAN SELECT MAX(seq) FROM events WHERE kind = 'day_opened'", [], |r| r.get(3)).unwrap();
+        assert!(plan.contains("events_kind"), "{plan}");
+        assert_eq!(store.last_seq(), 6);
+        assert_eq!(store.load_state(&config).unwrap(), state);
+        assert_eq!(verify(&path).unwrap(), Verdict::Intact { events: 6, purged_personal: 0 });
+        drop(store);
+        // Opening again changes nothing; a database of a newer hallq is refused.
+        assert_eq!(schema_version(&Store::open(&path).unwrap().conn).unwrap(), SCHEMA_VERSION);
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        match Store::open(&path) {
+            Err(StoreError::NewerSchema { found, supported }) => assert_eq!((found, supported), (SCHEMA_VERSION + 1, SCHEMA_VERSION)),
+            other => panic!("a newer schema was not refused: {:?}", other.map(|s| s.last_seq())),
+        }
     }
 
     #[test]

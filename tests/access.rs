@@ -50,6 +50,7 @@ async fn every_route_with_every_caller() {
             Who::Role(Role::Manager, "demo-manager"),
             Who::Role(Role::System, "demo-system"),
             Who::Role(Role::Rating, "demo-rating-1"),
+            Who::Role(Role::Metrics, "demo-metrics"),
             Who::Nobody,
             Who::ExpiredSession(session),
             visitor,
@@ -114,7 +115,7 @@ async fn every_route_with_every_caller() {
 #[test]
 fn the_table_opens_to_anyone_only_what_needs_no_token() {
     let open: Vec<&str> = RULES.iter().filter(|r| r.may.contains(&May::Anyone)).map(|r| r.path).collect();
-    assert_eq!(open, ["/health", "/openapi.json", "/login"]);
+    assert_eq!(open, ["/health", "/ready", "/openapi.json", "/login"]);
     let visitor: Vec<&str> = RULES.iter().filter(|r| r.may.contains(&May::Visitor)).map(|r| r.path).collect();
     assert_eq!(visitor, ["/events", "/tickets/{id}", "/tickets/{id}/evaluation"]);
     let sessions: Vec<&str> = RULES.iter().filter(|r| r.may.contains(&May::StaffSession)).map(|r| r.path).collect();
@@ -124,6 +125,10 @@ fn the_table_opens_to_anyone_only_what_needs_no_token() {
     assert_eq!(rating.may, &[May::Visitor, May::Role(Role::Rating)]);
     let tablet: Vec<&str> = RULES.iter().filter(|r| r.may.contains(&May::Role(Role::Rating))).map(|r| r.path).collect();
     assert!(tablet.iter().all(|p| ["/me", "/events", "/stream-ticket", "/tickets/{id}/evaluation"].contains(p)), "{tablet:?}");
+    // The monitoring's token reads the metrics and nothing else; only managers share them.
+    let monitoring: Vec<&str> = RULES.iter().filter(|r| r.may.contains(&May::Role(Role::Metrics))).map(|r| r.path).collect();
+    assert_eq!(monitoring, ["/metrics"]);
+    assert_eq!(RULES.iter().find(|r| r.path == "/metrics").unwrap().may, &[May::Role(Role::Metrics), May::Role(Role::Manager)]);
     // The configuration is the managers' alone.
     for r in RULES.iter().filter(|r| r.path.starts_with("/config")) {
         assert_eq!(r.may, &[May::Role(Role::Manager)], "{}", r.path);

@@ -417,6 +417,9 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
         assert!(manager.reload_config().await.unwrap().changed);
         assert!(!manager.reload_config().await.unwrap().changed);
         display.announce("C001", WindowNo(7)).await.unwrap();
+        // The monitoring's view and readiness.
+        anon.ready().await.unwrap();
+        hall("demo-metrics").metrics().await.unwrap();
 
         // Refusals of every kind of caller mistake.
         assert_eq!(refusal(hall("not-a-token").state().await).1, ErrorCode::Unauthorized);

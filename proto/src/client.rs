@@ -277,6 +277,17 @@ impl HallClient {
         self.get("/health").await
     }
 
+    /// Whether the service can take commands (`ClientError` with `not_ready` when not).
+    pub async fn ready(&self) -> Result<Readiness, ClientError> {
+        self.get("/ready").await
+    }
+
+    /// The Prometheus (OpenMetrics) text of `/metrics` (a metrics or manager token).
+    pub async fn metrics(&self) -> Result<String, ClientError> {
+        let bytes = self.bytes("/metrics").await?;
+        String::from_utf8(bytes).map_err(|e| ClientError::Protocol(format!("/metrics is not UTF-8: {e}")))
+    }
+
     pub async fn catalog(&self) -> Result<Catalog, ClientError> {
         self.get("/catalog").await
     }

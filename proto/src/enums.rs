@@ -140,6 +140,8 @@ pub enum Role {
     /// A rating tablet beside one window: it receives that window's rating requests (with
     /// their one-time nonce) and sends the visitor's rating.
     Rating,
+    /// The hall's monitoring (Prometheus): reads `/metrics` and nothing else.
+    Metrics,
 }
 
 /// Who did something the hall logged: each window action, sign-in and sign-out,

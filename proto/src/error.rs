@@ -96,6 +96,8 @@ error_codes! {
     StoreUnavailable = "store_unavailable" => 503,
     ServiceStopping = "service_stopping" => 503,
     ServiceBusy = "service_busy" => 503,
+    /// `GET /ready`: the event log does not open or its writer is not running.
+    NotReady = "not_ready" => 503,
     // The queue engine's refusals.
     UnknownService = "unknown_service" => 404,
     HallClosedToday = "hall_closed_today" => 409,

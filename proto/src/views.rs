@@ -23,6 +23,14 @@ pub struct Health {
     pub now: String,
 }
 
+/// `GET /ready`: the service can take commands (the event log is open and its writer
+/// runs). Nothing about the hall.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Readiness {
+    #[schema(example = "ready")]
+    pub status: String,
+}
+
 /// The hall's name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct HallName {

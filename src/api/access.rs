@@ -32,6 +32,7 @@ const DISPLAY: May = R(Role::Display);
 const MANAGER: May = R(Role::Manager);
 const SYSTEM: May = R(Role::System);
 const RATING: May = R(Role::Rating);
+const METRICS: May = R(Role::Metrics);
 
 /// One route and who may call it.
 #[derive(Debug, Clone, Copy)]
@@ -51,6 +52,10 @@ const fn rule(method: &'static str, path: &'static str, may: &'static [May]) -> 
 /// tried by `tests/access.rs`.
 pub const RULES: &[Rule] = &[
     rule("get", "/health", &[May::Anyone]),
+    // Readiness for a load balancer or systemd: yes or no and why, no hall data.
+    rule("get", "/ready", &[May::Anyone]),
+    // Counts and waits of the whole hall: the monitoring's own narrow token, and managers.
+    rule("get", "/metrics", &[METRICS, MANAGER]),
     rule("get", "/openapi.json", &[May::Anyone]),
     rule("post", "/login", &[May::Anyone]),
     rule("post", "/logout", &[May::StaffSession]),

@@ -95,14 +95,16 @@ impl StreamTickets {
     }
 }
 
-/// Open event streams per token (or per visitor's ticket).
+/// Open event streams per token (or per visitor's ticket), and all of them in the
+/// `/metrics` gauge.
 #[derive(Default)]
-struct StreamCounts(Arc<std::sync::Mutex<HashMap<String, usize>>>);
+struct StreamCounts(Arc<std::sync::Mutex<HashMap<String, usize>>>, prometheus_client::metrics::gauge::Gauge);
 
 /// One open stream, counted until it is dropped.
 struct StreamSlot {
     counts: Arc<std::sync::Mutex<HashMap<String, usize>>>,
     holder: String,
+    gauge: prometheus_client::metrics::gauge::Gauge,
 }
 
 impl StreamCounts {
@@ -113,12 +115,14 @@ impl StreamCounts {
             return None;
         }
         *n += 1;
-        Some(StreamSlot { counts: self.0.clone(), holder: holder.to_string() })
+        self.1.inc();
+        Some(StreamSlot { counts: self.0.clone(), holder: holder.to_string(), gauge: self.1.clone() })
     }
 }
 
 impl Drop for StreamSlot {
     fn drop(&mut self) {
+        self.gauge.dec();
         let mut m = self.counts.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(n) = m.get_mut(&self.holder) {
             *n = n.saturating_sub(1);
@@ -152,6 +156,7 @@ pub fn router(hall: Hall) -> Router {
     let data_dir = hall.db_path().parent().map(|p| p.to_path_buf()).unwrap_or_default();
     let voice = Arc::new(crate::voice::Voice::new(hall.config().voice.clone(), &data_dir));
     let sessions = hall.sessions();
+    let streams = Arc::new(StreamCounts(Arc::default(), hall.metrics().streams()));
     let api = Api {
         documents: hall.documents(),
         hall,
@@ -159,11 +164,13 @@ pub fn router(hall: Hall) -> Router {
         sessions,
         issue_limit: Arc::default(),
         stream_tickets: Arc::default(),
-        streams: Arc::default(),
+        streams,
         last_seen: Arc::default(),
     };
     let v1 = Router::new()
         .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
         .route("/catalog", get(catalog))
         .route("/state", get(state))
@@ -361,6 +368,34 @@ async fn health(State(api): State<Api>) -> Json<proto::Health> {
         date,
         now: now.with_timezone(&api.hall.config().offset()).to_rfc3339(),
     })
+}
+
+/// Whether the service can take commands now: the event log opens and its writer runs.
+/// No token needed, and no hall data in the answer.
+#[utoipa::path(get, path = "/ready", tag = "hall", responses(
+    (status = 200, body = proto::Readiness),
+    (status = 503, description = "Not ready: the event log or its writer is down", body = proto::ErrorBody)))]
+async fn ready(State(api): State<Api>) -> ApiResult<Json<proto::Readiness>> {
+    let hall = api.hall.clone();
+    let checked = tokio::task::spawn_blocking(move || hall.ready()).await.unwrap_or_else(|_| Err("the check did not finish".into()));
+    match checked {
+        Ok(()) => Ok(Json(proto::Readiness { status: "ready".into() })),
+        Err(why) => {
+            tracing::error!("not ready: {why}");
+            Err(ApiError::new(ErrorCode::NotReady, format!("服务尚未就绪：{why}")))
+        }
+    }
+}
+
+/// Counters and gauges for the hall's monitoring, in the Prometheus (OpenMetrics) text
+/// format: tickets issued and called, waiting and the longest wait per queue, the event
+/// log's append latency, open event streams, device faults.
+#[utoipa::path(get, path = "/metrics", tag = "hall", security(("token" = [])), responses(
+    (status = 200, description = "OpenMetrics text exposition", content_type = "application/openmetrics-text"),
+    (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody),
+    (status = 403, description = "The role or window may not do this", body = proto::ErrorBody)))]
+async fn metrics(State(api): State<Api>, _caller: Caller) -> Response {
+    ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], api.hall.render_metrics()).into_response()
 }
 
 /// This document.

@@ -47,7 +47,8 @@ pub enum Viewer {
 impl Viewer {
     pub fn of(role: Role, windows: &[u32]) -> Viewer {
         match role {
-            Role::Display => Viewer::Display,
+            // Monitoring reaches /metrics only (access.rs); were it to see more, the least.
+            Role::Display | Role::Metrics => Viewer::Display,
             Role::Kiosk => Viewer::Kiosk,
             Role::Counter => Viewer::Counter { windows: windows.to_vec() },
             Role::Manager => Viewer::Manager,

@@ -255,7 +255,7 @@ mod secret_tests {
         std::fs::write(&file, DEFAULT_TOML).unwrap();
         let store = ConfigStore::new(data.path());
         let (c, text, name) = store.in_force(&file).unwrap();
-        assert_eq!((text.as_str(), name.as_str(), c.tokens.len()), (DEFAULT_TOML, file.to_str().unwrap(), 11));
+        assert_eq!((text.as_str(), name.as_str(), c.tokens.len()), (DEFAULT_TOML, file.to_str().unwrap(), 12));
         assert!(store.newest().unwrap().is_none(), "in_force saves nothing");
         let (_, v) = store.resolve(&file).unwrap();
         for f in [store.path(v.number), data.path().join("config/source")] {
