@@ -66,7 +66,8 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
         opts.speed,
         opts.data.display()
     );
-    println!("  hall overview:  http://{addr}/#token=demo-display");
+    println!("  start page:     http://{addr}/  (every page, what it is for)");
+    println!("  hall overview:  http://{addr}/overview#token=demo-display");
     println!("  API:            http://{addr}/api/v1/state  (Authorization: Bearer demo-display)");
     println!("  OpenAPI:        http://{addr}/api/v1/openapi.json");
     println!("  printed tickets (simulated printer): {}/DATE/NUMBER.png", opts.data.join("tickets").display());

@@ -225,3 +225,54 @@ async fn counters_call_and_displays_follow_through_a_restart() {
     }
     drop(server);
 }
+
+/// Issue 11: `/` is a start page that needs no token, says what each page is for and links
+/// every one; the hall overview it replaced works at `/overview`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_start_page_links_every_page_without_a_token() {
+    let driver_port = free_port();
+    let _driver = Kill(
+        Command::new("chromedriver")
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver not found: install chromium-driver (./dev test does)"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("hall.toml");
+    std::fs::write(&config, hallq::config::DEFAULT_TOML).unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let _server = serve(&config, &dir.path().join("data"), port);
+    healthy(&base).await;
+    let c = browser(driver_port, (1366, 1100)).await;
+    c.goto(&format!("{base}/")).await.unwrap();
+    wait_text(&c, "#health", |t| t.contains("服务运行中") && t.contains("Running")).await;
+    let http = client();
+    for (id, path) in [
+        ("link-counter", "/counter"),
+        ("link-overview", "/overview"),
+        ("link-window", "/display/window?window=1"),
+        ("link-hall", "/display/hall"),
+        ("link-rate", "/rate"),
+        ("link-openapi", "/api/v1/openapi.json"),
+    ] {
+        let card = c.find(Locator::Id(id)).await.unwrap();
+        let href = card.attr("href").await.unwrap().unwrap_or_default();
+        assert_eq!(href.trim_start_matches(&base), path, "{id}");
+        // Each says what the page is for, Chinese first, then English.
+        let text = card.text().await.unwrap();
+        let (zh, en) = (text.find(|ch: char| ('\u{4e00}'..='\u{9fff}').contains(&ch)), text.find(|ch: char| ch.is_ascii_alphabetic()));
+        assert!(zh.is_some() && en.is_some() && zh < en, "{id}: {text}");
+        let r = http.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+    }
+    let visitor = c.find(Locator::Id("visitor")).await.unwrap().text().await.unwrap();
+    assert!(visitor.contains("二维码") && visitor.contains("QR code"), "{visitor}");
+    shot(&c, "start-page").await;
+    // The overview, at its own address, with the display token once in the fragment.
+    c.goto(&format!("{base}/overview#token=demo-display")).await.unwrap();
+    wait_text(&c, "#windows", |t| t.contains("26号")).await;
+    c.close().await.unwrap();
+}

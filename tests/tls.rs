@@ -349,6 +349,7 @@ async fn the_public_listener_serves_the_visitor_and_nothing_else() {
         // Nothing else: staff and device pages and endpoints are 404, whatever the token.
         for path in [
             "/",
+            "/overview",
             "/counter",
             "/display/hall",
             "/display/window",

@@ -1,12 +1,14 @@
-//! Web pages served by the hall service: the hall overview, the counter terminal, the
-//! window and hall displays, the rating tablet and the visitor's status page. They are
-//! plain HTML and JavaScript compiled into the binary; each follows the event stream.
+//! Web pages served by the hall service: the start page `/` (links to every page, no token
+//! needed), the hall overview, the counter terminal, the window and hall displays, the
+//! rating tablet and the visitor's status page. They are plain HTML and JavaScript compiled
+//! into the binary; each page with hall data follows the event stream.
 
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use axum::Router;
 
+const INDEX: &str = include_str!("index.html");
 const OVERVIEW: &str = include_str!("overview.html");
 const COUNTER: &str = include_str!("counter.html");
 const WINDOW: &str = include_str!("window.html");
@@ -18,7 +20,8 @@ const CSS: &str = include_str!("static/hallq.css");
 
 pub fn router() -> Router {
     Router::new()
-        .route("/", get(|| async { Html(OVERVIEW) }))
+        .route("/", get(|| async { Html(INDEX) }))
+        .route("/overview", get(|| async { Html(OVERVIEW) }))
         .route("/counter", get(|| async { Html(COUNTER) }))
         .route("/display/window", get(|| async { Html(WINDOW) }))
         .route("/display/hall", get(|| async { Html(HALL) }))
