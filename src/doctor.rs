@@ -45,7 +45,9 @@ pub struct Finding {
 
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:<4} {:<12} {}", self.level.as_str(), self.check, self.detail)
+        // One line per check, whatever the message holds.
+        let detail: Vec<&str> = self.detail.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        write!(f, "{:<4} {:<12} {}", self.level.as_str(), self.check, detail.join(" / "))
     }
 }
 

@@ -43,7 +43,11 @@ pub fn check_access(path: &Path, group: &str) -> Access {
 }
 
 fn usb_devices() -> Vec<Candidate> {
-    let Ok(list) = rusb::devices() else { return Vec::new() };
+    use rusb::UsbContext;
+    // Where libusb cannot start (no /dev/bus/usb, as in a container) there are no USB
+    // devices to list; rusb's global context would panic instead.
+    let Ok(context) = rusb::Context::new() else { return Vec::new() };
+    let Ok(list) = context.devices() else { return Vec::new() };
     list.iter()
         .filter_map(|d| {
             let dd = d.device_descriptor().ok()?;
