@@ -192,3 +192,34 @@ async fn one_address_guessing_many_numbers_is_locked_out() {
     })
     .await
 }
+
+/// Issue 11: a manager signs in with a staff number too; the session has a manager's
+/// rights, and the sign-in, the manager's actions and the sign-out are in the chain with
+/// the staff number.
+#[tokio::test]
+async fn a_manager_signs_in_and_every_action_names_the_staff_number() {
+    within(120, "test", async {
+        let h = TestHall::start().await;
+        let login = h.client("").login("9001", "demo-9001").await.unwrap();
+        assert!(login.windows.is_empty());
+        let manager = h.client(&login.token);
+        assert_eq!(manager.me().await.unwrap().role, hallq_proto::Role::Manager);
+        manager.config().await.unwrap();
+        manager.window_action(hallq_proto::WindowNo(4), hallq_proto::WindowAction::Open, &Default::default()).await.unwrap();
+        manager.logout().await.unwrap();
+        // A counter's staff session may not do a manager's work.
+        let counter = h.client(&h.client("").login("1001", "demo-1001").await.unwrap().token);
+        assert_eq!(refusal(counter.config().await), (403, ErrorCode::ForbiddenRole));
+        let conn = hallq::store::open_reader(h.hall.db_path()).unwrap();
+        let events: Vec<_> = hallq::store::events_since(&conn, 0, 100).unwrap().into_iter().map(|r| r.event).collect();
+        let staff = hallq::engine::Actor::staff("9001");
+        let kinds: Vec<&str> = events.iter().filter(|e| e.actor().as_ref() == Some(&staff)).map(|e| e.kind()).collect();
+        assert_eq!(kinds, ["staff_signed_in", "window_opened", "staff_signed_out"]);
+        assert!(events.iter().any(|e| matches!(e, hallq::engine::Event::StaffSignedIn { role: hallq_proto::Role::Manager, .. })));
+        assert!(events
+            .iter()
+            .any(|e| matches!(e, hallq::engine::Event::StaffSignedIn { role: hallq_proto::Role::Counter, actor } if *actor == hallq::engine::Actor::staff("1001"))));
+        h.stop().await;
+    })
+    .await
+}

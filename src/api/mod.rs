@@ -288,14 +288,15 @@ impl Api {
         let token = presented_token(headers)
             .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "缺少访问令牌：请在 Authorization: Bearer 中提供设备令牌。"))?;
         if token.starts_with("staff.") {
-            // A member of staff signed in at a counter: they work the windows they are given.
+            // A member of staff signed in: at a counter they work the windows they are given; a
+            // manager's session is a manager's.
             let config = self.hall.config();
             let p = self
                 .sessions
                 .check(&config.staff, token, self.hall.now())
                 .ok_or_else(|| ApiError::new(ErrorCode::SessionExpired, "登录已过期或无效，请重新登录。"))?;
             return Ok(Caller {
-                role: Role::Counter,
+                role: p.role,
                 name: format!("{}（{}）", p.name, p.id),
                 windows: p.windows.clone(),
                 session: true,
@@ -464,7 +465,7 @@ async fn login(
     match result {
         Ok((token, expires, p)) => {
             // The sign-in goes into the chain before the token is handed out.
-            api.hall.submit(Command::StaffSignedIn { actor: Actor::staff(&p.id), role: Role::Counter }).await?;
+            api.hall.submit(Command::StaffSignedIn { actor: Actor::staff(&p.id), role: p.role }).await?;
             tracing::info!("staff {} ({}) signed in from {client}", p.id, p.name);
             Ok(Json(proto::LoginAnswer {
                 token,

@@ -350,7 +350,8 @@ pub struct Token {
     pub windows: Vec<u32>,
 }
 
-/// A member of staff who signs in at the counter terminal (instead of a counter token).
+/// A member of staff who signs in with their staff number and password (instead of a
+/// device's token): at the counter terminal, or as a hall manager.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Staff {
@@ -359,8 +360,16 @@ pub struct Staff {
     pub name: String,
     /// Argon2 hash in PHC form, from `hallq staff hash-password`; never the password.
     pub password: String,
-    /// Windows this person may operate.
+    /// Windows this person may operate (a manager may operate every window).
+    #[serde(default)]
     pub windows: Vec<u32>,
+    /// `counter` (the default) or `manager`: what the person's session may do.
+    #[serde(default = "counter_role")]
+    pub role: Role,
+}
+
+fn counter_role() -> Role {
+    Role::Counter
 }
 
 /// A configuration error, located in the file it came from.
@@ -616,7 +625,10 @@ impl Config {
             if argon2::PasswordHash::new(&p.password).is_err() {
                 return err(format!("staff[{i}].password"), "not a password hash: make one with `hallq staff hash-password`".into());
             }
-            if p.windows.is_empty() {
+            if !matches!(p.role, Role::Counter | Role::Manager) {
+                return err(format!("staff[{i}].role"), "a member of staff signs in as counter or manager".into());
+            }
+            if p.windows.is_empty() && p.role == Role::Counter {
                 return err(format!("staff[{i}].windows"), "name the windows this person may operate".into());
             }
             for (j, n) in p.windows.iter().enumerate() {
