@@ -49,6 +49,7 @@ fn sample_ticket() -> TicketModel {
         holder: "张*（1101**********002X）".into(),
         token: "test".into(),
         priority_label: String::new(),
+        offline: false,
     }
 }
 

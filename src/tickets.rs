@@ -28,5 +28,6 @@ pub fn model(t: &TicketView) -> TicketModel {
             .unwrap_or_default(),
         token: t.token.clone().unwrap_or_default(),
         priority_label: t.priority.label_zh().to_string(),
+        offline: t.offline,
     }
 }

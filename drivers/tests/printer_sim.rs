@@ -26,6 +26,7 @@ fn model() -> TicketModel {
         holder: "张*（1101**********002X）".into(),
         token: "0123456789abcdef".into(),
         priority_label: String::new(),
+        offline: false,
     }
 }
 

@@ -314,6 +314,7 @@ mod tests {
             now: "2026-11-27T09:31:05+08:00".into(),
             hall: HallName { name: "示范市民之家".into(), name_en: "Demo Hall".into(), utc_offset: None },
             devices: None,
+            kiosks: None,
             display: DisplaySettings { notice: "午休 12:00–13:30".into(), recent_calls: 2 },
             voice: VoiceSettings { enabled: true, volume: 1.0 },
             windows: vec![

@@ -3,6 +3,7 @@
 //! feature, drives the Slint screens of `ui/`.
 
 pub mod controller;
+pub mod journal;
 #[cfg(feature = "ui")]
 pub mod errands;
 pub mod pin;

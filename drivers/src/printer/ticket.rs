@@ -27,6 +27,10 @@ pub struct TicketModel {
     pub token: String,
     /// "绿色通道" or "预约" where it applies.
     pub priority_label: String,
+    /// Issued by the kiosk from its number lease while the hall service was unreachable:
+    /// printed 离线取号, and the people ahead are not known.
+    #[serde(default)]
+    pub offline: bool,
 }
 
 /// Fields a template can show, in the order given.
@@ -131,6 +135,9 @@ impl Template {
                     if !t.priority_label.is_empty() {
                         doc.text(format!("【{}】", t.priority_label), Style::center().bold());
                     }
+                    if t.offline {
+                        doc.text("【离线取号】", Style::center().bold());
+                    }
                 }
                 Field::Service => {
                     doc.wrapped(&t.service, Style::center().size(1, 2).bold());
@@ -139,7 +146,9 @@ impl Template {
                     doc.wrapped(&format!("队列：{}", t.queue), Style::default());
                 }
                 Field::Ahead => {
-                    let text = if t.people_ahead == 0 {
+                    let text = if t.offline {
+                        "网络中断时取号，本号照常有效，请留意叫号".to_string()
+                    } else if t.people_ahead == 0 {
                         "前面没有人等候，请留意叫号".to_string()
                     } else {
                         format!("前面还有 {} 人，预计等候约 {} 分钟", t.people_ahead, t.estimate_minutes)
