@@ -79,6 +79,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
         async move { axum::serve(listener, app).await }
     });
     let mut tasks = vec![crate::server::spawn_ticker(hall.clone())];
+    crate::reports::spawn(&hall)?;
     let tickets_dir = opts.data.join("tickets");
     tasks.push(tokio::spawn(visitors(hall.clone(), clock.clone(), tickets_dir.clone(), addr)));
     for w in &config.windows {

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod identity;
 pub mod kiosk;
 pub mod metrics;
+pub mod reports;
 pub mod server;
 pub mod service;
 pub mod staff;

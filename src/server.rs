@@ -168,6 +168,8 @@ pub async fn serve(config_file: &Path, data: &Path, opts: ServeOptions, clock: A
         eprintln!("hallq serve: visitor pages only on {scheme}://{}", p.local_addr()?);
     }
     let ticker = spawn_ticker(hall.clone());
+    // The reports read model (DATA/reports.db) follows the log on its own thread.
+    crate::reports::spawn(&hall)?;
     // One stop for both listeners.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = move |mut rx: tokio::sync::watch::Receiver<bool>| async move {
