@@ -152,6 +152,26 @@ async fn restore_refuses_a_data_directory_in_use_and_a_broken_log() {
         assert!(!ok && out.contains("broken at event 1"), "{out}");
         assert!(!work.path().join("c.tar").exists());
 
+        // A backup whose event log was altered after it was taken is refused before the data
+        // directory is touched: the chain is verified first.
+        let unpacked = work.path().join("unpacked");
+        tar::Archive::new(std::fs::File::open(&backup).unwrap()).unpack(&unpacked).unwrap();
+        let conn = rusqlite::Connection::open(unpacked.join("hallq.db")).unwrap();
+        conn.execute("UPDATE events SET at = replace(at, '2026', '2025') WHERE seq = 2", []).unwrap();
+        drop(conn);
+        let forged = work.path().join("forged.tar");
+        let mut b = tar::Builder::new(std::fs::File::create(&forged).unwrap());
+        b.append_path_with_name(unpacked.join(hallq::backup::MANIFEST), hallq::backup::MANIFEST).unwrap();
+        for f in hallq::backup::read_manifest(&backup).unwrap().files {
+            b.append_path_with_name(unpacked.join(&f), &f).unwrap();
+        }
+        b.finish().unwrap();
+        drop(b);
+        let target = work.path().join("untouched");
+        let (ok, out) = hallq(&["restore", "--from", forged.to_str().unwrap(), "--data", target.to_str().unwrap()]);
+        assert!(!ok && out.contains("broken at event 2"), "{out}");
+        assert!(!target.exists(), "a refused restore left {}", target.display());
+
         // Something that is not a backup is refused before anything is touched.
         let (ok, out) = hallq(&[
             "restore",
