@@ -2,8 +2,8 @@
 //! --profile dist`) and runs these with `HALLQ_DEB` naming the file (they are ignored in a
 //! plain `cargo test`, which has no package to test).
 //!
-//! The package is inspected (`dpkg-deb`), then installed on this machine with `dpkg -i`
-//! (root only, as CI runs): the service user in the device groups, the data directory 0700,
+//! The package is inspected (`dpkg-deb`), then installed on this machine with `apt-get
+//! install ./hallq_….deb` (root only, as CI runs): the service user in the device groups, the data directory 0700,
 //! the configuration as a conffile, `systemd-analyze verify` on every installed unit,
 //! `hallq serve` started from the installed binary and configuration as the hallq user,
 //! a ticket issued and called, then the package removed (the data stays) and purged.
@@ -84,8 +84,17 @@ async fn install_serve_issue_call_and_remove() {
     assert_eq!(run("id", &["-u"]).trim(), "0", "dpkg -i needs root (CI runs as root)");
     assert!(!installed(), "hallq is already installed on this machine: this test installs and removes it, remove it first");
     let had_data = Path::new("/var/lib/hallq").exists();
-    let out = run("dpkg", &["-i", deb.to_str().unwrap()]);
-    eprintln!("{out}");
+    // As the installer does it: apt resolves the package's dependencies (here all present).
+    let path = std::fs::canonicalize(&deb).unwrap();
+    let out = Command::new("apt-get")
+        .args(["install", "-y", "--no-install-recommends"])
+        .arg(&path)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .output()
+        .expect("apt-get");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && installed(), "apt-get install {}:\n{text}", path.display());
+    assert!(!text.contains("Warning: The home dir"), "{text}");
 
     // The service user, its groups, its private data directory, the readable configuration.
     let groups = groups_of("hallq");
@@ -147,10 +156,10 @@ async fn install_serve_issue_call_and_remove() {
     assert_eq!((db.uid(), db.permissions().mode() & 0o077), (uid, 0));
 
     // Removal keeps the data (and, until purged, the edited configuration).
-    run("dpkg", &["-r", "hallq"]);
+    run("apt-get", &["remove", "-y", "hallq"]);
     assert!(!Path::new("/usr/bin/hallq").exists());
     assert!(Path::new("/etc/hallq/hall.toml").exists(), "a removed package keeps its conffiles");
-    run("dpkg", &["-P", "hallq"]);
+    run("apt-get", &["purge", "-y", "hallq"]);
     assert!(!Path::new("/etc/hallq/hall.toml").exists());
     let log = hallq::store::verify(Path::new("/var/lib/hallq/hallq.db")).unwrap();
     assert!(matches!(log, hallq::store::Verdict::Intact { events, .. } if events >= 2), "{log:?} after purge");
