@@ -41,7 +41,7 @@ fn doctor(args: &[&str]) -> Run {
     for l in run.out.lines() {
         assert!(["OK ", "WARN", "FAIL"].iter().any(|p| l.starts_with(p)) || l.contains(" checks: "), "unexpected line {l:?}");
     }
-    let summary = run.out.lines().last().unwrap_or("");
+    let summary = run.out.lines().next_back().unwrap_or("");
     assert!(summary.contains(&format!("{} failed", run.fails())), "{summary}");
     assert_eq!(run.ok, run.fails() == 0, "{}", run.out);
     run
