@@ -56,6 +56,8 @@ fn main() {
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         let sim = SimPrinter::new();
         let opts = KioskOptions {
+            journal: None,
+            clock: None,
             server: format!("http://{addr}"),
             token: "demo-kiosk-1".into(),
             ca: None,

@@ -471,6 +471,8 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
         Cmd::Kiosk { command: None, screenshots: None, server, token, ca, printer, idcard, id, a4, scanner, work_dir, voice } => {
             #[cfg(feature = "ui")]
             crate::kiosk::runtime::run_window(crate::kiosk::runtime::KioskOptions {
+                journal: None,
+                clock: None,
                 sim_printer: (printer == "sim://printer").then(hallq_drivers::printer::sim::SimPrinter::new),
                 server,
                 token,

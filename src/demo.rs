@@ -464,6 +464,8 @@ pub fn run_with_window(opts: DemoOptions) -> anyhow::Result<()> {
     let _ = std::fs::create_dir_all(dir.join("tickets"));
     printer.save_to(&dir.join("tickets"));
     let opts = crate::kiosk::runtime::KioskOptions {
+        journal: None,
+        clock: None,
         server: format!("http://{addr}"),
         token: "demo-kiosk-1".into(),
         ca: None,
@@ -574,6 +576,8 @@ fn start_kiosk(data: &std::path::Path, addr: SocketAddr) {
         }
     };
     let opts = crate::kiosk::runtime::KioskOptions {
+        journal: None,
+        clock: None,
         server: format!("http://{addr}"),
         token: "demo-kiosk-2".into(),
         ca: None,

@@ -34,6 +34,8 @@ impl Kiosk {
         let printer = SimPrinter::new();
         let reader = hallq_drivers::idcard::sim::SimReader::start().unwrap();
         let opts = KioskOptions {
+            journal: None,
+            clock: None,
             server: format!("http://{}", t.addr),
             token: "demo-kiosk-1".into(),
             ca: None,

@@ -503,6 +503,8 @@ async fn the_kiosk_issues_and_prints_over_https_with_the_hall_ca() {
     let work = tempfile::tempdir().unwrap();
     let kiosk = |ca: &Path, printer: &SimPrinter| {
         let opts = KioskOptions {
+            journal: None,
+            clock: None,
             server: t.server(),
             token: "demo-kiosk-1".into(),
             ca: Some(ca.to_path_buf()),
@@ -552,6 +554,8 @@ async fn the_kiosk_issues_and_prints_over_https_with_the_hall_ca() {
     until(k, "out of service with an untrusted hall", |v| v.screen == Screen::OutOfService).await;
     // A CA file that cannot be read stops the kiosk at start, saying so.
     let bad = KioskOptions {
+        journal: None,
+        clock: None,
         server: t.server(),
         token: "demo-kiosk-1".into(),
         ca: Some(work.path().join("missing-ca.pem")),

@@ -147,6 +147,9 @@ pub struct KioskSettings {
     pub manager_pin: Option<String>,
     pub idle_seconds: u32,
     pub idle_seconds_elderly: u32,
+    /// Numbers per queue a kiosk leases for issuing while the hall is unreachable (0: off).
+    #[serde(default)]
+    pub offline_block: u32,
 }
 
 /// The printed ticket's texts.

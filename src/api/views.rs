@@ -382,6 +382,7 @@ pub fn catalog_of(c: &Config, state: &engine::State, viewer: &Viewer) -> proto::
             }),
             idle_seconds: c.kiosk.idle_seconds,
             idle_seconds_elderly: c.kiosk.idle_seconds_elderly,
+            offline_block: c.kiosk.offline_block,
         },
         ticket: proto::TicketSettings {
             header: c.ticket.header.clone(),

@@ -126,6 +126,8 @@ pub struct Issued {
     pub status_url: String,
     /// What the ticket printer prints, made from the hall's answer by `tickets::model`.
     pub printable: hallq_drivers::printer::ticket::TicketModel,
+    /// Issued from the kiosk's number lease while the hall was unreachable.
+    pub offline: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -144,6 +146,9 @@ pub enum Input {
     Issued(Result<Issued, IssueFailure>),
     /// Err(visitor message, whether the ticket may be incomplete).
     Printed(Result<(), (String, bool)>),
+    /// The hall is unreachable but the kiosk issues from its number leases (true), or the
+    /// hall answers again (false): a line on the home screen says so.
+    Offline(bool),
     /// Faults that stop issuing: the ticket printer's and the hall connection's; None when
     /// all is well. The kiosk shows its out-of-service screen (after the visitor now at it).
     Health(Option<String>),
@@ -268,6 +273,8 @@ pub struct Controller {
     spoken: Option<(Screen, String)>,
     forget_scans: bool,
     checkin_code: Option<String>,
+    /// Issuing from the kiosk's number leases: the hall is unreachable.
+    offline: bool,
 }
 
 /// Pinyin initials of a name, such as 户口迁入登记 → HKQRDJ. Characters the pinyin crate
@@ -349,6 +356,7 @@ impl Controller {
             spoken: None,
             forget_scans: false,
             checkin_code: None,
+            offline: false,
         };
         c.home();
         c
@@ -406,6 +414,9 @@ impl Controller {
         };
         let k = &self.catalog.kiosk;
         self.view.welcome = if self.en() { k.welcome_en.clone() } else { k.welcome.clone() };
+        if self.offline {
+            self.view.welcome = self.t("网络中断：本机离线取号，号票照常有效", "Network down: this kiosk issues offline tickets, valid as usual");
+        }
         if let Some(f) = self.fault.clone() {
             self.out_of_service(f);
             return;
@@ -905,6 +916,15 @@ impl Controller {
                 }
                 vec![]
             }
+            Input::Offline(offline) => {
+                if self.offline != offline {
+                    self.offline = offline;
+                    if self.view.screen == Screen::Home {
+                        self.home();
+                    }
+                }
+                vec![]
+            }
             Input::Health(fault) => {
                 self.fault = fault.clone();
                 match (fault, self.view.screen) {
@@ -972,6 +992,7 @@ impl Controller {
                     estimate_minutes: t.estimate_minutes,
                     status_url: t.status_url.clone(),
                     print_problem: String::new(),
+                    offline: t.offline,
                 };
                 if self.flow == Flow::Scan && !self.view.pages.is_empty() {
                     let title = self.item.as_ref().map(|i| format!("{} 预审材料", i.name)).unwrap_or_else(|| "预审材料".into());

@@ -20,6 +20,12 @@ use super::controller::{AppointmentRow, Card, Controller, Effect, Input, IssueFa
 use super::errands::{Scanner, Speaker, VoiceOut, A4};
 
 pub struct KioskOptions {
+    /// The offline journal (leases and tickets issued while the hall is unreachable);
+    /// `None`: `journal.db` in `work_dir`.
+    pub journal: Option<PathBuf>,
+    /// The clock offline tickets are stamped with (`None`: the system's; tests give the
+    /// hall's simulated one).
+    pub clock: Option<Arc<dyn crate::service::Clock>>,
     /// The hall service, such as https://192.168.1.10:8443.
     pub server: String,
     pub token: String,
@@ -59,6 +65,35 @@ pub struct Core {
     speaker: Speaker,
     /// Closes the kiosk program (the manager's exit).
     on_exit: Mutex<Option<Box<dyn Fn() + Send>>>,
+    /// Offline issuing: the journal, the hall's catalogue and zone as last seen.
+    offline: Offline,
+}
+
+/// What the kiosk needs to issue while the hall is unreachable.
+struct Offline {
+    journal: Option<super::journal::Journal>,
+    clock: Arc<dyn crate::service::Clock>,
+    catalog: Mutex<Option<hallq_proto::Catalog>>,
+    /// The hall's UTC offset, from its clock's answers (the machine's until then).
+    offset: Mutex<chrono::FixedOffset>,
+    /// The hall does not answer and the kiosk issues from its leases.
+    active: std::sync::atomic::AtomicBool,
+}
+
+impl Offline {
+    fn now(&self) -> chrono::DateTime<chrono::FixedOffset> {
+        self.clock.now().with_timezone(&*self.offset.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Numbers left in today's leases, over all queues.
+    fn left_today(&self) -> u32 {
+        let Some(j) = &self.journal else { return 0 };
+        j.left(self.now().date_naive()).map(|l| l.iter().map(|(_, n)| n).sum()).unwrap_or(0)
+    }
+
+    fn catalog(&self) -> Option<hallq_proto::Catalog> {
+        self.catalog.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
 }
 
 const PRINTER: usize = 0;
@@ -94,6 +129,26 @@ impl Core {
             english.store(v.english, std::sync::atomic::Ordering::Relaxed);
             render(v)
         });
+        let journal_path = opts.journal.clone().unwrap_or_else(|| opts.work_dir.join("journal.db"));
+        let journal = match super::journal::Journal::open(&journal_path) {
+            Ok(j) => Some(j),
+            Err(e) => {
+                tracing::error!("offline journal {}: {e}; this kiosk will not issue while the hall is unreachable", journal_path.display());
+                None
+            }
+        };
+        // A kiosk started while the hall is unreachable offers what it offered last.
+        let catalog = journal
+            .as_ref()
+            .and_then(|j| j.catalog().ok().flatten())
+            .and_then(|json| serde_json::from_str::<hallq_proto::Catalog>(&json).ok());
+        let offline = Offline {
+            journal,
+            clock: opts.clock.clone().unwrap_or_else(|| Arc::new(crate::service::SystemClock)),
+            catalog: Mutex::new(catalog),
+            offset: Mutex::new(*chrono::Local::now().offset()),
+            active: Default::default(),
+        };
         let hall = HallClient::builder(&opts.server, opts.token.clone())
             .ca_file_opt(opts.ca.as_ref())
             .timeout(Duration::from_secs(5))
@@ -112,6 +167,7 @@ impl Core {
             scans: Mutex::new(Vec::new()),
             speaker,
             on_exit: Mutex::new(None),
+            offline,
         }))
     }
 
@@ -168,9 +224,22 @@ impl Core {
                 return;
             }
             f[which] = fault.clone();
-            // Only the ticket printer and the hall stop issuing.
-            f[PRINTER].clone().or_else(|| f[SERVICE].clone())
+            // Only the ticket printer and the hall stop issuing, and the hall only when the
+            // kiosk has no numbers leased to issue from.
+            let offline = f[SERVICE].is_some() && self.offline.left_today() > 0 && self.offline.catalog().is_some();
+            let was = self.offline.active.swap(offline, std::sync::atomic::Ordering::SeqCst);
+            if was != offline {
+                if offline {
+                    tracing::warn!("the hall service is unreachable: issuing from this kiosk's number leases");
+                } else {
+                    tracing::info!("offline issuing ends");
+                }
+            }
+            let service = if offline { None } else { f[SERVICE].clone() };
+            (f[PRINTER].clone().or(service), offline)
         };
+        let (combined, offline) = combined;
+        self.input(Input::Offline(offline));
         // Managers see the kiosk's devices in the hall's state (the connection itself they
         // see by its absence).
         if which != SERVICE {
@@ -187,15 +256,29 @@ impl Core {
     async fn effect(self: Arc<Self>, e: Effect) {
         match e {
             Effect::Issue { request_id, service, identity } => {
+                // Known unreachable: straight from the lease, without waiting for a timeout.
+                if self.offline.active.load(std::sync::atomic::Ordering::SeqCst) {
+                    let r = self.issue_offline(&request_id, &service, identity);
+                    self.input(Input::Issued(r));
+                    return;
+                }
                 let req = IssueTicket {
-                    request_id: RequestId::new(request_id),
-                    service: ServiceId::new(service),
-                    identity: identity.map(|(id_number, name)| Identity { id_number, name }),
+                    request_id: RequestId::new(request_id.clone()),
+                    service: ServiceId::new(service.clone()),
+                    identity: identity.clone().map(|(id_number, name)| Identity { id_number, name }),
                     priority: Default::default(),
                     appointment_slot: None,
                 };
-                let result = self.hall.issue(&req).await;
-                self.input(Input::Issued(self.issued(result)));
+                let result = match self.hall.issue(&req).await {
+                    // No answer: the ticket comes from the lease (with the same request_id,
+                    // so a ticket the hall did issue meanwhile is withdrawn on upload).
+                    Err(e) if (e.is_transient() || matches!(e, ClientError::Protocol(_))) && self.offline.left_today() > 0 => {
+                        tracing::warn!("issuing online failed ({e}); issuing offline");
+                        self.issue_offline(&request_id, &service, identity)
+                    }
+                    other => self.issued(other),
+                };
+                self.input(Input::Issued(result));
             }
             Effect::CheckIn { request_id, code, identity } => {
                 let req = CheckIn {
@@ -337,6 +420,117 @@ impl Core {
 }
 
 impl Core {
+    /// Keeps the hall's catalogue for offline issuing (in the journal too, when its
+    /// configuration version is new, so a kiosk restarted offline still has it).
+    fn keep_catalog(&self, v: &hallq_proto::Catalog) {
+        let mut kept = self.offline.catalog.lock().unwrap_or_else(|p| p.into_inner());
+        let new_version = kept.as_ref().is_none_or(|k| k.config_version != v.config_version);
+        *kept = Some(v.clone());
+        drop(kept);
+        if let (true, Some(j)) = (new_version, &self.offline.journal) {
+            if let Err(e) = serde_json::to_string(v).map_err(|e| e.to_string()).and_then(|json| j.save_catalog(&json).map_err(|e| e.to_string())) {
+                tracing::warn!("cannot keep the catalogue for offline issuing: {e}");
+            }
+        }
+    }
+
+    /// Leases numbers for every queue this kiosk's items use whose lease is running low
+    /// (none left, or less than half a block). A queue the hall refuses is asked again after
+    /// 5 minutes.
+    async fn top_up_leases(&self, cat: &hallq_proto::Catalog, refused: &mut std::collections::HashMap<String, std::time::Instant>) {
+        let Some(journal) = &self.offline.journal else { return };
+        let today = self.offline.now().date_naive();
+        let left: std::collections::HashMap<String, u32> = journal.left(today).unwrap_or_default().into_iter().collect();
+        let queues: std::collections::BTreeSet<&str> = cat.services.iter().filter(|s| s.kiosk).map(|s| s.queue.as_str()).collect();
+        let block = cat.kiosk.offline_block;
+        for q in queues {
+            let have = left.get(q).copied().unwrap_or(0);
+            if block == 0 || have * 2 > block || refused.get(q).is_some_and(|t| t.elapsed() < Duration::from_secs(300)) {
+                continue;
+            }
+            match self.hall.lease(&hallq_proto::QueueId::new(q)).await {
+                Ok(l) if l.date == today => {
+                    if let Err(e) = journal.add_lease(l.date, q, &l.prefix, l.from, l.to) {
+                        tracing::error!("{e}");
+                    }
+                }
+                Ok(l) => tracing::warn!("the hall leased numbers for {} but this kiosk's date is {today}; clocks differ", l.date),
+                Err(ClientError::Refused { message, .. }) => {
+                    tracing::info!("no lease of queue {q}: {message}");
+                    refused.insert(q.to_string(), std::time::Instant::now());
+                }
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// A ticket from this kiosk's number lease, journaled (durably) before it is printed;
+    /// uploaded by [`upload_offline`] once the hall answers.
+    fn issue_offline(&self, request_id: &str, service: &str, identity: Option<(String, String)>) -> Result<Issued, IssueFailure> {
+        let down = || IssueFailure::Refused("无法连接叫号系统，请到服务台取号。".into());
+        let (Some(journal), Some(cat)) = (&self.offline.journal, self.offline.catalog()) else { return Err(down()) };
+        let item = cat.services.iter().find(|s| s.id.as_str() == service).ok_or_else(down)?;
+        let queue = cat.queues.iter().find(|q| q.id == item.queue);
+        let now = self.offline.now();
+        let token = hex::encode(rand::random::<[u8; 16]>());
+        let issue = super::journal::OfflineIssue {
+            date: now.date_naive(),
+            queue: item.queue.as_str(),
+            request_id,
+            service,
+            issued_at: now,
+            identity: identity.clone(),
+            token: &token,
+        };
+        let r = journal.issue(&issue).map_err(|e| match e {
+            super::journal::JournalError::UsedUp(_) => IssueFailure::Refused(format!(
+                "网络中断，本机“{}”的离线号段已用完，请到服务台取号。",
+                queue.map(|q| q.name.as_str()).unwrap_or(item.queue.as_str())
+            )),
+            e => {
+                tracing::error!("{e}");
+                down()
+            }
+        })?;
+        tracing::info!("issued {} offline for {service}", r.number);
+        let holder = identity.map(|(id, name)| hallq_proto::HolderView {
+            name: crate::identity::mask_name(&name),
+            id_number: crate::identity::IdNumber::parse(&id).ok().map(|n| n.masked()),
+        });
+        let view = TicketView {
+            hall: cat.hall.name.clone(),
+            id: TicketId::new(format!("{}-{}", r.issued_at.format("%Y%m%d"), r.number)),
+            number: hallq_proto::TicketNumber::new(&r.number),
+            date: r.issued_at.date_naive(),
+            service: hallq_proto::Named { id: item.id.to_string(), name: Some(item.name.clone()), name_en: Some(item.name_en.clone()) },
+            queue: hallq_proto::Named {
+                id: item.queue.to_string(),
+                name: queue.map(|q| q.name.clone()),
+                name_en: queue.map(|q| q.name_en.clone()),
+            },
+            status: hallq_proto::Status::Waiting,
+            priority: hallq_proto::Priority::Normal,
+            channel: hallq_proto::Channel::Kiosk,
+            issued_at: r.issued_at.to_rfc3339(),
+            holder,
+            appointment_slot: None,
+            window: None,
+            windows: item.windows.clone(),
+            people_ahead: None,
+            estimate_minutes: None,
+            people_ahead_at_issue: 0,
+            estimate_minutes_at_issue: 0,
+            recalls: 0,
+            rating: None,
+            history: None,
+            token: Some(r.token.clone()),
+            offline: true,
+        };
+        let mut issued = issued_from(&view, &self.template.lock().unwrap_or_else(|p| p.into_inner()));
+        issued.offline = true;
+        Ok(issued)
+    }
+
     /// The controller's ticket from the hall's answer to an issue or a check-in: the
     /// hall's refusal in its words, or unreachable (to be retried with the same request_id).
     fn issued(&self, r: Result<hallq_proto::Issued, ClientError>) -> Result<Issued, IssueFailure> {
@@ -402,6 +596,7 @@ impl Core {
                                 holder: String::new(),
                                 token: String::new(),
                                 priority_label: String::new(),
+                                offline: false,
                             };
                             let tpl = Template {
                                 fields: vec![
@@ -493,7 +688,51 @@ fn issued_from(t: &TicketView, template: &Template) -> Issued {
         estimate_minutes: t.estimate_minutes_at_issue,
         token,
         printable: crate::tickets::model(t),
+        offline: t.offline,
     }
+}
+
+/// Uploads the tickets issued offline, in the order they were printed, until the hall stops
+/// answering. Returns how many went up.
+pub async fn upload_offline(hall: &HallClient, journal: &super::journal::Journal, now: chrono::DateTime<chrono::FixedOffset>) -> u32 {
+    let pending = match journal.pending() {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!("{e}");
+            return 0;
+        }
+    };
+    let mut sent = 0;
+    for r in pending {
+        let body = hallq_proto::UploadOffline {
+            request_id: RequestId::new(r.request_id.clone()),
+            service: ServiceId::new(r.service.clone()),
+            number: hallq_proto::TicketNumber::new(&r.number),
+            issued_at: r.issued_at,
+            identity: r.identity.clone().map(|(id_number, name)| Identity { id_number, name }),
+            token: r.token.clone(),
+        };
+        match hall.upload_offline(&body).await {
+            Ok(_) => {
+                if let Err(e) = journal.uploaded(r.seq, now) {
+                    tracing::error!("{e}");
+                    break;
+                }
+                sent += 1;
+            }
+            Err(e) if e.is_transient() || matches!(e, ClientError::Protocol(_)) => break,
+            Err(ClientError::Refused { status: 401 | 403 | 429, .. }) => break,
+            Err(e) => {
+                // Kept in the journal with why: staff and managers put it right.
+                tracing::error!("the hall refused offline ticket {}: {e}", r.number);
+                let _ = journal.refused(r.seq, &e.to_string());
+            }
+        }
+    }
+    if sent > 0 {
+        tracing::info!("{sent} offline tickets uploaded");
+    }
+    sent
 }
 
 /// Starts the watchers: catalogue and clock from the hall service, printer status, and
@@ -507,6 +746,7 @@ pub fn start(core: Arc<Core>) {
             if n % 15 == 0 {
                 match c.hall.catalog().await {
                     Ok(v) => {
+                        c.keep_catalog(&v);
                         c.input(Input::Catalog(super::catalog_from_proto(&v)));
                         c.set_fault(SERVICE, None);
                     }
@@ -516,15 +756,48 @@ pub fn start(core: Arc<Core>) {
                     Err(_) => c.set_fault(SERVICE, Some("无法连接叫号系统，请到服务台取号".into())),
                 }
             }
-            let clock = c.hall.health().await.ok().map(|h| h.now.replacen('T', " ", 1).chars().take(16).collect::<String>());
-            if clock.is_none() && n % 15 != 0 {
+            let health = c.hall.health().await.ok();
+            if let Some(offset) = health.as_ref().and_then(|h| chrono::DateTime::parse_from_rfc3339(&h.now).ok()).map(|t| *t.offset()) {
+                *c.offline.offset.lock().unwrap_or_else(|p| p.into_inner()) = offset;
+            }
+            let clock = match &health {
+                Some(h) => Some(h.now.replacen('T', " ", 1).chars().take(16).collect::<String>()),
+                // Offline: the kiosk's own clock in the hall's zone.
+                None if c.offline.active.load(std::sync::atomic::Ordering::SeqCst) => {
+                    Some(c.offline.now().format("%Y-%m-%d %H:%M").to_string())
+                }
+                None => None,
+            };
+            if health.is_none() && n % 15 != 0 {
                 c.set_fault(SERVICE, Some("无法连接叫号系统，请到服务台取号".into()));
+            } else if health.is_some() && n % 15 != 0 && c.offline.active.load(std::sync::atomic::Ordering::SeqCst) {
+                // Back: the catalogue poll would wait up to 15 s.
+                c.set_fault(SERVICE, None);
             }
             c.input(Input::Tick(clock.unwrap_or_default()));
             n += 1;
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     });
+    // Offline issuing: leases kept topped up while the hall answers, and the tickets issued
+    // from them uploaded as soon as it answers again.
+    if core.offline.journal.is_some() {
+        let c = core.clone();
+        tokio::spawn(async move {
+            let mut refused: std::collections::HashMap<String, std::time::Instant> = Default::default();
+            loop {
+                let journal = c.offline.journal.as_ref().expect("checked");
+                let online = !c.offline.active.load(std::sync::atomic::Ordering::SeqCst);
+                if online && upload_offline(&c.hall, journal, c.offline.now()).await > 0 {
+                    // The journal's record counts changed: nothing else to do here.
+                }
+                if let (true, Some(cat)) = (online, c.offline.catalog()) {
+                    c.top_up_leases(&cat, &mut refused).await;
+                }
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        });
+    }
     // Configuration changes: the event stream says config_changed, the catalogue (items,
     // tiles, texts, ticket template) is fetched again at once. The feed resumes after a drop.
     let c = core.clone();

@@ -78,10 +78,22 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
         token: "t".into(),
         status_url: "http://127.0.0.1:8080/t/20261127-C012?token=t".into(),
         printable: Default::default(),
+        offline: false,
     };
     c.handle(Input::Issued(Ok(ticket.clone())));
     c.handle(Input::Printed(Ok(())));
     out.push(("ticket", c.view().clone()));
+    // The hall unreachable: the home screen says so, and a ticket comes from the lease.
+    c.handle(Input::Offline(true));
+    ui(&mut c, UiAction::Home);
+    out.push(("home-offline", c.view().clone()));
+    for a in quick_ticket() {
+        ui(&mut c, a);
+    }
+    c.handle(Input::Issued(Ok(Issued { number: "C991".into(), ahead: 0, estimate_minutes: 0, offline: true, ..ticket.clone() })));
+    c.handle(Input::Printed(Ok(())));
+    out.push(("ticket-offline", c.view().clone()));
+    c.handle(Input::Offline(false));
     ui(&mut c, UiAction::Home);
     for a in quick_ticket() {
         ui(&mut c, a);

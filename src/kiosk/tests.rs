@@ -54,6 +54,7 @@ fn issued() -> Issued {
         token: "t".into(),
         status_url: "http://h/t/x".into(),
         printable: Default::default(),
+        offline: false,
     }
 }
 

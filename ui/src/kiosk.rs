@@ -68,6 +68,7 @@ pub fn apply(window: &KioskWindow, v: &KioskView) {
         estimate: t.estimate_minutes as i32,
         url: s(&t.status_url),
         problem: s(&t.print_problem),
+        offline: t.offline,
     });
     a.set_out_of_service(s(&v.out_of_service));
     a.set_idle_left(v.idle_left as i32);

@@ -103,6 +103,8 @@ pub struct TicketShown {
     pub status_url: String,
     /// Set when the ticket exists but did not print completely.
     pub print_problem: String,
+    /// Issued from the kiosk's number lease while the hall was unreachable.
+    pub offline: bool,
 }
 
 /// A line of a list: an appointment, a result, a self-test.
