@@ -293,6 +293,24 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
         let token = c1.token.clone().unwrap();
         kiosk.device_status("ticket-printer", Some("打印机缺纸")).await.unwrap();
         kiosk.device_status("ticket-printer", None).await.unwrap();
+        // Offline issuing: a lease, a ticket printed from it uploaded (twice: the same answer),
+        // another kiosk's upload of that number refused.
+        let lease = kiosk.lease(&proto::QueueId::new("H")).await.unwrap();
+        assert_eq!((lease.to, lease.to + 1 - lease.from), (999, 10));
+        let printed_at = h.hall.now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
+        let upload = proto::UploadOffline {
+            request_id: proto::RequestId::new("day-offline-1"),
+            service: proto::ServiceId::new("shui-kaihu"),
+            number: proto::TicketNumber::new(format!("H{}", lease.from)),
+            issued_at: printed_at,
+            identity: None,
+            token: "0123456789abcdef0123456789abcdef".into(),
+        };
+        let off = kiosk.upload_offline(&upload).await.unwrap();
+        assert!(off.ticket.offline && !off.repeated);
+        assert!(kiosk.upload_offline(&upload).await.unwrap().repeated);
+        let other = hall("demo-kiosk-2");
+        assert_eq!(refusal(other.upload_offline(&upload).await).1, ErrorCode::NotLeased);
         for c in [&kiosk, &manager, &counter, &display, &system] {
             allowed(c.ticket(&c1.id).await.map(drop));
         }
@@ -597,6 +615,7 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
             "appointment_checked_in",
             "config_changed",
             "result_collected",
+            "numbers_leased",
         ];
         let missed: Vec<_> = all_kinds.iter().filter(|k| !kinds.contains(**k)).collect();
         assert!(missed.is_empty(), "event kinds not validated: {missed:?}");

@@ -118,16 +118,17 @@ pub fn decide_upload(state: &State, config: &Config, up: &OfflineTicket, now: Ts
     let date = local(config, up.issued_at).date();
     let n = number_of(&up.number, &queue.prefix).ok_or_else(|| Rejection::NotLeased(up.number.clone()))?;
     let id = ticket_id(date, &queue.prefix, n);
-    // The same upload again: the same answer.
-    let known = state.tickets.get(&id).filter(|t| t.request_id.as_deref() == Some(up.request_id.as_str()));
-    if known.is_some() || state.uploaded.contains(&id) {
-        return Ok((vec![], Outcome::Ticket { id, repeated: true }));
-    }
+    // Only the kiosk the number was leased to may upload it (or hear it again).
     let leased = state.leases.iter().chain(state.earlier_leases.iter()).any(|l| {
         l.kiosk == up.kiosk && l.queue == queue.id && l.date == date && l.contains(n)
     });
     if !leased {
         return Err(Rejection::NotLeased(up.number.clone()));
+    }
+    // The same upload again: the same answer.
+    let known = state.tickets.get(&id).filter(|t| t.request_id.as_deref() == Some(up.request_id.as_str()));
+    if known.is_some() || state.uploaded.contains(&id) {
+        return Ok((vec![], Outcome::Ticket { id, repeated: true }));
     }
     if up.issued_at > now + chrono::Duration::minutes(5) {
         return Err(Rejection::IssuedInFuture(up.number.clone()));
