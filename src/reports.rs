@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -238,24 +239,39 @@ fn apply(tx: &rusqlite::Transaction<'_>, r: &Record) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The read model of the event log at `log` (in its data directory), one per log in this
+/// process: the thread that follows the log and the API's reports share it, so events are
+/// taken in once.
+pub fn shared(log: &Path) -> Result<Arc<Mutex<ReadModel>>, StoreError> {
+    static MODELS: OnceLock<Mutex<HashMap<PathBuf, Weak<Mutex<ReadModel>>>>> = OnceLock::new();
+    let mut models = MODELS.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(m) = models.get(log).and_then(Weak::upgrade) {
+        return Ok(m);
+    }
+    let model = Arc::new(Mutex::new(ReadModel::open(&path_in(log.parent().unwrap_or(Path::new("."))), log)?));
+    models.retain(|_, m| m.strong_count() > 0);
+    models.insert(log.to_path_buf(), Arc::downgrade(&model));
+    Ok(model)
+}
+
 /// Keeps `DATA/reports.db` up to date with the hall's log: catches up at start (a missing
 /// file is rebuilt from the whole log), then after each batch of new events. Runs on its
 /// own thread until the hall's event channel closes.
 pub fn spawn(hall: &crate::service::Hall) -> std::io::Result<std::thread::JoinHandle<()>> {
     let log = hall.db_path().to_path_buf();
-    let path = path_in(log.parent().unwrap_or(Path::new(".")));
     let mut live = hall.subscribe();
     std::thread::Builder::new().name("hallq-reports".into()).spawn(move || {
-        let mut model = match ReadModel::open(&path, &log) {
+        let model = match shared(&log) {
             Ok(m) => m,
             Err(e) => {
-                tracing::error!("reports read model {}: {e}", path.display());
+                tracing::error!("reports read model beside {}: {e}", log.display());
                 return;
             }
         };
         loop {
             let started = std::time::Instant::now();
-            match model.catch_up() {
+            let caught = model.lock().unwrap_or_else(|p| p.into_inner()).catch_up();
+            match caught {
                 Ok(n) if n > 10_000 => tracing::info!(events = n, secs = started.elapsed().as_secs_f64(), "reports read model caught up"),
                 Ok(_) => {}
                 Err(e) => tracing::error!("reports read model: {e}"),

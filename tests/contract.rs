@@ -435,6 +435,10 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
         assert!(manager.reload_config().await.unwrap().changed);
         assert!(!manager.reload_config().await.unwrap().changed);
         display.announce("C001", WindowNo(7)).await.unwrap();
+        // Reports of the day so far.
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        let report = manager.report(day, day, hallq_proto::ReportBy::Window).await.unwrap();
+        assert!(report.rows.iter().any(|r| r.key == "7"), "{report:?}");
         // The monitoring's view and readiness.
         anon.ready().await.unwrap();
         hall("demo-metrics").metrics().await.unwrap();

@@ -431,6 +431,11 @@ impl HallClient {
         self.post("/config/reload", &serde_json::json!({})).await
     }
 
+    /// A report of the hall days `from..=to` (managers).
+    pub async fn report(&self, from: chrono::NaiveDate, to: chrono::NaiveDate, by: crate::views::ReportBy) -> Result<crate::views::Report, ClientError> {
+        self.get(&format!("/reports?from={from}&to={to}&by={}", by.as_str())).await
+    }
+
     /// Follows the event stream from after `since` (from now when `None`). The feed
     /// reconnects with backoff and resumes after the last event it gave, so each event
     /// comes once and in order, across drops and restarts of the service.

@@ -514,3 +514,82 @@ pub struct KioskLink {
     /// Offline tickets it uploaded today.
     pub uploaded_today: u32,
 }
+
+/// What a report is broken down by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportBy {
+    /// Per item (事项).
+    #[default]
+    Item,
+    Queue,
+    Window,
+    Department,
+    /// Per member of staff who served (staff number; tickets served with a shared token
+    /// under the token).
+    Staff,
+    Day,
+}
+
+impl ReportBy {
+    pub const ALL: [ReportBy; 6] = [ReportBy::Item, ReportBy::Queue, ReportBy::Window, ReportBy::Department, ReportBy::Staff, ReportBy::Day];
+
+    /// As in `?by=`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportBy::Item => "item",
+            ReportBy::Queue => "queue",
+            ReportBy::Window => "window",
+            ReportBy::Department => "department",
+            ReportBy::Staff => "staff",
+            ReportBy::Day => "day",
+        }
+    }
+}
+
+/// `GET /reports`: the tickets of the hall days `from..=to`, broken down `by`, from the
+/// reports read model as of event `as_of_seq`. Managers only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Report {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub by: ReportBy,
+    pub as_of_seq: u64,
+    pub rows: Vec<ReportRow>,
+    /// Tickets rated 不满意 or 非常不满意 in the period.
+    pub dissatisfied: Vec<DissatisfiedTicket>,
+}
+
+/// One line of a report. Waits run from issue to the first call; service from the start
+/// (or the call) to the finish.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ReportRow {
+    /// The item, queue, window, department, staff number (or token name) or day.
+    pub key: String,
+    pub tickets: u64,
+    /// Served to the end (finished).
+    pub served: u64,
+    pub wait_mean_secs: f64,
+    pub wait_p90_secs: i64,
+    pub service_mean_secs: f64,
+    pub service_p90_secs: i64,
+    pub no_shows: u64,
+    pub transfers: u64,
+    /// Calls of a ticket out of turn (with a reason).
+    pub out_of_order: u64,
+    /// Ratings by the five GB/T 39734 levels, from very satisfied to very dissatisfied.
+    pub ratings: Vec<u64>,
+}
+
+/// A ticket rated dissatisfied or very dissatisfied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DissatisfiedTicket {
+    pub ticket: TicketId,
+    pub number: TicketNumber,
+    pub date: NaiveDate,
+    pub service: ServiceId,
+    pub window: Option<WindowNo>,
+    /// The staff number (or token) that served it.
+    pub staff: Option<String>,
+    pub rating: Rating,
+}

@@ -91,6 +91,8 @@ pub const RULES: &[Rule] = &[
     rule("get", "/config", &[MANAGER]),
     rule("put", "/config", &[MANAGER]),
     rule("post", "/config/reload", &[MANAGER]),
+    // Reports name staff numbers and the tickets rated dissatisfied: managers only.
+    rule("get", "/reports", &[MANAGER]),
 ];
 
 /// The rule of a matched route.

@@ -7,6 +7,7 @@ mod appointments;
 mod offline;
 mod config;
 mod documents;
+mod reports;
 pub mod openapi;
 mod views;
 
@@ -192,6 +193,7 @@ pub fn router(hall: Hall) -> Router {
         .route("/results/find", post(documents::find))
         .route("/config", get(config::get_config).put(config::put_config).layer(DefaultBodyLimit::max(config::CONFIG_BODY_LIMIT)))
         .route("/config/reload", post(config::reload))
+        .route("/reports", get(reports::report))
         .route("/results/{id}/pdf", get(documents::result_pdf))
         .route("/results/{id}/collected", post(documents::collected))
         .route(

@@ -37,6 +37,7 @@ impl Modify for BearerToken {
         offline::lease, offline::upload,
         documents::deliver, documents::find, documents::result_pdf, documents::collected, documents::attach, documents::attachments, documents::attachment_pdf,
         config::get_config, config::put_config, config::reload,
+        reports::report,
     ),
     components(schemas(proto::ErrorBody, proto::ErrorCode, proto::WindowAction, proto::Hello, proto::StreamEvent, proto::EventView))
 )]
