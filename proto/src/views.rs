@@ -198,6 +198,9 @@ pub struct HistoryView {
     pub window: Option<WindowNo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Who did it (staff and managers see the history).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<crate::enums::Actor>,
 }
 
 /// A ticket: `POST /tickets`, check-in, and `GET /tickets/{id}`.

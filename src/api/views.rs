@@ -461,6 +461,7 @@ pub fn ticket_view(hall: &Hall, t: &Ticket, viewer: &Viewer, answer: TicketAnswe
                     what: h.what.clone(),
                     window: h.window.map(WindowNo),
                     note: h.note.clone(),
+                    by: h.by.clone(),
                 })
                 .collect()
         }),

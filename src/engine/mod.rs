@@ -62,6 +62,10 @@ pub struct HistoryEntry {
     pub window: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Who did it (the actor of the event; none for what the hall or a kiosk did, and in
+    /// states from before actors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<Actor>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1033,7 +1037,7 @@ fn decide_issue(state: &State, config: &Config, req: &IssueRequest, now: Ts) -> 
         no_show_at: None,
         rating: None,
         rating_request: None,
-        history: vec![HistoryEntry { at: now, what: "issued".into(), window: None, note: None }],
+        history: vec![HistoryEntry { at: now, what: "issued".into(), window: None, note: None, by: None }],
         offline: None,
     };
     let ahead = people_ahead(state, config, &ticket, now);
@@ -1402,8 +1406,10 @@ fn choose_next<'a>(state: &'a State, config: &Config, w: &WindowState, now: Ts) 
 
 /// Folds one event into the state. Total: an event that was logged is always applied.
 pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
+    // Each entry an event adds to a ticket's history names the event's actor.
+    let by = event.actor().filter(|a| !a.is_unrecorded());
     let history = |t: &mut Ticket, what: &str, window: Option<u32>, note: Option<String>| {
-        t.history.push(HistoryEntry { at, what: what.into(), window, note });
+        t.history.push(HistoryEntry { at, what: what.into(), window, note, by: by.clone() });
     };
     match event {
         Event::DayOpened { date, .. } => {
@@ -1446,7 +1452,13 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
                     // The ticket the service issued for the same request nobody holds.
                     if let Some(o) = state.tickets.get_mut(old).filter(|o| o.status == Status::Waiting) {
                         o.status = Status::Expired;
-                        o.history.push(HistoryEntry { at, what: "withdrawn".into(), window: None, note: Some(format!("由离线票 {} 代替", t.number)) });
+                        o.history.push(HistoryEntry {
+                            at,
+                            what: "withdrawn".into(),
+                            window: None,
+                            note: Some(format!("由离线票 {} 代替", t.number)),
+                            by: None,
+                        });
                         let (queue, id) = (o.queue.clone(), o.id.clone());
                         state.set_waiting(&queue, &id, false);
                     }

@@ -176,6 +176,7 @@ pub fn decide_upload(state: &State, config: &Config, up: &OfflineTicket, now: Ts
             what: "issued".into(),
             window: None,
             note: Some(format!("离线取号（{}），{} 上传", up.kiosk, local(config, now).format("%H:%M:%S"))),
+            by: None,
         }],
         offline: Some(OfflineMark { uploaded_at: now, person_limit_breach: breach, replaces: replaces.clone() }),
     };

@@ -1013,6 +1013,15 @@ fn every_commands_actor_reaches_its_events() {
         assert_eq!(events[0].actor(), Some(manager.clone()), "{command:?}");
         log.push((at(10, 1), events[0].clone()));
     }
+    // Each ticket's history names who did each step (issued by a kiosk: nobody).
+    let b002 = &state.tickets["20261127-B002"];
+    let called = b002.history.iter().find(|h| h.what == "called").unwrap();
+    assert_eq!(called.by, Some(actors[5 % actors.len()].clone()), "{:?}", b002.history);
+    for t in state.tickets.values() {
+        for h in &t.history {
+            assert_eq!(h.by.is_some(), h.what != "issued", "{} {h:?}", t.number);
+        }
+    }
     // What the hall does by itself has no actor.
     let (events, _) = execute(&mut state, &config, &Command::Tick, at(9, 0) + chrono::Duration::days(1));
     assert_eq!(events[0].kind(), "day_opened");
