@@ -126,6 +126,30 @@ enum Cmd {
         /// for WAV files.
         #[arg(long, default_value = "speaker")]
         voice: String,
+        /// The village point: run the hall service in this process too (one machine; the
+        /// counter on a tablet reaches it at --listen). Needs --config and --data.
+        #[arg(long, requires_all = ["config", "data"])]
+        embedded_service: bool,
+        /// With --embedded-service: the hall configuration (as `hallq serve --config`).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// With --embedded-service: the hall's data directory (as `hallq serve --data`).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// With --embedded-service: where the counter tablet and displays reach the service.
+        #[arg(long, default_value = "0.0.0.0:8443")]
+        listen: SocketAddr,
+        /// With --embedded-service: the server certificate and key (`hallq tls init`).
+        #[arg(long, requires = "tls_key", value_name = "FILE")]
+        tls_cert: Option<PathBuf>,
+        #[arg(long, requires = "tls_cert", value_name = "FILE")]
+        tls_key: Option<PathBuf>,
+        /// With --embedded-service: plain HTTP on --listen, on purpose.
+        #[arg(long, conflicts_with = "tls_cert")]
+        insecure_http: bool,
+        /// With --embedded-service: allow the demo configuration's published tokens.
+        #[arg(long)]
+        demo: bool,
     },
     /// A window display or the hall display (Slint) for a Linux display box.
     Display {
@@ -407,7 +431,8 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
                 max_connections: max_connections as usize,
                 idle: std::time::Duration::from_secs(idle_timeout_secs.max(1)),
             };
-            let opts = crate::server::ServeOptions { listen, tls: tls_cert.zip(tls_key), insecure_http, public_listen, limits };
+            let opts =
+                crate::server::ServeOptions { listen, tls: tls_cert.zip(tls_key), insecure_http, public_listen, limits, local_listen: None };
             // Refused before anything is opened.
             opts.check()?;
             if !refuse_demo_secrets(&config, &data, demo) {
@@ -468,7 +493,48 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
             #[cfg(not(feature = "ui"))]
             anyhow::bail!("this hallq was built without the kiosk UI (feature ui); cannot render {}", dir.display());
         }
-        Cmd::Kiosk { command: None, screenshots: None, server, token, ca, printer, idcard, id, a4, scanner, work_dir, voice } => {
+        Cmd::Kiosk {
+            command: None,
+            screenshots: None,
+            server,
+            token,
+            ca,
+            printer,
+            idcard,
+            id,
+            a4,
+            scanner,
+            work_dir,
+            voice,
+            embedded_service,
+            config,
+            data,
+            listen,
+            tls_cert,
+            tls_key,
+            insecure_http,
+            demo,
+        } => {
+            // The village point: the hall service in this process, the kiosk on its loopback port.
+            let embedded = match (embedded_service, config, data) {
+                (true, Some(config), Some(data)) => {
+                    let opts = crate::server::ServeOptions {
+                        listen,
+                        tls: tls_cert.zip(tls_key),
+                        insecure_http,
+                        public_listen: None,
+                        limits: Default::default(),
+                        local_listen: None,
+                    };
+                    opts.check()?;
+                    if !refuse_demo_secrets(&config, &data, demo) {
+                        return Ok(std::process::ExitCode::FAILURE);
+                    }
+                    Some(crate::kiosk::village::start(&config, &data, opts, Arc::new(SystemClock))?)
+                }
+                _ => None,
+            };
+            let server = embedded.as_ref().map(|e| e.url.clone()).unwrap_or(server);
             #[cfg(feature = "ui")]
             crate::kiosk::runtime::run_window(crate::kiosk::runtime::KioskOptions {
                 journal: None,

@@ -60,17 +60,23 @@ pub struct ServeOptions {
     pub public_listen: Option<SocketAddr>,
     /// Connection cap and idle deadline, for each listener.
     pub limits: crate::conn::ConnLimits,
+    /// A loopback listener with everything, plain HTTP: for the kiosk on the same machine
+    /// (`hallq kiosk --embedded-service`, the village point).
+    pub local_listen: Option<SocketAddr>,
 }
 
 impl ServeOptions {
     /// Plain HTTP on `listen`, as the tests and the demo run it on loopback.
     pub fn plain(listen: SocketAddr) -> ServeOptions {
-        ServeOptions { listen, tls: None, insecure_http: false, public_listen: None, limits: Default::default() }
+        ServeOptions { listen, tls: None, insecure_http: false, public_listen: None, limits: Default::default(), local_listen: None }
     }
 
     /// Refuses plain HTTP on an address other machines reach, unless asked for with
     /// `--insecure-http`; the warning to log when it was.
     pub fn check(&self) -> anyhow::Result<Option<String>> {
+        if let Some(local) = self.local_listen.filter(|a| !a.ip().is_loopback()) {
+            anyhow::bail!("the kiosk's own listener {local} must be a loopback address");
+        }
         if self.tls.is_some() {
             return Ok(None);
         }
@@ -178,6 +184,13 @@ pub async fn serve(config_file: &Path, data: &Path, opts: ServeOptions, clock: A
     let limits = opts.limits;
     let public_task =
         public.map(|p| tokio::spawn(serve_limited(p, tls.clone(), public_app(hall.clone()), stopped(stop_rx.clone()), limits)));
+    let local_task = match opts.local_listen {
+        Some(addr) => {
+            let l = bind(addr).await?;
+            Some(tokio::spawn(serve_limited(l, None, app(hall.clone()), stopped(stop_rx.clone()), limits)))
+        }
+        None => None,
+    };
     let main = tokio::spawn(serve_limited(listener, tls, app(hall.clone()), stopped(stop_rx), limits));
     let watchdog = notify_systemd(hall.clone());
     tokio::spawn(async move {
@@ -190,6 +203,9 @@ pub async fn serve(config_file: &Path, data: &Path, opts: ServeOptions, clock: A
         w.abort();
     }
     if let Some(t) = public_task {
+        let _ = t.await;
+    }
+    if let Some(t) = local_task {
         let _ = t.await;
     }
     ticker.abort();

@@ -11,6 +11,7 @@ pub mod pin;
 pub mod runtime;
 #[cfg(feature = "ui")]
 pub mod screenshots;
+pub mod village;
 
 #[cfg(test)]
 mod tests;
