@@ -179,6 +179,49 @@ impl Journal {
     }
 }
 
+/// Uploads the tickets issued offline, in the order they were printed, until the hall stops
+/// answering. Returns how many went up.
+pub async fn upload(hall: &hallq_proto::HallClient, journal: &Journal, now: chrono::DateTime<chrono::FixedOffset>) -> u32 {
+    let pending = match journal.pending() {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!("{e}");
+            return 0;
+        }
+    };
+    let mut sent = 0;
+    for r in pending {
+        let body = hallq_proto::UploadOffline {
+            request_id: hallq_proto::RequestId::new(r.request_id.clone()),
+            service: hallq_proto::ServiceId::new(r.service.clone()),
+            number: hallq_proto::TicketNumber::new(&r.number),
+            issued_at: r.issued_at,
+            identity: r.identity.clone().map(|(id_number, name)| hallq_proto::Identity { id_number, name }),
+            token: r.token.clone(),
+        };
+        match hall.upload_offline(&body).await {
+            Ok(_) => {
+                if let Err(e) = journal.uploaded(r.seq, now) {
+                    tracing::error!("{e}");
+                    break;
+                }
+                sent += 1;
+            }
+            Err(e) if e.is_transient() || matches!(e, hallq_proto::ClientError::Protocol(_)) => break,
+            Err(hallq_proto::ClientError::Refused { status: 401 | 403 | 429, .. }) => break,
+            Err(e) => {
+                // Kept in the journal with why: staff and managers put it right.
+                tracing::error!("the hall refused offline ticket {}: {e}", r.number);
+                let _ = journal.refused(r.seq, &e.to_string());
+            }
+        }
+    }
+    if sent > 0 {
+        tracing::info!("{sent} offline tickets uploaded");
+    }
+    sent
+}
+
 const SELECT: &str = "SELECT seq, request_id, service, queue, number, issued_at, id_number, name, token FROM tickets";
 
 fn find(conn: &Connection, request_id: &str) -> rusqlite::Result<Option<OfflineRecord>> {

@@ -465,7 +465,7 @@ impl Core {
     }
 
     /// A ticket from this kiosk's number lease, journaled (durably) before it is printed;
-    /// uploaded by [`upload_offline`] once the hall answers.
+    /// uploaded by [`super::journal::upload`] once the hall answers.
     fn issue_offline(&self, request_id: &str, service: &str, identity: Option<(String, String)>) -> Result<Issued, IssueFailure> {
         let down = || IssueFailure::Refused("无法连接叫号系统，请到服务台取号。".into());
         let (Some(journal), Some(cat)) = (&self.offline.journal, self.offline.catalog()) else { return Err(down()) };
@@ -692,48 +692,6 @@ fn issued_from(t: &TicketView, template: &Template) -> Issued {
     }
 }
 
-/// Uploads the tickets issued offline, in the order they were printed, until the hall stops
-/// answering. Returns how many went up.
-pub async fn upload_offline(hall: &HallClient, journal: &super::journal::Journal, now: chrono::DateTime<chrono::FixedOffset>) -> u32 {
-    let pending = match journal.pending() {
-        Ok(p) => p,
-        Err(e) => {
-            tracing::error!("{e}");
-            return 0;
-        }
-    };
-    let mut sent = 0;
-    for r in pending {
-        let body = hallq_proto::UploadOffline {
-            request_id: RequestId::new(r.request_id.clone()),
-            service: ServiceId::new(r.service.clone()),
-            number: hallq_proto::TicketNumber::new(&r.number),
-            issued_at: r.issued_at,
-            identity: r.identity.clone().map(|(id_number, name)| Identity { id_number, name }),
-            token: r.token.clone(),
-        };
-        match hall.upload_offline(&body).await {
-            Ok(_) => {
-                if let Err(e) = journal.uploaded(r.seq, now) {
-                    tracing::error!("{e}");
-                    break;
-                }
-                sent += 1;
-            }
-            Err(e) if e.is_transient() || matches!(e, ClientError::Protocol(_)) => break,
-            Err(ClientError::Refused { status: 401 | 403 | 429, .. }) => break,
-            Err(e) => {
-                // Kept in the journal with why: staff and managers put it right.
-                tracing::error!("the hall refused offline ticket {}: {e}", r.number);
-                let _ = journal.refused(r.seq, &e.to_string());
-            }
-        }
-    }
-    if sent > 0 {
-        tracing::info!("{sent} offline tickets uploaded");
-    }
-    sent
-}
 
 /// Starts the watchers: catalogue and clock from the hall service, printer status, and
 /// the card reader. Runs on the current tokio runtime.
@@ -788,8 +746,8 @@ pub fn start(core: Arc<Core>) {
             loop {
                 let journal = c.offline.journal.as_ref().expect("checked");
                 let online = !c.offline.active.load(std::sync::atomic::Ordering::SeqCst);
-                if online && upload_offline(&c.hall, journal, c.offline.now()).await > 0 {
-                    // The journal's record counts changed: nothing else to do here.
+                if online {
+                    super::journal::upload(&c.hall, journal, c.offline.now()).await;
                 }
                 if let (true, Some(cat)) = (online, c.offline.catalog()) {
                     c.top_up_leases(&cat, &mut refused).await;
