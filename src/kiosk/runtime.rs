@@ -696,6 +696,11 @@ fn issued_from(t: &TicketView, template: &Template) -> Issued {
 /// Starts the watchers: catalogue and clock from the hall service, printer status, and
 /// the card reader. Runs on the current tokio runtime.
 pub fn start(core: Arc<Core>) {
+    // A kiosk started while the hall is unreachable offers what it offered last (and issues
+    // from its leases): the catalogue kept in the journal.
+    if let Some(cat) = core.offline.catalog() {
+        core.input(Input::Catalog(super::catalog_from_proto(&cat)));
+    }
     // The hall service: catalogue every 15 s, clock every second.
     let c = core.clone();
     tokio::spawn(async move {
