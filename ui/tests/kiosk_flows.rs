@@ -80,6 +80,7 @@ fn issued(number: &str) -> Issued {
         token: "t".into(),
         status_url: String::new(),
         printable: Default::default(),
+        offline: false,
     }
 }
 
@@ -120,6 +121,26 @@ fn take_a_number_by_touch() {
     assert!(k.shows("C001"), "the number is on screen");
     k.press("回到首页");
     assert_eq!(k.screen(), Screen::Home);
+}
+
+#[test]
+fn offline_the_home_screen_says_so_and_the_ticket_too() {
+    let k = Kiosk::new();
+    k.feed(Input::Offline(true));
+    assert!(k.shows("网络中断：本机离线取号，号票照常有效"), "the home screen's line");
+    to_identity(&k);
+    k.feed(Input::Card(card("")));
+    k.press("确认取号");
+    k.feed(Input::Issued(Ok(Issued { offline: true, ..issued("C991") })));
+    k.feed(Input::Printed(Ok(())));
+    assert_eq!(k.screen(), Screen::Ticket);
+    assert!(k.shows("C991"));
+    assert!(k.shows("离线取号：网络中断，本号已保存在本机，恢复后自动登记，叫号时照常有效"));
+    // People ahead are not known offline: not shown as "nobody ahead".
+    assert!(!k.shows("前面没有人等候，请留意叫号"));
+    k.feed(Input::Offline(false));
+    k.press("回到首页");
+    assert!(!k.shows("网络中断：本机离线取号，号票照常有效"));
 }
 
 #[test]
