@@ -414,9 +414,16 @@ async fn a_kiosk_killed_while_offline_uploads_its_journal_when_started_again() {
     for n in &printed {
         assert!(manager.ticket(&TicketId::new(format!("20261201-{n}"))).await.is_err(), "{n} not in the hall yet");
     }
-    // Started again with the link back: the journal goes up, each ticket once.
-    proxy.set(Link::Open);
+    // Started again while the hall is still unreachable: it offers what its journal kept
+    // (the catalogue, the rest of the lease) and issues from it.
     let k = Kiosk::start(proxy.url(), &work, PEAK);
+    k.until("the offline line after a restart", 30, |v| v.welcome.contains("离线取号")).await;
+    let v = k.take_number().await;
+    assert_eq!(v.screen, Screen::Ticket, "{}", v.message_body);
+    assert!(v.ticket.offline && !printed.contains(&v.ticket.number), "{} after {printed:?}", v.ticket.number);
+    printed.push(v.ticket.number.clone());
+    // The link back: the journal goes up, each ticket once.
+    proxy.set(Link::Open);
     in_hall_once(&manager, "20261201", &printed, true).await;
     common::within(30, "the journal emptied", async {
         while Journal::open(&work.join("journal.db")).unwrap().counts().unwrap().1 > 0 {
