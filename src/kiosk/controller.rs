@@ -436,6 +436,9 @@ impl Controller {
                 "hot" => (self.t("热门事项", "Popular"), self.t("大家常办的事", "What most people come for")),
                 "departments" => (self.t("按部门", "By department"), self.t("公安、人社、医保…", "Police, social security…")),
                 "search" => (self.t("拼音搜索", "Search"), self.t("输入拼音首字母", "Pinyin initials")),
+                // Offline, only taking a number works: check-in, results and scanning need
+                // the hall.
+                "appointment" | "results" | "scan" if self.offline => continue,
                 "appointment" if self.reader_down() => {
                     (self.t("预约签到", "Appointment check-in"), self.t("输入预约码", "Type your appointment code"))
                 }

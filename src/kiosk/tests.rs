@@ -768,3 +768,26 @@ fn only_a_ticket_printer_that_cannot_print_stops_issuing() {
     c.handle(Input::Health(None));
     assert_eq!(c.view().screen, Screen::Home);
 }
+
+#[test]
+fn offline_only_taking_a_number_is_offered_and_the_home_screen_says_why() {
+    let mut c = Controller::new(Settings { kiosk_id: "k1".into(), has_a4: true, has_reader: true, has_scanner: true, ..Settings::default() }, 7);
+    c.handle(Input::Catalog(catalog()));
+    let ids = |c: &Controller| c.view().tiles.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
+    assert!(["appointment", "results", "scan"].iter().all(|t| ids(&c).contains(&t.to_string())));
+    c.handle(Input::Offline(true));
+    assert_eq!(c.view().welcome, "网络中断：本机离线取号，号票照常有效");
+    let offline = ids(&c);
+    assert!(!["appointment", "results", "scan"].iter().any(|t| offline.contains(&t.to_string())), "{offline:?}");
+    assert!(offline.contains(&"hot".to_string()));
+    // A number is still taken (the runtime issues it from the lease).
+    to_confirm_without_card(&mut c);
+    assert!(matches!(tap(&mut c, UiAction::Confirm).as_slice(), [Effect::Issue { .. }]));
+    c.handle(Input::Issued(Ok(Issued { offline: true, ..issued() })));
+    assert!(c.view().ticket.offline);
+    c.handle(Input::Printed(Ok(())));
+    tap(&mut c, UiAction::Home);
+    c.handle(Input::Offline(false));
+    assert!(ids(&c).contains(&"appointment".to_string()));
+    assert_ne!(c.view().welcome, "网络中断：本机离线取号，号票照常有效");
+}
