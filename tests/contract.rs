@@ -311,6 +311,13 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
         assert!(kiosk.upload_offline(&upload).await.unwrap().repeated);
         let other = hall("demo-kiosk-2");
         assert_eq!(refusal(other.upload_offline(&upload).await).1, ErrorCode::NotLeased);
+        // A print time past the calendar's end (which chrono parses) is refused at the door, and
+        // the hall's writer keeps answering.
+        let far = serde_json::json!({"request_id": "day-offline-far", "service": "shui-kaihu", "number": format!("H{}", lease.from + 1),
+            "issued_at": "+262142-12-31T23:59:59Z", "token": "0123456789abcdef0123456789abcdef"});
+        let r = raw.post(h.url("/tickets/offline")).bearer_auth(KIOSK).json(&far).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 400, "{:?}", r.text().await);
+        kiosk.device_status("ticket-printer", None).await.unwrap();
         for c in [&kiosk, &manager, &counter, &display, &system] {
             allowed(c.ticket(&c1.id).await.map(drop));
         }

@@ -19,6 +19,10 @@ use crate::engine::{Appointment, Channel, Command, IssueRequest, Priority};
         (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 409, body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
 pub(super) async fn book(State(api): State<Api>, caller: Caller, body: Result<Bytes, BytesRejection>) -> ApiResult<Response> {
     let b: proto::BookAppointment = parse_body(body, false)?.expect("non-empty");
+    // A slot the hall's calendar can hold (chrono parses years far past it).
+    if (b.slot.with_timezone(&chrono::Utc) - api.hall.now()).num_days().abs() > 366 {
+        return Err(super::ApiError::new(proto::ErrorCode::BadBody, "预约时段应在一年之内。"));
+    }
     let a = Appointment {
         code: b.code.trim().to_ascii_uppercase(),
         service: b.service.into_inner(),

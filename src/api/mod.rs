@@ -601,6 +601,10 @@ async fn issue(State(api): State<Api>, caller: Caller, body: Result<Bytes, Bytes
     if b.priority == Priority::Appointment && b.appointment_slot.is_none() {
         return Err(ApiError::new(ErrorCode::AppointmentSlotRequired, "预约号需要提供预约时段 appointment_slot。"));
     }
+    // A slot the hall's calendar can hold (chrono parses years far past it).
+    if b.appointment_slot.is_some_and(|t| (t.with_timezone(&chrono::Utc) - api.hall.now()).num_days().abs() > 366) {
+        return Err(ApiError::new(ErrorCode::BadBody, "预约时段应在一年之内。"));
+    }
     let channel = match (caller.role, b.priority) {
         (_, Priority::Appointment) => Channel::Appointment,
         (Role::Kiosk, _) => Channel::Kiosk,

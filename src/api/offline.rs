@@ -40,24 +40,36 @@ impl LastSeen {
 
 /// `POST /leases`: a block of numbers of a queue for this kiosk, today, of the hall's size.
 #[utoipa::path(post, path = "/leases", tag = "kiosk", security(("token" = [])), request_body = proto::LeaseNumbers,
-    responses((status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 201, body = proto::LeaseView),
+    responses((status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 201, body = proto::LeaseView), (status = 200, description = "The kiosk's unused lease again", body = proto::LeaseView),
         (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody),
         (status = 404, description = "No such queue", body = proto::ErrorBody), (status = 409, description = "Offline issuing off, leases used up, or the kiosk holds enough", body = proto::ErrorBody)))]
 pub(super) async fn lease(State(api): State<Api>, caller: Caller, body: Result<Bytes, BytesRejection>) -> ApiResult<Response> {
     let b: proto::LeaseNumbers = parse_body(body, false)?.expect("non-empty");
     let size = api.hall.config().kiosk.offline_block;
-    let accepted =
-        api.hall.submit(Command::Lease { kiosk: caller.name.clone(), queue: b.queue.into_inner(), size }).await?;
-    let lease = accepted
-        .records
-        .iter()
-        .find_map(|r| match &r.event {
-            engine::Event::NumbersLeased { lease } => Some(lease.clone()),
-            _ => None,
-        })
-        .ok_or_else(|| ApiError::new(ErrorCode::StoreUnavailable, "号段未能记录，请重试。"))?;
+    let queue = b.queue.into_inner();
+    let accepted = api.hall.submit(Command::Lease { kiosk: caller.name.clone(), queue: queue.clone(), size }).await?;
     let view = api.hall.view();
-    Ok((StatusCode::CREATED, Json(lease_view(&api.hall.config(), &view.state, &lease))).into_response())
+    let config = api.hall.config();
+    let new = accepted.records.iter().find_map(|r| match &r.event {
+        engine::Event::NumbersLeased { lease } => Some(lease.clone()),
+        _ => None,
+    });
+    let (status, lease) = match new {
+        Some(l) => (StatusCode::CREATED, l),
+        // Asked again before using it (the answer was lost): the same lease.
+        None => {
+            let prefix = config.queue(&queue).map(|q| q.prefix.clone()).unwrap_or_default();
+            let l = view
+                .state
+                .leases
+                .iter()
+                .find(|l| l.kiosk == caller.name && l.queue == queue && offline::left(&view.state, l, &prefix) == l.size())
+                .cloned()
+                .ok_or_else(|| ApiError::new(ErrorCode::StoreUnavailable, "号段未能记录，请重试。"))?;
+            (StatusCode::OK, l)
+        }
+    };
+    Ok((status, Json(lease_view(&config, &view.state, &lease))).into_response())
 }
 
 /// `POST /tickets/offline`: a ticket the kiosk printed from its lease while the hall was
@@ -72,13 +84,20 @@ pub(super) async fn upload(State(api): State<Api>, caller: Caller, body: Result<
     if b.token.len() != 32 || !b.token.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(ApiError::new(ErrorCode::BadBody, "token 应为 32 位十六进制数字。"));
     }
+    // A print time the hall's calendar can hold: within two days of now (a kiosk offline
+    // longer has nothing valid to upload).
+    let now = api.hall.now();
+    let issued_at = b.issued_at.with_timezone(&chrono::Utc);
+    if (issued_at - now).num_hours().abs() > 48 {
+        return Err(ApiError::new(ErrorCode::BadBody, "issued_at 与叫号系统时钟相差超过两天，请检查自助机时钟。"));
+    }
     let holder = b.identity.as_ref().map(|i| holder_of(&api, i)).transpose()?;
     let up = OfflineTicket {
         request_id,
         kiosk: caller.name.clone(),
         service: b.service.into_inner(),
         number: b.number.to_string(),
-        issued_at: b.issued_at.with_timezone(&chrono::Utc),
+        issued_at,
         holder,
         token: b.token.to_ascii_lowercase(),
     };

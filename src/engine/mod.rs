@@ -1423,8 +1423,9 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
             let mut appointments = std::mem::take(&mut state.appointments);
             appointments.retain(|_, a| local(config, a.slot).date() >= *date);
             let config_version = state.config_version;
-            // Tickets printed offline before midnight may still be uploaded.
+            // Tickets printed offline before midnight may still be uploaded (once).
             let earlier_leases = std::mem::take(&mut state.leases);
+            let uploaded = state.tickets.values().filter(|t| t.offline.is_some()).map(|t| t.id.clone()).collect();
             *state = State {
                 date: Some(*date),
                 queues: mean,
@@ -1433,6 +1434,7 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
                 appointments,
                 config_version,
                 earlier_leases,
+                uploaded,
                 ..Default::default()
             };
         }

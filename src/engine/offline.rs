@@ -23,6 +23,10 @@ pub const NUMBER_SPACE: u32 = 1000;
 /// numbers of its earlier ones: a kiosk offline all day cannot drain the number space.
 pub const OPEN_LEASES_PER_QUEUE: usize = 2;
 
+/// How many leases a kiosk gets per queue and day in all: a hostile kiosk uploading made-up
+/// tickets to lease again cannot fill a queue's day.
+pub const LEASES_PER_QUEUE_PER_DAY: usize = 6;
+
 /// Numbers `from..=to` of one queue, leased to one kiosk for today.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lease {
@@ -31,6 +35,9 @@ pub struct Lease {
     pub date: NaiveDate,
     pub from: u32,
     pub to: u32,
+    /// When it was given: no ticket from it was printed earlier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Ts>,
 }
 
 impl Lease {
@@ -95,8 +102,12 @@ pub fn decide_lease(state: &State, config: &Config, kiosk: &str, queue: &str, si
     }
     let today = local(config, now).date();
     let mine: Vec<&Lease> = state.leases.iter().filter(|l| l.kiosk == kiosk && l.queue == q.id).collect();
-    let open = mine.iter().filter(|l| (l.from..=l.to).any(|n| !state.tickets.contains_key(&ticket_id(today, &q.prefix, n)))).count();
-    if open >= OPEN_LEASES_PER_QUEUE {
+    // A lease not used at all is given again (the kiosk may not have heard the answer).
+    if mine.iter().any(|l| left(state, l, &q.prefix) == l.size()) {
+        return Ok(vec![]);
+    }
+    let open = mine.iter().filter(|l| left(state, l, &q.prefix) > 0).count();
+    if open >= OPEN_LEASES_PER_QUEUE || mine.len() >= LEASES_PER_QUEUE_PER_DAY {
         return Err(Rejection::LeaseLimit(q.name.clone()));
     }
     let to = floor(state, &q.id) - 1;
@@ -106,7 +117,7 @@ pub fn decide_lease(state: &State, config: &Config, kiosk: &str, queue: &str, si
     if from <= reserve {
         return Err(Rejection::NoNumbersToLease(q.name.clone()));
     }
-    Ok(vec![Event::NumbersLeased { lease: Lease { kiosk: kiosk.to_string(), queue: q.id.clone(), date: today, from, to } }])
+    Ok(vec![Event::NumbersLeased { lease: Lease { kiosk: kiosk.to_string(), queue: q.id.clone(), date: today, from, to, at: Some(now) } }])
 }
 
 /// A ticket issued offline, uploaded: placed in line by the time it was printed. Once per
@@ -116,23 +127,25 @@ pub fn decide_upload(state: &State, config: &Config, up: &OfflineTicket, now: Ts
     let service = config.service(&up.service).ok_or_else(|| Rejection::UnknownService(up.service.clone()))?;
     let queue = config.queue(&service.queue).expect("validated config: service queue exists");
     let date = local(config, up.issued_at).date();
-    let n = number_of(&up.number, &queue.prefix).ok_or_else(|| Rejection::NotLeased(up.number.clone()))?;
+    let n = number_of(&up.number, &queue.prefix)
+        .filter(|n| format!("{}{n:03}", queue.prefix) == up.number)
+        .ok_or_else(|| Rejection::NotLeased(up.number.clone()))?;
     let id = ticket_id(date, &queue.prefix, n);
     // Only the kiosk the number was leased to may upload it (or hear it again).
-    let leased = state.leases.iter().chain(state.earlier_leases.iter()).any(|l| {
-        l.kiosk == up.kiosk && l.queue == queue.id && l.date == date && l.contains(n)
-    });
-    if !leased {
-        return Err(Rejection::NotLeased(up.number.clone()));
-    }
+    let lease = state
+        .leases
+        .iter()
+        .chain(state.earlier_leases.iter())
+        .find(|l| l.kiosk == up.kiosk && l.queue == queue.id && l.date == date && l.contains(n))
+        .ok_or_else(|| Rejection::NotLeased(up.number.clone()))?;
     // The same upload again: the same answer.
     let known = state.tickets.get(&id).filter(|t| t.request_id.as_deref() == Some(up.request_id.as_str()));
     if known.is_some() || state.uploaded.contains(&id) {
         return Ok((vec![], Outcome::Ticket { id, repeated: true }));
     }
-    if up.issued_at > now + chrono::Duration::minutes(5) {
-        return Err(Rejection::IssuedInFuture(up.number.clone()));
-    }
+    // Its place in line: when it was printed, but never before the kiosk had the lease (a
+    // kiosk cannot put a ticket at the head of the line) nor after now (a fast clock).
+    let placed = up.issued_at.max(lease.at.unwrap_or(up.issued_at)).min(now);
     let today = state.date == Some(date);
     if today && state.tickets.contains_key(&id) {
         return Err(Rejection::NumberTaken(up.number.clone()));
@@ -141,8 +154,18 @@ pub fn decide_upload(state: &State, config: &Config, up: &OfflineTicket, now: Ts
         let taken = state.person_issued.get(&person_key(&h.id_hash, &service.id)).copied().unwrap_or(0);
         today && config.rules.per_person_daily_limit > 0 && taken >= config.rules.per_person_daily_limit
     });
-    // The service answered this request while the kiosk heard nothing: that ticket nobody holds.
-    let replaces = state.requests.get(&up.request_id).filter(|t| **t != id).cloned();
+    // The service answered this request while the kiosk heard nothing: that ticket nobody
+    // holds. Only this kiosk's own online ticket is withdrawn so.
+    let replaces = state
+        .requests
+        .get(&up.request_id)
+        .filter(|t| **t != id)
+        .filter(|t| {
+            state.tickets.get(*t).is_some_and(|o| {
+                o.kiosk.as_deref() == Some(up.kiosk.as_str()) && o.channel == Channel::Kiosk && o.offline.is_none()
+            })
+        })
+        .cloned();
     let mut ticket = Ticket {
         id: id.clone(),
         number: up.number.clone(),
@@ -150,7 +173,7 @@ pub fn decide_upload(state: &State, config: &Config, up: &OfflineTicket, now: Ts
         service: service.id.clone(),
         queue: queue.id.clone(),
         issued_at: up.issued_at,
-        wait_since: up.issued_at,
+        wait_since: placed,
         channel: Channel::Kiosk,
         kiosk: Some(up.kiosk.clone()),
         holder: up.holder.clone(),

@@ -791,17 +791,31 @@ fn leases_count_down_from_999_and_online_numbers_count_up_without_meeting() {
         "08:50 lease k1 B 10
          08:50 lease k2 B 10
          08:51 lease k1 B 10
-         08:52 lease k1 B 10
-         08:53 lease k1 Z 10
+         08:52 upload k1 linshi-sfz B990 08:51:30
+         08:53 lease k1 B 10
+         08:54 upload k1 linshi-sfz B970 08:53:30
+         08:55 lease k1 B 10
+         08:56 lease k1 Z 10
+         08:57 upload k1 linshi-sfz B0971 08:56
+         08:58 upload k1 linshi-sfz B971 08:40
          09:00 issue linshi-sfz
          09:01 issue linshi-sfz",
+        // 08:51: asked again before using it (an answer lost), the same lease, no new one.
+        // 08:55: two open leases are the most. 08:57: a number not written as printed.
+        // 08:58: "printed" before the kiosk had its lease: placed at the lease's time, not
+        // at the head of the line.
         "08:50 day 2026-11-27 opened; k1 leased B 990-999
          08:50 k2 leased B 980-989
-         08:51 k1 leased B 970-979
-         08:52 ! lease_limit
-         08:53 ! unknown_queue
-         09:00 issued B001 linshi-sfz ahead=0 est=0m
-         09:01 issued B002 linshi-sfz ahead=1 est=1m",
+         08:51
+         08:52 issued B990 linshi-sfz offline at 00:51:30 ahead=0 est=0m
+         08:53 k1 leased B 970-979
+         08:54 issued B970 linshi-sfz offline at 00:53:30 ahead=1 est=0m
+         08:55 ! lease_limit
+         08:56 ! unknown_queue
+         08:57 ! not_leased
+         08:58 issued B971 linshi-sfz offline at 00:40:00 ahead=1 est=0m
+         09:00 issued B001 linshi-sfz ahead=3 est=2m
+         09:01 issued B002 linshi-sfz ahead=4 est=3m",
     );
 }
 
@@ -836,7 +850,7 @@ fn offline_tickets_are_placed_by_the_time_they_were_printed_once_each() {
          09:07 ! not_leased
          09:07 issued B980 linshi-sfz offline at 01:03:00 ahead=2 est=0m
          09:07 ! not_leased
-         09:08 ! issued_in_future
+         09:08 issued B998 linshi-sfz offline at 01:30:00 ahead=4 est=0m
          09:08 B999 ahead=1 est=1m
          09:08 B002 ahead=3 est=2m
          09:09 w1 opened
@@ -868,21 +882,28 @@ fn an_answer_the_kiosk_never_heard_is_withdrawn_for_the_ticket_it_printed() {
     check(
         &demo(),
         "08:50 lease k1 B 10
+         08:50 lease k2 B 10
          09:00 issue linshi-sfz req=tap-9
+         09:01 issue linshi-sfz req=tap-7
+         09:02 upload k2 linshi-sfz B989 09:01:30 req=tap-7
          09:03 upload k1 linshi-sfz B999 09:00:05 req=tap-9
          09:04 issue linshi-sfz req=tap-9
          09:05 w1 open
          09:05 w1 next
          09:06 w1 finish
          09:06 w1 next",
+        // 09:02: another kiosk's upload with the same request_id withdraws nothing of k1's.
         "08:50 day 2026-11-27 opened; k1 leased B 990-999
+         08:50 k2 leased B 980-989
          09:00 issued B001 linshi-sfz ahead=0 est=0m
+         09:01 issued B002 linshi-sfz ahead=1 est=1m
+         09:02 issued B989 linshi-sfz offline at 01:01:30 ahead=2 est=0m
          09:03 issued B999 linshi-sfz offline at 01:00:05 replaces 20261127-B001 ahead=1 est=0m
          09:04 = 20261127-B999 (repeat)
          09:05 w1 opened
          09:05 w1 called B999
          09:06 w1 finished B999
-         09:06 ! nothing_waiting",
+         09:06 w1 called B002",
     );
 }
 
@@ -894,15 +915,20 @@ fn tickets_printed_offline_before_midnight_are_recorded_after_it_not_queued() {
         &c,
         "16:00 lease k1 B 10
          16:30 issue linshi-sfz
+         16:50 upload k1 linshi-sfz B998 16:45
+         d2 08:59 upload k1 linshi-sfz B998 d1 16:45
          d2 09:00 upload k1 linshi-sfz B999 d1 16:40
          d2 09:01 upload k1 linshi-sfz B999 d1 16:40
          d2 09:02 upload k1 linshi-sfz B998 d2 09:01
          d2 09:03 lease k1 B 10
          d2 09:04 upload k1 linshi-sfz B999 d2 09:03
          d2 09:05 issue linshi-sfz",
+        // 08:59: uploaded before midnight, sent again after it (the answer lost): the same.
         "16:00 day 2026-11-27 opened; k1 leased B 990-999
          16:30 issued B001 linshi-sfz ahead=0 est=0m
-         09:00 day 2026-11-28 opened, expired B001; issued B999 linshi-sfz offline at 08:40:00 ahead=0 est=0m
+         16:50 issued B998 linshi-sfz offline at 08:45:00 ahead=1 est=0m
+         08:59 day 2026-11-28 opened, expired B001 B998; = 20261127-B998 (repeat)
+         09:00 issued B999 linshi-sfz offline at 08:40:00 ahead=0 est=0m
          09:01 = 20261127-B999 (repeat)
          09:02 ! not_leased
          09:03 k1 leased B 990-999

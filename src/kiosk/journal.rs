@@ -7,7 +7,7 @@
 //! A number is taken from a lease in the same transaction that records the ticket, so a
 //! number is printed at most once whatever happens between the two.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -57,15 +57,21 @@ impl Journal {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         }
-        let conn = Connection::open(path)?;
+        // The journal, its -wal and -shm hold card data until uploaded: only the kiosk's user
+        // may read them (made 0600 before SQLite writes to them).
         #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+        for f in ["", "-wal", "-shm"] {
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            let p = PathBuf::from(format!("{}{f}", path.display()));
+            let _ = std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(&p);
+            let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
         }
+        let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // Card data nulled after upload is overwritten, not left in free pages.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS leases (
                  date TEXT NOT NULL, queue TEXT NOT NULL, prefix TEXT NOT NULL,
@@ -156,7 +162,7 @@ impl Journal {
 
     /// The hall refused it for good (not this kiosk's number…): kept, with why, for staff.
     pub fn refused(&self, seq: i64, why: &str) -> Result<(), JournalError> {
-        self.conn().execute("UPDATE tickets SET refused = ?2 WHERE seq = ?1", params![seq, why])?;
+        self.conn().execute("UPDATE tickets SET refused = ?2, id_number = NULL, name = NULL WHERE seq = ?1", params![seq, why])?;
         Ok(())
     }
 

@@ -78,6 +78,9 @@ struct Offline {
     offset: Mutex<chrono::FixedOffset>,
     /// The hall does not answer and the kiosk issues from its leases.
     active: std::sync::atomic::AtomicBool,
+    /// The hall answers but refuses this kiosk's token (revoked): no offline issuing, whose
+    /// tickets could never be uploaded.
+    refused: std::sync::atomic::AtomicBool,
 }
 
 impl Offline {
@@ -148,6 +151,7 @@ impl Core {
             catalog: Mutex::new(catalog),
             offset: Mutex::new(*chrono::Local::now().offset()),
             active: Default::default(),
+            refused: Default::default(),
         };
         let hall = HallClient::builder(&opts.server, opts.token.clone())
             .ca_file_opt(opts.ca.as_ref())
@@ -226,7 +230,10 @@ impl Core {
             f[which] = fault.clone();
             // Only the ticket printer and the hall stop issuing, and the hall only when the
             // kiosk has no numbers leased to issue from.
-            let offline = f[SERVICE].is_some() && self.offline.left_today() > 0 && self.offline.catalog().is_some();
+            let offline = f[SERVICE].is_some()
+                && !self.offline.refused.load(std::sync::atomic::Ordering::SeqCst)
+                && self.offline.left_today() > 0
+                && self.offline.catalog().is_some();
             let was = self.offline.active.swap(offline, std::sync::atomic::Ordering::SeqCst);
             if was != offline {
                 if offline {
@@ -709,11 +716,13 @@ pub fn start(core: Arc<Core>) {
             if n % 15 == 0 {
                 match c.hall.catalog().await {
                     Ok(v) => {
+                        c.offline.refused.store(false, std::sync::atomic::Ordering::SeqCst);
                         c.keep_catalog(&v);
                         c.input(Input::Catalog(super::catalog_from_proto(&v)));
                         c.set_fault(SERVICE, None);
                     }
                     Err(ClientError::Refused { status: 401 | 403, .. }) => {
+                        c.offline.refused.store(true, std::sync::atomic::Ordering::SeqCst);
                         c.set_fault(SERVICE, Some("本机未获授权连接叫号系统，请联系工作人员".into()));
                     }
                     Err(_) => c.set_fault(SERVICE, Some("无法连接叫号系统，请到服务台取号".into())),
