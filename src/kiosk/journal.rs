@@ -83,7 +83,8 @@ impl Journal {
                  number TEXT NOT NULL, issued_at TEXT NOT NULL,
                  id_number TEXT, name TEXT, token TEXT NOT NULL,
                  uploaded_at TEXT, refused TEXT);
-             CREATE TABLE IF NOT EXISTS catalog (one INTEGER PRIMARY KEY CHECK (one = 1), json TEXT NOT NULL);",
+             CREATE TABLE IF NOT EXISTS catalog (one INTEGER PRIMARY KEY CHECK (one = 1), json TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
         )?;
         Ok(Journal { conn: Mutex::new(conn) })
     }
@@ -178,6 +179,24 @@ impl Journal {
     pub fn save_catalog(&self, json: &str) -> Result<(), JournalError> {
         self.conn().execute("INSERT INTO catalog (one, json) VALUES (1, ?1) ON CONFLICT (one) DO UPDATE SET json = ?1", params![json])?;
         Ok(())
+    }
+
+    /// The hall's UTC offset as last seen, so a kiosk restarted offline dates its tickets
+    /// by the hall's calendar whatever its own zone.
+    pub fn save_offset(&self, offset: FixedOffset) -> Result<(), JournalError> {
+        self.conn().execute(
+            "INSERT INTO meta (key, value) VALUES ('hall_offset', ?1) ON CONFLICT (key) DO UPDATE SET value = ?1",
+            params![offset.local_minus_utc()],
+        )?;
+        Ok(())
+    }
+
+    pub fn offset(&self) -> Result<Option<FixedOffset>, JournalError> {
+        let secs: Option<i32> = self
+            .conn()
+            .query_row("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hall_offset'", [], |r| r.get(0))
+            .optional()?;
+        Ok(secs.and_then(FixedOffset::east_opt))
     }
 
     pub fn catalog(&self) -> Result<Option<String>, JournalError> {
@@ -292,6 +311,9 @@ mod tests {
         j.refused(p[1].seq, "not_leased").unwrap();
         assert!(j.pending().unwrap().is_empty());
         assert_eq!(j.counts().unwrap(), (2, 0, 1));
+        assert_eq!(j.offset().unwrap(), None);
+        j.save_offset(FixedOffset::east_opt(8 * 3600).unwrap()).unwrap();
+        assert_eq!(j.offset().unwrap(), FixedOffset::east_opt(8 * 3600));
         // The card's data goes once the hall has the ticket.
         let kept: Option<String> = j.conn().query_row("SELECT id_number FROM tickets WHERE seq = ?1", [p[0].seq], |r| r.get(0)).unwrap();
         assert_eq!(kept, None);

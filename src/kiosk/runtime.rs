@@ -81,6 +81,8 @@ struct Offline {
     /// The hall answers but refuses this kiosk's token (revoked): no offline issuing, whose
     /// tickets could never be uploaded.
     refused: std::sync::atomic::AtomicBool,
+    /// The hall's offset is in the journal (written once per run, and when it changes).
+    offset_saved: std::sync::atomic::AtomicBool,
 }
 
 impl Offline {
@@ -145,13 +147,16 @@ impl Core {
             .as_ref()
             .and_then(|j| j.catalog().ok().flatten())
             .and_then(|json| serde_json::from_str::<hallq_proto::Catalog>(&json).ok());
+        // The hall's zone as last seen (the machine's before the hall ever answered).
+        let offset = journal.as_ref().and_then(|j| j.offset().ok().flatten()).unwrap_or_else(|| *chrono::Local::now().offset());
         let offline = Offline {
             journal,
             clock: opts.clock.clone().unwrap_or_else(|| Arc::new(crate::service::SystemClock)),
             catalog: Mutex::new(catalog),
-            offset: Mutex::new(*chrono::Local::now().offset()),
+            offset: Mutex::new(offset),
             active: Default::default(),
             refused: Default::default(),
+            offset_saved: Default::default(),
         };
         let hall = HallClient::builder(&opts.server, opts.token.clone())
             .ca_file_opt(opts.ca.as_ref())
@@ -730,7 +735,13 @@ pub fn start(core: Arc<Core>) {
             }
             let health = c.hall.health().await.ok();
             if let Some(offset) = health.as_ref().and_then(|h| chrono::DateTime::parse_from_rfc3339(&h.now).ok()).map(|t| *t.offset()) {
-                *c.offline.offset.lock().unwrap_or_else(|p| p.into_inner()) = offset;
+                let changed = std::mem::replace(&mut *c.offline.offset.lock().unwrap_or_else(|p| p.into_inner()), offset) != offset;
+                let unsaved = !c.offline.offset_saved.swap(true, std::sync::atomic::Ordering::SeqCst);
+                if let (true, Some(j)) = (changed || unsaved, &c.offline.journal) {
+                    if let Err(e) = j.save_offset(offset) {
+                        tracing::warn!("{e}");
+                    }
+                }
             }
             let clock = match &health {
                 Some(h) => Some(h.now.replacen('T', " ", 1).chars().take(16).collect::<String>()),
