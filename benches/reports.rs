@@ -238,14 +238,26 @@ fn main() {
         .map(|w| Window {
             number: w.number,
             // Most windows worked by a signed-in member of staff, every fifth on a shared token.
-            actor: if w.number % 5 == 0 { Actor::token(format!("counter-{}", w.number)) } else { Actor::staff(format!("{}", 10000 + w.number)) },
+            actor: if w.number % 5 == 0 {
+                Actor::token(format!("counter-{}", w.number))
+            } else {
+                Actor::staff(format!("{}", 10000 + w.number))
+            },
             phase: Phase::Idle,
             until: Utc::now(),
             recalled: false,
         })
         .collect();
     let store = Store::open_dir(&dir.path().join("data")).unwrap();
-    let mut g = Gen { config: config.clone(), state: State::default(), store, batch: Vec::new(), events: 0, tickets: 0, rng: StdRng::seed_from_u64(11) };
+    let mut g = Gen {
+        config: config.clone(),
+        state: State::default(),
+        store,
+        batch: Vec::new(),
+        events: 0,
+        tickets: 0,
+        rng: StdRng::seed_from_u64(11),
+    };
     let first = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
     let started = Instant::now();
     for d in 0..days {

@@ -431,8 +431,14 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
                 max_connections: max_connections as usize,
                 idle: std::time::Duration::from_secs(idle_timeout_secs.max(1)),
             };
-            let opts =
-                crate::server::ServeOptions { listen, tls: tls_cert.zip(tls_key), insecure_http, public_listen, limits, local_listen: None };
+            let opts = crate::server::ServeOptions {
+                listen,
+                tls: tls_cert.zip(tls_key),
+                insecure_http,
+                public_listen,
+                limits,
+                local_listen: None,
+            };
             // Refused before anything is opened.
             opts.check()?;
             if !refuse_demo_secrets(&config, &data, demo) {

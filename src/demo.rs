@@ -272,7 +272,9 @@ fn in_session(config: &Config, t: NaiveTime) -> bool {
 }
 
 async fn act(hall: &Hall, window: u32, action: WindowAction) -> Result<Vec<Event>, ServiceError> {
-    hall.submit(Command::Window { window, action, actor: crate::engine::Actor::token(format!("counter-{window}")) }).await.map(|a| a.records.into_iter().map(|r| r.event).collect())
+    hall.submit(Command::Window { window, action, actor: crate::engine::Actor::token(format!("counter-{window}")) })
+        .await
+        .map(|a| a.records.into_iter().map(|r| r.event).collect())
 }
 
 /// One window's member of staff: calls, serves, sometimes recalls and marks no-shows,

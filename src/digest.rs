@@ -158,11 +158,8 @@ pub fn all_digests(conn: &Connection) -> Result<Vec<DayDigest>, StoreError> {
 }
 
 fn digest_range(conn: &Connection, date: NaiveDate, first: u64, next: Option<u64>) -> Result<DayDigest, StoreError> {
-    let prev: Vec<u8> = if first <= 1 {
-        vec![0; 32]
-    } else {
-        conn.query_row("SELECT hash FROM events WHERE seq = ?1", [first - 1], |r| r.get(0))?
-    };
+    let prev: Vec<u8> =
+        if first <= 1 { vec![0; 32] } else { conn.query_row("SELECT hash FROM events WHERE seq = ?1", [first - 1], |r| r.get(0))? };
     let mut d = DayDigest {
         format: FORMAT.into(),
         date,
@@ -256,7 +253,10 @@ fn check_day(conn: &Connection, verdict: &Verdict, f: &DayDigest) -> Result<Opti
         )));
     }
     if now.last_seq < f.last_seq {
-        return Ok(Some(format!("filed up to event {}, the log's day now ends at event {}: events were removed", f.last_seq, now.last_seq)));
+        return Ok(Some(format!(
+            "filed up to event {}, the log's day now ends at event {}: events were removed",
+            f.last_seq, now.last_seq
+        )));
     }
     if f.closed && now.last_seq > f.last_seq {
         return Ok(Some(format!("filed up to event {}, the log's day now ends at event {}: events were added", f.last_seq, now.last_seq)));
@@ -314,7 +314,12 @@ mod tests {
         for day in [27, 30] {
             let at = Utc.with_ymd_and_hms(2026, 11, day, 2, 0, 0).unwrap();
             let window = |action| Command::Window { window: 1, action, actor: Actor::staff("1001") };
-            let mut commands: Vec<Command> = (0..3).map(|_| { n += 1; issue(n) }).collect();
+            let mut commands: Vec<Command> = (0..3)
+                .map(|_| {
+                    n += 1;
+                    issue(n)
+                })
+                .collect();
             commands.extend([window(WindowAction::CallNext), window(WindowAction::CallNext)]);
             for c in commands {
                 let (events, r) = execute(&mut state, &config, &c, at);

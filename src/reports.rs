@@ -507,12 +507,7 @@ mod tests {
         run!(w(WindowAction::Start), at(3));
         run!(w(WindowAction::Finish), at(8)); // served 5 min
         run!(
-            Command::Rate {
-                ticket: "20261127-B001".into(),
-                rating: Rating::VeryDissatisfied,
-                source: RatingSource::Visitor,
-                device: None,
-            },
+            Command::Rate { ticket: "20261127-B001".into(), rating: Rating::VeryDissatisfied, source: RatingSource::Visitor, device: None },
             at(9),
         );
         run!(w(WindowAction::CallNext), at(10)); // B002 waited 10 min
@@ -557,9 +552,11 @@ mod tests {
         let (events, _) = execute(&mut s2, &config, &Command::Tick, at(0));
         store2.append(&events.into_iter().map(|e| (at(0), e)).collect::<Vec<_>>()).unwrap();
         for _ in 0..13 {
-            let (events, _) = execute(&mut s2, &config, &Command::Window { window: 1, action: WindowAction::Open, actor: Actor::System }, at(1));
+            let (events, _) =
+                execute(&mut s2, &config, &Command::Window { window: 1, action: WindowAction::Open, actor: Actor::System }, at(1));
             store2.append(&events.into_iter().map(|e| (at(1), e)).collect::<Vec<_>>()).unwrap();
-            let (events, _) = execute(&mut s2, &config, &Command::Window { window: 1, action: WindowAction::Close, actor: Actor::System }, at(1));
+            let (events, _) =
+                execute(&mut s2, &config, &Command::Window { window: 1, action: WindowAction::Close, actor: Actor::System }, at(1));
             store2.append(&events.into_iter().map(|e| (at(1), e)).collect::<Vec<_>>()).unwrap();
         }
         let mut model = ReadModel::open(&path_in(dir.path()), store2.path()).unwrap();

@@ -160,7 +160,14 @@ pub async fn serve(config_file: &Path, data: &Path, opts: ServeOptions, clock: A
     }
     let hall = Hall::start(config.clone(), data, clock)?;
     if hall.view().state.config_version != version.number {
-        hall.set_config(config, version.number, version.digest.clone(), format!("file {}", config_file.display()), crate::engine::Actor::System).await?;
+        hall.set_config(
+            config,
+            version.number,
+            version.digest.clone(),
+            format!("file {}", config_file.display()),
+            crate::engine::Actor::System,
+        )
+        .await?;
     }
     eprintln!("hallq serve: configuration version {} ({})", version.number, &version.digest[..12]);
     if let Some(w) = &warning {

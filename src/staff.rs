@@ -676,7 +676,13 @@ mod tests {
     }
 
     fn staff() -> Vec<Staff> {
-        vec![Staff { id: "1001".into(), name: "张丽".into(), password: hash_password("correct horse"), windows: vec![1, 2], role: crate::config::Role::Counter }]
+        vec![Staff {
+            id: "1001".into(),
+            name: "张丽".into(),
+            password: hash_password("correct horse"),
+            windows: vec![1, 2],
+            role: crate::config::Role::Counter,
+        }]
     }
 
     /// Argon2 as cheap as it goes, for tests that sign in thousands of times.
@@ -691,8 +697,20 @@ mod tests {
 
     fn cheap_staff() -> Vec<Staff> {
         vec![
-            Staff { id: "1001".into(), name: "张丽".into(), password: cheap_hash("correct horse"), windows: vec![1, 2], role: crate::config::Role::Counter },
-            Staff { id: "1002".into(), name: "王强".into(), password: cheap_hash("battery staple"), windows: vec![3], role: crate::config::Role::Counter },
+            Staff {
+                id: "1001".into(),
+                name: "张丽".into(),
+                password: cheap_hash("correct horse"),
+                windows: vec![1, 2],
+                role: crate::config::Role::Counter,
+            },
+            Staff {
+                id: "1002".into(),
+                name: "王强".into(),
+                password: cheap_hash("battery staple"),
+                windows: vec![3],
+                role: crate::config::Role::Counter,
+            },
         ]
     }
 

@@ -104,7 +104,11 @@ impl Service {
         let text = hallq::config::DEFAULT_TOML
             .replacen("idle_seconds_elderly = 120", &format!("idle_seconds_elderly = 120\noffline_block = {block}"), 1)
             // A hall open every day, so the partition across midnight can issue on both days.
-            .replacen("open_days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]", "open_days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"]", 1);
+            .replacen(
+                "open_days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]",
+                "open_days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"]",
+                1,
+            );
         assert!(text.contains(&format!("offline_block = {block}")));
         std::fs::write(&config, text).unwrap();
         let data = dir.join("data");
@@ -204,7 +208,13 @@ impl Kiosk {
             if ok(&v) {
                 return v;
             }
-            assert!(tokio::time::Instant::now() < deadline, "kiosk never showed {what}: {:?} {:?} {:?}", v.screen, v.welcome, v.message_body);
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "kiosk never showed {what}: {:?} {:?} {:?}",
+                v.screen,
+                v.welcome,
+                v.message_body
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -236,7 +246,11 @@ async fn leased(manager: &HallClient, kiosk: &str, queue: &str) -> u32 {
     common::within(30, "a lease", async {
         loop {
             if let Ok(s) = manager.state().await {
-                let left: u32 = s.kiosks.unwrap_or_default().iter().filter(|k| k.kiosk == kiosk)
+                let left: u32 = s
+                    .kiosks
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|k| k.kiosk == kiosk)
                     .flat_map(|k| &k.leases)
                     .filter(|l| l.queue.as_str() == queue)
                     .map(|l| l.left)

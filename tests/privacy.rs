@@ -185,7 +185,9 @@ impl Rules<'_> {
         }
         // Who acted: counters and managers only.
         if matches!(s.role, "display" | "visitor" | "rating" | "kiosk" | "system") {
-            for (needle, what) in [("\"actor\"", "an actor"), ("\"kind\":\"staff\"", "a staff number"), (STAFF_NAME, "a staff member's name")] {
+            for (needle, what) in
+                [("\"actor\"", "an actor"), ("\"kind\":\"staff\"", "a staff number"), (STAFF_NAME, "a staff member's name")]
+            {
                 // (The sign-in's own answer names the person who signed in.)
                 if s.text.contains(needle) && !s.what.starts_with("POST /api/v1/login ") {
                     problems.push(format!("{} got {what} in {}", s.role, s.what));

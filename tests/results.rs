@@ -92,7 +92,14 @@ async fn a_result_needs_the_name_and_the_kiosks_own_fresh_nonce_and_its_print_is
         assert_eq!(refusal(kiosk2.result_pdf(&id, Some(&nonce2)).await), (403, ErrorCode::BadResultNonce));
         assert_eq!(kiosk.find_results(&owner).await.unwrap().results, []);
         let prints: Vec<_> = logged(&h).into_iter().filter(|e| e.kind() == "result_collected").collect();
-        assert_eq!(prints, [hallq::engine::Event::ResultCollected { result: id.clone(), kiosk: "kiosk-1".into(), actor: hallq::engine::Actor::token("kiosk-1") }]);
+        assert_eq!(
+            prints,
+            [hallq::engine::Event::ResultCollected {
+                result: id.clone(),
+                kiosk: "kiosk-1".into(),
+                actor: hallq::engine::Actor::token("kiosk-1")
+            }]
+        );
 
         // Managers answer for the hall: no nonce needed (and no nonce given), their prints
         // are events too. A repeated collect logs nothing.
@@ -123,7 +130,17 @@ async fn a_result_needs_the_name_and_the_kiosks_own_fresh_nonce_and_its_print_is
         let shown: Vec<_> =
             seen.iter().filter(|e| matches!(e.event, EventView::ResultCollected { .. })).map(|e| (e.seq, e.event.clone())).collect();
         assert_eq!(shown.len(), 2, "{shown:?}");
-        assert_eq!(shown[0], (collected_seqs[0], EventView::ResultCollected { result: id.clone(), kiosk: "kiosk-1".into(), actor: Some(hallq_proto::Actor::token("kiosk-1")) }));
+        assert_eq!(
+            shown[0],
+            (
+                collected_seqs[0],
+                EventView::ResultCollected {
+                    result: id.clone(),
+                    kiosk: "kiosk-1".into(),
+                    actor: Some(hallq_proto::Actor::token("kiosk-1"))
+                }
+            )
+        );
         // An event everyone sees after them, so the other streams can be read up to it.
         let t = kiosk.issue(&issue_req("after", "linshi-sfz")).await.unwrap();
         let after = {

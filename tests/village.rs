@@ -26,7 +26,8 @@ async fn one_machine_issues_and_a_tablet_calls() {
     let lan: std::net::SocketAddr = format!("127.0.0.1:{}", common::free_port()).parse().unwrap();
     let clock = Arc::new(SimClock::parse("2026-12-01T09:30:00+08:00").unwrap());
     let (c, d, cl) = (config.clone(), data.clone(), clock.clone());
-    let embedded = tokio::task::spawn_blocking(move || hallq::kiosk::village::start(&c, &d, ServeOptions::plain(lan), cl)).await.unwrap().unwrap();
+    let embedded =
+        tokio::task::spawn_blocking(move || hallq::kiosk::village::start(&c, &d, ServeOptions::plain(lan), cl)).await.unwrap().unwrap();
     assert!(embedded.url.starts_with("http://127.0.0.1:"));
     assert_ne!(embedded.url, format!("http://{lan}"), "the kiosk has its own loopback listener");
 

@@ -432,7 +432,12 @@ impl HallClient {
     }
 
     /// A report of the hall days `from..=to` (managers).
-    pub async fn report(&self, from: chrono::NaiveDate, to: chrono::NaiveDate, by: crate::views::ReportBy) -> Result<crate::views::Report, ClientError> {
+    pub async fn report(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        by: crate::views::ReportBy,
+    ) -> Result<crate::views::Report, ClientError> {
         self.get(&format!("/reports?from={from}&to={to}&by={}", by.as_str())).await
     }
 

@@ -277,7 +277,9 @@ impl EventView {
             | EventView::RatingRequested { actor, .. }
             | EventView::ConfigChanged { actor, .. }
             | EventView::ResultCollected { actor, .. } => actor.as_ref(),
-            EventView::StaffSignedIn { actor, .. } | EventView::StaffSignedOut { actor } | EventView::AttachmentRead { actor, .. } => Some(actor),
+            EventView::StaffSignedIn { actor, .. } | EventView::StaffSignedOut { actor } | EventView::AttachmentRead { actor, .. } => {
+                Some(actor)
+            }
             _ => None,
         }
     }

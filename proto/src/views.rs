@@ -535,7 +535,8 @@ pub enum ReportBy {
 }
 
 impl ReportBy {
-    pub const ALL: [ReportBy; 6] = [ReportBy::Item, ReportBy::Queue, ReportBy::Window, ReportBy::Department, ReportBy::Staff, ReportBy::Day];
+    pub const ALL: [ReportBy; 6] =
+        [ReportBy::Item, ReportBy::Queue, ReportBy::Window, ReportBy::Department, ReportBy::Staff, ReportBy::Day];
 
     /// As in `?by=`.
     pub fn as_str(self) -> &'static str {

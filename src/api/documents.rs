@@ -163,7 +163,9 @@ pub(super) async fn collected(
     blocking(&api, move |d| d.result_pdf(&rid, now).map(|_| ())).await?;
     // …then the print goes into the chain before the PDF is deleted: no result leaves
     // the hall without its record.
-    api.hall.submit(crate::engine::Command::ResultCollected { result: id.clone(), kiosk: caller.name.clone(), actor: caller.actor() }).await?;
+    api.hall
+        .submit(crate::engine::Command::ResultCollected { result: id.clone(), kiosk: caller.name.clone(), actor: caller.actor() })
+        .await?;
     let (rid, by) = (id.clone(), caller.name.clone());
     let at = blocking(&api, move |d| d.collect(&rid, &by, now)).await?;
     api.documents.forget_nonces(&id);

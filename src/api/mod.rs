@@ -4,11 +4,11 @@
 
 mod access;
 mod appointments;
-mod offline;
 mod config;
 mod documents;
-mod reports;
+mod offline;
 pub mod openapi;
+mod reports;
 mod views;
 
 use std::collections::HashMap;

@@ -133,12 +133,8 @@ pub(super) fn kiosk_links(api: &Api) -> Vec<proto::KioskLink> {
         .into_iter()
         .map(|(kiosk, leases)| {
             let seen = api.last_seen.get(&kiosk);
-            let uploaded_today = view
-                .state
-                .tickets
-                .values()
-                .filter(|t| t.offline.is_some() && t.kiosk.as_deref() == Some(kiosk.as_str()))
-                .count() as u32;
+            let uploaded_today =
+                view.state.tickets.values().filter(|t| t.offline.is_some() && t.kiosk.as_deref() == Some(kiosk.as_str())).count() as u32;
             proto::KioskLink {
                 offline: seen.is_none_or(|s| (now - s).num_seconds() > SILENT_SECS),
                 last_seen: seen.map(|s| s.with_timezone(&c.offset()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)),

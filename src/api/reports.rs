@@ -37,9 +37,7 @@ fn by_of(b: ReportBy) -> By {
 pub(super) async fn report(State(api): State<Api>, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<proto::Report>> {
     let bad = |m: String| ApiError::new(ErrorCode::BadQuery, m);
     let date = |k: &str| {
-        q.get(k)
-            .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| bad(format!("{k} 应为日期，如 2026-11-27。"))))
-            .transpose()
+        q.get(k).map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| bad(format!("{k} 应为日期，如 2026-11-27。")))).transpose()
     };
     let today = crate::engine::local(&api.hall.config(), api.hall.now()).date();
     let from = date("from")?.unwrap_or(today);

@@ -164,7 +164,9 @@ pub fn event_view(r: &Record, a: Audience) -> Option<StreamEvent> {
         Event::TicketFinished { ticket, window, actor } => {
             EventView::TicketFinished { ticket: tid(ticket), window: WindowNo(*window), actor: who(actor) }
         }
-        Event::TicketNoShow { ticket, window, actor } => EventView::TicketNoShow { ticket: tid(ticket), window: WindowNo(*window), actor: who(actor) },
+        Event::TicketNoShow { ticket, window, actor } => {
+            EventView::TicketNoShow { ticket: tid(ticket), window: WindowNo(*window), actor: who(actor) }
+        }
         Event::TicketRequeued { ticket, window, actor } => {
             EventView::TicketRequeued { ticket: tid(ticket), window: WindowNo(*window), actor: who(actor) }
         }
@@ -219,13 +221,9 @@ pub fn event_view(r: &Record, a: Audience) -> Option<StreamEvent> {
         Event::AttachmentRead { attachment, ticket, actor } if a == Audience::Manager => {
             EventView::AttachmentRead { attachment: attachment.clone(), ticket: tid(ticket), actor: actor.clone() }
         }
-        Event::NumbersLeased { lease: l } if a == Audience::Manager => EventView::NumbersLeased {
-            kiosk: l.kiosk.clone(),
-            queue: l.queue.as_str().into(),
-            date: l.date,
-            from: l.from,
-            to: l.to,
-        },
+        Event::NumbersLeased { lease: l } if a == Audience::Manager => {
+            EventView::NumbersLeased { kiosk: l.kiosk.clone(), queue: l.queue.as_str().into(), date: l.date, from: l.from, to: l.to }
+        }
         Event::TicketRated { .. }
         | Event::NumbersLeased { .. }
         | Event::RatingRequested { .. }

@@ -1259,7 +1259,13 @@ fn decide_window(
             let next = choose_next(state, config, &w, now).ok_or(Rejection::NothingWaiting)?;
             open_if_closed(&mut events);
             finish_current(&mut events);
-            events.push(Event::TicketCalled { ticket: next.id.clone(), number: next.number.clone(), window: number, reason: None, actor: actor.clone() });
+            events.push(Event::TicketCalled {
+                ticket: next.id.clone(),
+                number: next.number.clone(),
+                window: number,
+                reason: None,
+                actor: actor.clone(),
+            });
         }
         WindowAction::Call { ticket, reason } => {
             if let Some(p) = &w.paused {
@@ -1275,7 +1281,13 @@ fn decide_window(
             }
             open_if_closed(&mut events);
             finish_current(&mut events);
-            events.push(Event::TicketCalled { ticket: t.id.clone(), number: t.number.clone(), window: number, reason: Some(reason), actor: actor.clone() });
+            events.push(Event::TicketCalled {
+                ticket: t.id.clone(),
+                number: t.number.clone(),
+                window: number,
+                reason: Some(reason),
+                actor: actor.clone(),
+            });
         }
         WindowAction::Recall => {
             let t = current.ok_or(Rejection::NoCurrentTicket)?;
@@ -1289,7 +1301,13 @@ fn decide_window(
             if since < config.rules.recall_min_gap_secs {
                 return Err(Rejection::RecallTooSoon(config.rules.recall_min_gap_secs - since));
             }
-            events.push(Event::TicketRecalled { ticket: t.id.clone(), number: t.number.clone(), window: number, recalls: t.recalls + 1, actor: actor.clone() });
+            events.push(Event::TicketRecalled {
+                ticket: t.id.clone(),
+                number: t.number.clone(),
+                window: number,
+                recalls: t.recalls + 1,
+                actor: actor.clone(),
+            });
         }
         WindowAction::Start => {
             let t = current.ok_or(Rejection::NoCurrentTicket)?;
@@ -1329,7 +1347,13 @@ fn decide_window(
             if s.id == t.service {
                 return Err(Rejection::SameService);
             }
-            events.push(Event::TicketTransferred { ticket: t.id.clone(), window: number, service: s.id.clone(), queue: s.queue.clone(), actor: actor.clone() });
+            events.push(Event::TicketTransferred {
+                ticket: t.id.clone(),
+                window: number,
+                service: s.id.clone(),
+                queue: s.queue.clone(),
+                actor: actor.clone(),
+            });
         }
         WindowAction::Pause { reason } => {
             let reason = require_reason(reason)?;

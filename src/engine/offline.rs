@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    local, people_ahead, person_key, Channel, Event, Holder, HistoryEntry, Outcome, Priority, Rejection, State, Status, Ticket, Ts,
+    local, people_ahead, person_key, Channel, Event, HistoryEntry, Holder, Outcome, Priority, Rejection, State, Status, Ticket, Ts,
 };
 use crate::config::Config;
 
@@ -161,9 +161,10 @@ pub fn decide_upload(state: &State, config: &Config, up: &OfflineTicket, now: Ts
         .get(&up.request_id)
         .filter(|t| **t != id)
         .filter(|t| {
-            state.tickets.get(*t).is_some_and(|o| {
-                o.kiosk.as_deref() == Some(up.kiosk.as_str()) && o.channel == Channel::Kiosk && o.offline.is_none()
-            })
+            state
+                .tickets
+                .get(*t)
+                .is_some_and(|o| o.kiosk.as_deref() == Some(up.kiosk.as_str()) && o.channel == Channel::Kiosk && o.offline.is_none())
         })
         .cloned();
     let mut ticket = Ticket {

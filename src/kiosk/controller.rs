@@ -415,7 +415,8 @@ impl Controller {
         let k = &self.catalog.kiosk;
         self.view.welcome = if self.en() { k.welcome_en.clone() } else { k.welcome.clone() };
         if self.offline {
-            self.view.welcome = self.t("网络中断：本机离线取号，号票照常有效", "Network down: this kiosk issues offline tickets, valid as usual");
+            self.view.welcome =
+                self.t("网络中断：本机离线取号，号票照常有效", "Network down: this kiosk issues offline tickets, valid as usual");
         }
         if let Some(f) = self.fault.clone() {
             self.out_of_service(f);

@@ -128,11 +128,10 @@ impl Journal {
         let Some((prefix, first, n)) = lease else {
             return Err(JournalError::UsedUp(i.queue.to_string()));
         };
-        tx.execute("UPDATE leases SET next = next + 1 WHERE date = ?1 AND queue = ?2 AND first = ?3", params![
-            i.date.to_string(),
-            i.queue,
-            first
-        ])?;
+        tx.execute(
+            "UPDATE leases SET next = next + 1 WHERE date = ?1 AND queue = ?2 AND first = ?3",
+            params![i.date.to_string(), i.queue, first],
+        )?;
         let number = format!("{prefix}{n:03}");
         let (id_number, name) = i.identity.clone().unzip();
         tx.execute(
@@ -154,10 +153,8 @@ impl Journal {
 
     /// The hall has it: the card's data is not kept any longer.
     pub fn uploaded(&self, seq: i64, at: DateTime<FixedOffset>) -> Result<(), JournalError> {
-        self.conn().execute("UPDATE tickets SET uploaded_at = ?2, id_number = NULL, name = NULL WHERE seq = ?1", params![
-            seq,
-            at.to_rfc3339()
-        ])?;
+        self.conn()
+            .execute("UPDATE tickets SET uploaded_at = ?2, id_number = NULL, name = NULL WHERE seq = ?1", params![seq, at.to_rfc3339()])?;
         Ok(())
     }
 
@@ -192,10 +189,8 @@ impl Journal {
     }
 
     pub fn offset(&self) -> Result<Option<FixedOffset>, JournalError> {
-        let secs: Option<i32> = self
-            .conn()
-            .query_row("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hall_offset'", [], |r| r.get(0))
-            .optional()?;
+        let secs: Option<i32> =
+            self.conn().query_row("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hall_offset'", [], |r| r.get(0)).optional()?;
         Ok(secs.and_then(FixedOffset::east_opt))
     }
 

@@ -3,9 +3,9 @@
 //! feature, drives the Slint screens of `ui/`.
 
 pub mod controller;
-pub mod journal;
 #[cfg(feature = "ui")]
 pub mod errands;
+pub mod journal;
 pub mod pin;
 #[cfg(feature = "ui")]
 pub mod runtime;

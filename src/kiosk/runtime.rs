@@ -440,7 +440,9 @@ impl Core {
         *kept = Some(v.clone());
         drop(kept);
         if let (true, Some(j)) = (new_version, &self.offline.journal) {
-            if let Err(e) = serde_json::to_string(v).map_err(|e| e.to_string()).and_then(|json| j.save_catalog(&json).map_err(|e| e.to_string())) {
+            if let Err(e) =
+                serde_json::to_string(v).map_err(|e| e.to_string()).and_then(|json| j.save_catalog(&json).map_err(|e| e.to_string()))
+            {
                 tracing::warn!("cannot keep the catalogue for offline issuing: {e}");
             }
         }
@@ -703,7 +705,6 @@ fn issued_from(t: &TicketView, template: &Template) -> Issued {
         offline: t.offline,
     }
 }
-
 
 /// Starts the watchers: catalogue and clock from the hall service, printer status, and
 /// the card reader. Runs on the current tokio runtime.

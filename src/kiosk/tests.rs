@@ -771,7 +771,8 @@ fn only_a_ticket_printer_that_cannot_print_stops_issuing() {
 
 #[test]
 fn offline_only_taking_a_number_is_offered_and_the_home_screen_says_why() {
-    let mut c = Controller::new(Settings { kiosk_id: "k1".into(), has_a4: true, has_reader: true, has_scanner: true, ..Settings::default() }, 7);
+    let mut c =
+        Controller::new(Settings { kiosk_id: "k1".into(), has_a4: true, has_reader: true, has_scanner: true, ..Settings::default() }, 7);
     c.handle(Input::Catalog(catalog()));
     let ids = |c: &Controller| c.view().tiles.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
     assert!(["appointment", "results", "scan"].iter().all(|t| ids(&c).contains(&t.to_string())));
