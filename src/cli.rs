@@ -381,6 +381,10 @@ enum LogCmd {
         /// The database file itself.
         #[arg(long)]
         db: Option<PathBuf>,
+        /// Also append the lines to DATA/digests.jsonl (with --data), where the manager
+        /// console shows the newest filed digest and whether the log still matches it.
+        #[arg(long, requires = "data")]
+        keep: bool,
     },
 }
 
@@ -653,22 +657,30 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
                 }
             }
         }
-        Cmd::Log { command: LogCmd::Digest { date, data, db } } => {
+        Cmd::Log { command: LogCmd::Digest { date, data, db, keep } } => {
+            let kept = keep.then(|| data.as_deref().map(crate::digest::kept_in)).flatten();
             let path = log_path(data, db)?;
             let conn = crate::store::open_reader(&path).with_context(|| format!("reading {}", path.display()))?;
-            match date {
+            let digests = match date {
                 Some(date) => match crate::digest::day_digest(&conn, date).with_context(|| format!("reading {}", path.display()))? {
-                    Some(d) => println!("{}", d.line()),
+                    Some(d) => vec![d],
                     None => {
                         eprintln!("error: the log {} has no day {date}", path.display());
                         return Ok(std::process::ExitCode::FAILURE);
                     }
                 },
-                None => {
-                    for d in crate::digest::all_digests(&conn).with_context(|| format!("reading {}", path.display()))? {
-                        println!("{}", d.line());
-                    }
-                }
+                None => crate::digest::all_digests(&conn).with_context(|| format!("reading {}", path.display()))?,
+            };
+            let lines: String = digests.iter().map(|d| format!("{}\n", d.line())).collect();
+            print!("{lines}");
+            if let Some(file) = kept {
+                use std::io::Write as _;
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&file)
+                    .and_then(|mut f| f.write_all(lines.as_bytes()))
+                    .with_context(|| format!("appending to {}", file.display()))?;
             }
         }
         Cmd::Log { command: LogCmd::Verify { data, db, digest: Some(file) } } => {

@@ -232,6 +232,27 @@ pub fn check(path: &Path, filed: &[DayDigest]) -> Result<(Verdict, Vec<DayCheck>
     Ok((verdict, out))
 }
 
+/// The file in a data directory where `hallq log digest --keep` appends the lines it
+/// prints, so the manager console can show the newest filed digest.
+pub fn kept_in(data_dir: &Path) -> std::path::PathBuf {
+    data_dir.join("digests.jsonl")
+}
+
+/// The newest digest kept in `data_dir` (`None` when none was kept).
+pub fn newest_kept(data_dir: &Path) -> Result<Option<DayDigest>, String> {
+    match std::fs::read_to_string(kept_in(data_dir)) {
+        Ok(text) => Ok(read_filed(&text)?.into_iter().max_by_key(|d| (d.date, d.last_seq))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Checks one filed day against the log's stored hashes and counts, without walking the
+/// whole chain (which `hallq log verify --digest` does): `None` when it still matches.
+pub fn check_filed_day(conn: &Connection, f: &DayDigest) -> Result<Option<String>, StoreError> {
+    check_day(conn, &Verdict::Intact { events: 0, purged_personal: 0 }, f)
+}
+
 fn check_day(conn: &Connection, verdict: &Verdict, f: &DayDigest) -> Result<Option<String>, StoreError> {
     if let Verdict::Broken { seq, reason } = verdict {
         if *seq <= f.last_seq {

@@ -5,7 +5,10 @@
 //!
 //! A ticket row holds its item, queue, window, the staff number (or token) that served it,
 //! when it was issued, first called, started and finished, whether it was a no-show, its
-//! transfers (also one row each in `transfers`), recalls, out-of-order calls and its rating.
+//! transfers (also one row each in `transfers`), recalls, out-of-order calls (a chosen ticket
+//! called past tickets of its queue issued before it) and its rating. Supervised actions
+//! (specific calls, transfers, requeues, pauses) are one row each in `actions`, with who
+//! did them and why.
 //! Departments are the configuration's (by item), so a report follows the catalogue in force.
 
 use std::collections::HashMap;
@@ -19,6 +22,10 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::engine::{Actor, Event, Rating, RatingSource};
 use crate::store::{self, Record, StoreError};
+
+/// The tables' layout. A file of another version (older hallq) is emptied and rebuilt
+/// from the log, as a missing one is: the model is a cache.
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS tickets (
@@ -47,7 +54,7 @@ CREATE TABLE IF NOT EXISTS tickets (
     rating TEXT,
     rated_by TEXT
 );
-CREATE INDEX IF NOT EXISTS tickets_date ON tickets(date);
+CREATE INDEX IF NOT EXISTS tickets_date_queue ON tickets(date, queue);
 CREATE TABLE IF NOT EXISTS transfers (
     ticket TEXT NOT NULL,
     at INTEGER NOT NULL,
@@ -57,6 +64,23 @@ CREATE TABLE IF NOT EXISTS transfers (
     to_service TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS transfers_ticket ON transfers(ticket);
+CREATE TABLE IF NOT EXISTS actions (
+    seq INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    window INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    who TEXT,
+    ticket TEXT,
+    number TEXT,
+    reason TEXT,
+    skipped INTEGER NOT NULL DEFAULT 0,
+    from_service TEXT,
+    to_service TEXT,
+    ended_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS actions_at ON actions(at);
+CREATE INDEX IF NOT EXISTS actions_open_pause ON actions(window) WHERE kind = 'pause' AND ended_at IS NULL;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 ";
 
@@ -90,6 +114,47 @@ fn staff_of(a: &Actor) -> Option<&str> {
     }
 }
 
+/// Who acted, as reports key it: the staff number, else the actor as text ("token counter-5").
+fn who_of(a: &Actor) -> Option<String> {
+    staff_of(a).map(str::to_string).or_else(|| actor_text(a))
+}
+
+/// A supervised action: a specific call, a transfer, a requeue or a pause.
+struct Action<'a> {
+    seq: u64,
+    at: i64,
+    kind: &'a str,
+    window: u32,
+    actor: &'a Actor,
+    ticket: Option<&'a str>,
+    reason: Option<&'a str>,
+    skipped: i64,
+    to_service: Option<&'a str>,
+}
+
+fn record_action(tx: &rusqlite::Transaction<'_>, a: Action<'_>) -> Result<(), StoreError> {
+    // The ticket's number and (for a transfer) the item it leaves come from its row, read
+    // before the event changes it.
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO actions (seq, at, kind, window, actor, who, ticket, number, reason, skipped, from_service, to_service)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT number FROM tickets WHERE id = ?7), ?8, ?9,
+                 CASE WHEN ?10 IS NOT NULL THEN (SELECT service FROM tickets WHERE id = ?7) END, ?10)",
+    )?
+    .execute(params![
+        a.seq,
+        a.at,
+        a.kind,
+        a.window,
+        serde_json::to_string(a.actor).unwrap_or_default(),
+        who_of(a.actor),
+        a.ticket,
+        a.reason,
+        a.skipped,
+        a.to_service
+    ])?;
+    Ok(())
+}
+
 impl ReadModel {
     /// Opens (or creates) the read model at `path` for the log at `log`. A model whose last
     /// event does not match the log's (another or a restored log) is emptied to be rebuilt.
@@ -100,7 +165,17 @@ impl ReadModel {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // A cache of the log: losing its last transactions in a crash costs a replay, no data.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.execute_batch(SCHEMA)?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version != SCHEMA_VERSION {
+            if version != 0 {
+                tracing::info!(version, "the reports read model was written by another hallq: rebuilding it");
+            }
+            conn.execute_batch(
+                "DROP TABLE IF EXISTS tickets; DROP TABLE IF EXISTS transfers; DROP TABLE IF EXISTS actions; DROP TABLE IF EXISTS meta;",
+            )?;
+            conn.execute_batch(SCHEMA)?;
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        }
         let mut model = ReadModel { conn, log: log.to_path_buf(), last_seq: 0 };
         model.last_seq = model.meta("last_seq")?.and_then(|s| s.parse().ok()).unwrap_or(0);
         if model.last_seq > 0 {
@@ -110,7 +185,7 @@ impl ReadModel {
                 .map(hex::encode);
             if logged != model.meta("last_hash")? {
                 tracing::warn!(seq = model.last_seq, "the reports read model does not match the event log: rebuilding it");
-                model.conn.execute_batch("DELETE FROM tickets; DELETE FROM transfers; DELETE FROM meta;")?;
+                model.conn.execute_batch("DELETE FROM tickets; DELETE FROM transfers; DELETE FROM actions; DELETE FROM meta;")?;
                 model.last_seq = 0;
             }
         }
@@ -156,6 +231,17 @@ impl ReadModel {
 /// Folds one logged event into the tables.
 fn apply(tx: &rusqlite::Transaction<'_>, r: &Record) -> Result<(), StoreError> {
     let at = r.at.timestamp();
+    let action = |kind, window, actor| Action {
+        seq: r.seq,
+        at,
+        kind,
+        window,
+        actor,
+        ticket: None,
+        reason: None,
+        skipped: 0,
+        to_service: None,
+    };
     match &r.event {
         Event::TicketIssued { ticket: t } => {
             tx.prepare_cached(
@@ -185,11 +271,25 @@ fn apply(tx: &rusqlite::Transaction<'_>, r: &Record) -> Result<(), StoreError> {
             }
         }
         Event::TicketCalled { ticket, window, reason, actor, .. } => {
+            // A chosen ticket (with the reason given) is out of order when tickets of its
+            // queue issued before it were still waiting: counted before this call changes
+            // its row.
+            let mut skipped = 0;
+            if let Some(reason) = reason {
+                skipped = tx
+                    .prepare_cached(
+                        "SELECT COUNT(*) FROM tickets o JOIN tickets t ON o.date = t.date AND o.queue = t.queue
+                         WHERE t.id = ?1 AND o.status = 'waiting'
+                           AND (o.issued_at < t.issued_at OR (o.issued_at = t.issued_at AND o.id < t.id))",
+                    )?
+                    .query_row([ticket], |r| r.get(0))?;
+                record_action(tx, Action { ticket: Some(ticket), reason: Some(reason), skipped, ..action("call", *window, actor) })?;
+            }
             tx.prepare_cached(
                 "UPDATE tickets SET status = 'called', window = ?2, staff = ?3, actor = ?4, called_at = ?5,
                  first_called_at = COALESCE(first_called_at, ?5), out_of_order = out_of_order + ?6 WHERE id = ?1",
             )?
-            .execute(params![ticket, window, staff_of(actor), actor_text(actor), at, reason.is_some() as i64])?;
+            .execute(params![ticket, window, staff_of(actor), actor_text(actor), at, (skipped > 0) as i64])?;
         }
         Event::TicketRecalled { ticket, .. } => {
             tx.prepare_cached("UPDATE tickets SET recalls = recalls + 1 WHERE id = ?1")?.execute([ticket])?;
@@ -208,10 +308,19 @@ fn apply(tx: &rusqlite::Transaction<'_>, r: &Record) -> Result<(), StoreError> {
         Event::TicketNoShow { ticket, .. } => {
             tx.prepare_cached("UPDATE tickets SET status = 'no_show', no_shows = no_shows + 1 WHERE id = ?1")?.execute([ticket])?;
         }
-        Event::TicketRequeued { ticket, .. } => {
+        Event::TicketRequeued { ticket, window, actor } => {
+            record_action(tx, Action { ticket: Some(ticket), ..action("requeue", *window, actor) })?;
             tx.prepare_cached("UPDATE tickets SET status = 'waiting' WHERE id = ?1")?.execute([ticket])?;
         }
+        Event::WindowPaused { window, reason, actor } => {
+            record_action(tx, Action { reason: Some(reason), ..action("pause", *window, actor) })?;
+        }
+        Event::WindowResumed { window, .. } => {
+            tx.prepare_cached("UPDATE actions SET ended_at = ?2 WHERE window = ?1 AND kind = 'pause' AND ended_at IS NULL")?
+                .execute(params![window, at])?;
+        }
         Event::TicketTransferred { ticket, window, service, queue, actor } => {
+            record_action(tx, Action { ticket: Some(ticket), to_service: Some(service), ..action("transfer", *window, actor) })?;
             tx.prepare_cached(
                 "INSERT INTO transfers (ticket, at, window, actor, from_service, to_service)
                  SELECT id, ?2, ?3, ?4, service, ?5 FROM tickets WHERE id = ?1",
@@ -458,6 +567,211 @@ pub fn dissatisfied(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Result
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The wait distribution's buckets: their lower edges in minutes; the last is open
+/// ("60 minutes or more").
+pub const WAIT_BUCKETS_MIN: [u32; 8] = [0, 5, 10, 15, 20, 30, 45, 60];
+
+/// One set of chart figures: tickets issued per hour of the hall's day, waits of the
+/// tickets called by bucket, ratings by the five levels.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Series {
+    pub issued_by_hour: [u64; 24],
+    pub waits: [u64; WAIT_BUCKETS_MIN.len()],
+    pub ratings: [u64; 5],
+}
+
+impl Series {
+    fn add(&mut self, hour: usize, wait_secs: Option<i64>, rating: Option<usize>) {
+        self.issued_by_hour[hour] += 1;
+        if let Some(w) = wait_secs {
+            let b = WAIT_BUCKETS_MIN.iter().rposition(|m| w >= i64::from(*m) * 60).unwrap_or(0);
+            self.waits[b] += 1;
+        }
+        if let Some(r) = rating {
+            self.ratings[r] += 1;
+        }
+    }
+}
+
+/// Chart figures of a period: the hall's, per department (id) and per window (the window
+/// that called the ticket last; tickets never called are in no window's).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Charts {
+    pub total: Series,
+    pub departments: Vec<(String, Series)>,
+    pub windows: Vec<(u32, Series)>,
+}
+
+/// Chart figures of the tickets of the days `from..=to`.
+pub fn charts(conn: &Connection, config: &Config, from: NaiveDate, to: NaiveDate) -> Result<Charts, StoreError> {
+    let department: HashMap<&str, &str> = config.services.iter().map(|s| (s.id.as_str(), s.department.as_str())).collect();
+    let offset = i64::from(config.offset().local_minus_utc());
+    let mut stmt = conn.prepare_cached(
+        "SELECT service, window, issued_at, first_called_at - issued_at, rating FROM tickets WHERE date BETWEEN ?1 AND ?2",
+    )?;
+    let mut rows = stmt.query([from.to_string(), to.to_string()])?;
+    let mut out = Charts::default();
+    let mut departments: HashMap<String, Series> = HashMap::new();
+    let mut windows: HashMap<u32, Series> = HashMap::new();
+    while let Some(row) = rows.next()? {
+        let service = row.get_ref(0)?.as_str().unwrap_or_default();
+        let window: Option<u32> = row.get(1)?;
+        let hour = ((row.get::<_, i64>(2)? + offset).rem_euclid(86_400) / 3600) as usize;
+        let wait: Option<i64> = row.get(3)?;
+        let rating = row.get_ref(4)?.as_str_or_null().ok().flatten().and_then(rating_index);
+        out.total.add(hour, wait, rating);
+        let d = department.get(service).copied().unwrap_or(service);
+        match departments.get_mut(d) {
+            Some(s) => s.add(hour, wait, rating),
+            None => departments.entry(d.to_string()).or_default().add(hour, wait, rating),
+        }
+        if let Some(w) = window {
+            windows.entry(w).or_default().add(hour, wait, rating);
+        }
+    }
+    out.departments = departments.into_iter().collect();
+    out.departments.sort_by(|a, b| a.0.cmp(&b.0));
+    out.windows = windows.into_iter().collect();
+    out.windows.sort_by_key(|w| w.0);
+    Ok(out)
+}
+
+/// What a supervised action was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// A chosen ticket called (not the next), with the reason given.
+    Call,
+    Transfer,
+    Requeue,
+    Pause,
+}
+
+impl ActionKind {
+    fn parse(s: &str) -> Option<ActionKind> {
+        Some(match s {
+            "call" => ActionKind::Call,
+            "transfer" => ActionKind::Transfer,
+            "requeue" => ActionKind::Requeue,
+            "pause" => ActionKind::Pause,
+            _ => return None,
+        })
+    }
+}
+
+/// A specific call, transfer, requeue or pause, for supervision (电子监察).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Supervised {
+    pub seq: u64,
+    /// Unix seconds.
+    pub at: i64,
+    pub kind: ActionKind,
+    pub window: u32,
+    pub actor: Actor,
+    /// The staff number, else the actor as text (as reports by staff member key it).
+    pub who: Option<String>,
+    pub ticket: Option<String>,
+    pub number: Option<String>,
+    pub reason: Option<String>,
+    /// For a call: tickets of the same queue issued earlier and still waiting, passed over.
+    pub skipped: u64,
+    pub from_service: Option<String>,
+    pub to_service: Option<String>,
+    /// For a pause: when the window resumed (Unix seconds), if it has.
+    pub ended_at: Option<i64>,
+}
+
+impl Supervised {
+    /// A call that passed over tickets issued before it.
+    pub fn out_of_order(&self) -> bool {
+        self.kind == ActionKind::Call && self.skipped > 0
+    }
+}
+
+/// Supervised actions per window or per member of staff.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ActionCounts {
+    pub key: String,
+    pub calls: u64,
+    pub out_of_order: u64,
+    pub transfers: u64,
+    pub requeues: u64,
+    pub pauses: u64,
+    /// Seconds paused, of the pauses that ended.
+    pub paused_secs: i64,
+}
+
+impl ActionCounts {
+    fn add(&mut self, a: &Supervised) {
+        match a.kind {
+            ActionKind::Call => {
+                self.calls += 1;
+                self.out_of_order += a.out_of_order() as u64;
+            }
+            ActionKind::Transfer => self.transfers += 1,
+            ActionKind::Requeue => self.requeues += 1,
+            ActionKind::Pause => {
+                self.pauses += 1;
+                self.paused_secs += a.ended_at.map_or(0, |e| e - a.at);
+            }
+        }
+    }
+}
+
+/// Which supervised actions to list.
+#[derive(Debug, Clone, Default)]
+pub struct SupervisionFilter {
+    /// Unix seconds, `start..end`.
+    pub start: i64,
+    pub end: i64,
+    pub window: Option<u32>,
+    /// A staff number (or a token's "token NAME", as reports key it).
+    pub who: Option<String>,
+}
+
+/// The supervised actions matching `f` in log order, with their counts per window and per
+/// member of staff (key order).
+pub fn supervision(conn: &Connection, f: &SupervisionFilter) -> Result<(Vec<Supervised>, Vec<ActionCounts>, Vec<ActionCounts>), StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, at, kind, window, actor, who, ticket, number, reason, skipped, from_service, to_service, ended_at
+         FROM actions WHERE at >= ?1 AND at < ?2 AND (?3 IS NULL OR window = ?3) AND (?4 IS NULL OR who = ?4) ORDER BY seq",
+    )?;
+    let rows = stmt.query_map(params![f.start, f.end, f.window, f.who], |r| {
+        let kind: String = r.get(2)?;
+        let actor: String = r.get(4)?;
+        Ok(Supervised {
+            seq: r.get(0)?,
+            at: r.get(1)?,
+            kind: ActionKind::parse(&kind).unwrap_or(ActionKind::Call),
+            window: r.get(3)?,
+            actor: serde_json::from_str(&actor).unwrap_or_default(),
+            who: r.get(5)?,
+            ticket: r.get(6)?,
+            number: r.get(7)?,
+            reason: r.get(8)?,
+            skipped: r.get(9)?,
+            from_service: r.get(10)?,
+            to_service: r.get(11)?,
+            ended_at: r.get(12)?,
+        })
+    })?;
+    let list: Vec<Supervised> = rows.collect::<Result<_, _>>()?;
+    let mut by_window: HashMap<String, ActionCounts> = HashMap::new();
+    let mut by_staff: HashMap<String, ActionCounts> = HashMap::new();
+    for a in &list {
+        let w = a.window.to_string();
+        by_window.entry(w.clone()).or_insert_with(|| ActionCounts { key: w, ..Default::default() }).add(a);
+        let who = a.who.clone().unwrap_or_default();
+        by_staff.entry(who.clone()).or_insert_with(|| ActionCounts { key: who, ..Default::default() }).add(a);
+    }
+    let sorted = |m: HashMap<String, ActionCounts>| {
+        let mut v: Vec<ActionCounts> = m.into_values().collect();
+        v.sort_by(|a, b| natural(&a.key).cmp(&natural(&b.key)));
+        v
+    };
+    Ok((list, sorted(by_window), sorted(by_staff)))
 }
 
 #[cfg(test)]

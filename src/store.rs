@@ -368,6 +368,17 @@ pub fn events_since(conn: &Connection, since: u64, limit: usize) -> Result<Vec<R
     Ok(out)
 }
 
+/// The newest `limit` events of one kind (such as `config_changed`), newest first.
+pub fn events_of_kind(conn: &Connection, kind: &str, limit: usize) -> Result<Vec<Record>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT seq, at, body, personal FROM events WHERE kind = ?1 ORDER BY seq DESC LIMIT ?2")?;
+    let mut rows = stmt.query(params![kind, limit as i64])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(record(row)?);
+    }
+    Ok(out)
+}
+
 /// The events of one ticket, oldest first (for tickets of earlier days).
 pub fn ticket_events(conn: &Connection, ticket: &str) -> Result<Vec<Record>, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT seq, at, body, personal FROM events WHERE ticket = ?1 ORDER BY seq")?;

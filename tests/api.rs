@@ -735,6 +735,47 @@ async fn managers_change_the_configuration_live() {
         assert_eq!(kiosk.catalog().await.unwrap().hall.name, "示例县便民服务中心");
         assert_eq!(refusal(hall("new-kiosk-token-3").catalog().await), (401, ErrorCode::Unauthorized), "the file has no such token");
         assert!(!manager.reload_config().await.unwrap().changed);
+
+        // Every version listed with who put it in force; a diff between two; one-step rollback.
+        let list = manager.config_versions().await.unwrap();
+        assert_eq!(list.in_force, 3);
+        assert_eq!(list.versions.iter().map(|v| v.version).collect::<Vec<_>>(), [3, 2, 1]);
+        assert!(list.versions[0].in_force && !list.versions[1].in_force);
+        let v2 = &list.versions[1];
+        assert_eq!(v2.actor, Some(hallq_proto::Actor::token("manager")), "{v2:?}");
+        assert!(v2.at.is_some() && v2.by.as_deref() == Some("manager"), "{v2:?}");
+        assert!(list.versions[0].by.as_deref().is_some_and(|b| b.contains("reload")), "{:?}", list.versions[0]);
+        let d = manager.config_diff(2, 3).await.unwrap();
+        assert!(d.diff.contains("-name = \"示例县政务服务中心\"") && d.diff.contains("+name = \"示例县便民服务中心\""), "{}", d.diff);
+        assert!(d.diff.contains("-token_sha256") && !d.diff.contains("new-kiosk-token-3"), "tokens stay redacted in a diff:\n{}", d.diff);
+        assert_eq!(manager.config_diff(2, 2).await.unwrap().diff, "");
+        assert_eq!(refusal(manager.config_diff(2, 99).await), (404, ErrorCode::NotFound));
+        let old = manager.config_version(2).await.unwrap();
+        assert!(old.toml.as_deref().is_some_and(|t| t.contains("示例县政务服务中心") && !t.contains("new-kiosk-token-3")));
+        assert_eq!(refusal(manager.config_rollback(2, Some(2)).await), (409, ErrorCode::VersionConflict), "someone changed it meanwhile");
+        let back = manager.config_rollback(2, Some(3)).await.unwrap();
+        assert_eq!(back.version, 4);
+        assert_eq!(back.digest, list.versions[1].digest, "version 2's text exactly");
+        assert_eq!(kiosk.catalog().await.unwrap().hall.name, "示例县政务服务中心");
+        assert_eq!(hall("new-kiosk-token-3").catalog().await.unwrap().config_version, 4, "the token of version 2 works again");
+        let list = manager.config_versions().await.unwrap();
+        assert!(list.versions[0].by.as_deref().is_some_and(|b| b.contains("rollback to v2")), "{:?}", list.versions[0]);
+        assert_eq!(refusal(kiosk.config_versions().await).0, 403);
+
+        // An invalid text is refused at its field and line, for the console to point at.
+        let bad = hallq::config::DEFAULT_TOML.replacen("prefix = \"A\"", "prefix = \"AA\"", 1);
+        let line = bad.lines().position(|l| l.contains("prefix = \"AA\"")).unwrap() + 1;
+        let r = reqwest::Client::new()
+            .put(format!("{server}/api/v1/config"))
+            .bearer_auth(MANAGER)
+            .body(bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let e: hallq_proto::ErrorBody = r.json().await.unwrap();
+        assert!(e.error.field.as_deref().is_some_and(|f| f.contains("prefix")), "{e:?}");
+        assert_eq!(e.error.line, Some(line), "{e:?}");
     })
     .await
 }

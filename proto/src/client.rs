@@ -431,6 +431,32 @@ impl HallClient {
         self.post("/config/reload", &serde_json::json!({})).await
     }
 
+    /// Every saved configuration version, newest first, with who and when (managers).
+    pub async fn config_versions(&self) -> Result<crate::views::ConfigVersionList, ClientError> {
+        self.get("/config/versions").await
+    }
+
+    /// A saved configuration version's TOML, tokens redacted (managers).
+    pub async fn config_version(&self, version: u64) -> Result<ConfigVersion, ClientError> {
+        self.get(&format!("/config/versions/{version}")).await
+    }
+
+    /// What changed from configuration version `from` to `to` (managers).
+    pub async fn config_diff(&self, from: u64, to: u64) -> Result<crate::views::ConfigDiff, ClientError> {
+        self.get(&format!("/config/diff?from={from}&to={to}")).await
+    }
+
+    /// Puts version `version` in force again as a new version; `expected` is the version in
+    /// force the manager saw.
+    pub async fn config_rollback(&self, version: u64, expected: Option<u64>) -> Result<ConfigSaved, ClientError> {
+        self.post("/config/rollback", &crate::requests::ConfigRollback { version, expected }).await
+    }
+
+    /// The alerts raised now and the recent webhook deliveries (managers).
+    pub async fn alerts(&self) -> Result<crate::views::AlertsView, ClientError> {
+        self.get("/alerts").await
+    }
+
     /// A report of the hall days `from..=to` (managers).
     pub async fn report(
         &self,
@@ -439,6 +465,41 @@ impl HallClient {
         by: crate::views::ReportBy,
     ) -> Result<crate::views::Report, ClientError> {
         self.get(&format!("/reports?from={from}&to={to}&by={}", by.as_str())).await
+    }
+
+    /// The report as a file (managers): `format` is "csv" or "xlsx", `lang` "zh" or "en".
+    pub async fn report_export(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        by: crate::views::ReportBy,
+        format: &str,
+        lang: &str,
+    ) -> Result<Vec<u8>, ClientError> {
+        self.bytes(&format!("/reports/export?from={from}&to={to}&by={}&format={}&lang={}", by.as_str(), enc(format), enc(lang))).await
+    }
+
+    /// Chart figures of the hall days `from..=to` (managers).
+    pub async fn report_charts(&self, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<crate::views::ChartData, ClientError> {
+        self.get(&format!("/reports/charts?from={from}&to={to}")).await
+    }
+
+    /// Supervision of the hall days `from..=to`, of one window or staff member (managers).
+    pub async fn supervision(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        window: Option<crate::ids::WindowNo>,
+        staff: Option<&str>,
+    ) -> Result<crate::views::Supervision, ClientError> {
+        let mut q = format!("/supervision?from={from}&to={to}");
+        if let Some(w) = window {
+            q.push_str(&format!("&window={}", w.0));
+        }
+        if let Some(s) = staff {
+            q.push_str(&format!("&staff={}", enc(s)));
+        }
+        self.get(&q).await
     }
 
     /// Follows the event stream from after `since` (from now when `None`). The feed

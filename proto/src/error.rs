@@ -164,10 +164,16 @@ pub struct ErrorDetail {
     pub code: ErrorCode,
     /// For a person: what went wrong and what to do (Chinese).
     pub message: String,
+    /// Where in a submitted document the fault is (a configuration: the field's path, such
+    /// as `queues[2].prefix`, and the line of the TOML text when known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
 }
 
 impl ErrorBody {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> ErrorBody {
-        ErrorBody { error: ErrorDetail { code, message: message.into() } }
+        ErrorBody { error: ErrorDetail { code, message: message.into(), field: None, line: None } }
     }
 }

@@ -217,6 +217,17 @@ pub struct LeaseNumbers {
     pub queue: crate::ids::QueueId,
 }
 
+/// `POST /config/rollback`: put an earlier version in force again, as a new version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigRollback {
+    /// The saved version to go back to.
+    pub version: u64,
+    /// The version in force the manager saw (refused with `version_conflict` if it changed).
+    #[serde(default)]
+    pub expected: Option<u64>,
+}
+
 /// `POST /tickets/offline`: a ticket the kiosk issued from its lease while the hall was
 /// unreachable, uploaded in the order it was printed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -255,6 +255,11 @@ pub struct CurrentTicket {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holder: Option<String>,
     pub recalls: u32,
+    /// Hall-local time of the (first) call, and of the start of service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub called_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
 }
 
 /// A window and what it is doing.
@@ -270,6 +275,13 @@ pub struct WindowView {
     pub pause_reason: Option<String>,
     pub current: Option<CurrentTicket>,
     pub served_today: u32,
+    /// Hall-local time the current pause began.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_since: Option<String>,
+    /// The staff number (工号) of whoever is serving at the window (managers, and the
+    /// counter for its own windows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff: Option<String>,
 }
 
 /// A call or recall, for the hall display's list.
@@ -319,6 +331,9 @@ pub struct HallState {
     /// Each kiosk's link to the hall and its offline number leases (managers only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kiosks: Option<Vec<KioskLink>>,
+    /// Each display token's event-stream connections (managers only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub displays: Option<Vec<DisplayLink>>,
     pub display: DisplaySettings,
     pub voice: VoiceSettings,
     pub windows: Vec<WindowView>,
@@ -477,6 +492,41 @@ pub struct ConfigVersion {
     pub toml: Option<String>,
 }
 
+/// A saved configuration version, who put it in force and when (from the chain's
+/// `config_changed` event).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ConfigVersionInfo {
+    pub version: u64,
+    /// SHA-256 of the TOML.
+    pub digest: String,
+    /// Hall-local time it was put in force (none when the chain has no record of it).
+    pub at: Option<String>,
+    /// Who put it in force, as logged (the staff member or token, "(reload)" for the file).
+    pub by: Option<String>,
+    pub actor: Option<crate::enums::Actor>,
+    pub in_force: bool,
+}
+
+/// `GET /config/versions`: every saved version, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ConfigVersionList {
+    pub in_force: u64,
+    pub versions: Vec<ConfigVersionInfo>,
+}
+
+/// `GET /config/diff?from=A&to=B`: a unified diff of two versions (tokens redacted).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ConfigDiff {
+    pub from: u64,
+    pub to: u64,
+    /// Lines changed, added and removed.
+    pub changed: u32,
+    pub added: u32,
+    pub removed: u32,
+    /// The unified diff (three lines of context), empty when they are the same.
+    pub diff: String,
+}
+
 /// `PUT /config`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ConfigSaved {
@@ -579,7 +629,7 @@ pub struct ReportRow {
     pub service_p90_secs: i64,
     pub no_shows: u64,
     pub transfers: u64,
-    /// Calls of a ticket out of turn (with a reason).
+    /// Chosen tickets called (with a reason) past tickets of their queue issued before them.
     pub out_of_order: u64,
     /// Ratings by the five GB/T 39734 levels, from very satisfied to very dissatisfied.
     pub ratings: Vec<u64>,
@@ -596,4 +646,336 @@ pub struct DissatisfiedTicket {
     /// The staff number (or token) that served it.
     pub staff: Option<String>,
     pub rating: Rating,
+}
+
+/// A display client of the event stream, per display token (managers only, in `/state`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DisplayLink {
+    /// The display token's name in the configuration.
+    pub display: String,
+    /// Event streams open with this token now (a shared token may serve many screens).
+    pub connections: u32,
+    /// Hall-local time the newest of them connected (none since the service started).
+    pub connected_at: Option<String>,
+    /// Hall-local time the hall last heard from one (a message or a pong).
+    pub last_heard: Option<String>,
+    /// Hall-local time the last stream closed, while none is open.
+    pub disconnected_at: Option<String>,
+    /// No stream open for longer than `[alerts] display_silent_seconds`.
+    pub silent: bool,
+}
+
+/// What an alert is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// A queue's longest wait past its warning or critical threshold.
+    QueueWait,
+    /// A window paused longer than `window_paused_minutes`.
+    WindowPaused,
+    /// A kiosk's device reports a fault (paper out, cover open, reader, scanner, A4 printer…).
+    DeviceFault,
+    /// A kiosk not heard from for `kiosk_silent_seconds`.
+    KioskSilent,
+    /// A display token with no event stream open for `display_silent_seconds`.
+    DisplaySilent,
+}
+
+impl AlertKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::QueueWait => "queue_wait",
+            AlertKind::WindowPaused => "window_paused",
+            AlertKind::DeviceFault => "device_fault",
+            AlertKind::KioskSilent => "kiosk_silent",
+            AlertKind::DisplaySilent => "display_silent",
+        }
+    }
+}
+
+/// How bad: a warning, or critical (visitors are affected now).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertSeverity {
+    Warning,
+    Critical,
+}
+
+impl AlertSeverity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertSeverity::Warning => "warning",
+            AlertSeverity::Critical => "critical",
+        }
+    }
+}
+
+/// What an alert's subject is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectKind {
+    Queue,
+    Window,
+    Kiosk,
+    Display,
+}
+
+/// The queue, window, kiosk or display an alert is about. No personal data: a window's
+/// staff number at most.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+pub struct AlertSubject {
+    pub kind: SubjectKind,
+    /// The queue id, window number, kiosk token name or display token name.
+    pub id: String,
+    /// The kiosk's device (`ticket-printer`, `idcard-reader`, `a4-printer`, `scanner`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    /// The staff number signed in at the window, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff: Option<String>,
+}
+
+/// An alert, raised once while its condition holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Alert {
+    /// Stable for as long as the alert is raised: kind, subject, severity and when it was
+    /// raised, such as `queue_wait:A:critical:1795745700`.
+    pub id: String,
+    pub kind: AlertKind,
+    pub severity: AlertSeverity,
+    pub subject: AlertSubject,
+    /// For the manager, in Chinese.
+    pub message: String,
+    pub message_en: String,
+    /// Hall-local time the condition began (a wait crossed the threshold, a pause began, a
+    /// fault was first seen, the last heartbeat).
+    pub since: String,
+    /// Hall-local time it was raised.
+    pub raised_at: String,
+}
+
+/// A raise or a clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertChange {
+    Raised,
+    Cleared,
+}
+
+/// How one webhook attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryOutcome {
+    /// The webhook answered 2xx.
+    Delivered,
+    /// It failed; another attempt follows after a delay.
+    Retrying,
+    /// It failed and was the last attempt (or the queue was full): not delivered.
+    GivenUp,
+}
+
+/// One webhook attempt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AlertDelivery {
+    /// The alert's id.
+    pub alert: String,
+    pub change: AlertChange,
+    /// 1 for the first try.
+    pub attempt: u32,
+    /// Hall-local time the attempt ended.
+    pub at: String,
+    /// The webhook's HTTP status, when it answered.
+    pub status: Option<u16>,
+    /// What went wrong, when it did not answer 2xx (timeout, refused, …).
+    pub error: Option<String>,
+    pub outcome: DeliveryOutcome,
+    /// Seconds until the next attempt, when retrying.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_in_secs: Option<f64>,
+}
+
+/// `GET /alerts` (managers): the alerts raised now and the recent webhook deliveries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AlertsView {
+    pub now: String,
+    /// Most severe first, then newest first.
+    pub active: Vec<Alert>,
+    /// Whether a webhook is configured (`[alerts] webhook_url`).
+    pub webhook: bool,
+    /// The newest attempts first (at most 100).
+    pub deliveries: Vec<AlertDelivery>,
+}
+
+/// The JSON body POSTed to `[alerts] webhook_url` on each raise and clear. With a
+/// `webhook_secret`, the request carries `X-Hallq-Signature: sha256=HEX`, the HMAC-SHA256
+/// of the exact body bytes under the secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AlertWebhook {
+    /// `hallq-alert/1`.
+    pub schema: String,
+    pub change: AlertChange,
+    /// The hall's name.
+    pub hall: String,
+    /// Hall-local time of the raise or clear.
+    pub at: String,
+    pub alert: Alert,
+}
+
+/// `GET /reports/charts`: chart figures of the hall days `from..=to` from the reports read
+/// model as of event `as_of_seq`, for the whole hall, per department and per window.
+/// Managers only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ChartData {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub as_of_seq: u64,
+    /// The wait buckets' lower edges in minutes (`[0, 5, 10, …, 60]`): bucket `i` holds the
+    /// waits from edge `i` up to edge `i + 1`, the last every wait of 60 minutes or more.
+    pub wait_buckets_min: Vec<u32>,
+    pub total: ChartSeries,
+    /// Per department, in id order.
+    pub departments: Vec<ChartGroup>,
+    /// Per window (the window that called a ticket last), in number order.
+    pub windows: Vec<ChartGroup>,
+}
+
+/// One department's or window's chart figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ChartGroup {
+    /// The department's id or the window's number.
+    pub key: String,
+    /// The department's or window's name in the configuration in force ("" if gone).
+    pub name: String,
+    pub series: ChartSeries,
+}
+
+/// The figures one set of charts draws.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ChartSeries {
+    /// Tickets issued in each hour of the hall's day, 24 values from 00:00.
+    pub issued_by_hour: Vec<u64>,
+    /// Tickets called, by their wait (issue to first call) in the buckets of `wait_buckets_min`.
+    pub waits: Vec<u64>,
+    /// Ratings by the five GB/T 39734 levels, from very satisfied to very dissatisfied.
+    pub ratings: Vec<u64>,
+}
+
+/// What a supervised action was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SupervisedKind {
+    /// A chosen ticket called instead of the next, with the reason given (out of order when
+    /// it passed over tickets issued before it).
+    Call,
+    Transfer,
+    /// A no-show put back in its queue.
+    Requeue,
+    /// A window paused, with the reason given.
+    Pause,
+}
+
+/// `GET /supervision`: every specific call, transfer, requeue and pause of the period
+/// (电子监察), with counts per window and per member of staff, and the state of the
+/// hash chain. Managers only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Supervision {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<WindowNo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff: Option<String>,
+    pub as_of_seq: u64,
+    /// In log order; at most the first 10,000 (`truncated` then says so; the counts cover all).
+    pub actions: Vec<SupervisedAction>,
+    pub truncated: bool,
+    pub by_window: Vec<SupervisionCount>,
+    /// Per staff number (a shared token's actions under "token NAME").
+    pub by_staff: Vec<SupervisionCount>,
+    pub chain: ChainState,
+}
+
+/// One supervised action. `ticket` links to the ticket's full history (`GET /tickets/{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SupervisedAction {
+    /// The event's sequence number in the log.
+    pub seq: u64,
+    /// Hall-local time (RFC 3339 in the hall's offset).
+    pub at: String,
+    pub kind: SupervisedKind,
+    pub window: WindowNo,
+    /// Who did it, as the hash-chained event records.
+    pub actor: crate::enums::Actor,
+    /// The staff number (a shared token: "token NAME"), as reports by staff member key it.
+    pub staff: Option<String>,
+    pub ticket: Option<TicketId>,
+    pub number: Option<TicketNumber>,
+    /// The reason given (calls and pauses).
+    pub reason: Option<String>,
+    /// A call that passed over tickets of its queue issued before it and still waiting.
+    pub out_of_order: bool,
+    /// How many it passed over.
+    pub skipped: u64,
+    /// A transfer: from which item to which.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_service: Option<ServiceId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_service: Option<ServiceId>,
+    /// A pause: when the window resumed (hall-local), and the minutes it was paused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_minutes: Option<f64>,
+}
+
+/// Supervised actions of one window or member of staff.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SupervisionCount {
+    /// The window's number, or the staff number ("token NAME" for a shared token).
+    pub key: String,
+    /// Specific calls, and of those the out-of-order ones.
+    pub calls: u64,
+    pub out_of_order: u64,
+    pub transfers: u64,
+    pub requeues: u64,
+    pub pauses: u64,
+    /// Minutes paused, of the pauses that ended.
+    pub paused_minutes: f64,
+}
+
+/// The hash chain of the event log now, and its digests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ChainState {
+    /// The newest event's sequence number and hash (hex): the head of the chain.
+    pub last_seq: u64,
+    pub head_hash: String,
+    /// The digest of the newest closed day as the log holds it now (what `hallq log digest
+    /// --date` prints for it).
+    pub last_day: Option<DigestView>,
+    /// The newest digest filed in the data directory (`hallq log digest --keep` appends to
+    /// `DATA/digests.jsonl`), and whether the log still matches it.
+    pub filed: Option<FiledDigest>,
+}
+
+/// A day's digest (`hallq-digest/1`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DigestView {
+    pub date: NaiveDate,
+    pub closed: bool,
+    pub first_seq: u64,
+    pub last_seq: u64,
+    pub last_hash: String,
+    pub events: u64,
+    pub tickets_issued: u64,
+    pub calls: u64,
+    pub transfers: u64,
+    pub ratings: u64,
+}
+
+/// The newest digest filed in the data directory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FiledDigest {
+    pub digest: DigestView,
+    /// `None` when the log still matches it, else what changed.
+    pub problem: Option<String>,
 }

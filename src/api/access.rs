@@ -91,8 +91,16 @@ pub const RULES: &[Rule] = &[
     rule("get", "/config", &[MANAGER]),
     rule("put", "/config", &[MANAGER]),
     rule("post", "/config/reload", &[MANAGER]),
+    rule("get", "/config/versions", &[MANAGER]),
+    rule("get", "/config/versions/{version}", &[MANAGER]),
+    rule("get", "/config/diff", &[MANAGER]),
+    rule("post", "/config/rollback", &[MANAGER]),
     // Reports name staff numbers and the tickets rated dissatisfied: managers only.
     rule("get", "/reports", &[MANAGER]),
+    rule("get", "/reports/export", &[MANAGER]),
+    rule("get", "/reports/charts", &[MANAGER]),
+    // Who called whom out of turn, transferred, requeued or paused, and why: managers only.
+    rule("get", "/supervision", &[MANAGER]),
 ];
 
 /// The rule of a matched route.

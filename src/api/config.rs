@@ -5,7 +5,7 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::Json;
 use hallq_proto::{self as proto, ErrorCode};
@@ -19,6 +19,7 @@ pub const CONFIG_BODY_LIMIT: usize = 1024 * 1024;
 impl From<LiveError> for ApiError {
     fn from(e: LiveError) -> ApiError {
         match &e {
+            LiveError::Invalid(c) if !c.field.is_empty() => ApiError::new(ErrorCode::InvalidConfig, e.to_string()).at(c.field.clone(), c.line),
             LiveError::Invalid(_) => ApiError::new(ErrorCode::InvalidConfig, e.to_string()),
             LiveError::Conflict { .. } => ApiError::new(ErrorCode::VersionConflict, e.to_string()),
             LiveError::NoFile => ApiError::new(ErrorCode::NoConfigFile, e.to_string()),
@@ -108,4 +109,117 @@ pub(super) async fn reload(State(api): State<Api>, caller: Caller) -> ApiResult<
         }
         None => Ok(Json(proto::ConfigReloaded { version: api.hall.view().state.config_version, changed: false })),
     }
+}
+
+fn unavailable() -> ApiError {
+    ApiError::new(ErrorCode::StoreUnavailable, "请重试。")
+}
+
+/// A version's text as a manager may see it: tokens as their digests, secrets hidden.
+fn redacted(v: &Version) -> ApiResult<String> {
+    crate::config::redact_tokens(&v.text).map_err(|e| {
+        tracing::error!("configuration version {}: {e}", v.number);
+        ApiError::new(ErrorCode::StoreUnavailable, format!("无法显示配置版本 {}（令牌无法隐去）。", v.number))
+    })
+}
+
+fn version_of(s: &ConfigStore, n: u64) -> ApiResult<Version> {
+    s.version(n)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("没有配置版本 {n}。")))
+}
+
+/// `GET /config/versions`: every saved version, newest first, with who put it in force
+/// and when, from the chain's `config_changed` events.
+#[utoipa::path(get, path = "/config/versions", tag = "manager", security(("token" = [])), responses((status = 200, body = proto::ConfigVersionList), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody)))]
+pub(super) async fn versions(State(api): State<Api>) -> ApiResult<Json<proto::ConfigVersionList>> {
+    let s = store(&api);
+    let log = api.hall.db_path().to_path_buf();
+    let config = api.hall.config();
+    let in_force = api.hall.view().state.config_version;
+    let versions = tokio::task::spawn_blocking(move || -> ApiResult<Vec<proto::ConfigVersionInfo>> {
+        let numbers = s.numbers()?;
+        let conn = crate::store::open_reader(&log)?;
+        // Each version's newest record in the chain (a version put in force again after a
+        // restart is logged again; the first time is when it was made).
+        let mut logged = std::collections::HashMap::new();
+        for r in crate::store::events_of_kind(&conn, "config_changed", 10_000)? {
+            if let crate::engine::Event::ConfigChanged { version, by, actor, .. } = r.event {
+                logged.insert(version, (r.at, by, actor));
+            }
+        }
+        let mut out = Vec::with_capacity(numbers.len());
+        for n in numbers.into_iter().rev() {
+            let Some(v) = s.version(n)? else { continue };
+            let seen = logged.get(&n);
+            out.push(proto::ConfigVersionInfo {
+                version: n,
+                digest: v.digest,
+                at: seen.map(|(at, _, _)| at.with_timezone(&config.offset()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)),
+                by: seen.map(|(_, by, _)| by.clone()),
+                actor: seen.map(|(_, _, a)| a.clone()).filter(|a| !a.is_unrecorded()),
+                in_force: n == in_force,
+            });
+        }
+        Ok(out)
+    })
+    .await
+    .map_err(|_| unavailable())??;
+    Ok(Json(proto::ConfigVersionList { in_force, versions }))
+}
+
+/// `GET /config/versions/{version}`: a saved version's TOML (tokens redacted).
+#[utoipa::path(get, path = "/config/versions/{version}", tag = "manager", security(("token" = [])), params(("version" = u64, Path, description = "The version number")), responses((status = 200, body = proto::ConfigVersion), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, description = "No such version", body = proto::ErrorBody)))]
+pub(super) async fn version(State(api): State<Api>, Path(n): Path<u64>) -> ApiResult<Json<proto::ConfigVersion>> {
+    let s = store(&api);
+    let v = tokio::task::spawn_blocking(move || version_of(&s, n)).await.map_err(|_| unavailable())??;
+    Ok(Json(proto::ConfigVersion { version: v.number, toml: Some(redacted(&v)?), digest: Some(v.digest) }))
+}
+
+/// `GET /config/diff?from=A&to=B`: what changed from version A to version B.
+#[utoipa::path(get, path = "/config/diff", tag = "manager", security(("token" = [])),
+    params(("from" = u64, Query, description = "The earlier version"), ("to" = u64, Query, description = "The later version")),
+    responses((status = 200, body = proto::ConfigDiff), (status = 400, description = "from or to missing or not a number", body = proto::ErrorBody), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, description = "No such version", body = proto::ErrorBody)))]
+pub(super) async fn diff(State(api): State<Api>, Query(q): Query<std::collections::HashMap<String, String>>) -> ApiResult<Json<proto::ConfigDiff>> {
+    let number = |k: &str| {
+        q.get(k).and_then(|v| v.parse::<u64>().ok()).ok_or_else(|| ApiError::new(ErrorCode::BadQuery, format!("{k} 应为配置版本号。")))
+    };
+    let (from, to) = (number("from")?, number("to")?);
+    let s = store(&api);
+    let (a, b) = tokio::task::spawn_blocking(move || Ok::<_, ApiError>((version_of(&s, from)?, version_of(&s, to)?)))
+        .await
+        .map_err(|_| unavailable())??;
+    let (a, b) = (redacted(&a)?, redacted(&b)?);
+    let d = similar::TextDiff::from_lines(&a, &b);
+    let (mut added, mut removed) = (0u32, 0u32);
+    for change in d.iter_all_changes() {
+        match change.tag() {
+            similar::ChangeTag::Insert => added += 1,
+            similar::ChangeTag::Delete => removed += 1,
+            similar::ChangeTag::Equal => {}
+        }
+    }
+    let text = d.unified_diff().context_radius(3).header(&format!("v{from}"), &format!("v{to}")).to_string();
+    Ok(Json(proto::ConfigDiff { from, to, changed: added.min(removed), added, removed, diff: text }))
+}
+
+/// `POST /config/rollback`: an earlier version in force again, saved as a new version (so
+/// the list keeps every step and the chain records who went back).
+#[utoipa::path(post, path = "/config/rollback", tag = "manager", security(("token" = [])), request_body = proto::ConfigRollback,
+    responses((status = 200, body = proto::ConfigSaved), (status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, description = "No such version", body = proto::ErrorBody), (status = 409, body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
+pub(super) async fn rollback(
+    State(api): State<Api>,
+    caller: Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<proto::ConfigSaved>> {
+    let b: proto::ConfigRollback = super::parse_body(body, false)?.expect("non-empty");
+    let s = store(&api);
+    let (config, v) = tokio::task::spawn_blocking(move || {
+        let old = version_of(&s, b.version)?;
+        // Saved as it was: the stored text holds the tokens themselves, and a version that
+        // no longer validates (demo secrets refused since) is refused here too.
+        s.save(&old.text, b.expected).map_err(ApiError::from)
+    })
+    .await
+    .map_err(|_| unavailable())??;
+    put_in_force(&api, config, &v, &format!("{} (rollback to v{})", caller.name, b.version), caller.actor()).await?;
+    Ok(Json(proto::ConfigSaved { version: v.number, digest: v.digest }))
 }

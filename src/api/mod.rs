@@ -193,7 +193,14 @@ pub fn router(hall: Hall) -> Router {
         .route("/results/find", post(documents::find))
         .route("/config", get(config::get_config).put(config::put_config).layer(DefaultBodyLimit::max(config::CONFIG_BODY_LIMIT)))
         .route("/config/reload", post(config::reload))
+        .route("/config/versions", get(config::versions))
+        .route("/config/versions/{version}", get(config::version))
+        .route("/config/diff", get(config::diff))
+        .route("/config/rollback", post(config::rollback))
         .route("/reports", get(reports::report))
+        .route("/reports/export", get(reports::export))
+        .route("/reports/charts", get(reports::charts))
+        .route("/supervision", get(reports::supervision))
         .route("/results/{id}/pdf", get(documents::result_pdf))
         .route("/results/{id}/collected", post(documents::collected))
         .route(
@@ -218,11 +225,19 @@ pub fn router(hall: Hall) -> Router {
 pub struct ApiError {
     code: ErrorCode,
     message: String,
+    /// The field (and line) of a submitted document the fault is at.
+    at: Option<(String, Option<usize>)>,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
-        ApiError { code, message: message.into() }
+        ApiError { code, message: message.into(), at: None }
+    }
+
+    /// Names the field of a submitted document the fault is at, and its line when known.
+    pub fn at(mut self, field: impl Into<String>, line: Option<usize>) -> ApiError {
+        self.at = Some((field.into(), line));
+        self
     }
 
     pub fn code(&self) -> ErrorCode {
@@ -233,7 +248,12 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(ErrorBody::new(self.code, self.message))).into_response()
+        let mut body = ErrorBody::new(self.code, self.message);
+        if let Some((field, line)) = self.at {
+            body.error.field = Some(field);
+            body.error.line = line;
+        }
+        (status, Json(body)).into_response()
     }
 }
 

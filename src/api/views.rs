@@ -492,6 +492,8 @@ fn window_of(c: &Config, state: &engine::State, number: u32, viewer: &Viewer) ->
             service_en: name_en,
             holder: if own { t.holder.as_ref().map(|h| h.masked_name.clone()) } else { None },
             recalls: t.recalls,
+            called_at: t.called_at.map(|at| local_time(c, at)),
+            started_at: t.started_at.map(|at| local_time(c, at)),
         }
     });
     proto::WindowView {
@@ -505,6 +507,8 @@ fn window_of(c: &Config, state: &engine::State, number: u32, viewer: &Viewer) ->
         pause_reason: w.paused,
         current,
         served_today: w.served_today,
+        paused_since: w.paused_at.map(|at| local_time(c, at)),
+        staff: if own { w.staff } else { None },
     }
 }
 
@@ -556,6 +560,7 @@ pub fn state_view(hall: &Hall, viewer: &Viewer) -> proto::HallState {
         devices,
         // Filled by the state route for managers (the API knows when it last heard each kiosk).
         kiosks: None,
+        displays: None,
         display: proto::DisplaySettings { notice: c.display.notice.clone(), recent_calls: c.display.recent_calls as u32 },
         voice: proto::VoiceSettings { enabled: c.voice.enabled, volume: c.voice.volume },
         windows,

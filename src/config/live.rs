@@ -92,6 +92,31 @@ impl ConfigStore {
         self.dir.join(format!("v{n:06}.toml"))
     }
 
+    /// The numbers of every saved version, oldest first.
+    pub fn numbers(&self) -> Result<Vec<u64>, LiveError> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io(&self.dir, e)),
+        };
+        let mut numbers: Vec<u64> = entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_prefix('v')?.strip_suffix(".toml")?.parse::<u64>().ok()))
+            .collect();
+        numbers.sort_unstable();
+        Ok(numbers)
+    }
+
+    /// Saved version `n`, if there is one.
+    pub fn version(&self, n: u64) -> Result<Option<Version>, LiveError> {
+        let path = self.path(n);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Some(Version { number: n, digest: digest(&text), text })),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io(&path, e)),
+        }
+    }
+
     /// The newest saved version, if any.
     pub fn newest(&self) -> Result<Option<Version>, LiveError> {
         let entries = match std::fs::read_dir(&self.dir) {
@@ -112,8 +137,11 @@ impl ConfigStore {
     /// Validates `text` and saves it as the next version. With `expected`, refuses when the
     /// newest version is not that one (two managers editing at once).
     pub fn save(&self, text: &str, expected: Option<u64>) -> Result<(Config, Version), LiveError> {
+        let previous = self.newest()?;
+        // A webhook secret put back as `GET /config` showed it is the secret in force.
+        let text = &super::secrets::restore_webhook_secret(text, previous.as_ref().map(|v| v.text.as_str())).map_err(LiveError::Invalid)?;
         let config = self.parse(text, "config")?;
-        let current = self.newest()?.map(|v| v.number).unwrap_or(0);
+        let current = previous.map(|v| v.number).unwrap_or(0);
         if let Some(e) = expected {
             if e != current {
                 return Err(LiveError::Conflict { current, expected: e });

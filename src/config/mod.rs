@@ -43,6 +43,85 @@ pub struct Config {
     pub ticket: TicketConfig,
     #[serde(default)]
     pub voice: Voice,
+    #[serde(default)]
+    pub alerts: AlertsConfig,
+}
+
+/// Alerts for managers (`[alerts]`): when a wait, a pause, a device or a silence is worth
+/// telling, and the webhook each raise and clear is POSTed to. A threshold of 0 turns that
+/// alert off.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsConfig {
+    /// A queue's longest wait past this raises a warning (a queue's own
+    /// `wait_warning_minutes` overrides it).
+    pub wait_warning_minutes: u32,
+    /// …and past this, a critical alert.
+    pub wait_critical_minutes: u32,
+    /// A window paused longer than this.
+    pub window_paused_minutes: u32,
+    /// A kiosk not heard from for this long (kiosks ask for the catalogue every 15 s).
+    pub kiosk_silent_seconds: u32,
+    /// A display token with no event stream open for this long.
+    pub display_silent_seconds: u32,
+    /// Where each raise and clear is POSTed as JSON (http or https); empty: nowhere.
+    pub webhook_url: String,
+    /// With it, each POST carries `X-Hallq-Signature: sha256=HEX`, the HMAC-SHA256 of the
+    /// body. `GET /config` shows only `sha256:` and its SHA-256; put back as shown, the
+    /// secret in force is kept.
+    pub webhook_secret: String,
+    /// Tries per raise or clear (1-10), with growing delays (1 s, 2 s, 4 s… at most 60 s).
+    pub webhook_attempts: u32,
+    /// Each try's deadline (1-60 s).
+    pub webhook_timeout_seconds: u32,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> AlertsConfig {
+        AlertsConfig {
+            wait_warning_minutes: 30,
+            wait_critical_minutes: 60,
+            window_paused_minutes: 30,
+            kiosk_silent_seconds: 120,
+            display_silent_seconds: 120,
+            webhook_url: String::new(),
+            webhook_secret: String::new(),
+            webhook_attempts: 5,
+            webhook_timeout_seconds: 5,
+        }
+    }
+}
+
+impl AlertsConfig {
+    /// The key webhook bodies are signed with: none when no secret is set, or when only its
+    /// redacted form (`sha256:…`) is there.
+    pub fn signing_key(&self) -> Option<&[u8]> {
+        (!self.webhook_secret.is_empty() && !secrets::is_redacted_secret(&self.webhook_secret)).then(|| self.webhook_secret.as_bytes())
+    }
+
+    /// A queue's (warning, critical) wait thresholds in minutes, 0 for off.
+    pub fn wait_thresholds(&self, queue: &Queue) -> (u32, u32) {
+        (
+            queue.wait_warning_minutes.unwrap_or(self.wait_warning_minutes),
+            queue.wait_critical_minutes.unwrap_or(self.wait_critical_minutes),
+        )
+    }
+}
+
+/// `[alerts] webhook_url`: an absolute http(s) URL with a host.
+fn check_webhook_url(url: &str) -> Result<(), String> {
+    if url.is_empty() {
+        return Ok(());
+    }
+    let example = "such as \"https://ops.example.cn/hooks/hallq\"";
+    let Some(rest) = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")) else {
+        return Err(format!("\"{url}\" is not an http(s) URL; give the address alerts are POSTed to, {example}"));
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || host.contains('@') || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("\"{url}\" has no valid host (and no user or spaces); {example}"));
+    }
+    Ok(())
 }
 
 /// What the kiosks offer and say (`[kiosk]`); changes reach running kiosks live.
@@ -290,6 +369,12 @@ pub struct Queue {
     pub prefix: String,
     pub daily_cap: u32,
     pub service_minutes: u32,
+    /// This queue's own `[alerts] wait_warning_minutes` (0: no wait warning here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_warning_minutes: Option<u32>,
+    /// This queue's own `[alerts] wait_critical_minutes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_critical_minutes: Option<u32>,
 }
 
 pub use hallq_proto::{Category, IdentityRule, Mode};
@@ -614,6 +699,7 @@ impl Config {
         if self.kiosk.offline_block > 100 {
             return err("kiosk.offline_block".into(), "at most 100 numbers per lease (leases are cut from 999 downwards)".into());
         }
+        self.validate_alerts()?;
         let mut staff = BTreeSet::new();
         for (i, p) in self.staff.iter().enumerate() {
             if p.id.is_empty() || p.id.len() > 32 || !p.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
@@ -640,6 +726,56 @@ impl Config {
         Ok(())
     }
 
+    /// `[alerts]` and the queues' own wait thresholds.
+    fn validate_alerts(&self) -> Result<(), (String, String)> {
+        let a = &self.alerts;
+        let err = |field: &str, message: String| Err((field.to_string(), message));
+        let order = |w: u32, c: u32| w == 0 || c == 0 || w < c;
+        if !order(a.wait_warning_minutes, a.wait_critical_minutes) {
+            return err(
+                "alerts.wait_critical_minutes",
+                format!("{} is not above wait_warning_minutes ({}): critical comes after warning (0 turns one off)", a.wait_critical_minutes, a.wait_warning_minutes),
+            );
+        }
+        for (i, q) in self.queues.iter().enumerate() {
+            let (w, c) = a.wait_thresholds(q);
+            if !order(w, c) {
+                let field = if q.wait_critical_minutes.is_some() { "wait_critical_minutes" } else { "wait_warning_minutes" };
+                return Err((
+                    format!("queues[{i}].{field}"),
+                    format!("queue \"{}\" would warn after {w} min but be critical after {c} min: critical must come later (0 turns one off)", q.id),
+                ));
+            }
+        }
+        for (field, minutes) in [("wait_warning_minutes", a.wait_warning_minutes), ("wait_critical_minutes", a.wait_critical_minutes), ("window_paused_minutes", a.window_paused_minutes)] {
+            if minutes > 24 * 60 {
+                return err(&format!("alerts.{field}"), format!("{minutes} minutes is more than a day; use 0 to turn this alert off"));
+            }
+        }
+        for (field, secs) in [("kiosk_silent_seconds", a.kiosk_silent_seconds), ("display_silent_seconds", a.display_silent_seconds)] {
+            if secs != 0 && !(10..=86_400).contains(&secs) {
+                return err(&format!("alerts.{field}"), format!("{secs} s is out of range: use 10 to 86400, or 0 to turn this alert off"));
+            }
+        }
+        if let Err(m) = check_webhook_url(&a.webhook_url) {
+            return err("alerts.webhook_url", m);
+        }
+        let secret = &a.webhook_secret;
+        if !secret.is_empty() && !secrets::is_redacted_secret(secret) && secret.chars().count() < 16 {
+            return err("alerts.webhook_secret", "use at least 16 characters (such as `openssl rand -hex 24`)".into());
+        }
+        if !secret.is_empty() && a.webhook_url.is_empty() {
+            return err("alerts.webhook_secret", "a secret without webhook_url signs nothing: set webhook_url too".into());
+        }
+        if !(1..=10).contains(&a.webhook_attempts) {
+            return err("alerts.webhook_attempts", format!("{} is out of range: use 1 to 10", a.webhook_attempts));
+        }
+        if !(1..=60).contains(&a.webhook_timeout_seconds) {
+            return err("alerts.webhook_timeout_seconds", format!("{} is out of range: use 1 to 60 s", a.webhook_timeout_seconds));
+        }
+        Ok(())
+    }
+
     /// Things that work but that a real hall should change. (The published demo tokens and
     /// staff are worse: see [`Config::demo_secrets`].)
     pub fn warnings(&self) -> Vec<ConfigWarning> {
@@ -653,6 +789,13 @@ impl Config {
         }
         if self.kiosk.manager_pin_sha256 == DEMO_PIN_SHA256 {
             out.push(ConfigWarning("kiosk.manager_pin_sha256 is the demo PIN 2468; set your own before opening the hall".into()));
+        }
+        if secrets::is_redacted_secret(&self.alerts.webhook_secret) {
+            out.push(ConfigWarning(
+                "alerts.webhook_secret is only the SHA-256 of a secret (as GET /config shows it): webhooks go out unsigned. \
+                 Write the secret itself"
+                    .into(),
+            ));
         }
         if self.kiosk.manager_pin == DEMO_PIN_PHC {
             out.push(ConfigWarning(

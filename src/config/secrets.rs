@@ -22,6 +22,100 @@ pub(super) fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.chars().all(|c| c.is_ascii_hexdigit())
 }
 
+/// How `GET /config` shows `[alerts] webhook_secret`: `sha256:` and the SHA-256 of the
+/// secret, so a manager sees whether it changed without seeing it.
+pub fn redacted_secret(secret: &str) -> String {
+    format!("sha256:{}", sha256_hex(secret))
+}
+
+/// Whether `s` is a secret's shown form ([`redacted_secret`]), not a secret.
+pub fn is_redacted_secret(s: &str) -> bool {
+    s.strip_prefix("sha256:").is_some_and(is_sha256_hex)
+}
+
+/// `text` (a valid configuration) with a clear `[alerts] webhook_secret` replaced by its
+/// shown form; the layout is kept when the key is on its own line under `[alerts]`.
+fn redact_webhook_secret(text: &str) -> Result<String, ConfigError> {
+    let mut config = Config::parse(text, "config")?;
+    let secret = config.alerts.webhook_secret.clone();
+    if secret.is_empty() || is_redacted_secret(&secret) {
+        return Ok(text.to_string());
+    }
+    let shown = redacted_secret(&secret);
+    let hidden = |t: &str| {
+        Config::parse(t, "config").is_ok_and(|c| c.alerts.webhook_secret == shown) && !t.contains(secret.as_str())
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut in_alerts = false;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let t = body.trim_start();
+        if t.starts_with('[') {
+            in_alerts = t.split('#').next().map(str::trim) == Some("[alerts]");
+        }
+        let is_secret = t.strip_prefix("webhook_secret").map(str::trim_start).is_some_and(|r| r.starts_with('='));
+        if in_alerts && is_secret {
+            let indent = &body[..body.len() - t.len()];
+            out.push_str(&format!("{indent}webhook_secret = \"{shown}\"{}", &line[body.len()..]));
+        } else {
+            out.push_str(line);
+        }
+    }
+    if hidden(&out) {
+        return Ok(out);
+    }
+    config.alerts.webhook_secret = shown.clone();
+    match toml::to_string(&config) {
+        Ok(written) if hidden(&written) => Ok(written),
+        _ => Err(ConfigError {
+            file: "config".into(),
+            line: None,
+            field: "alerts.webhook_secret".into(),
+            message: "cannot show this configuration without its webhook secret in clear".into(),
+        }),
+    }
+}
+
+/// A new configuration `text` whose `[alerts] webhook_secret` is a shown form
+/// (`sha256:…`, as `GET /config` gave it) gets the secret of `previous` (the version in
+/// force) back in its place, so a configuration read, edited and put back keeps its secret.
+/// A shown form that is not the secret in force is refused: the hall cannot sign with it.
+/// Any other text is returned as it is (errors in it are the caller's to report).
+pub fn restore_webhook_secret(text: &str, previous: Option<&str>) -> Result<String, ConfigError> {
+    let Ok(mut config) = Config::parse(text, "config") else { return Ok(text.to_string()) };
+    let shown = config.alerts.webhook_secret.clone();
+    if !is_redacted_secret(&shown) {
+        return Ok(text.to_string());
+    }
+    let kept = previous
+        .and_then(|p| Config::parse(p, "config").ok())
+        .map(|c| c.alerts.webhook_secret)
+        .filter(|s| !s.is_empty() && !is_redacted_secret(s) && redacted_secret(s).eq_ignore_ascii_case(&shown));
+    let Some(secret) = kept else {
+        return Err(ConfigError {
+            file: "config".into(),
+            line: locate(text, "alerts.webhook_secret"),
+            field: "alerts.webhook_secret".into(),
+            message: "this is the SHA-256 of a secret the hall does not hold: write the secret itself".into(),
+        });
+    };
+    let quoted = toml::Value::String(secret.clone()).to_string();
+    let pattern = format!("\"{shown}\"");
+    if text.matches(&pattern).count() == 1 {
+        let restored = text.replacen(&pattern, &quoted, 1);
+        if Config::parse(&restored, "config").is_ok_and(|c| c.alerts.webhook_secret == secret) {
+            return Ok(restored);
+        }
+    }
+    config.alerts.webhook_secret = secret;
+    toml::to_string(&config).map_err(|e| ConfigError {
+        file: "config".into(),
+        line: None,
+        field: "alerts.webhook_secret".into(),
+        message: format!("cannot write the configuration with its secret: {e}"),
+    })
+}
+
 impl Token {
     /// The SHA-256 of this token, from its clear form or its `token_sha256`. None only for a
     /// token that did not validate.
@@ -141,6 +235,8 @@ impl Config {
 /// out again from the parsed configuration, without comments. Either way the result is
 /// checked: it parses, its tokens are the same, and no clear token is left in it.
 pub fn redact_tokens(text: &str) -> Result<String, ConfigError> {
+    // The webhook's secret first: shown as its SHA-256, kept when put back.
+    let text = &redact_webhook_secret(text)?;
     let config = Config::parse(text, "config")?;
     if config.tokens.iter().all(|t| t.token.is_none()) {
         return Ok(text.to_string());
@@ -279,6 +375,37 @@ mod tests {
         assert_eq!(c.token_for("demo-counter-1-6").map(|t| t.windows.len()), Some(6));
         // Redacting again changes nothing.
         assert_eq!(redact_tokens(&r).unwrap(), r);
+    }
+
+    #[test]
+    fn the_webhook_secret_is_shown_as_its_sha256_and_kept_when_put_back() {
+        let secret = "a-webhook-secret-of-the-hall-42";
+        let text = DEFAULT_TOML.replacen(
+            "webhook_url = \"\"",
+            &format!("webhook_url = \"https://ops.example.cn/hooks/hallq\"\nwebhook_secret = \"{secret}\""),
+            1,
+        );
+        let c = Config::parse(&text, "x").unwrap();
+        assert_eq!(c.alerts.signing_key(), Some(secret.as_bytes()));
+        let shown = redact_tokens(&text).unwrap();
+        assert!(!shown.contains(secret), "the secret is shown in clear");
+        assert!(shown.contains(&format!("webhook_secret = \"{}\"", redacted_secret(secret))), "{shown}");
+        assert!(shown.contains("# Alerts for managers"), "comments are kept");
+        // Shown, it signs nothing and says so.
+        let c = Config::parse(&shown, "x").unwrap();
+        assert_eq!(c.alerts.signing_key(), None);
+        assert!(c.warnings().iter().any(|w| w.0.contains("webhooks go out unsigned")));
+        // Put back as shown: the secret in force is kept.
+        let back = restore_webhook_secret(&shown, Some(&text)).unwrap();
+        assert_eq!(Config::parse(&back, "x").unwrap().alerts.signing_key(), Some(secret.as_bytes()));
+        // Against another secret, or none in force: refused at the field.
+        let other = text.replacen(secret, "another-secret-of-16-chars", 1);
+        let e = restore_webhook_secret(&shown, Some(&other)).unwrap_err();
+        assert_eq!(e.field, "alerts.webhook_secret");
+        assert!(e.line.is_some() && e.message.contains("write the secret itself"), "{e}");
+        assert!(restore_webhook_secret(&shown, None).is_err());
+        // A text with the secret itself is taken as it is.
+        assert_eq!(restore_webhook_secret(&text, None).unwrap(), text);
     }
 
     #[test]

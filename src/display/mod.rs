@@ -291,8 +291,12 @@ mod tests {
                 service_en: String::new(),
                 holder: None,
                 recalls: 0,
+                called_at: None,
+                started_at: None,
             }),
             served_today: 0,
+            paused_since: None,
+            staff: None,
         }
     }
 
@@ -315,6 +319,7 @@ mod tests {
             hall: HallName { name: "示范市民之家".into(), name_en: "Demo Hall".into(), utc_offset: None },
             devices: None,
             kiosks: None,
+            displays: None,
             display: DisplaySettings { notice: "午休 12:00–13:30".into(), recent_calls: 2 },
             voice: VoiceSettings { enabled: true, volume: 1.0 },
             windows: vec![

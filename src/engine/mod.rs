@@ -139,6 +139,13 @@ pub struct WindowState {
     pub normal_streak: u32,
     pub priority_streak: u32,
     pub served_today: u32,
+    /// The staff number of whoever last acted at the window with their own account, until
+    /// it closes: who is serving there now.
+    #[serde(default)]
+    pub staff: Option<String>,
+    /// When the current pause began.
+    #[serde(default)]
+    pub paused_at: Option<Ts>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -603,6 +610,25 @@ impl Event {
             Event::StaffSignedIn { .. } => "staff_signed_in",
             Event::StaffSignedOut { .. } => "staff_signed_out",
             Event::AttachmentRead { .. } => "attachment_read",
+        }
+    }
+
+    /// The window this event happened at, if any.
+    pub fn window(&self) -> Option<u32> {
+        match self {
+            Event::WindowOpened { window, .. }
+            | Event::WindowClosed { window, .. }
+            | Event::TicketCalled { window, .. }
+            | Event::TicketRecalled { window, .. }
+            | Event::ServiceStarted { window, .. }
+            | Event::TicketFinished { window, .. }
+            | Event::TicketNoShow { window, .. }
+            | Event::TicketRequeued { window, .. }
+            | Event::TicketTransferred { window, .. }
+            | Event::WindowPaused { window, .. }
+            | Event::WindowResumed { window, .. }
+            | Event::RatingRequested { window, .. } => Some(*window),
+            _ => None,
         }
     }
 
@@ -1516,6 +1542,8 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
             if let Some(w) = state.windows.get_mut(window) {
                 w.open = false;
                 w.paused = None;
+                w.paused_at = None;
+                w.staff = None;
             }
         }
         Event::TicketCalled { ticket, window, reason, .. } => {
@@ -1614,11 +1642,15 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
         }
         Event::WindowPaused { window, reason, .. } => {
             let w = state.windows.entry(*window).or_insert_with(|| WindowState { number: *window, ..Default::default() });
+            if w.paused.is_none() {
+                w.paused_at = Some(at);
+            }
             w.paused = Some(reason.clone());
         }
         Event::WindowResumed { window, .. } => {
             if let Some(w) = state.windows.get_mut(window) {
                 w.paused = None;
+                w.paused_at = None;
             }
         }
         Event::TicketRated { ticket, rating, .. } => {
@@ -1649,6 +1681,14 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
             }
             if let Some(t) = state.tickets.get_mut(ticket) {
                 history(t, "checked_in", None, Some(code.clone()));
+            }
+        }
+    }
+    // Who is at the window: the last person who acted there with their own account.
+    if let (Some(window), Some(Actor::Staff { number })) = (event.window(), &by) {
+        if !matches!(event, Event::WindowClosed { .. }) {
+            if let Some(w) = state.windows.get_mut(&window) {
+                w.staff = Some(number.clone());
             }
         }
     }
