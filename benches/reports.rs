@@ -2,8 +2,9 @@
 //! 300,000 tickets: calls, recalls, no-shows, transfers, out-of-order calls and ratings, by
 //! staff members and shared counter tokens) through the engine into an event log, builds
 //! the reports read model from that log (timed), then times every report — a day, a week
-//! and the month, by item, queue, window, department, staff member and day — and the list
-//! of dissatisfied ratings. Each must answer in under 500 ms. Run with
+//! and the month, by item, queue, window, department, staff member and day — the list of
+//! dissatisfied ratings, the charts (tickets per hour, wait buckets, ratings; per department
+//! and window) and the supervision list. Each must answer in under 500 ms. Run with
 //! `cargo bench --bench reports` (`HALLQ_BENCH_DAYS=N` for a shorter run).
 
 use std::time::{Duration, Instant};
@@ -317,6 +318,48 @@ fn main() {
         let d = t.elapsed();
         worst = worst.max(d);
         println!("{name:<6} {:<11} {:>6} {:>9} {:>10.1} {:>10} {:>10}", "不满意列表", bad.len(), "", ms(d), "", "");
+        // The console's charts (per hour, wait buckets, ratings; hall, departments, windows).
+        let mut times = Vec::new();
+        let mut charts = reports::Charts::default();
+        for _ in 0..5 {
+            let t = Instant::now();
+            charts = reports::charts(model.conn(), &config, from, to).unwrap();
+            times.push(t.elapsed());
+        }
+        times.sort();
+        worst = worst.max(times[4]);
+        let charted: u64 = charts.total.issued_by_hour.iter().sum();
+        println!(
+            "{name:<6} {:<11} {:>6} {:>9} {:>10.1} {:>10.1} {:>10.1}",
+            "charts",
+            charts.windows.len(),
+            charted,
+            ms(times[0]),
+            ms(times[2]),
+            ms(times[4])
+        );
+        // Supervision: every specific call, transfer, requeue and pause, with the counts.
+        let offset = config.offset();
+        let start_of = |d: NaiveDate| offset.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap()).unwrap().timestamp();
+        let filter = reports::SupervisionFilter { start: start_of(from), end: start_of(to.succ_opt().unwrap()), window: None, who: None };
+        let mut times = Vec::new();
+        let mut listed = 0;
+        for _ in 0..5 {
+            let t = Instant::now();
+            listed = reports::supervision(model.conn(), &filter).unwrap().actions.len();
+            times.push(t.elapsed());
+        }
+        times.sort();
+        worst = worst.max(times[4]);
+        println!(
+            "{name:<6} {:<11} {:>6} {:>9} {:>10.1} {:>10.1} {:>10.1}",
+            "supervision",
+            listed,
+            "",
+            ms(times[0]),
+            ms(times[2]),
+            ms(times[4])
+        );
     }
     // A month's report by staff member, as filed: the first lines.
     let by_staff = reports::report(model.conn(), &config, first, last, By::Staff).unwrap();

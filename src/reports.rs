@@ -6,7 +6,7 @@
 //! A ticket row holds its item, queue, window, the staff number (or token) that served it,
 //! when it was issued, first called, started and finished, whether it was a no-show, its
 //! transfers (also one row each in `transfers`), recalls, out-of-order calls (a chosen ticket
-//! called past tickets of its queue issued before it) and its rating. Supervised actions
+//! called past tickets ahead of it in its queue) and its rating. Supervised actions
 //! (specific calls, transfers, requeues, pauses) are one row each in `actions`, with who
 //! did them and why.
 //! Departments are the configuration's (by item), so a report follows the catalogue in force.
@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS tickets (
     offline INTEGER NOT NULL DEFAULT 0,
     status TEXT NOT NULL,
     issued_at INTEGER NOT NULL,
+    wait_since INTEGER NOT NULL,
     first_called_at INTEGER,
     called_at INTEGER,
     started_at INTEGER,
@@ -231,22 +232,13 @@ impl ReadModel {
 /// Folds one logged event into the tables.
 fn apply(tx: &rusqlite::Transaction<'_>, r: &Record) -> Result<(), StoreError> {
     let at = r.at.timestamp();
-    let action = |kind, window, actor| Action {
-        seq: r.seq,
-        at,
-        kind,
-        window,
-        actor,
-        ticket: None,
-        reason: None,
-        skipped: 0,
-        to_service: None,
-    };
+    let action =
+        |kind, window, actor| Action { seq: r.seq, at, kind, window, actor, ticket: None, reason: None, skipped: 0, to_service: None };
     match &r.event {
         Event::TicketIssued { ticket: t } => {
             tx.prepare_cached(
-                "INSERT OR REPLACE INTO tickets (id, date, number, service, queue, channel, priority, kiosk, offline, status, issued_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'waiting', ?10)",
+                "INSERT OR REPLACE INTO tickets (id, date, number, service, queue, channel, priority, kiosk, offline, status, issued_at, wait_since)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'waiting', ?10, ?10)",
             )?
             .execute(params![
                 t.id,
@@ -271,16 +263,17 @@ fn apply(tx: &rusqlite::Transaction<'_>, r: &Record) -> Result<(), StoreError> {
             }
         }
         Event::TicketCalled { ticket, window, reason, actor, .. } => {
-            // A chosen ticket (with the reason given) is out of order when tickets of its
-            // queue issued before it were still waiting: counted before this call changes
-            // its row.
+            // A chosen ticket (with the reason given) is out of order when tickets ahead of it
+            // in its queue were still waiting (in line since before it, as the engine orders
+            // a line: a requeued ticket from its requeue, a transferred one from its issue):
+            // counted before this call changes its row.
             let mut skipped = 0;
             if let Some(reason) = reason {
                 skipped = tx
                     .prepare_cached(
                         "SELECT COUNT(*) FROM tickets o JOIN tickets t ON o.date = t.date AND o.queue = t.queue
                          WHERE t.id = ?1 AND o.status = 'waiting'
-                           AND (o.issued_at < t.issued_at OR (o.issued_at = t.issued_at AND o.id < t.id))",
+                           AND (o.wait_since < t.wait_since OR (o.wait_since = t.wait_since AND o.id < t.id))",
                     )?
                     .query_row([ticket], |r| r.get(0))?;
                 record_action(tx, Action { ticket: Some(ticket), reason: Some(reason), skipped, ..action("call", *window, actor) })?;
@@ -310,7 +303,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, r: &Record) -> Result<(), StoreError> {
         }
         Event::TicketRequeued { ticket, window, actor } => {
             record_action(tx, Action { ticket: Some(ticket), ..action("requeue", *window, actor) })?;
-            tx.prepare_cached("UPDATE tickets SET status = 'waiting' WHERE id = ?1")?.execute([ticket])?;
+            tx.prepare_cached("UPDATE tickets SET status = 'waiting', wait_since = ?2 WHERE id = ?1")?.execute(params![ticket, at])?;
         }
         Event::WindowPaused { window, reason, actor } => {
             record_action(tx, Action { reason: Some(reason), ..action("pause", *window, actor) })?;
@@ -328,7 +321,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, r: &Record) -> Result<(), StoreError> {
             .execute(params![ticket, at, window, actor_text(actor), service])?;
             tx.prepare_cached(
                 "UPDATE tickets SET status = 'waiting', service = ?2, queue = ?3, transfers = transfers + 1,
-                 started_at = NULL, called_at = NULL WHERE id = ?1",
+                 started_at = NULL, called_at = NULL, wait_since = issued_at WHERE id = ?1",
             )?
             .execute(params![ticket, service, queue])?;
         }
@@ -675,7 +668,7 @@ pub struct Supervised {
     pub ticket: Option<String>,
     pub number: Option<String>,
     pub reason: Option<String>,
-    /// For a call: tickets of the same queue issued earlier and still waiting, passed over.
+    /// For a call: tickets ahead of it in its queue, still waiting, passed over.
     pub skipped: u64,
     pub from_service: Option<String>,
     pub to_service: Option<String>,
@@ -684,7 +677,7 @@ pub struct Supervised {
 }
 
 impl Supervised {
-    /// A call that passed over tickets issued before it.
+    /// A call that passed over tickets ahead of it in its queue.
     pub fn out_of_order(&self) -> bool {
         self.kind == ActionKind::Call && self.skipped > 0
     }
@@ -731,9 +724,17 @@ pub struct SupervisionFilter {
     pub who: Option<String>,
 }
 
-/// The supervised actions matching `f` in log order, with their counts per window and per
-/// member of staff (key order).
-pub fn supervision(conn: &Connection, f: &SupervisionFilter) -> Result<(Vec<Supervised>, Vec<ActionCounts>, Vec<ActionCounts>), StoreError> {
+/// Supervised actions in log order, with their counts per window and per member of staff
+/// (in key order).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SupervisionList {
+    pub actions: Vec<Supervised>,
+    pub by_window: Vec<ActionCounts>,
+    pub by_staff: Vec<ActionCounts>,
+}
+
+/// The supervised actions matching `f`, with their counts.
+pub fn supervision(conn: &Connection, f: &SupervisionFilter) -> Result<SupervisionList, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT seq, at, kind, window, actor, who, ticket, number, reason, skipped, from_service, to_service, ended_at
          FROM actions WHERE at >= ?1 AND at < ?2 AND (?3 IS NULL OR window = ?3) AND (?4 IS NULL OR who = ?4) ORDER BY seq",
@@ -771,7 +772,7 @@ pub fn supervision(conn: &Connection, f: &SupervisionFilter) -> Result<(Vec<Supe
         v.sort_by(|a, b| natural(&a.key).cmp(&natural(&b.key)));
         v
     };
-    Ok((list, sorted(by_window), sorted(by_staff)))
+    Ok(SupervisionList { actions: list, by_window: sorted(by_window), by_staff: sorted(by_staff) })
 }
 
 #[cfg(test)]

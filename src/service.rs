@@ -133,12 +133,23 @@ struct Inner {
     sessions: Arc<crate::staff::Sessions>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     metrics: crate::metrics::Metrics,
+    alerts: Arc<crate::alerts::Alerts>,
 }
 
 /// A handle to the running hall service. Cheap to clone.
 #[derive(Clone)]
 pub struct Hall {
     inner: Arc<Inner>,
+}
+
+/// A handle that does not keep the service alive, for its background threads.
+#[derive(Clone)]
+pub struct WeakHall(std::sync::Weak<Inner>);
+
+impl WeakHall {
+    pub fn upgrade(&self) -> Option<Hall> {
+        self.0.upgrade().map(|inner| Hall { inner })
+    }
 }
 
 /// Reads or creates the key for hashing ID numbers (`DIR/identity.key`, 32 random bytes,
@@ -199,6 +210,7 @@ impl Hall {
             documents,
             writer: Mutex::new(None),
             metrics: crate::metrics::Metrics::default(),
+            alerts: Arc::new(crate::alerts::Alerts::new(clock.now())),
         });
         let writer_inner = Arc::downgrade(&inner);
         let metrics = inner.metrics.clone();
@@ -206,7 +218,10 @@ impl Hall {
             .name("hallq-writer".into())
             .spawn(move || writer(store, state, config, clock, rx, writer_inner, metrics))?;
         *inner.writer.lock().expect("writer lock") = Some(handle);
-        Ok(Hall { inner })
+        let hall = Hall { inner };
+        // Alerts are looked at on their own thread: the webhook never holds up the writer.
+        crate::alerts::spawn(hall.downgrade())?;
+        Ok(hall)
     }
 
     /// The configuration in force. A manager may replace it while the service runs
@@ -233,6 +248,21 @@ impl Hall {
 
     pub fn now(&self) -> Ts {
         self.inner.clock.now()
+    }
+
+    /// The hall's clock (simulated in the demo and the tests).
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.inner.clock.clone()
+    }
+
+    /// A handle that does not keep the service running.
+    pub fn downgrade(&self) -> WeakHall {
+        WeakHall(Arc::downgrade(&self.inner))
+    }
+
+    /// The hall's alerts, and who it has heard from (kiosks, display streams).
+    pub fn alerts(&self) -> &Arc<crate::alerts::Alerts> {
+        &self.inner.alerts
     }
 
     /// Result PDFs and scanned materials (`DATA/documents.db`).
@@ -326,6 +356,7 @@ impl Hall {
 
     /// Stops the writer after the jobs already queued, saving a snapshot.
     pub async fn shutdown(&self) {
+        self.inner.alerts.stop();
         let (tx, rx) = oneshot::channel();
         if self.inner.jobs.send(Job::Stop(tx)).await.is_ok() {
             let _ = rx.await;

@@ -1,7 +1,7 @@
 //! From a ticket to what the ticket printer prints: the one way a ticket becomes paper,
 //! used by the kiosk (from the hall's typed answer) and the demo.
 
-use hallq_drivers::printer::ticket::TicketModel;
+use hallq_drivers::printer::ticket::{Field, Template, TicketModel};
 use hallq_proto::TicketView;
 
 /// The printable form of a ticket as the hall issued it: the hall's configured name, names
@@ -30,4 +30,55 @@ pub fn model(t: &TicketView) -> TicketModel {
         priority_label: t.priority.label_zh().to_string(),
         offline: t.offline,
     }
+}
+
+/// The hall's `[ticket]` settings applied to a template: the header and footer lines, and the
+/// QR code on or off. The kiosk applies them to each catalogue it receives; the console's
+/// preview draws with them.
+pub fn apply_settings(template: &mut Template, header: &[String], footer: &[String], qr: bool) {
+    template.header = header.to_vec();
+    template.footer = footer.to_vec();
+    template.fields.retain(|f| *f != Field::Qr);
+    if qr {
+        template.fields.push(Field::Qr);
+    }
+}
+
+/// A sample ticket of `config` as the kiosk would print it, drawn by the printer simulator
+/// to a PNG: the manager console's live preview of the ticket template. The sample is the
+/// first item the kiosks offer, with a masked holder and a few people ahead.
+pub fn preview_png(config: &crate::config::Config, now: crate::engine::Ts) -> anyhow::Result<Vec<u8>> {
+    use anyhow::Context;
+    let service = config.services.iter().find(|s| s.kiosk).or(config.services.first()).context("the configuration has no item")?;
+    let queue = config.queues.iter().find(|q| q.id == service.queue);
+    let windows = queue
+        .map(|q| config.windows.iter().filter(|w| config.window_serves(w, &q.id)).map(|w| (w.number, w.floor)).collect())
+        .unwrap_or_default();
+    let prefix = queue.map(|q| q.prefix.as_str()).unwrap_or("A");
+    let now = crate::engine::local(config, now);
+    let sample = TicketModel {
+        hall_name: config.hall.name.clone(),
+        number: format!("{prefix}001"),
+        id: "preview".into(),
+        service: service.name.clone(),
+        queue: queue.map(|q| q.name.clone()).unwrap_or_default(),
+        people_ahead: 3,
+        estimate_minutes: 12,
+        windows,
+        issued_at: now.format("%Y-%m-%d %H:%M").to_string(),
+        holder: "张*（1101**********002X）".into(),
+        token: "preview".into(),
+        priority_label: String::new(),
+        offline: false,
+    };
+    let base = if config.hall.public_url.is_empty() { "http://hall.example" } else { config.hall.public_url.as_str() };
+    let mut template = Template { status_url: format!("{}/t/{{id}}?token={{token}}", base.trim_end_matches('/')), ..Template::default() };
+    apply_settings(&mut template, &config.ticket.header, &config.ticket.footer, config.ticket.qr);
+    let doc = template.render(&sample).context("laying the ticket out")?;
+    let bytes = hallq_drivers::printer::encode::encode(&doc).context("encoding the ticket")?;
+    let pages = hallq_drivers::printer::sim::render(&bytes).context("drawing the ticket")?;
+    let page = pages.first().context("the ticket prints nothing")?;
+    let mut png = std::io::Cursor::new(Vec::new());
+    page.image.write_to(&mut png, image::ImageFormat::Png).context("writing the PNG")?;
+    Ok(png.into_inner())
 }

@@ -251,6 +251,7 @@ async fn the_start_page_links_every_page_without_a_token() {
     wait_text(&c, "#health", |t| t.contains("服务运行中") && t.contains("Running")).await;
     let http = client();
     for (id, path) in [
+        ("link-console", "/console"),
         ("link-counter", "/counter"),
         ("link-overview", "/overview"),
         ("link-window", "/display/window?window=1"),

@@ -143,6 +143,7 @@ fn round_trip(schema_name: &str, v: &Value) -> Option<Result<Value, String>> {
         ConfigVersion,
         ConfigSaved,
         ConfigReloaded,
+        AlertsView,
         ErrorBody,
         StreamEvent,
         Hello,
@@ -446,6 +447,26 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
         let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
         let report = manager.report(day, day, hallq_proto::ReportBy::Window).await.unwrap();
         assert!(report.rows.iter().any(|r| r.key == "7"), "{report:?}");
+        // The same as files, the charts, and supervision (C001 was called by choice at window 7).
+        manager.report_export(day, day, hallq_proto::ReportBy::Window, "csv", "zh").await.unwrap();
+        manager.report_export(day, day, hallq_proto::ReportBy::Staff, "xlsx", "en").await.unwrap();
+        manager.report_charts(day, day).await.unwrap();
+        let supervision = manager.supervision(day, day, None, None).await.unwrap();
+        assert!(supervision.actions.iter().any(|a| a.reason.as_deref() == Some("预审材料")), "{supervision:?}");
+        // Alerts: the scanner's fault is raised within a few seconds of the hall's clock.
+        kiosk.device_status("scanner", Some("scanner jammed")).await.unwrap();
+        let alerts = within(10, "the scanner's alert", async {
+            loop {
+                let a = manager.alerts().await.unwrap();
+                if a.active.iter().any(|a| a.subject.device.as_deref() == Some("scanner")) {
+                    break a;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        })
+        .await;
+        assert!(alerts.active.iter().all(|a| !a.message.is_empty() && !a.message_en.is_empty()), "{alerts:?}");
+        kiosk.device_status("scanner", None).await.unwrap();
         // The monitoring's view and readiness.
         anon.ready().await.unwrap();
         hall("demo-metrics").metrics().await.unwrap();

@@ -92,6 +92,9 @@ pub struct QueueFigures {
     /// Tickets issued today (in `/state`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued_today: Option<u32>,
+    /// Minutes the longest-waiting ticket has waited (in `/state`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub longest_wait_minutes: Option<u32>,
     /// The windows serving it (in `/catalog`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub windows: Option<Vec<WindowRef>>,
@@ -629,7 +632,7 @@ pub struct ReportRow {
     pub service_p90_secs: i64,
     pub no_shows: u64,
     pub transfers: u64,
-    /// Chosen tickets called (with a reason) past tickets of their queue issued before them.
+    /// Chosen tickets called (with a reason) past tickets ahead of them in their queue.
     pub out_of_order: u64,
     /// Ratings by the five GB/T 39734 levels, from very satisfied to very dissatisfied.
     pub ratings: Vec<u64>,
@@ -865,7 +868,7 @@ pub struct ChartSeries {
 #[serde(rename_all = "snake_case")]
 pub enum SupervisedKind {
     /// A chosen ticket called instead of the next, with the reason given (out of order when
-    /// it passed over tickets issued before it).
+    /// it passed over tickets ahead of it in its queue).
     Call,
     Transfer,
     /// A no-show put back in its queue.
@@ -912,7 +915,7 @@ pub struct SupervisedAction {
     pub number: Option<TicketNumber>,
     /// The reason given (calls and pauses).
     pub reason: Option<String>,
-    /// A call that passed over tickets of its queue issued before it and still waiting.
+    /// A call that passed over tickets ahead of it in its queue, still waiting.
     pub out_of_order: bool,
     /// How many it passed over.
     pub skipped: u64,

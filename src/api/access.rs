@@ -95,8 +95,11 @@ pub const RULES: &[Rule] = &[
     rule("get", "/config/versions/{version}", &[MANAGER]),
     rule("get", "/config/diff", &[MANAGER]),
     rule("post", "/config/rollback", &[MANAGER]),
+    rule("post", "/config/ticket-preview", &[MANAGER]),
     // Reports name staff numbers and the tickets rated dissatisfied: managers only.
     rule("get", "/reports", &[MANAGER]),
+    // Alerts name windows' staff numbers and the hall's devices: managers only.
+    rule("get", "/alerts", &[MANAGER]),
     rule("get", "/reports/export", &[MANAGER]),
     rule("get", "/reports/charts", &[MANAGER]),
     // Who called whom out of turn, transferred, requeued or paused, and why: managers only.
@@ -135,7 +138,7 @@ pub async fn guard(State(api): State<Api>, mut req: Request, next: Next) -> Resp
     match presented {
         Ok(caller) if rule.may.contains(&R(caller.role)) || (caller.session && rule.may.contains(&May::StaffSession)) => {
             if caller.role == Role::Kiosk {
-                api.last_seen.saw(&caller.name, api.hall.now());
+                api.hall.alerts().presence.kiosk_seen(&caller.name, api.hall.now());
             }
             req.extensions_mut().insert(caller);
             next.run(req).await

@@ -19,7 +19,9 @@ pub const CONFIG_BODY_LIMIT: usize = 1024 * 1024;
 impl From<LiveError> for ApiError {
     fn from(e: LiveError) -> ApiError {
         match &e {
-            LiveError::Invalid(c) if !c.field.is_empty() => ApiError::new(ErrorCode::InvalidConfig, e.to_string()).at(c.field.clone(), c.line),
+            LiveError::Invalid(c) if !c.field.is_empty() => {
+                ApiError::new(ErrorCode::InvalidConfig, e.to_string()).at(c.field.clone(), c.line)
+            }
             LiveError::Invalid(_) => ApiError::new(ErrorCode::InvalidConfig, e.to_string()),
             LiveError::Conflict { .. } => ApiError::new(ErrorCode::VersionConflict, e.to_string()),
             LiveError::NoFile => ApiError::new(ErrorCode::NoConfigFile, e.to_string()),
@@ -178,7 +180,10 @@ pub(super) async fn version(State(api): State<Api>, Path(n): Path<u64>) -> ApiRe
 #[utoipa::path(get, path = "/config/diff", tag = "manager", security(("token" = [])),
     params(("from" = u64, Query, description = "The earlier version"), ("to" = u64, Query, description = "The later version")),
     responses((status = 200, body = proto::ConfigDiff), (status = 400, description = "from or to missing or not a number", body = proto::ErrorBody), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 404, description = "No such version", body = proto::ErrorBody)))]
-pub(super) async fn diff(State(api): State<Api>, Query(q): Query<std::collections::HashMap<String, String>>) -> ApiResult<Json<proto::ConfigDiff>> {
+pub(super) async fn diff(
+    State(api): State<Api>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> ApiResult<Json<proto::ConfigDiff>> {
     let number = |k: &str| {
         q.get(k).and_then(|v| v.parse::<u64>().ok()).ok_or_else(|| ApiError::new(ErrorCode::BadQuery, format!("{k} 应为配置版本号。")))
     };
@@ -222,4 +227,24 @@ pub(super) async fn rollback(
     .map_err(|_| unavailable())??;
     put_in_force(&api, config, &v, &format!("{} (rollback to v{})", caller.name, b.version), caller.actor()).await?;
     Ok(Json(proto::ConfigSaved { version: v.number, digest: v.digest }))
+}
+
+/// `POST /config/ticket-preview` with a configuration's TOML: a sample ticket as the kiosks
+/// would print it under that configuration's `[ticket]` settings, drawn by the printer
+/// simulator as a PNG (the console's live preview). Nothing is saved.
+#[utoipa::path(post, path = "/config/ticket-preview", tag = "manager", security(("token" = [])), request_body(content = String, content_type = "application/toml"),
+    responses((status = 200, description = "The sample ticket", content_type = "image/png"), (status = 400, description = "Not UTF-8", body = proto::ErrorBody), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
+pub(super) async fn ticket_preview(State(api): State<Api>, body: Result<Bytes, BytesRejection>) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let body = body.map_err(|_| ApiError::new(ErrorCode::BodyTooLarge, "配置文件太大（上限 1 MB）。"))?;
+    let text = String::from_utf8(body.to_vec()).map_err(|_| ApiError::new(ErrorCode::BadEncoding, "配置应为 UTF-8 编码的 TOML 文本。"))?;
+    let now = api.hall.now();
+    let png = tokio::task::spawn_blocking(move || -> ApiResult<Vec<u8>> {
+        let config = crate::config::Config::parse(&text, "config").map_err(|e| ApiError::from(LiveError::Invalid(e)))?;
+        crate::tickets::preview_png(&config, now)
+            .map_err(|e| ApiError::new(ErrorCode::InvalidConfig, format!("号票无法排版：{e:#}")).at("ticket", None))
+    })
+    .await
+    .map_err(|_| unavailable())??;
+    Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "no-store")], png).into_response())
 }

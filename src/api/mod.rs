@@ -3,6 +3,7 @@
 //! code and a message a person can act on; bad input never gets a 5xx.
 
 mod access;
+mod alerts;
 mod appointments;
 mod config;
 mod documents;
@@ -65,7 +66,6 @@ pub struct Api {
     issue_limit: Arc<IssueLimit>,
     stream_tickets: Arc<StreamTickets>,
     streams: Arc<StreamCounts>,
-    last_seen: Arc<offline::LastSeen>,
 }
 
 /// How many tickets each kiosk issued in the current minute: a hostile or broken kiosk
@@ -158,16 +158,8 @@ pub fn router(hall: Hall) -> Router {
     let voice = Arc::new(crate::voice::Voice::new(hall.config().voice.clone(), &data_dir));
     let sessions = hall.sessions();
     let streams = Arc::new(StreamCounts(Arc::default(), hall.metrics().streams()));
-    let api = Api {
-        documents: hall.documents(),
-        hall,
-        voice,
-        sessions,
-        issue_limit: Arc::default(),
-        stream_tickets: Arc::default(),
-        streams,
-        last_seen: Arc::default(),
-    };
+    let api =
+        Api { documents: hall.documents(), hall, voice, sessions, issue_limit: Arc::default(), stream_tickets: Arc::default(), streams };
     let v1 = Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
@@ -197,6 +189,8 @@ pub fn router(hall: Hall) -> Router {
         .route("/config/versions/{version}", get(config::version))
         .route("/config/diff", get(config::diff))
         .route("/config/rollback", post(config::rollback))
+        .route("/config/ticket-preview", post(config::ticket_preview).layer(DefaultBodyLimit::max(config::CONFIG_BODY_LIMIT)))
+        .route("/alerts", get(alerts::alerts))
         .route("/reports", get(reports::report))
         .route("/reports/export", get(reports::export))
         .route("/reports/charts", get(reports::charts))
@@ -439,6 +433,7 @@ async fn state(State(api): State<Api>, caller: Caller) -> ApiResult<Json<proto::
     let mut view = views::state_view(&api.hall, &caller.viewer());
     if caller.role == Role::Manager {
         view.kiosks = Some(offline::kiosk_links(&api));
+        view.displays = Some(api.hall.alerts().display_links(&api.hall.config(), api.hall.now()));
     }
     Ok(Json(view))
 }
@@ -815,8 +810,15 @@ async fn events(
 ) -> ApiResult<Response> {
     // A visitor's phone follows its own ticket with the ticket's token; it sees what a
     // public display sees, enough to know when to look again.
+    // A display token's streams are how managers know its screens are there.
+    let mut display = None;
     let (viewer, holder) = match (caller, q.get("ticket"), q.get("token")) {
-        (Some(c), _, _) => (c.viewer(), format!("{:?}:{}", c.role, c.name)),
+        (Some(c), _, _) => {
+            if c.role == Role::Display && !c.session {
+                display = Some(c.name.clone());
+            }
+            (c.viewer(), format!("{:?}:{}", c.role, c.name))
+        }
         (None, Some(id), Some(tok)) if api.hall.ticket(id)?.is_some_and(|t| &t.token == tok) => (Viewer::Visitor, format!("ticket:{id}")),
         _ => return Err(not_the_ticket_token()),
     };
@@ -849,7 +851,9 @@ async fn events(
     let upgrade = upgrade.max_message_size(STREAM_MESSAGE_LIMIT).max_frame_size(STREAM_MESSAGE_LIMIT);
     let hall = api.hall.clone();
     Ok(upgrade.on_upgrade(move |socket| async move {
-        stream_events(hall, socket, since, viewer).await;
+        let display = display.map(|name| hall.alerts().presence.display_connected(&name, hall.clock()));
+        stream_events(hall, socket, since, viewer, display.as_ref()).await;
+        drop(display);
         drop(slot);
     }))
 }
@@ -857,7 +861,13 @@ async fn events(
 /// Sends every event after `since` from the log, then live ones, each exactly once and in
 /// order, as the viewer may see them. A client that falls behind the live channel is
 /// caught up from the log again. Live events go out as bytes built once per audience.
-async fn stream_events(hall: Hall, mut socket: WebSocket, since: Option<u64>, viewer: Viewer) {
+async fn stream_events(
+    hall: Hall,
+    mut socket: WebSocket,
+    since: Option<u64>,
+    viewer: Viewer,
+    display: Option<&crate::alerts::DisplayStream>,
+) {
     // Subscribe before reading the log so nothing falls between the two.
     let mut live = hall.subscribe();
     let mut sent = since.unwrap_or_else(|| hall.last_seq());
@@ -927,7 +937,12 @@ async fn stream_events(hall: Hall, mut socket: WebSocket, since: Option<u64>, vi
                 incoming = socket.recv() => match incoming {
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                     // A pong, or anything: the client is there. It has nothing else to say.
-                    Some(Ok(_)) => heard = tokio::time::Instant::now(),
+                    Some(Ok(_)) => {
+                        heard = tokio::time::Instant::now();
+                        if let Some(d) = display {
+                            d.heard();
+                        }
+                    }
                 },
                 _ = ping.tick() => {
                     if heard.elapsed() > STREAM_SILENCE_LIMIT {

@@ -2,8 +2,7 @@
 //! uploads the tickets it printed from them while it did not. Managers see each kiosk's
 //! link and leases in `/state`.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::collections::BTreeMap;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -21,22 +20,6 @@ use crate::engine::{self, offline, Command, OfflineTicket};
 /// A kiosk not heard from for this long is shown offline to managers (kiosks fetch the
 /// catalogue every 15 s).
 pub const SILENT_SECS: i64 = 45;
-
-/// When each kiosk was last heard from (any request with its token).
-#[derive(Default)]
-pub struct LastSeen(Mutex<HashMap<String, engine::Ts>>);
-
-impl LastSeen {
-    pub fn saw(&self, kiosk: &str, at: engine::Ts) {
-        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        // Kiosk names come from the configuration's tokens: a bounded set.
-        m.insert(kiosk.to_string(), at);
-    }
-
-    fn get(&self, kiosk: &str) -> Option<engine::Ts> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).get(kiosk).copied()
-    }
-}
 
 /// `POST /leases`: a block of numbers of a queue for this kiosk, today, of the hall's size.
 #[utoipa::path(post, path = "/leases", tag = "kiosk", security(("token" = [])), request_body = proto::LeaseNumbers,
@@ -132,7 +115,7 @@ pub(super) fn kiosk_links(api: &Api) -> Vec<proto::KioskLink> {
     kiosks
         .into_iter()
         .map(|(kiosk, leases)| {
-            let seen = api.last_seen.get(&kiosk);
+            let seen = api.hall.alerts().presence.kiosk_last_seen(&kiosk);
             let uploaded_today =
                 view.state.tickets.values().filter(|t| t.offline.is_some() && t.kiosk.as_deref() == Some(kiosk.as_str())).count() as u32;
             proto::KioskLink {

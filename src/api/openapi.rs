@@ -36,7 +36,8 @@ impl Modify for BearerToken {
         appointments::book, appointments::find, appointments::check_in,
         offline::lease, offline::upload,
         documents::deliver, documents::find, documents::result_pdf, documents::collected, documents::attach, documents::attachments, documents::attachment_pdf,
-        config::get_config, config::put_config, config::reload, config::versions, config::version, config::diff, config::rollback,
+        config::get_config, config::put_config, config::reload, config::versions, config::version, config::diff, config::rollback, config::ticket_preview,
+        alerts::alerts,
         reports::report, reports::export, reports::charts, reports::supervision,
     ),
     components(schemas(proto::ErrorBody, proto::ErrorCode, proto::WindowAction, proto::Hello, proto::StreamEvent, proto::EventView))

@@ -384,10 +384,7 @@ pub(super) async fn export(State(api): State<Api>, Query(q): Query<Params>) -> A
         (csv(&config, &report, lang), "text/csv; charset=utf-8", "csv")
     };
     let name = format!("hallq-report-{from}-{to}-{}.{ext}", by.as_str());
-    Ok((
-        [(header::CONTENT_TYPE, kind.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))],
-        body,
-    )
+    Ok(([(header::CONTENT_TYPE, kind.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], body)
         .into_response())
 }
 
@@ -476,9 +473,9 @@ fn chain_state(log: &std::path::Path) -> Result<proto::ChainState, StoreError> {
 
 /// Supervision (电子监察) of the hall days `from..=to` (default: today), optionally of one
 /// window or one member of staff: every specific call (with whether it passed over tickets
-/// issued before it), transfer, requeue and pause, with the hall-local time, the window, who
-/// did it as the hash-chained event records, the ticket and the reason given; counts per
-/// window and per member of staff; and the chain's head and digests.
+/// ahead of it in its queue), transfer, requeue and pause, with the hall-local time, the
+/// window, who did it as the hash-chained event records, the ticket and the reason given;
+/// counts per window and per member of staff; and the chain's head and digests.
 #[utoipa::path(get, path = "/supervision", tag = "manager", security(("token" = [])),
     params(("from" = Option<String>, Query, description = "First hall day, YYYY-MM-DD (default today)"),
         ("to" = Option<String>, Query, description = "Last hall day, YYYY-MM-DD (default: from)"),
@@ -497,7 +494,7 @@ pub(super) async fn supervision(State(api): State<Api>, Query(q): Query<Params>)
     };
     let filter = reports::SupervisionFilter { start, end, window, who: staff.clone() };
     let log = api.hall.db_path().to_path_buf();
-    let (as_of_seq, (list, by_window, by_staff)) =
+    let (as_of_seq, reports::SupervisionList { actions: list, by_window, by_staff }) =
         with_model(&api, move |m, _| Ok((m.last_seq(), reports::supervision(m.conn(), &filter)?))).await?;
     let chain = tokio::task::spawn_blocking(move || chain_state(&log))
         .await

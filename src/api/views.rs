@@ -286,6 +286,7 @@ fn queue_figures(state: &engine::State, c: &Config) -> Vec<proto::QueueFigures> 
             waiting,
             estimate_minutes: est,
             issued_today: None,
+            longest_wait_minutes: None,
             windows: None,
         })
         .collect()
@@ -516,11 +517,14 @@ fn window_of(c: &Config, state: &engine::State, number: u32, viewer: &Viewer) ->
 pub fn state_view(hall: &Hall, viewer: &Viewer) -> proto::HallState {
     let c: &Config = &hall.config();
     let view = hall.view();
+    let now = hall.now();
     let windows = c.windows.iter().map(|w| window_of(c, &view.state, w.number, viewer)).collect();
     let queues = queue_figures(&view.state, c)
         .into_iter()
         .map(|mut q| {
             q.issued_today = Some(view.state.queues.get(q.id.as_str()).map(|s| s.issued_today).unwrap_or(0));
+            let longest = view.state.waiting_in(q.id.as_str()).map(|t| (now - t.wait_since).num_minutes().max(0)).max().unwrap_or(0);
+            q.longest_wait_minutes = Some(longest as u32);
             q
         })
         .collect();

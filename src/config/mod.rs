@@ -101,10 +101,7 @@ impl AlertsConfig {
 
     /// A queue's (warning, critical) wait thresholds in minutes, 0 for off.
     pub fn wait_thresholds(&self, queue: &Queue) -> (u32, u32) {
-        (
-            queue.wait_warning_minutes.unwrap_or(self.wait_warning_minutes),
-            queue.wait_critical_minutes.unwrap_or(self.wait_critical_minutes),
-        )
+        (queue.wait_warning_minutes.unwrap_or(self.wait_warning_minutes), queue.wait_critical_minutes.unwrap_or(self.wait_critical_minutes))
     }
 }
 
@@ -734,7 +731,10 @@ impl Config {
         if !order(a.wait_warning_minutes, a.wait_critical_minutes) {
             return err(
                 "alerts.wait_critical_minutes",
-                format!("{} is not above wait_warning_minutes ({}): critical comes after warning (0 turns one off)", a.wait_critical_minutes, a.wait_warning_minutes),
+                format!(
+                    "{} is not above wait_warning_minutes ({}): critical comes after warning (0 turns one off)",
+                    a.wait_critical_minutes, a.wait_warning_minutes
+                ),
             );
         }
         for (i, q) in self.queues.iter().enumerate() {
@@ -743,11 +743,18 @@ impl Config {
                 let field = if q.wait_critical_minutes.is_some() { "wait_critical_minutes" } else { "wait_warning_minutes" };
                 return Err((
                     format!("queues[{i}].{field}"),
-                    format!("queue \"{}\" would warn after {w} min but be critical after {c} min: critical must come later (0 turns one off)", q.id),
+                    format!(
+                        "queue \"{}\" would warn after {w} min but be critical after {c} min: critical must come later (0 turns one off)",
+                        q.id
+                    ),
                 ));
             }
         }
-        for (field, minutes) in [("wait_warning_minutes", a.wait_warning_minutes), ("wait_critical_minutes", a.wait_critical_minutes), ("window_paused_minutes", a.window_paused_minutes)] {
+        for (field, minutes) in [
+            ("wait_warning_minutes", a.wait_warning_minutes),
+            ("wait_critical_minutes", a.wait_critical_minutes),
+            ("window_paused_minutes", a.window_paused_minutes),
+        ] {
             if minutes > 24 * 60 {
                 return err(&format!("alerts.{field}"), format!("{minutes} minutes is more than a day; use 0 to turn this alert off"));
             }

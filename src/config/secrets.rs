@@ -42,9 +42,7 @@ fn redact_webhook_secret(text: &str) -> Result<String, ConfigError> {
         return Ok(text.to_string());
     }
     let shown = redacted_secret(&secret);
-    let hidden = |t: &str| {
-        Config::parse(t, "config").is_ok_and(|c| c.alerts.webhook_secret == shown) && !t.contains(secret.as_str())
-    };
+    let hidden = |t: &str| Config::parse(t, "config").is_ok_and(|c| c.alerts.webhook_secret == shown) && !t.contains(secret.as_str());
     let mut out = String::with_capacity(text.len());
     let mut in_alerts = false;
     for line in text.split_inclusive('\n') {

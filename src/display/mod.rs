@@ -336,6 +336,7 @@ mod tests {
                 waiting: 3,
                 estimate_minutes: 12,
                 issued_today: None,
+                longest_wait_minutes: None,
                 windows: None,
             }],
             recent_calls: vec![call("A001", 5, false), call("B003", 8, false), call("B002", 7, false)],

@@ -199,16 +199,10 @@ impl Core {
         if let Input::Catalog(c) = &input {
             // The ticket as the hall's configuration has it now.
             let mut t = self.template.lock().unwrap_or_else(|p| p.into_inner());
-            t.header = c.kiosk.ticket_header.clone();
-            t.footer = c.kiosk.ticket_footer.clone();
+            crate::tickets::apply_settings(&mut t, &c.kiosk.ticket_header, &c.kiosk.ticket_footer, c.kiosk.ticket_qr);
             // Visitors' phones open the hall's public address when it has one.
             let base = if c.kiosk.public_url.is_empty() { &self.opts.server } else { &c.kiosk.public_url };
             t.status_url = status_url_template(base);
-            let qr = hallq_drivers::printer::ticket::Field::Qr;
-            t.fields.retain(|f| *f != qr);
-            if c.kiosk.ticket_qr {
-                t.fields.push(qr);
-            }
         }
         let (effects, view) = {
             let mut c = self.controller.lock().unwrap_or_else(|p| p.into_inner());
