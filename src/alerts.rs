@@ -658,7 +658,7 @@ async fn deliver(weak: &WeakHall, out: Outgoing) {
             status,
             error,
             outcome,
-            retry_in_secs: (outcome == DeliveryOutcome::Retrying).then(|| delay.as_secs_f64()),
+            retry_in_secs: (outcome == DeliveryOutcome::Retrying).then_some(delay.as_secs_f64()),
         });
         if outcome != DeliveryOutcome::Retrying {
             return;

@@ -96,7 +96,7 @@ impl AlertsConfig {
     /// The key webhook bodies are signed with: none when no secret is set, or when only its
     /// redacted form (`sha256:…`) is there.
     pub fn signing_key(&self) -> Option<&[u8]> {
-        (!self.webhook_secret.is_empty() && !secrets::is_redacted_secret(&self.webhook_secret)).then(|| self.webhook_secret.as_bytes())
+        (!self.webhook_secret.is_empty() && !secrets::is_redacted_secret(&self.webhook_secret)).then_some(self.webhook_secret.as_bytes())
     }
 
     /// A queue's (warning, critical) wait thresholds in minutes, 0 for off.
