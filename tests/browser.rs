@@ -6,20 +6,12 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::browser::*;
 use common::*;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::Locator;
 use serde_json::json;
-
-struct Kill(Child);
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn serve(config: &std::path::Path, data: &std::path::Path, port: u16) -> Kill {
     Kill(spawn_serve(config, data, port))
@@ -29,66 +21,9 @@ async fn healthy(base: &str) {
     wait_healthy(&format!("{base}/api/v1")).await
 }
 
-async fn browser(driver: u16, size: (u32, u32)) -> Client {
-    let dir = tempfile::tempdir().unwrap().keep();
-    let caps = json!({
-        "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage",
-                     "--autoplay-policy=no-user-gesture-required", "--mute-audio",
-                     format!("--window-size={},{}", size.0, size.1), format!("--user-data-dir={}", dir.display())]
-        }
-    });
-    let caps = match caps {
-        serde_json::Value::Object(m) => m,
-        _ => unreachable!(),
-    };
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector).capabilities(caps).connect(&format!("http://127.0.0.1:{driver}")).await.expect("chromedriver session")
-}
-
-/// Waits until the element's text satisfies `ok`; returns the text.
-async fn wait_text(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let mut last = String::new();
-    while Instant::now() < deadline {
-        if let Ok(e) = c.find(Locator::Css(css)).await {
-            if let Ok(t) = e.text().await {
-                if ok(&t) {
-                    return t;
-                }
-                last = t;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{css} never matched; last text {last:?}");
-}
-
-async fn class_of(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css)).await.unwrap().attr("class").await.unwrap().unwrap_or_default()
-}
-
-async fn shot(c: &Client, name: &str) {
-    if let Some(dir) = std::env::var_os("HALLQ_SCREENSHOTS") {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        let png = c.screenshot().await.unwrap();
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn counters_call_and_displays_follow_through_a_restart() {
-    let driver_port = free_port();
-    let _driver = Kill(
-        Command::new("chromedriver")
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver not found: install chromium-driver (./dev test does)"),
-    );
+    let (_driver, driver_port) = chromedriver();
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("hall.toml");
     std::fs::write(&config, hallq::config::DEFAULT_TOML).unwrap();
@@ -230,15 +165,7 @@ async fn counters_call_and_displays_follow_through_a_restart() {
 /// every one; the hall overview it replaced works at `/overview`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_start_page_links_every_page_without_a_token() {
-    let driver_port = free_port();
-    let _driver = Kill(
-        Command::new("chromedriver")
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver not found: install chromium-driver (./dev test does)"),
-    );
+    let (_driver, driver_port) = chromedriver();
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("hall.toml");
     std::fs::write(&config, hallq::config::DEFAULT_TOML).unwrap();

@@ -2,6 +2,8 @@
 //! file, on a clock the test chooses.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -106,12 +108,17 @@ pub fn free_port() -> u16 {
 /// A child `hallq serve --demo` on the morning clock (the tests run the demo configuration,
 /// whose published tokens a plain `hallq serve` refuses).
 pub fn spawn_serve(config: &std::path::Path, data: &std::path::Path, port: u16) -> std::process::Child {
+    spawn_serve_clock(config, data, port, MORNING)
+}
+
+/// `hallq serve --demo` on the clock `clock` (`RFC3339[@SPEED]`).
+pub fn spawn_serve_clock(config: &std::path::Path, data: &std::path::Path, port: u16, clock: &str) -> std::process::Child {
     std::process::Command::new(BIN)
         .args(["serve", "--demo", "--config"])
         .arg(config)
         .arg("--data")
         .arg(data)
-        .args(["--listen", &format!("127.0.0.1:{port}"), "--clock", MORNING])
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--clock", clock])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

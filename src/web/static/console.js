@@ -9,6 +9,7 @@
   const KEY = "hallq.console.token";
   let tok = sessionStorage.getItem(KEY) || "";
   let state = null;
+  let names = { item: {}, queue: {}, department: {}, window: {} };
   let hallDay = null;
   let alerts = null;
   let section = "live";
@@ -87,8 +88,8 @@
     }
     $("who").textContent = me.name;
     $("signin").hidden = true; $("app").hidden = false; $("signoutBtn").hidden = false;
-    hallq.follow("token=" + encodeURIComponent(tok), () => scheduleRefresh(), (up) => $("conn").classList.toggle("down", !up));
-    await refreshState();
+    hallq.follow("token=" + encodeURIComponent(tok), (e) => { scheduleRefresh(); if (e.type === "config_changed") loadNames(); }, (up) => $("conn").classList.toggle("down", !up));
+    await Promise.all([refreshState(), loadNames()]);
     refreshAlerts();
     setInterval(refreshAlerts, 5000);
     setInterval(() => { if (section === "live" || section === "devices") refreshState(); }, 15000);
@@ -111,6 +112,23 @@
     if (refreshTimer) return;
     refreshTimer = setTimeout(() => { refreshTimer = null; refreshState(); }, 400);
   }
+
+  // Names of items, queues, departments and windows for the reports (which key by id).
+  async function loadNames() {
+    let c;
+    try { c = await api(tok, "GET", "/catalog"); } catch (e) { return; }
+    const n = { item: {}, queue: {}, department: {}, window: {} };
+    for (const s of c.services) n.item[s.id] = t(s.name, s.name_en);
+    for (const q of c.queues) n.queue[q.id] = t(q.name, q.name_en);
+    for (const d of c.departments) n.department[d.id] = t(d.name, d.name_en);
+    for (const w of c.windows) n.window[w.number] = w.name;
+    names = n;
+  }
+  const keyName = (by, key) => {
+    if (by === "window") return t(`${key}号窗口`, `Window ${key}`) + (names.window[key] ? " " + names.window[key] : "");
+    const n = (names[by] || {})[key];
+    return n ? `${n}（${key}）` : key;
+  };
 
   async function refreshState() {
     try { state = await api(tok, "GET", "/state"); } catch (e) { if (e.status === 401) return showSignin(t("登录已过期，请重新登录。", "Your session has ended; sign in again.")); return; }
@@ -223,11 +241,11 @@
     $("report").innerHTML = `<tr><th>${esc(t(byName[1], byName[2]))}</th><th class="num">${t("取号", "Tickets")}</th><th class="num">${t("办结", "Served")}</th><th class="num">${t("平均等候（分）", "Wait mean (min)")}</th><th class="num">${t("等候 P90（分）", "Wait p90 (min)")}</th>` +
       `<th class="num">${t("平均办理（分）", "Service mean (min)")}</th><th class="num">${t("办理 P90（分）", "Service p90 (min)")}</th><th class="num">${t("过号", "No-shows")}</th><th class="num">${t("转办", "Transfers")}</th><th class="num">${t("非顺序呼叫", "Out of order")}</th>` +
       RATINGS.map((x) => `<th class="num">${esc(t(...x))}</th>`).join("") + `</tr>` +
-      (r.rows.length ? r.rows.map((row) => `<tr><td>${esc(row.key)}</td><td class="num">${row.tickets}</td><td class="num">${row.served}</td><td class="num">${mins(row.wait_mean_secs)}</td><td class="num">${mins(row.wait_p90_secs)}</td>` +
+      (r.rows.length ? r.rows.map((row) => `<tr><td>${esc(keyName(by, row.key))}</td><td class="num">${row.tickets}</td><td class="num">${row.served}</td><td class="num">${mins(row.wait_mean_secs)}</td><td class="num">${mins(row.wait_p90_secs)}</td>` +
         `<td class="num">${mins(row.service_mean_secs)}</td><td class="num">${mins(row.service_p90_secs)}</td><td class="num">${row.no_shows}</td><td class="num">${row.transfers}</td><td class="num">${row.out_of_order}</td>` +
         row.ratings.map((n) => `<td class="num">${n}</td>`).join("") + `</tr>`).join("") : `<tr><td class="none" colspan="15">${t("此期间没有数据。", "Nothing in this period.")}</td></tr>`);
     $("dissatisfied").innerHTML = r.dissatisfied.length ? `<tr><th>${t("日期", "Date")}</th><th>${t("号码", "Number")}</th><th>${t("事项", "Item")}</th><th class="num">${t("窗口", "Window")}</th><th>${t("工号", "Staff no.")}</th><th>${t("评价", "Rating")}</th></tr>` +
-      r.dissatisfied.map((d) => `<tr><td>${esc(d.date)}</td><td><a class="tk" data-ticket="${esc(d.ticket)}">${esc(d.number)}</a></td><td>${esc(d.service)}</td><td class="num">${d.window ?? ""}</td><td>${esc(d.staff || "")}</td><td>${esc(ratingText(d.rating))}</td></tr>`).join("")
+      r.dissatisfied.map((d) => `<tr><td>${esc(d.date)}</td><td><a class="tk" data-ticket="${esc(d.ticket)}">${esc(d.number)}</a></td><td>${esc(keyName("item", d.service))}</td><td class="num">${d.window ?? ""}</td><td>${esc(d.staff || "")}</td><td>${esc(ratingText(d.rating))}</td></tr>`).join("")
       : `<tr><td class="none">${t("此期间没有不满意评价。", "No dissatisfied rating in this period.")}</td></tr>`;
     try {
       chartData = await api(tok, "GET", `/reports/charts?from=${from}&to=${to}`);
