@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod conn;
 pub mod demo;
+pub mod desk;
 pub mod devices;
 pub mod digest;
 pub mod display;

@@ -25,7 +25,7 @@ use crate::store::{self, Record, StoreError};
 
 /// The tables' layout. A file of another version (older hallq) is emptied and rebuilt
 /// from the log, as a missing one is: the model is a cache.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS tickets (
@@ -55,7 +55,12 @@ CREATE TABLE IF NOT EXISTS tickets (
     rating TEXT,
     rated_by TEXT
 );
-CREATE INDEX IF NOT EXISTS tickets_date_queue ON tickets(date, queue);
+-- Reports read a period in date order, and within a day in rowid order (the order rows were
+-- written): a (date, queue) index would visit a day's rows queue by queue, jumping across
+-- pages, which made a month's report a third slower. The out-of-order check looks up one
+-- queue of one day through its own index.
+CREATE INDEX IF NOT EXISTS tickets_date ON tickets(date);
+CREATE INDEX IF NOT EXISTS tickets_queue_date ON tickets(queue, date);
 CREATE TABLE IF NOT EXISTS transfers (
     ticket TEXT NOT NULL,
     at INTEGER NOT NULL,

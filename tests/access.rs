@@ -69,8 +69,14 @@ async fn every_route_with_every_caller() {
                     Who::Visitor { ticket, .. } => ticket.clone(),
                     _ => issued.id.to_string(),
                 };
-                let mut path =
-                    rule.path.replace("{id}", &ticket).replace("{window}", "1").replace("{action}", "open").replace("{code}", "YY0000").replace("{version}", "1");
+                let mut path = rule
+                    .path
+                    .replace("{id}", &ticket)
+                    .replace("{window}", "1")
+                    .replace("{action}", "open")
+                    .replace("{code}", "YY0000")
+                    .replace("{version}", "1")
+                    .replace("{desk}", "desk-1");
                 if let Who::Visitor { ticket, token } = who {
                     path = format!("{path}?ticket={ticket}&token={token}");
                 }

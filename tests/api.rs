@@ -765,13 +765,7 @@ async fn managers_change_the_configuration_live() {
         // An invalid text is refused at its field and line, for the console to point at.
         let bad = hallq::config::DEFAULT_TOML.replacen("prefix = \"A\"", "prefix = \"AA\"", 1);
         let line = bad.lines().position(|l| l.contains("prefix = \"AA\"")).unwrap() + 1;
-        let r = reqwest::Client::new()
-            .put(format!("{server}/api/v1/config"))
-            .bearer_auth(MANAGER)
-            .body(bad)
-            .send()
-            .await
-            .unwrap();
+        let r = reqwest::Client::new().put(format!("{server}/api/v1/config")).bearer_auth(MANAGER).body(bad).send().await.unwrap();
         assert_eq!(r.status(), 422);
         let e: hallq_proto::ErrorBody = r.json().await.unwrap();
         assert!(e.error.field.as_deref().is_some_and(|f| f.contains("prefix")), "{e:?}");

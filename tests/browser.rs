@@ -179,6 +179,7 @@ async fn the_start_page_links_every_page_without_a_token() {
     let http = client();
     for (id, path) in [
         ("link-console", "/console"),
+        ("link-desk", "/desk"),
         ("link-counter", "/counter"),
         ("link-overview", "/overview"),
         ("link-window", "/display/window?window=1"),

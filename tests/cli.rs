@@ -164,6 +164,14 @@ fn log_digest_is_filed_and_a_tampered_day_fails_verify() {
     assert_eq!(one.trim(), all.lines().next().unwrap());
     let (ok, _, err) = run(&["log", "digest", "--date", "2001-01-01", "--data", data_s]);
     assert!(!ok && err.contains("no day 2001-01-01"), "{err}");
+    // Kept in the data directory as well (for the console's supervision page), appended.
+    for _ in 0..2 {
+        let (ok, kept, err) = run(&["log", "digest", "--date", &date, "--data", data_s, "--keep"]);
+        assert!(ok && kept == one, "{err}");
+    }
+    assert_eq!(std::fs::read_to_string(data.join("digests.jsonl")).unwrap(), one.repeat(2));
+    let (ok, _, _) = run(&["log", "digest", "--db", data.join("hallq.db").to_str().unwrap(), "--keep"]);
+    assert!(!ok, "--keep needs --data");
 
     let filed = dir.path().join("digests.jsonl");
     std::fs::write(&filed, &all).unwrap();

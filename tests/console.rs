@@ -90,7 +90,8 @@ async fn open(c: &Client, base: &str, section: &str) {
 async fn downloaded(dir: &Path, ext: &str) -> Vec<u8> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let found = std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == ext));
+        let found =
+            std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == ext));
         if let Some(p) = found {
             let bytes = std::fs::read(&p).unwrap();
             if !bytes.is_empty() {

@@ -322,6 +322,16 @@ impl HallClient {
         self.post_issued("/tickets", req).await
     }
 
+    /// A ticket issued at service desk `desk` and printed on its printer (staff).
+    pub async fn desk_issue(&self, desk: &str, req: &IssueTicket) -> Result<crate::views::DeskTicket, ClientError> {
+        self.post(&format!("/desks/{desk}/tickets"), req).await
+    }
+
+    /// A lost ticket printed again at service desk `desk` (staff); recorded in the chain.
+    pub async fn desk_reprint(&self, desk: &str, ticket: &crate::ids::TicketId) -> Result<crate::views::DeskTicket, ClientError> {
+        self.post(&format!("/desks/{desk}/reprint"), &crate::requests::DeskReprint { ticket: ticket.clone() }).await
+    }
+
     /// A kiosk leases a block of numbers of `queue` for issuing while the hall is unreachable.
     pub async fn lease(&self, queue: &QueueId) -> Result<LeaseView, ClientError> {
         self.post("/leases", &LeaseNumbers { queue: queue.clone() }).await

@@ -119,6 +119,10 @@ error_codes! {
     ReasonRequired = "reason_required" => 422,
     UnknownTicket = "unknown_ticket" => 404,
     TicketNotWaiting = "ticket_not_waiting" => 409,
+    /// A finished or expired ticket is not printed again.
+    NotReprintable = "not_reprintable" => 409,
+    /// No such service desk in the configuration.
+    UnknownDesk = "unknown_desk" => 404,
     NotServedHere = "not_served_here" => 409,
     RequeueExpired = "requeue_expired" => 409,
     NotNoShow = "not_no_show" => 409,

@@ -208,6 +208,13 @@ pub enum EventView {
     StaffSignedOut {
         actor: Actor,
     },
+    /// `ticket` was printed again at service desk `desk` (a lost ticket). Staff only.
+    TicketReprinted {
+        ticket: TicketId,
+        desk: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<Actor>,
+    },
     /// The scanned materials `attachment` of `ticket` were read. Managers only.
     AttachmentRead {
         attachment: String,
@@ -255,6 +262,7 @@ impl EventView {
             EventView::StaffSignedIn { .. } => "staff_signed_in",
             EventView::StaffSignedOut { .. } => "staff_signed_out",
             EventView::AttachmentRead { .. } => "attachment_read",
+            EventView::TicketReprinted { .. } => "ticket_reprinted",
             EventView::Unknown => "unknown",
         }
     }
@@ -276,7 +284,8 @@ impl EventView {
             | EventView::TicketRated { actor, .. }
             | EventView::RatingRequested { actor, .. }
             | EventView::ConfigChanged { actor, .. }
-            | EventView::ResultCollected { actor, .. } => actor.as_ref(),
+            | EventView::ResultCollected { actor, .. }
+            | EventView::TicketReprinted { actor, .. } => actor.as_ref(),
             EventView::StaffSignedIn { actor, .. } | EventView::StaffSignedOut { actor } | EventView::AttachmentRead { actor, .. } => {
                 Some(actor)
             }

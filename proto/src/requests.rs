@@ -217,6 +217,13 @@ pub struct LeaseNumbers {
     pub queue: crate::ids::QueueId,
 }
 
+/// `POST /desks/{desk}/reprint`: print a ticket of today again (the visitor lost it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeskReprint {
+    pub ticket: crate::ids::TicketId,
+}
+
 /// `POST /config/rollback`: put an earlier version in force again, as a new version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -182,6 +182,39 @@ pub struct Catalog {
     pub kiosk: KioskSettings,
     pub ticket: TicketSettings,
     pub config_version: u64,
+    /// The service desks (导引台): where visitors are sent for what the kiosk cannot do.
+    #[serde(default)]
+    pub desks: Vec<DeskInfo>,
+}
+
+/// A service desk as the hall configures it (its printer's address is not shown).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DeskInfo {
+    pub id: String,
+    pub name: String,
+    pub name_en: String,
+    pub floor: i32,
+}
+
+/// How printing at a service desk went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DeskPrint {
+    pub printed: bool,
+    /// The printer, as the hall service reached it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub printer: Option<String>,
+    #[serde(default)]
+    pub paper_near_end: bool,
+    /// For the desk's staff: why nothing was printed, or a warning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// `POST /desks/{desk}/tickets` and `POST /desks/{desk}/reprint`: the ticket and its print.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DeskTicket {
+    pub ticket: TicketView,
+    pub print: DeskPrint,
 }
 
 /// The holder of a ticket, masked: the name always ("张*"); the masked ID number

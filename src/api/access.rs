@@ -67,6 +67,9 @@ pub const RULES: &[Rule] = &[
     rule("get", "/events", &[May::Visitor, KIOSK, COUNTER, DISPLAY, MANAGER, SYSTEM, RATING]),
     rule("post", "/stream-ticket", &[KIOSK, COUNTER, DISPLAY, MANAGER, SYSTEM, RATING]),
     rule("post", "/tickets", &[KIOSK, COUNTER, MANAGER]),
+    // The service desk: staff (a counter's or a manager's account or token).
+    rule("post", "/desks/{desk}/tickets", &[COUNTER, MANAGER]),
+    rule("post", "/desks/{desk}/reprint", &[COUNTER, MANAGER]),
     // Offline issuing: only a kiosk leases numbers and uploads what it printed from them.
     rule("post", "/leases", &[KIOSK]),
     rule("post", "/tickets/offline", &[KIOSK]),

@@ -6,6 +6,7 @@ mod access;
 mod alerts;
 mod appointments;
 mod config;
+mod desk;
 mod documents;
 mod offline;
 pub mod openapi;
@@ -66,6 +67,7 @@ pub struct Api {
     issue_limit: Arc<IssueLimit>,
     stream_tickets: Arc<StreamTickets>,
     streams: Arc<StreamCounts>,
+    desks: Arc<crate::desk::DeskPrinters>,
 }
 
 /// How many tickets each kiosk issued in the current minute: a hostile or broken kiosk
@@ -158,8 +160,17 @@ pub fn router(hall: Hall) -> Router {
     let voice = Arc::new(crate::voice::Voice::new(hall.config().voice.clone(), &data_dir));
     let sessions = hall.sessions();
     let streams = Arc::new(StreamCounts(Arc::default(), hall.metrics().streams()));
-    let api =
-        Api { documents: hall.documents(), hall, voice, sessions, issue_limit: Arc::default(), stream_tickets: Arc::default(), streams };
+    let desks = Arc::new(crate::desk::DeskPrinters::new(&data_dir));
+    let api = Api {
+        documents: hall.documents(),
+        hall,
+        voice,
+        sessions,
+        issue_limit: Arc::default(),
+        stream_tickets: Arc::default(),
+        streams,
+        desks,
+    };
     let v1 = Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
@@ -169,6 +180,8 @@ pub fn router(hall: Hall) -> Router {
         .route("/state", get(state))
         .route("/tickets", post(issue))
         .route("/tickets/offline", post(offline::upload))
+        .route("/desks/{desk}/tickets", post(desk::issue))
+        .route("/desks/{desk}/reprint", post(desk::reprint))
         .route("/leases", post(offline::lease))
         .route("/tickets/{id}", get(get_ticket))
         .route("/tickets/{id}/evaluation", post(evaluate))
@@ -603,8 +616,14 @@ async fn announce(State(api): State<Api>, Query(q): Query<HashMap<String, String
         (status = 413, description = "Body too large", body = proto::ErrorBody)))]
 async fn issue(State(api): State<Api>, caller: Caller, body: Result<Bytes, BytesRejection>) -> ApiResult<Response> {
     let b: proto::IssueTicket = parse_body(body, false)?.expect("non-empty");
+    let outcome = issue_command(&api, &caller, b).await?;
+    ticket_answer(&api, &caller, outcome)
+}
+
+/// Takes a number for `caller` as `POST /tickets` does (the service desk too).
+async fn issue_command(api: &Api, caller: &Caller, b: proto::IssueTicket) -> ApiResult<Outcome> {
     let request_id = request_id(b.request_id.as_str())?;
-    let holder = b.identity.as_ref().map(|i| holder_of(&api, i)).transpose()?;
+    let holder = b.identity.as_ref().map(|i| holder_of(api, i)).transpose()?;
     if b.priority != Priority::Normal && caller.role == Role::Kiosk {
         // A kiosk takes the green channel from the age on the card (the engine's rule) and
         // appointments by check-in; it does not choose a priority.
@@ -637,8 +656,7 @@ async fn issue(State(api): State<Api>, caller: Caller, body: Result<Bytes, Bytes
         appointment_slot: b.appointment_slot.map(|t| t.with_timezone(&chrono::Utc)),
         token: hex::encode(token),
     };
-    let accepted = api.hall.submit(Command::Issue(req)).await?;
-    ticket_answer(&api, &caller, accepted.outcome)
+    Ok(api.hall.submit(Command::Issue(req)).await?.outcome)
 }
 
 /// The answer to a command that issues a ticket: 201 with the ticket, or 200 with the one

@@ -34,7 +34,7 @@ impl Modify for BearerToken {
     paths(
         health, ready, metrics, openapi, catalog, state, me, login, logout, stream_ticket, waiting, device_status, announce, issue, get_ticket, evaluate, window_action, events,
         appointments::book, appointments::find, appointments::check_in,
-        offline::lease, offline::upload,
+        offline::lease, offline::upload, desk::issue, desk::reprint,
         documents::deliver, documents::find, documents::result_pdf, documents::collected, documents::attach, documents::attachments, documents::attachment_pdf,
         config::get_config, config::put_config, config::reload, config::versions, config::version, config::diff, config::rollback, config::ticket_preview,
         alerts::alerts,

@@ -216,6 +216,9 @@ pub fn event_view(r: &Record, a: Audience) -> Option<StreamEvent> {
         Event::ResultCollected { result, kiosk, actor } if a == Audience::Manager => {
             EventView::ResultCollected { result: result.clone(), kiosk: kiosk.clone(), actor: who(actor) }
         }
+        Event::TicketReprinted { ticket, desk, actor } if staff => {
+            EventView::TicketReprinted { ticket: tid(ticket), desk: desk.clone(), actor: who(actor) }
+        }
         Event::StaffSignedIn { actor, role } if a == Audience::Manager => EventView::StaffSignedIn { actor: actor.clone(), role: *role },
         Event::StaffSignedOut { actor } if a == Audience::Manager => EventView::StaffSignedOut { actor: actor.clone() },
         Event::AttachmentRead { attachment, ticket, actor } if a == Audience::Manager => {
@@ -231,6 +234,7 @@ pub fn event_view(r: &Record, a: Audience) -> Option<StreamEvent> {
         | Event::AppointmentBooked { .. }
         | Event::AppointmentCheckedIn { .. }
         | Event::ResultCollected { .. }
+        | Event::TicketReprinted { .. }
         | Event::StaffSignedIn { .. }
         | Event::StaffSignedOut { .. }
         | Event::AttachmentRead { .. } => return None,
@@ -390,6 +394,11 @@ pub fn catalog_of(c: &Config, state: &engine::State, viewer: &Viewer) -> proto::
             public_url: Some(c.hall.public_url.trim_end_matches('/').to_string()).filter(|u| !u.is_empty()),
         },
         config_version: state.config_version,
+        desks: c
+            .desks
+            .iter()
+            .map(|d| proto::DeskInfo { id: d.id.clone(), name: d.name.clone(), name_en: d.name_en.clone(), floor: d.floor })
+            .collect(),
     }
 }
 

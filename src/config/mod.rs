@@ -45,6 +45,26 @@ pub struct Config {
     pub voice: Voice,
     #[serde(default)]
     pub alerts: AlertsConfig,
+    /// Service desks (导引台) that issue and reprint tickets on their own ticket printer.
+    #[serde(default)]
+    pub desks: Vec<Desk>,
+}
+
+/// A service desk (`[[desks]]`): staff there issue tickets for desk-only items and for
+/// visitors without a card, and reprint lost tickets, on the desk's ticket printer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Desk {
+    /// Such as "desk-1" (ASCII).
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+    pub floor: i32,
+    /// The desk's ticket printer as the hall service reaches it: `tcp://HOST:9100` (a
+    /// network printer), `usb://VID:PID`, `serial:///dev/ttyUSB0`, `file:///dev/usb/lp0`,
+    /// or `sim://NAME` (the built-in simulator, drawing each ticket to DATA/sim/NAME/).
+    pub printer: String,
 }
 
 /// Alerts for managers (`[alerts]`): when a wait, a pause, a device or a silence is worth
@@ -622,6 +642,25 @@ impl Config {
                 }
             }
         }
+        let mut desks = BTreeSet::new();
+        for (i, d) in self.desks.iter().enumerate() {
+            if d.id.is_empty() || !d.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return err(format!("desks[{i}].id"), "use letters, digits, - and _ (such as \"desk-1\")".into());
+            }
+            if !desks.insert(d.id.as_str()) {
+                return err(format!("desks[{i}].id"), format!("desk \"{}\" is defined twice", d.id));
+            }
+            if d.name.trim().is_empty() {
+                return err(format!("desks[{i}].name"), "give the desk a name visitors know, such as \"1楼导引台\"".into());
+            }
+            match d.printer.parse::<hallq_drivers::uri::DeviceUri>() {
+                Ok(hallq_drivers::uri::DeviceUri::Sane { .. } | hallq_drivers::uri::DeviceUri::Ipp { .. }) => {
+                    return err(format!("desks[{i}].printer"), "a ticket printer: tcp://, usb://, serial://, file:// or sim://".into());
+                }
+                Ok(_) => {}
+                Err(e) => return err(format!("desks[{i}].printer"), e.to_string()),
+            }
+        }
         for (i, q) in self.queues.iter().enumerate() {
             if !self.windows.iter().any(|w| w.queues.is_empty() || w.queues.contains(&q.id)) {
                 return err(format!("queues[{i}].id"), format!("no window serves queue \"{}\"", q.id));
@@ -1019,6 +1058,50 @@ mod tests {
             let e = Config::parse(&text, "hall.toml").expect_err(bad);
             assert_eq!(e.field, "hall.public_url", "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn alerts_are_checked_at_their_field_and_line() {
+        let demo = Config::demo();
+        assert_eq!((demo.alerts.wait_warning_minutes, demo.alerts.wait_critical_minutes), (30, 60));
+        let b = demo.queue("B").unwrap();
+        assert_eq!(demo.alerts.wait_thresholds(b), (15, 30), "queue B's own thresholds");
+        assert_eq!(demo.alerts.wait_thresholds(demo.queue("A").unwrap()), (30, 60), "the hall's");
+        assert!(demo.alerts.webhook_url.is_empty() && demo.alerts.signing_key().is_none());
+        // Without [alerts] at all: the same defaults.
+        let start = DEFAULT_TOML.find("[alerts]").unwrap();
+        let end = DEFAULT_TOML.find("[[departments]]").unwrap();
+        let without = format!("{}{}", &DEFAULT_TOML[..start], &DEFAULT_TOML[end..]);
+        assert_eq!(Config::parse(&without, "x").unwrap().alerts.kiosk_silent_seconds, 120);
+        let bad = |from: &str, to: &str, field: &str, says: &str| {
+            assert!(DEFAULT_TOML.contains(from), "{from}");
+            let text = DEFAULT_TOML.replacen(from, to, 1);
+            let e = Config::parse(&text, "hall.toml").expect_err(to);
+            assert_eq!(e.field, field, "{to}: {e}");
+            assert!(e.message.contains(says), "{to}: {e}");
+            let line = text.lines().position(|l| l.contains(to.lines().last().unwrap())).unwrap() + 1;
+            assert_eq!(e.line, Some(line), "{to}: {e}");
+        };
+        bad("wait_critical_minutes = 60", "wait_critical_minutes = 20", "alerts.wait_critical_minutes", "not above wait_warning_minutes");
+        bad("wait_critical_minutes = 30", "wait_critical_minutes = 10", "queues[1].wait_critical_minutes", "critical must come later");
+        bad("kiosk_silent_seconds = 120", "kiosk_silent_seconds = 5", "alerts.kiosk_silent_seconds", "10 to 86400");
+        bad("window_paused_minutes = 30", "window_paused_minutes = 2000", "alerts.window_paused_minutes", "more than a day");
+        bad("webhook_url = \"\"", "webhook_url = \"ops.example.cn/hook\"", "alerts.webhook_url", "not an http(s) URL");
+        bad("webhook_url = \"\"", "webhook_url = \"https:///hook\"", "alerts.webhook_url", "no valid host");
+        bad("webhook_attempts = 5", "webhook_attempts = 0", "alerts.webhook_attempts", "1 to 10");
+        bad("webhook_timeout_seconds = 5", "webhook_timeout_seconds = 600", "alerts.webhook_timeout_seconds", "1 to 60");
+        bad(
+            "webhook_url = \"\"",
+            "webhook_url = \"https://ops.example.cn/hook\"\nwebhook_secret = \"short\"",
+            "alerts.webhook_secret",
+            "at least 16",
+        );
+        bad("webhook_url = \"\"", "webhook_secret = \"a-secret-of-sixteen-or-more\"", "alerts.webhook_secret", "set webhook_url");
+        // 0 turns one off, and needs no order.
+        let off = DEFAULT_TOML.replacen("wait_warning_minutes = 30", "wait_warning_minutes = 0", 1);
+        assert_eq!(Config::parse(&off, "x").unwrap().alerts.wait_warning_minutes, 0);
+        let ok = DEFAULT_TOML.replacen("webhook_url = \"\"", "webhook_url = \"http://10.0.0.5:9000/hallq?x=1\"", 1);
+        assert!(Config::parse(&ok, "x").is_ok());
     }
 
     #[test]

@@ -372,6 +372,12 @@ pub enum Command {
         #[serde(default)]
         actor: Actor,
     },
+    /// Records that a service desk printed a ticket again (the visitor lost it).
+    Reprint {
+        ticket: String,
+        desk: String,
+        actor: Actor,
+    },
     /// Records that a member of staff signed in (the session was granted) as `role`.
     StaffSignedIn {
         actor: Actor,
@@ -543,6 +549,14 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Actor::is_unrecorded")]
         actor: Actor,
     },
+    /// Ticket `ticket` was printed again at service desk `desk` (a lost ticket): the
+    /// reprint's record in the chain; the queue is unchanged.
+    TicketReprinted {
+        ticket: String,
+        desk: String,
+        #[serde(default, skip_serializing_if = "Actor::is_unrecorded")]
+        actor: Actor,
+    },
     /// A member of staff signed in (their staff number) and was given a session as `role`.
     StaffSignedIn {
         actor: Actor,
@@ -579,6 +593,7 @@ impl Event {
             | Event::TicketRated { ticket, .. }
             | Event::RatingRequested { ticket, .. }
             | Event::AppointmentCheckedIn { ticket, .. }
+            | Event::TicketReprinted { ticket, .. }
             | Event::AttachmentRead { ticket, .. } => Some(ticket),
             _ => None,
         }
@@ -606,6 +621,7 @@ impl Event {
             Event::AppointmentCheckedIn { .. } => "appointment_checked_in",
             Event::ConfigChanged { .. } => "config_changed",
             Event::ResultCollected { .. } => "result_collected",
+            Event::TicketReprinted { .. } => "ticket_reprinted",
             Event::NumbersLeased { .. } => "numbers_leased",
             Event::StaffSignedIn { .. } => "staff_signed_in",
             Event::StaffSignedOut { .. } => "staff_signed_out",
@@ -650,6 +666,7 @@ impl Event {
             | Event::RatingRequested { actor, .. }
             | Event::ConfigChanged { actor, .. }
             | Event::ResultCollected { actor, .. }
+            | Event::TicketReprinted { actor, .. }
             | Event::StaffSignedIn { actor, .. }
             | Event::StaffSignedOut { actor }
             | Event::AttachmentRead { actor, .. } => Some(actor.clone()),
@@ -725,6 +742,7 @@ impl fmt::Display for Event {
             Event::AppointmentCheckedIn { code, ticket } => write!(f, "appointment {code} checked in as {}", num(ticket)),
             Event::ConfigChanged { version, by, .. } => write!(f, "config v{version} by {by}"),
             Event::ResultCollected { result, kiosk, .. } => write!(f, "result {result} collected at {kiosk}"),
+            Event::TicketReprinted { ticket, desk, .. } => write!(f, "{} reprinted at {desk}", num(ticket)),
             Event::StaffSignedIn { actor, role } => write!(f, "{actor} signed in as {role:?}"),
             Event::StaffSignedOut { actor } => write!(f, "{actor} signed out"),
             Event::AttachmentRead { attachment, ticket, actor } => write!(f, "attachment {attachment} of {} read by {actor}", num(ticket)),
@@ -776,6 +794,8 @@ pub enum Rejection {
     UnknownTicket(String),
     #[error("{0} 不在等候中，不能呼叫。")]
     TicketNotWaiting(String),
+    #[error("{0} 已办结或作废，不能补打。")]
+    NotReprintable(String),
     #[error("{ticket} 属于{queue}队列，本窗口（{window}号）不办理。")]
     NotServedHere { ticket: String, queue: String, window: u32 },
     #[error("{0} 过号已超过 {1} 分钟，不能再重新排队，请重新取号。")]
@@ -846,6 +866,7 @@ impl Rejection {
             Rejection::ReasonRequired => ErrorCode::ReasonRequired,
             Rejection::UnknownTicket(_) => ErrorCode::UnknownTicket,
             Rejection::TicketNotWaiting(_) => ErrorCode::TicketNotWaiting,
+            Rejection::NotReprintable(_) => ErrorCode::NotReprintable,
             Rejection::NotServedHere { .. } => ErrorCode::NotServedHere,
             Rejection::RequeueExpired(..) => ErrorCode::RequeueExpired,
             Rejection::NotNoShow(_) => ErrorCode::NotNoShow,
@@ -932,6 +953,13 @@ pub fn decide(state: &State, config: &Config, command: &Command, now: Ts) -> Res
         )),
         Command::ResultCollected { result, kiosk, actor } => {
             Ok((vec![Event::ResultCollected { result: result.clone(), kiosk: kiosk.clone(), actor: actor.clone() }], Outcome::Done))
+        }
+        Command::Reprint { ticket, desk, actor } => {
+            let t = state.tickets.get(ticket).ok_or_else(|| Rejection::UnknownTicket(ticket.clone()))?;
+            if !matches!(t.status, Status::Waiting | Status::Called | Status::NoShow) {
+                return Err(Rejection::NotReprintable(t.number.clone()));
+            }
+            Ok((vec![Event::TicketReprinted { ticket: ticket.clone(), desk: desk.clone(), actor: actor.clone() }], Outcome::Done))
         }
         Command::StaffSignedIn { actor, role } => Ok((vec![Event::StaffSignedIn { actor: actor.clone(), role: *role }], Outcome::Done)),
         Command::StaffSignedOut { actor } => Ok((vec![Event::StaffSignedOut { actor: actor.clone() }], Outcome::Done)),
@@ -1674,6 +1702,11 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
         Event::ResultCollected { .. } | Event::StaffSignedIn { .. } | Event::StaffSignedOut { .. } | Event::AttachmentRead { .. } => {}
         Event::AppointmentBooked { appointment } => {
             state.appointments.insert(appointment.code.clone(), (**appointment).clone());
+        }
+        Event::TicketReprinted { ticket, desk, .. } => {
+            if let Some(t) = state.tickets.get_mut(ticket) {
+                history(t, "reprinted", None, Some(desk.clone()));
+            }
         }
         Event::AppointmentCheckedIn { code, ticket } => {
             if let Some(a) = state.appointments.get_mut(code) {

@@ -492,6 +492,7 @@ impl SimPrinter {
     }
 
     /// Serves the simulator on TCP (as a network printer's port 9100) until the process ends.
+    /// While unplugged, each connection is dropped at once.
     pub fn serve_tcp(&self, addr: SocketAddr) -> std::io::Result<SocketAddr> {
         let listener = TcpListener::bind(addr)?;
         let local = listener.local_addr()?;
@@ -504,6 +505,10 @@ impl SimPrinter {
                     conn.set_read_timeout(Some(Duration::from_millis(20))).ok();
                     let mut buf = [0u8; 4096];
                     loop {
+                        // A pulled cable: the connection drops and nothing more is printed.
+                        if printer.lock().unplugged {
+                            return;
+                        }
                         match conn.read(&mut buf) {
                             Ok(0) => return,
                             Ok(n) => printer.lock().feed(&buf[..n]),

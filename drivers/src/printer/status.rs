@@ -139,6 +139,18 @@ impl PrinterFault {
         }
     }
 
+    /// For staff at a service desk, in Chinese: what to do.
+    pub fn staff_message_zh(self) -> &'static str {
+        match self {
+            PrinterFault::PaperOut => "号票打印机缺纸：请换上新的 80 毫米纸卷",
+            PrinterFault::CoverOpen => "号票打印机盖未关：请关好",
+            PrinterFault::CutterError => "号票打印机切刀卡纸：打开机盖清除纸屑后关好",
+            PrinterFault::Unrecoverable => "号票打印机故障：请断电重启",
+            PrinterFault::Offline => "号票打印机离线：请检查电源和进纸键",
+            PrinterFault::NoAnswer => "号票打印机无应答：请检查网线或数据线和电源",
+        }
+    }
+
     /// For staff and the manager console: what to do.
     pub fn staff_message(self) -> &'static str {
         match self {

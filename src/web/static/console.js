@@ -24,6 +24,8 @@
   const HISTORY = { issued: ["取号", "Issued"], called: ["呼叫", "Called"], recalled: ["重呼", "Recalled"], started: ["开始办理", "Started"], finished: ["办结", "Finished"],
     no_show: ["过号", "No-show"], requeued: ["重新排队", "Requeued"], transferred: ["转办", "Transferred"], rated: ["评价", "Rated"], rating_requested: ["请求评价", "Rating asked"],
     checked_in: ["预约签到", "Checked in"], expired: ["作废", "Expired"] };
+  const STATUS = { waiting: ["等候中", "Waiting"], called: ["已呼叫", "Called"], serving: ["办理中", "Being served"], finished: ["已办结", "Finished"],
+    no_show: ["过号", "No-show"], expired: ["已作废", "Expired"], transferred: ["已转办", "Transferred"] };
   const DEVICE = { "ticket-printer": ["取号打印机", "Ticket printer"], "idcard-reader": ["身份证读卡器", "ID-card reader"], "a4-printer": ["A4 打印机", "A4 printer"], scanner: ["扫描仪", "Scanner"] };
   const actorText = (a) => {
     if (!a) return "";
@@ -50,7 +52,8 @@
     set("signoutBtn", "退出", "Sign out");
     const names = { live: ["实时大厅", "Live hall"], devices: ["自助机与设备", "Kiosks and devices"], alerts: ["告警", "Alerts"], reports: ["统计报表", "Reports"],
       supervision: ["电子监察", "Supervision"], config: ["配置", "Configuration"] };
-    for (const a of document.querySelectorAll("#nav a")) a.firstChild.textContent = t(...names[a.dataset.s]);
+    for (const a of document.querySelectorAll("#nav a[data-s]")) a.firstChild.textContent = t(...names[a.dataset.s]);
+    set("deskLink", "导引台 ↗", "Service desk ↗");
     set("t-queues", "队列", "Queues"); set("t-windows", "窗口", "Windows"); set("t-floor", "楼层", "Floor");
     set("t-kiosks", "自助机", "Kiosks"); set("t-devs", "设备", "Devices"); set("t-displays", "显示屏", "Displays");
     set("t-active", "当前告警", "Active alerts"); set("t-deliveries", "告警推送记录", "Webhook deliveries");
@@ -278,7 +281,7 @@
     const colors = ["#17733f", "#2e8b57", "#7a7f2a", "#c25e00", "#b3261e"];
     charts[2].setOption({ textStyle: font, title: { text: t("评价", "Ratings"), left: "center" }, tooltip: { trigger: "item" }, legend: { bottom: 0 },
       graphic: s.ratings.some((n) => n > 0) ? [] : [{ type: "text", left: "center", top: "middle", style: { text: t("暂无评价", "No ratings"), fontSize: 16, fill: "#4d5b6a" } }],
-      series: [{ type: "pie", radius: ["35%", "62%"], stillShowZeroSum: false, data: s.ratings.map((n, i) => ({ value: n, name: t(...RATINGS[i]), itemStyle: { color: colors[i] } })), label: { formatter: "{b}: {c}" } }], animation: false }, true);
+      series: [{ type: "pie", radius: ["35%", "62%"], stillShowZeroSum: false, data: s.ratings.filter((n) => n > 0).length === 0 ? [] : s.ratings.map((n, i) => ({ value: n, name: t(...RATINGS[i]), itemStyle: { color: colors[i] } })), label: { formatter: "{b}: {c}" } }], animation: false }, true);
   }
 
   async function exportReport(format) {
@@ -327,7 +330,7 @@
     let v;
     try { v = await api(tok, "GET", "/tickets/" + encodeURIComponent(id)); } catch (e) { $("tkBody").innerHTML = `<div class="err">${esc(e.message)}</div>`; return; }
     $("tkTitle").textContent = `${v.number} · ${t(v.service.name || v.service.id, v.service.name_en || v.service.name || v.service.id)}`;
-    $("tkBody").innerHTML = `<dl class="kv"><dt>${t("日期", "Date")}</dt><dd>${esc(v.date)}</dd><dt>${t("状态", "Status")}</dt><dd>${esc(v.status)}</dd><dt>${t("取号时间", "Issued")}</dt><dd>${esc(dt(v.issued_at))}</dd>` +
+    $("tkBody").innerHTML = `<dl class="kv"><dt>${t("日期", "Date")}</dt><dd>${esc(v.date)}</dd><dt>${t("状态", "Status")}</dt><dd>${esc(STATUS[v.status] ? t(...STATUS[v.status]) : v.status)}</dd><dt>${t("取号时间", "Issued")}</dt><dd>${esc(dt(v.issued_at))}</dd>` +
       (v.holder ? `<dt>${t("取号人", "Holder")}</dt><dd>${esc(v.holder.name)}</dd>` : "") + (v.rating ? `<dt>${t("评价", "Rating")}</dt><dd>${esc(ratingText(v.rating))}</dd>` : "") + `</dl>` +
       `<table><tr><th>${t("时间", "Time")}</th><th>${t("经过", "What")}</th><th class="num">${t("窗口", "Window")}</th><th>${t("操作人", "By")}</th><th>${t("说明", "Note")}</th></tr>` +
       (v.history || []).map((h) => `<tr><td>${esc(dt(h.at).slice(11) || h.at)}</td><td>${esc(HISTORY[h.what] ? t(...HISTORY[h.what]) : h.what)}</td><td class="num">${h.window ?? ""}</td><td>${esc(actorText(h.by))}</td><td>${esc(h.note || "")}</td></tr>`).join("") + `</table>`;
@@ -430,7 +433,7 @@
     section = (location.hash || "#live").slice(1);
     if (!$("s-" + section)) section = "live";
     for (const s of document.querySelectorAll("main > section")) s.hidden = s.id !== "s-" + section;
-    for (const a of document.querySelectorAll("#nav a")) a.classList.toggle("on", a.dataset.s === section);
+    for (const a of document.querySelectorAll("#nav a[data-s]")) a.classList.toggle("on", a.dataset.s === section);
     if (loaded[section]) { if (section === "reports" && charts) charts.forEach((c) => c.resize()); return; }
     loaded[section] = true;
     if (section === "reports") showReport();
