@@ -442,6 +442,28 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
             .unwrap();
         assert!(manager.reload_config().await.unwrap().changed);
         assert!(!manager.reload_config().await.unwrap().changed);
+        // Every version, one, a diff, a rollback, and the ticket preview of a text.
+        let newest = manager.config_versions().await.unwrap().in_force;
+        manager.config_version(newest).await.unwrap();
+        assert_eq!(refusal(manager.config_version(newest + 100).await).1, ErrorCode::NotFound);
+        manager.config_diff(1, newest).await.unwrap();
+        manager.config_rollback(newest - 1, Some(newest)).await.unwrap();
+        let preview = |body: &'static str| raw.post(format!("{server}/api/v1/config/ticket-preview")).bearer_auth(MANAGER).body(body).send();
+        assert_eq!(preview(hallq::config::DEFAULT_TOML).await.unwrap().status(), 200);
+        assert_eq!(preview("[hall]\nname = 1\n").await.unwrap().status(), 422);
+        // The service desk issues and reprints on its printer (the simulator here).
+        let at_desk = proto::IssueTicket {
+            request_id: "desk-contract-1".into(),
+            service: "linshi-sfz".into(),
+            identity: None,
+            priority: proto::Priority::Normal,
+            appointment_slot: None,
+        };
+        let d = staff.desk_issue("desk-1", &at_desk).await.unwrap();
+        assert!(d.print.printed, "{:?}", d.print);
+        staff.desk_issue("desk-1", &at_desk).await.unwrap();
+        staff.desk_reprint("desk-1", &d.ticket.id).await.unwrap();
+        assert_eq!(refusal(staff.desk_reprint("desk-0", &d.ticket.id).await).1, ErrorCode::UnknownDesk);
         display.announce("C001", WindowNo(7)).await.unwrap();
         // Reports of the day so far.
         let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
@@ -648,6 +670,7 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
             "config_changed",
             "result_collected",
             "numbers_leased",
+            "ticket_reprinted",
         ];
         let missed: Vec<_> = all_kinds.iter().filter(|k| !kinds.contains(**k)).collect();
         assert!(missed.is_empty(), "event kinds not validated: {missed:?}");
@@ -676,6 +699,7 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
             "unknown_service",
             "result_nonce_required",
             "bad_result_nonce",
+            "unknown_desk",
         ] {
             assert!(codes_seen.contains(c), "the day never got a {c} refusal (seen: {codes_seen:?})");
         }
