@@ -67,6 +67,8 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
         opts.data.display()
     );
     println!("  start page:     http://{addr}/  (every page, what it is for)");
+    println!("  manager console: http://{addr}/console  (staff 9001, password demo-9001)");
+    println!("  service desk:   http://{addr}/desk  (staff 1001, password demo-1001; its printer draws to {}/sim/desk-1/)", opts.data.display());
     println!("  hall overview:  http://{addr}/overview#token=demo-display");
     println!("  API:            http://{addr}/api/v1/state  (Authorization: Bearer demo-display)");
     println!("  OpenAPI:        http://{addr}/api/v1/openapi.json");
