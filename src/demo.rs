@@ -68,7 +68,10 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     );
     println!("  start page:     http://{addr}/  (every page, what it is for)");
     println!("  manager console: http://{addr}/console  (staff 9001, password demo-9001)");
-    println!("  service desk:   http://{addr}/desk  (staff 1001, password demo-1001; its printer draws to {}/sim/desk-1/)", opts.data.display());
+    println!(
+        "  service desk:   http://{addr}/desk  (staff 1001, password demo-1001; its printer draws to {}/sim/desk-1/)",
+        opts.data.display()
+    );
     println!("  hall overview:  http://{addr}/overview#token=demo-display");
     println!("  API:            http://{addr}/api/v1/state  (Authorization: Bearer demo-display)");
     println!("  OpenAPI:        http://{addr}/api/v1/openapi.json");
@@ -666,7 +669,7 @@ mod tests {
             assert_eq!(birth, v.birth, "visitor {n}: the card's birth date is the number's");
             // The sequence's last digit: odd for men, even for women, as the name.
             let seq: u32 = v.id_number[14..17].parse().unwrap();
-            assert_eq!(seq % 2 == 0, v.female, "visitor {n}: {} {}", v.id_number, v.name);
+            assert_eq!(seq.is_multiple_of(2), v.female, "visitor {n}: {} {}", v.id_number, v.name);
             assert!(seen.insert(v.id_number.clone()), "visitor {n} has the number of an earlier one: {}", v.id_number);
             assert_eq!(kiosk_visitor(n).id_number, v.id_number, "visitor {n} is the same person each time");
             if age(birth, on) >= green_age {

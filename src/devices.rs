@@ -18,7 +18,7 @@ use hallq_drivers::{transport, DeviceUri};
 pub fn list(cups: &str) -> anyhow::Result<bool> {
     let (found, notes) = discover::list(cups);
     let mut all_ok = true;
-    println!("{:<8} {:<48} {}", "kind", "address", "description");
+    println!("{:<8} {:<48} description", "kind", "address");
     for c in &found {
         println!("{:<8} {:<48} {}", c.kind, c.uri, c.description);
         if let Access::Denied(fix) = &c.access {

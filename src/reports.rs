@@ -57,8 +57,7 @@ CREATE TABLE IF NOT EXISTS tickets (
 );
 -- Reports read a period in date order, and within a day in rowid order (the order rows were
 -- written): a (date, queue) index would visit a day's rows queue by queue, jumping across
--- pages, which made a month's report a third slower. The out-of-order check looks up one
--- queue of one day through its own index.
+-- pages. The out-of-order check looks up one queue of one day through its own index.
 CREATE INDEX IF NOT EXISTS tickets_date ON tickets(date);
 CREATE INDEX IF NOT EXISTS tickets_queue_date ON tickets(queue, date);
 CREATE TABLE IF NOT EXISTS transfers (

@@ -54,14 +54,14 @@ pub fn count_words(n: u32) -> Vec<String> {
         0..=9 => vec![d(n)],
         10..=19 => {
             let mut v = vec!["十".to_string()];
-            if n % 10 != 0 {
+            if !n.is_multiple_of(10) {
                 v.push(d(n % 10));
             }
             v
         }
         20..=99 => {
             let mut v = vec![d(n / 10), "十".to_string()];
-            if n % 10 != 0 {
+            if !n.is_multiple_of(10) {
                 v.push(d(n % 10));
             }
             v
@@ -76,7 +76,7 @@ pub fn count_words(n: u32) -> Vec<String> {
             } else {
                 v.push(d(rest / 10));
                 v.push("十".into());
-                if rest % 10 != 0 {
+                if !rest.is_multiple_of(10) {
                     v.push(d(rest % 10));
                 }
             }

@@ -405,3 +405,34 @@ async fn only_managers_read_alerts() {
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_webhook_secret_is_never_shown_and_survives_an_edit() {
+    within(60, "test", async {
+        let h = TestHall::start().await;
+        let manager = h.client("demo-manager");
+        let text = hallq::config::DEFAULT_TOML.replacen(
+            "webhook_url = \"\"",
+            &format!("webhook_url = \"https://ops.example.cn/hooks/hallq\"\nwebhook_secret = \"{SECRET}\""),
+            1,
+        );
+        let saved = manager.put_config(&text, None).await.unwrap();
+        let shown = manager.config().await.unwrap();
+        let toml = shown.toml.expect("the saved version's text");
+        assert!(!toml.contains(SECRET), "GET /config shows the webhook secret");
+        assert!(toml.contains("webhook_secret = \"sha256:"), "the secret's SHA-256 stands in its place");
+        // A manager edits something else and puts the text back as shown: the secret stays.
+        let edited = toml.replacen("window_paused_minutes = 30", "window_paused_minutes = 20", 1);
+        manager.put_config(&edited, Some(saved.version)).await.unwrap();
+        let config = h.hall.config();
+        assert_eq!(config.alerts.window_paused_minutes, 20);
+        assert_eq!(config.alerts.signing_key(), Some(SECRET.as_bytes()), "the secret in force is kept");
+        // A made-up SHA-256 is refused at its field.
+        let at = toml.find("webhook_secret = \"sha256:").unwrap() + "webhook_secret = \"".len();
+        let forged = toml.replacen(&toml[at..at + 71], &format!("sha256:{}", "0".repeat(64)), 1);
+        let (status, code) = refusal(manager.put_config(&forged, None).await);
+        assert_eq!((status, code), (422, ErrorCode::InvalidConfig), "a secret the hall does not hold");
+        h.stop().await;
+    })
+    .await
+}

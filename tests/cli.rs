@@ -111,7 +111,7 @@ fn the_demo_issues_and_calls_and_leaves_a_verified_log() {
     let (ok, out, err) = run(&["demo", "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0", "--speed", "240", "--run-for", "6"]);
     assert!(ok, "{out}\n{err}");
     // The closing summary shows tickets taken and calls made in the simulated morning.
-    let summary = out.lines().filter(|l| l.contains("已取号")).last().expect("a summary line");
+    let summary = out.lines().rfind(|l| l.contains("已取号")).expect("a summary line");
     let issued: u32 = summary.split("已取号 ").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
     assert!(issued >= 10, "too few tickets in the demo: {summary}");
     assert!(out.contains("请") && out.contains("号窗口办理"), "no call shown: {out}");
@@ -214,7 +214,7 @@ fn the_demo_runs_a_whole_day_with_its_kiosk_visitors() {
         .find_map(|l| l.split("simulated day starting ").nth(1))
         .and_then(|s| chrono::NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok())
         .unwrap_or_else(|| panic!("no start of the simulated day: {out}"));
-    let summary = out.lines().filter(|l| l.contains("已取号")).last().expect("a summary line");
+    let summary = out.lines().rfind(|l| l.contains("已取号")).expect("a summary line");
     let at = summary.split("模拟时间 ").nth(1).and_then(|s| s.get(..16)).unwrap_or_else(|| panic!("no simulated time: {summary}"));
     let at = chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M").unwrap_or_else(|e| panic!("{at}: {e}"));
     assert!(at.date() > start, "the demo did not reach the next day (started {start}): {summary}");

@@ -448,7 +448,8 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
         assert_eq!(refusal(manager.config_version(newest + 100).await).1, ErrorCode::NotFound);
         manager.config_diff(1, newest).await.unwrap();
         manager.config_rollback(newest - 1, Some(newest)).await.unwrap();
-        let preview = |body: &'static str| raw.post(format!("{server}/api/v1/config/ticket-preview")).bearer_auth(MANAGER).body(body).send();
+        let preview =
+            |body: &'static str| raw.post(format!("{server}/api/v1/config/ticket-preview")).bearer_auth(MANAGER).body(body).send();
         assert_eq!(preview(hallq::config::DEFAULT_TOML).await.unwrap().status(), 200);
         assert_eq!(preview("[hall]\nname = 1\n").await.unwrap().status(), 422);
         // The service desk issues and reprints on its printer (the simulator here).

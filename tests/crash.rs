@@ -106,14 +106,14 @@ async fn killed_service_loses_no_acknowledged_ticket() {
     // A final start: every acknowledged ticket, unique numbers, an intact chain.
     let mut child = spawn_serve(&config, &data, port);
     wait_healthy(&base).await;
-    let l = ledger.lock().unwrap();
+    let acknowledged = ledger.lock().unwrap().acknowledged.clone();
     let mut numbers = BTreeSet::new();
-    for id in l.acknowledged.values() {
+    for id in acknowledged.values() {
         let t = manager.ticket(&TicketId::new(id.as_str())).await.unwrap_or_else(|e| panic!("ticket {id} lost: {e}"));
         numbers.insert(t.number.to_string());
     }
-    let ids: BTreeSet<&String> = l.acknowledged.values().collect();
-    assert_eq!(ids.len(), l.acknowledged.len(), "two requests share a ticket");
+    let ids: BTreeSet<&String> = acknowledged.values().collect();
+    assert_eq!(ids.len(), acknowledged.len(), "two requests share a ticket");
     assert_eq!(numbers.len(), ids.len(), "a number was issued twice");
     child.kill().unwrap();
     child.wait().unwrap();

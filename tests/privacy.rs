@@ -394,9 +394,9 @@ async fn privacy_day(seed: u64) {
             let kiosk = kiosks[p % 2];
             let rid = new_request_id(&mut rng, "tap");
             let req = if person.carded {
-                issue_with_card(&rid, &offered[rng.random_range(0..offered.len())].id.to_string(), &person.identity())
+                issue_with_card(&rid, offered[rng.random_range(0..offered.len())].id.as_ref(), &person.identity())
             } else {
-                issue_req(&rid, &without_card[rng.random_range(0..without_card.len())].id.to_string())
+                issue_req(&rid, without_card[rng.random_range(0..without_card.len())].id.as_ref())
             };
             if let Some(issued) = tolerate(kiosk.issue(&req).await, &mut refusals) {
                 if rng.random_bool(0.2) {

@@ -54,6 +54,7 @@ pub fn is_wide(c: char) -> bool {
 /// Draws `text` into `img` (black on white, 0 = black) with each character centred in a
 /// cell of `cell_w` (half-width) or `2 * cell_w` (wide) by `cell_h` dots, from `(x, y)`.
 /// Returns the x after the last character.
+#[allow(clippy::too_many_arguments)] // the printer's cell geometry, one call site per renderer
 pub fn draw_cells(img: &mut GrayImage, fonts: &Fonts, text: &str, x: u32, y: u32, cell_w: u32, cell_h: u32, bold: bool) -> u32 {
     let font = if bold { fonts.bold.as_ref().unwrap_or(&fonts.regular) } else { &fonts.regular };
     // A CJK glyph's em square fills about 95% of its cell, as printer fonts do. PxScale

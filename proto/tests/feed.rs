@@ -23,6 +23,8 @@ type Seen = Arc<Mutex<Vec<(String, Option<String>)>>>;
 
 /// Serves `scripts` one per connection: each is the hello's (since, last_seq) and the
 /// events to send before closing.
+// tungstenite's handshake callback returns its own (large) error response type.
+#[allow(clippy::result_large_err)]
 async fn server(scripts: Vec<((u64, u64), Vec<u64>)>) -> (String, Seen) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

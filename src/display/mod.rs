@@ -35,6 +35,8 @@ pub struct DisplayOptions {
 }
 
 /// What the feed reports.
+// One update at a time passes through a channel; boxing the view would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Update {
     View(DisplayView),

@@ -176,6 +176,8 @@ pub enum Input {
     AttachFailed,
 }
 
+// A handful of effects per tap, never stored in bulk: their size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Issue {
@@ -1189,10 +1191,8 @@ impl Controller {
                     return vec![];
                 }
                 match self.flow {
-                    Flow::Appointment => {
-                        if self.appointments.iter().any(|a| a.code == id) {
-                            return self.check_in(id);
-                        }
+                    Flow::Appointment if self.appointments.iter().any(|a| a.code == id) => {
+                        return self.check_in(id);
                     }
                     Flow::Results => {
                         let chosen: Vec<ResultRow> = self.results.iter().filter(|r| id == "all" || r.id == id).cloned().collect();

@@ -713,7 +713,7 @@ pub fn start(core: Arc<Core>) {
     tokio::spawn(async move {
         let mut n = 0u64;
         loop {
-            if n % 15 == 0 {
+            if n.is_multiple_of(15) {
                 match c.hall.catalog().await {
                     Ok(v) => {
                         c.offline.refused.store(false, std::sync::atomic::Ordering::SeqCst);
@@ -746,9 +746,9 @@ pub fn start(core: Arc<Core>) {
                 }
                 None => None,
             };
-            if health.is_none() && n % 15 != 0 {
+            if health.is_none() && !n.is_multiple_of(15) {
                 c.set_fault(SERVICE, Some("无法连接叫号系统，请到服务台取号".into()));
-            } else if health.is_some() && n % 15 != 0 && c.offline.active.load(std::sync::atomic::Ordering::SeqCst) {
+            } else if health.is_some() && !n.is_multiple_of(15) && c.offline.active.load(std::sync::atomic::Ordering::SeqCst) {
                 // Back: the catalogue poll would wait up to 15 s.
                 c.set_fault(SERVICE, None);
             }
