@@ -277,8 +277,8 @@ pub fn evaluate(i: &Inputs) -> Vec<Condition> {
         let since = last.unwrap_or(i.started);
         (secs > 0 && i.now - since >= chrono::Duration::seconds(secs as i64)).then_some(since)
     };
-    let mut kiosks: Vec<&str> = c.tokens.iter().filter(|t| t.role == Role::Kiosk).map(|t| t.name.as_str()).collect();
-    kiosks.dedup();
+    // Two tokens may share a name (a kiosk's old and new token): one subject.
+    let kiosks: std::collections::BTreeSet<&str> = c.tokens.iter().filter(|t| t.role == Role::Kiosk).map(|t| t.name.as_str()).collect();
     for kiosk in kiosks {
         let last = i.kiosks.get(kiosk).copied();
         let Some(since) = silent(last, a.kiosk_silent_seconds) else { continue };
@@ -296,8 +296,8 @@ pub fn evaluate(i: &Inputs) -> Vec<Condition> {
             message_en: format!("Kiosk {kiosk} silent for {} min ({en})", minutes(i.now - since)),
         });
     }
-    let mut displays: Vec<&str> = c.tokens.iter().filter(|t| t.role == Role::Display).map(|t| t.name.as_str()).collect();
-    displays.dedup();
+    // Two tokens may share a name (a kiosk's old and new token): one subject.
+    let displays: std::collections::BTreeSet<&str> = c.tokens.iter().filter(|t| t.role == Role::Display).map(|t| t.name.as_str()).collect();
     for display in displays {
         let conn = i.displays.get(display);
         if conn.is_some_and(|d| d.open > 0) {
