@@ -383,7 +383,7 @@ enum LogCmd {
         db: Option<PathBuf>,
         /// Also append the lines to DATA/digests.jsonl (with --data), where the manager
         /// console shows the newest filed digest and whether the log still matches it.
-        #[arg(long, requires = "data")]
+        #[arg(long)]
         keep: bool,
     },
 }
@@ -658,6 +658,9 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
             }
         }
         Cmd::Log { command: LogCmd::Digest { date, data, db, keep } } => {
+            if keep && data.is_none() {
+                anyhow::bail!("--keep appends to DATA/digests.jsonl: give the data directory with --data DIR");
+            }
             let kept = keep.then(|| data.as_deref().map(crate::digest::kept_in)).flatten();
             let path = log_path(data, db)?;
             let conn = crate::store::open_reader(&path).with_context(|| format!("reading {}", path.display()))?;

@@ -90,9 +90,11 @@ fn timeline() -> Vec<(i64, Step)> {
     steps.push((17, next(0, "B004"))); //                                                  B004 11
     steps.push((18, Act(0, Start, none(), None)));
     steps.push((20, Act(0, Transfer, WindowCommand { service: Some("huzhao".into()), ..none() }, None)));
-    // B003 goes back in line behind those waiting (B011 was issued at 09:20 too, first).
-    steps.push((20, Act(0, Requeue, WindowCommand { ticket: Some("20261127-B003".into()), ..none() }, None)));
-    serve(&mut steps, 0, 20, next(0, "B005"), 4, Some(("B005", Rating::VerySatisfied))); // B005 12
+    // B005 waited 12 minutes.
+    serve(&mut steps, 0, 20, next(0, "B005"), 4, Some(("B005", Rating::VerySatisfied)));
+    // B003 goes back in line behind those waiting (B011, issued at 09:20, included). A
+    // minute apart: the held clock gives two steps of one minute the same instant.
+    steps.push((21, Act(0, Requeue, WindowCommand { ticket: Some("20261127-B003".into()), ..none() }, None)));
     serve(&mut steps, 0, 25, next(0, "B006"), 4, Some(("B006", Rating::VeryDissatisfied))); // B006 15
     steps.push((30, pause(0, "临时会议")));
     steps.push((45, Act(0, Resume, none(), None)));
@@ -385,7 +387,7 @@ async fn export_charts_and_supervision_of_a_known_day() {
             [
                 ("2026-11-27T09:12:00+08:00", Call, 4, "1001", "B007", "老人行动不便，优先办理", true, 3),
                 ("2026-11-27T09:20:00+08:00", Transfer, 4, "1001", "B004", "", false, 0),
-                ("2026-11-27T09:20:00+08:00", Requeue, 4, "1001", "B003", "", false, 0),
+                ("2026-11-27T09:21:00+08:00", Requeue, 4, "1001", "B003", "", false, 0),
                 ("2026-11-27T09:30:00+08:00", Pause, 4, "1001", "", "临时会议", false, 0),
                 ("2026-11-27T10:11:00+08:00", Call, 7, "1002", "C001", "预约客户核验", false, 0),
                 ("2026-11-27T11:20:00+08:00", Pause, 7, "1002", "", "系统升级", false, 0),
