@@ -298,6 +298,25 @@ async fn export_charts_and_supervision_of_a_known_day() {
                 xrow(&["7", "户政窗口"], &[9.0, 9.0, 36.4, 81.0, 10.0, 10.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0]),
             ]
         );
+        // Both sheets keep their header row frozen, set their column widths and draw the
+        // header in its own style (bold on a shaded fill).
+        let part = |name: &str| {
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx.clone())).expect("an XLSX is a zip");
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut zip.by_name(name).unwrap_or_else(|e| panic!("{name}: {e}")), &mut text).unwrap();
+            text
+        };
+        for name in ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"] {
+            let xml = part(name);
+            assert!(xml.contains(r#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#), "{name}: {xml}");
+            assert!(xml.contains("customWidth=\"1\""), "{name}: {xml}");
+            let style_of = |cell: &str| xml.split(&format!("<c r=\"{cell}\"")).nth(1).and_then(|c| c.split('>').next()).map(str::to_string);
+            let header = style_of("A1").unwrap_or_else(|| panic!("{name}: no A1"));
+            assert!(header.contains(" s=\""), "{name}: A1 has no style: {header}");
+            assert_ne!(Some(header), style_of("A2"), "{name}: the header has its own style");
+        }
+        let styles = part("xl/styles.xml");
+        assert!(styles.contains("<b/>") && styles.contains("DDEBF7"), "{styles}");
         let bad = sheet(&xlsx, "不满意评价");
         let ticket_row = |date, number, item, window: f64, staff, rating, id| {
             vec![X::S(date), X::S(number), X::S(item), X::N(window), X::S(staff), X::S(rating), X::S(id)]
