@@ -855,6 +855,16 @@ mod tests {
         run!(w(WindowAction::CallNext), at(20));
         assert_eq!(model.catch_up().unwrap(), 1);
         let followed: Vec<Vec<ReportRow>> = By::ALL.iter().map(|by| report(model.conn(), &config, day, day, *by).unwrap()).collect();
+        // The transfer is supervised, with who did it; the charts count every ticket issued and
+        // the waits of the three called (2, 10 and 12 minutes: B003, transferred, is called
+        // again at 20 and keeps its first wait; B004 is never called).
+        let all = SupervisionFilter { start: 0, end: i64::MAX, ..Default::default() };
+        let supervised = supervision(model.conn(), &all).unwrap();
+        let t = &supervised.actions[0];
+        assert_eq!((supervised.actions.len(), t.kind, t.who.as_deref()), (1, ActionKind::Transfer, Some("1001")));
+        assert_eq!((t.from_service.as_deref(), t.to_service.as_deref()), (Some("linshi-sfz"), Some("hukou-qianru")));
+        let charted = charts(model.conn(), &config, day, day).unwrap();
+        assert_eq!((charted.total.issued_by_hour[9], charted.total.waits), (4, [1, 0, 2, 0, 0, 0, 0, 0]));
         drop(model);
         // Missing: rebuilt from the whole log, the same.
         std::fs::remove_file(path_in(dir.path())).unwrap();
@@ -863,6 +873,8 @@ mod tests {
         assert_eq!(model.catch_up().unwrap(), 16);
         let rebuilt: Vec<Vec<ReportRow>> = By::ALL.iter().map(|by| report(model.conn(), &config, day, day, *by).unwrap()).collect();
         assert_eq!(rebuilt, followed);
+        assert_eq!(supervision(model.conn(), &all).unwrap(), supervised);
+        assert_eq!(charts(model.conn(), &config, day, day).unwrap(), charted);
         // Another log under it: rebuilt too.
         drop(model);
         let other = tempfile::tempdir().unwrap();
