@@ -166,6 +166,13 @@ async fn run_day(h: &TestHall) -> HashMap<String, TicketView> {
     tickets
 }
 
+/// A ticket issued on the next day, which opens it.
+async fn kiosk_next_day(h: &TestHall) {
+    let visitor = identity(&id_number("19800101", 999), "李四");
+    let t = h.client("demo-kiosk-1").issue(&issue_with_card("export-next-day", "linshi-sfz", &visitor)).await.unwrap().ticket;
+    assert_eq!(t.date.to_string(), "2026-11-28");
+}
+
 /// The CSV's text after its byte-order mark, as lines (CRLF line ends checked).
 fn csv_lines(bytes: &[u8]) -> Vec<String> {
     let text = std::str::from_utf8(bytes).expect("UTF-8");
@@ -466,6 +473,16 @@ async fn export_charts_and_supervision_of_a_known_day() {
         assert_eq!(refusal(manager.report_charts(next_day, day).await), (400, ErrorCode::BadQuery));
         let (status, body) = get(&client(), &h.url("/supervision?window=x"), "demo-manager").await;
         assert_eq!((status, body["error"]["code"].as_str()), (400, Some("bad_query")));
+
+        // The next morning the day has closed: its digest is the chain's newest closed day.
+        h.clock.advance_to(chrono::DateTime::parse_from_rfc3339("2026-11-28T09:00:00+08:00").unwrap().to_utc());
+        kiosk_next_day(&h).await;
+        let closed = hallq::digest::day_digest(&hallq::store::open_reader(&log).unwrap(), day).unwrap().unwrap();
+        assert!(closed.closed);
+        let chain = manager.supervision(next_day, next_day, None, None).await.unwrap().chain;
+        let last_day = chain.last_day.expect("a closed day");
+        assert_eq!((last_day.date, last_day.closed, last_day.last_seq, last_day.last_hash), (day, true, closed.last_seq, closed.last_hash));
+        assert!(chain.last_seq > closed.last_seq);
         h.stop().await;
     })
     .await
