@@ -159,6 +159,14 @@ enum Cmd {
         /// The hall display (综合屏): latest calls, every open window, waiting per queue.
         #[arg(long)]
         hall: bool,
+        /// With --hall: only this floor's windows, queues and calls (pages rotate when they
+        /// do not fit one screen).
+        #[arg(long, requires = "hall", allow_hyphen_values = true)]
+        floor: Option<i32>,
+        /// With --hall: only the windows of this zone (`zone` of the windows in the
+        /// configuration), their queues and calls.
+        #[arg(long, requires = "hall")]
+        zone: Option<String>,
         /// The hall service.
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         server: String,
@@ -572,7 +580,7 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
                 anyhow::bail!("this hallq was built without the kiosk UI (feature ui)");
             }
         }
-        Cmd::Display { window, hall: _, server, token, ca, english, voice, png, size } => {
+        Cmd::Display { window, hall: _, floor, zone, server, token, ca, english, voice, png, size } => {
             if let Some(ca) = &ca {
                 // A CA that cannot be used is said now, not as a display that never connects.
                 hallq_proto::HallClient::builder(&server, "").ca_file(ca).build().map_err(|e| anyhow::anyhow!("--ca: {e}"))?;
@@ -582,6 +590,7 @@ pub fn main() -> anyhow::Result<std::process::ExitCode> {
                 token,
                 ca,
                 mode: window.map(crate::display::Mode::Window).unwrap_or(crate::display::Mode::Hall),
+                scope: crate::display::Scope { floor, zone },
                 english,
             };
             let size = size

@@ -21,7 +21,14 @@ struct Screen {
 impl Screen {
     fn start(server: &str, mode: Mode) -> Screen {
         let (tx, rx) = mpsc::unbounded_channel();
-        let opts = DisplayOptions { server: server.into(), token: "demo-display".into(), ca: None, mode, english: false };
+        let opts = DisplayOptions {
+            server: server.into(),
+            token: "demo-display".into(),
+            ca: None,
+            mode,
+            scope: Default::default(),
+            english: false,
+        };
         tokio::spawn(Feed::new(opts).run(tx));
         Screen { rx, view: DisplayView::default(), calls: Vec::new() }
     }
@@ -119,7 +126,14 @@ async fn displays_follow_calls_and_catch_up_after_a_restart() {
 async fn a_bad_token_is_shown_on_the_screen() {
     let t = TestHall::start().await;
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let opts = DisplayOptions { server: format!("http://{}", t.addr), token: "wrong".into(), ca: None, mode: Mode::Hall, english: false };
+    let opts = DisplayOptions {
+        server: format!("http://{}", t.addr),
+        token: "wrong".into(),
+        ca: None,
+        mode: Mode::Hall,
+        scope: Default::default(),
+        english: false,
+    };
     tokio::spawn(Feed::new(opts).run(tx));
     let problem = loop {
         match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.expect("an update") {

@@ -450,6 +450,7 @@ async fn the_display_feed_follows_the_hall_over_https_with_the_hall_ca() {
             token: "demo-display".into(),
             ca: Some(ca.to_path_buf()),
             mode: Mode::Hall,
+            scope: Default::default(),
             english: false,
         };
         tokio::spawn(Feed::new(opts).run(tx));

@@ -304,6 +304,9 @@ pub struct WindowView {
     pub number: WindowNo,
     pub name: Option<String>,
     pub floor: Option<i32>,
+    /// The area of its floor (`zone` in the configuration), for hall displays of one zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
     pub kind: Option<WindowKind>,
     pub queues: Option<Vec<QueueId>>,
     pub open: bool,
@@ -346,6 +349,13 @@ pub struct DisplaySettings {
     pub notice: String,
     /// How many recent calls the hall display lists.
     pub recent_calls: u32,
+    /// Seconds each page of the hall display stays up when it takes more than one page.
+    #[serde(default = "default_page_seconds")]
+    pub page_seconds: u32,
+}
+
+fn default_page_seconds() -> u32 {
+    8
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

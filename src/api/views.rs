@@ -348,11 +348,15 @@ pub fn catalog_of(c: &Config, state: &engine::State, viewer: &Viewer) -> proto::
         })
         .collect();
     proto::Catalog {
-        hall: proto::HallName { name: c.hall.name.clone(), name_en: c.hall.name_en.clone(), utc_offset: Some(c.hall.utc_offset.clone()) },
+        hall: proto::HallName {
+            name: c.hall.name.clone(),
+            name_en: c.hall.name_en.clone(),
+            utc_offset: Some(c.hall.utc_offset.to_string()),
+        },
         hours: proto::Hours {
-            open_days: c.hours.open_days.clone(),
-            sessions: c.hours.sessions.iter().map(|s| proto::Session { start: s.start.clone(), end: s.end.clone() }).collect(),
-            issue_cutoff: c.hours.issue_cutoff.clone(),
+            open_days: c.hours.open_days.iter().map(|d| d.to_string()).collect(),
+            sessions: c.hours.sessions.iter().map(|s| proto::Session { start: s.start.to_string(), end: s.end.to_string() }).collect(),
+            issue_cutoff: c.hours.issue_cutoff.to_string(),
         },
         departments: c
             .departments
@@ -510,6 +514,7 @@ fn window_of(c: &Config, state: &engine::State, number: u32, viewer: &Viewer) ->
         number: WindowNo(number),
         name: conf.map(|w| w.name.clone()),
         floor: conf.map(|w| w.floor),
+        zone: conf.and_then(|w| w.zone.clone()),
         kind: conf.map(|w| w.kind),
         queues: conf.map(|w| w.queues.iter().map(|q| q.as_str().into()).collect()),
         open: w.open,
@@ -574,7 +579,11 @@ pub fn state_view(hall: &Hall, viewer: &Viewer) -> proto::HallState {
         // Filled by the state route for managers (the API knows when it last heard each kiosk).
         kiosks: None,
         displays: None,
-        display: proto::DisplaySettings { notice: c.display.notice.clone(), recent_calls: c.display.recent_calls as u32 },
+        display: proto::DisplaySettings {
+            notice: c.display.notice.clone(),
+            recent_calls: c.display.recent_calls as u32,
+            page_seconds: c.display.page_seconds,
+        },
         voice: proto::VoiceSettings { enabled: c.voice.enabled, volume: c.voice.volume },
         windows,
         queues,

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
 
-use chrono::{FixedOffset, NaiveTime, Weekday};
+use chrono::{Datelike, FixedOffset, NaiveDate, NaiveTime, Weekday};
 use serde::{Deserialize, Serialize};
 
 pub mod live;
@@ -232,11 +232,14 @@ pub struct Display {
     pub notice: String,
     /// How many recent calls the hall display lists.
     pub recent_calls: usize,
+    /// Seconds each page of the hall display stays up when its windows or queues take
+    /// more than one page (3 to 60).
+    pub page_seconds: u32,
 }
 
 impl Default for Display {
     fn default() -> Display {
-        Display { notice: String::new(), recent_calls: 8 }
+        Display { notice: String::new(), recent_calls: 8, page_seconds: 8 }
     }
 }
 
@@ -268,7 +271,7 @@ pub struct Hall {
     pub name: String,
     pub name_en: String,
     /// Hall-local offset from UTC, such as "+08:00".
-    pub utc_offset: String,
+    pub utc_offset: UtcOffset,
     #[serde(default = "default_retention")]
     pub identity_retention_days: u32,
     /// The base URL visitors' phones reach the hall at (the public listener, `hallq serve
@@ -324,17 +327,115 @@ fn default_retention() -> u32 {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Hours {
-    pub open_days: Vec<String>,
+    pub open_days: Vec<Day>,
     pub sessions: Vec<Session>,
-    pub issue_cutoff: String,
+    pub issue_cutoff: ClockTime,
+    /// Public holidays (法定节假日): closed whatever the weekday, such as "2026-10-01".
+    #[serde(default)]
+    pub holidays: Vec<HallDate>,
+    /// Make-up working days (调休): open although the weekday is not in `open_days`.
+    #[serde(default)]
+    pub workdays: Vec<HallDate>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Session {
-    pub start: String,
-    pub end: String,
+    pub start: ClockTime,
+    pub end: ClockTime,
 }
+
+/// A wall-clock time of the hall, written "HH:MM" (parsed once, when the file is read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClockTime(pub NaiveTime);
+
+/// The hall's offset from UTC, written "+08:00".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UtcOffset(pub FixedOffset);
+
+/// A calendar day, written "2026-10-01" (quoted, or as a TOML date).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HallDate(pub NaiveDate);
+
+impl fmt::Display for HallDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+impl Serialize for HallDate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for HallDate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Form {
+            Text(String),
+            Toml(toml::value::Datetime),
+        }
+        let text = match Form::deserialize(d)? {
+            Form::Text(t) => t,
+            Form::Toml(t) => t.to_string(),
+        };
+        NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .map(HallDate)
+            .map_err(|_| serde::de::Error::custom(format!("\"{text}\" is not a date like \"2026-10-01\"")))
+    }
+}
+
+/// A weekday, written "mon" … "sun".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Day(pub Weekday);
+
+impl fmt::Display for ClockTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%H:%M"))
+    }
+}
+
+impl fmt::Display for UtcOffset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl fmt::Display for Day {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.to_string().to_lowercase())
+    }
+}
+
+/// Serialized as written ("09:00", "+08:00", "mon"), read through `parse` with a message
+/// that says what was expected; toml places it at its line.
+macro_rules! text_form {
+    ($t:ty, $parse:expr, $expected:literal) => {
+        impl Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(d)?;
+                $parse(&text).ok_or_else(|| serde::de::Error::custom(format!("\"{text}\" is not {}", $expected)))
+            }
+        }
+        impl std::str::FromStr for $t {
+            type Err = String;
+            fn from_str(text: &str) -> Result<Self, String> {
+                $parse(text).ok_or_else(|| format!("\"{text}\" is not {}", $expected))
+            }
+        }
+    };
+}
+
+text_form!(ClockTime, |t: &str| parse_time(t).map(ClockTime), "a time like \"09:00\"");
+text_form!(UtcOffset, |t: &str| parse_offset(t).map(UtcOffset), "an offset like \"+08:00\"");
+text_form!(Day, |t: &str| parse_weekday(t).map(Day), "a weekday (mon, tue, wed, thu, fri, sat, sun)");
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -433,6 +534,10 @@ pub struct Window {
     pub floor: i32,
     /// Queue ids served; empty on a comprehensive window means every queue.
     pub queues: Vec<String>,
+    /// The area of its floor the window stands in, such as "报建区" or "east": a hall
+    /// display can show one zone (`hallq display --hall --zone Z`, `/display/hall?zone=Z`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
 }
 
 pub use hallq_proto::Role;
@@ -519,7 +624,8 @@ impl Config {
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
         let config: Config = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of_offset(text, s.start));
-            ConfigError { file: file.into(), line, field: "-".into(), message: e.message().trim().to_string() }
+            let field = e.span().and_then(|s| key_before(text, s.start)).unwrap_or_else(|| "-".into());
+            ConfigError { file: file.into(), line, field, message: e.message().trim().to_string() }
         })?;
         if let Err((field, message)) = config.validate() {
             return Err(ConfigError { file: file.into(), line: locate(text, &field), field, message });
@@ -531,18 +637,18 @@ impl Config {
     /// Returns the field path (as in `services[3].queue`) and what is wrong.
     fn validate(&self) -> Result<(), (String, String)> {
         let err = |field: String, message: String| Err((field, message));
-        if parse_offset(&self.hall.utc_offset).is_none() {
-            return err("hall.utc_offset".into(), format!("\"{}\" is not an offset like \"+08:00\"", self.hall.utc_offset));
-        }
         if let Err(m) = check_public_url(&self.hall.public_url) {
             return err("hall.public_url".into(), m);
         }
         if self.hours.open_days.is_empty() {
             return err("hours.open_days".into(), "list at least one weekday the hall is open".into());
         }
-        for (i, d) in self.hours.open_days.iter().enumerate() {
-            if parse_weekday(d).is_none() {
-                return err(format!("hours.open_days[{i}]"), format!("\"{d}\" is not a weekday (mon, tue, wed, thu, fri, sat, sun)"));
+        for (i, d) in self.hours.holidays.iter().enumerate() {
+            if self.hours.workdays.contains(d) {
+                return err(
+                    format!("hours.holidays[{i}]"),
+                    format!("{d} is also in hours.workdays: a day is either a holiday or a make-up working day"),
+                );
             }
         }
         if self.hours.sessions.is_empty() {
@@ -550,10 +656,7 @@ impl Config {
         }
         let mut previous_end: Option<NaiveTime> = None;
         for (i, s) in self.hours.sessions.iter().enumerate() {
-            let start = parse_time(&s.start)
-                .ok_or_else(|| (format!("hours.sessions[{i}].start"), format!("\"{}\" is not a time like \"09:00\"", s.start)))?;
-            let end = parse_time(&s.end)
-                .ok_or_else(|| (format!("hours.sessions[{i}].end"), format!("\"{}\" is not a time like \"17:00\"", s.end)))?;
+            let (start, end) = (s.start.0, s.end.0);
             if end <= start {
                 return err(format!("hours.sessions[{i}].end"), "a session must end after it starts".into());
             }
@@ -562,11 +665,14 @@ impl Config {
             }
             previous_end = Some(end);
         }
-        if parse_time(&self.hours.issue_cutoff).is_none() {
-            return err("hours.issue_cutoff".into(), format!("\"{}\" is not a time like \"16:30\"", self.hours.issue_cutoff));
-        }
         if !(0.0..=1.0).contains(&self.voice.volume) {
             return err("voice.volume".into(), format!("{} is out of range: use 0.0 to 1.0", self.voice.volume));
+        }
+        if !(3..=60).contains(&self.display.page_seconds) {
+            return err(
+                "display.page_seconds".into(),
+                format!("{} is out of range: use 3 to 60 seconds per page", self.display.page_seconds),
+            );
         }
         if self.voice.repeat == 0 || self.voice.repeat > 5 {
             return err("voice.repeat".into(), "use 1 to 5".into());
@@ -639,6 +745,15 @@ impl Config {
             for (j, q) in w.queues.iter().enumerate() {
                 if !queue_ids.contains(q.as_str()) {
                     return err(format!("windows[{i}].queues[{j}]"), format!("no queue \"{q}\" is defined"));
+                }
+            }
+            if let Some(z) = &w.zone {
+                // A zone is typed in a display's address and command line: short, no spaces.
+                if z.is_empty() || z.chars().count() > 16 || !z.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+                    return err(
+                        format!("windows[{i}].zone"),
+                        format!("\"{z}\" is not a zone name: use 1-16 letters, digits, Chinese characters, - or _ (such as \"报建区\")"),
+                    );
                 }
             }
         }
@@ -852,19 +967,28 @@ impl Config {
     }
 
     pub fn offset(&self) -> FixedOffset {
-        parse_offset(&self.hall.utc_offset).expect("validated")
+        self.hall.utc_offset.0
     }
 
     pub fn open_days(&self) -> Vec<Weekday> {
-        self.hours.open_days.iter().filter_map(|d| parse_weekday(d)).collect()
+        self.hours.open_days.iter().map(|d| d.0).collect()
+    }
+
+    /// Whether the hall opens on `date`: not on a holiday, on a make-up working day, else
+    /// on its open weekdays.
+    pub fn open_on(&self, date: NaiveDate) -> bool {
+        if self.hours.holidays.contains(&HallDate(date)) {
+            return false;
+        }
+        self.hours.workdays.contains(&HallDate(date)) || self.hours.open_days.iter().any(|d| d.0 == date.weekday())
     }
 
     pub fn sessions(&self) -> Vec<(NaiveTime, NaiveTime)> {
-        self.hours.sessions.iter().map(|s| (parse_time(&s.start).expect("validated"), parse_time(&s.end).expect("validated"))).collect()
+        self.hours.sessions.iter().map(|s| (s.start.0, s.end.0)).collect()
     }
 
     pub fn issue_cutoff(&self) -> NaiveTime {
-        parse_time(&self.hours.issue_cutoff).expect("validated")
+        self.hours.issue_cutoff.0
     }
 
     pub fn service(&self, id: &str) -> Option<&Service> {
@@ -918,6 +1042,23 @@ pub fn parse_weekday(s: &str) -> Option<Weekday> {
 
 fn line_of_offset(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// The key whose value starts at `offset` (`start` in `{ start = "9am" }`), for naming the
+/// field of an error toml reports by position only.
+fn key_before(text: &str, offset: usize) -> Option<String> {
+    let before = text.get(..offset)?;
+    let eq = before.rfind('=')?;
+    let key: String = before[..eq]
+        .trim_end()
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    (!key.is_empty() && before[eq + 1..].trim().is_empty()).then_some(key)
 }
 
 /// Finds the line of a field path such as `services[3].queue` or `hours.issue_cutoff` in
@@ -1003,6 +1144,40 @@ mod tests {
         let text = DEFAULT_TOML.replacen("name_en = \"Instant Services\"", "name_en = \"Instant Services\"\ncolour = 3", 1);
         let e = Config::parse(&text, "hall.toml").unwrap_err();
         assert!(e.message.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn times_offsets_weekdays_and_dates_are_parsed_once_and_named_when_wrong() {
+        let c = Config::demo();
+        assert_eq!(c.offset(), FixedOffset::east_opt(8 * 3600).unwrap());
+        assert_eq!(c.issue_cutoff(), NaiveTime::from_hms_opt(17, 0, 0).unwrap());
+        assert_eq!(c.hours.sessions[1].start.to_string(), "13:30");
+        assert_eq!(c.hours.open_days[0].to_string(), "mon");
+        for (from, to, field, says) in [
+            ("{ start = \"13:30\"", "{ start = \"1:30pm\"", "start", "\"1:30pm\" is not a time like \"09:00\""),
+            ("utc_offset = \"+08:00\"", "utc_offset = \"CST\"", "utc_offset", "\"CST\" is not an offset like \"+08:00\""),
+            ("issue_cutoff = \"17:00\"", "issue_cutoff = \"25:00\"", "issue_cutoff", "is not a time"),
+            ("holidays = []", "holidays = [\"2026-13-01\"]", "holidays", "\"2026-13-01\" is not a date like \"2026-10-01\""),
+        ] {
+            let text = DEFAULT_TOML.replacen(from, to, 1);
+            assert_ne!(text, DEFAULT_TOML, "{from}");
+            let e = Config::parse(&text, "hall.toml").unwrap_err();
+            let line = text.lines().position(|l| l.contains(to)).unwrap() + 1;
+            assert_eq!((e.field.as_str(), e.line), (field, Some(line)), "{e}");
+            assert!(e.message.contains(says), "{e}");
+        }
+        // A day is either a holiday or a make-up working day.
+        let text =
+            DEFAULT_TOML.replacen("holidays = []", "holidays = [2026-10-01]", 1).replacen("workdays = []", "workdays = [2026-10-01]", 1);
+        let e = Config::parse(&text, "hall.toml").unwrap_err();
+        assert_eq!(e.field, "hours.holidays[0]", "{e}");
+        let text = DEFAULT_TOML.replacen("holidays = []", "holidays = [\"2026-10-01\"]", 1).replacen(
+            "workdays = []",
+            "workdays = [\"2026-10-10\"]",
+            1,
+        );
+        let c = Config::parse(&text, "hall.toml").unwrap();
+        assert!(!c.open_on(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap()) && c.open_on(NaiveDate::from_ymd_opt(2026, 10, 10).unwrap()));
     }
 
     #[test]

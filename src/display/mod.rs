@@ -3,14 +3,17 @@
 //! turns the hall's state into a [`DisplayView`]; with the `ui` feature, [`runtime`] draws it
 //! in Slint and speaks the calls.
 
+pub mod layout;
 #[cfg(feature = "ui")]
 pub mod runtime;
 
 use std::time::Duration;
 
 use hallq_proto::{ClientError, EventView, FeedItem, HallClient, HallState, Status, WindowView};
-use hallq_ui::view::{CallShown, DisplayView, QueueShown, WindowShown, WindowTile};
+use hallq_ui::view::{DisplayView, WindowShown};
 use tokio::sync::mpsc;
+
+pub use layout::Scope;
 
 /// Which display this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +34,8 @@ pub struct DisplayOptions {
     /// the system's trust store.
     pub ca: Option<std::path::PathBuf>,
     pub mode: Mode,
+    /// The floor or zone a hall display shows (`--floor`, `--zone`); the whole hall by default.
+    pub scope: Scope,
     pub english: bool,
 }
 
@@ -70,8 +75,14 @@ fn showing(w: &WindowView) -> String {
     }
 }
 
-/// The view of the hall's `/state` for this display.
+/// The view of the hall's `/state` for this display (a hall display: the whole hall).
 pub fn view_from_state(state: &HallState, mode: Mode, english: bool) -> DisplayView {
+    view_for(state, mode, &Scope::default(), english)
+}
+
+/// The view of the hall's `/state` for a display of `scope` (all its windows and queues:
+/// [`layout::page`] cuts it into the pages shown in turn).
+pub fn view_for(state: &HallState, mode: Mode, scope: &Scope, english: bool) -> DisplayView {
     let name = |zh: &str, en: &str| if english && !en.is_empty() { en.to_string() } else { zh.to_string() };
     let mut view = DisplayView {
         mode: match mode {
@@ -122,33 +133,14 @@ pub fn view_from_state(state: &HallState, mode: Mode, english: bool) -> DisplayV
             };
         }
         Mode::Hall => {
-            let keep = state.display.recent_calls as usize;
-            view.calls = state
-                .recent_calls
-                .iter()
-                .take(keep)
-                .map(|c| CallShown { number: c.number.to_string(), window: c.window.get(), recall: c.recall })
-                .collect();
-            view.windows = state
-                .windows
-                .iter()
-                .filter(|w| w.open)
-                .map(|w| WindowTile {
-                    number: w.number.get(),
-                    name: w.name.clone().unwrap_or_default(),
-                    current: showing(w),
-                    paused: w.paused,
-                })
-                .collect();
-            view.queues = state
-                .queues
-                .iter()
-                .map(|q| QueueShown {
-                    name: format!("{} {}", q.prefix, name(&q.name, &q.name_en)),
-                    waiting: q.waiting,
-                    estimate_minutes: q.estimate_minutes,
-                })
-                .collect();
+            layout::fill_hall(&mut view, state, scope, english);
+            if !scope.whole_hall() && !state.windows.iter().any(|w| scope.holds(w.floor, w.zone.as_deref())) {
+                view.problem = t(
+                    english,
+                    &format!("叫号系统中没有{}的窗口：请核对 --floor / --zone", scope.label(false)),
+                    &format!("The hall has no window on {}: check --floor / --zone", scope.label(true)),
+                );
+            }
         }
     }
     view
@@ -159,6 +151,8 @@ pub struct Feed {
     opts: DisplayOptions,
     hall: HallClient,
     view: DisplayView,
+    /// The windows of a floor or zone display's scope, as of the last state.
+    scoped: Option<std::collections::HashSet<u32>>,
 }
 
 impl Feed {
@@ -180,14 +174,17 @@ impl Feed {
             view.problem = e.to_string();
             HallClient::with_timeout(&opts.server, opts.token.clone(), Duration::from_secs(5))
         });
-        Feed { hall, opts, view }
+        Feed { hall, opts, view, scoped: None }
     }
 
     /// Fetches the state and reports the view; false when the service could not be reached.
     async fn refresh(&mut self, out: &mpsc::UnboundedSender<Update>) -> bool {
         match self.hall.state().await {
             Ok(v) => {
-                self.view = view_from_state(&v, self.opts.mode, self.opts.english);
+                self.view = view_for(&v, self.opts.mode, &self.opts.scope, self.opts.english);
+                let scope = &self.opts.scope;
+                self.scoped = (!scope.whole_hall())
+                    .then(|| v.windows.iter().filter(|w| scope.holds(w.floor, w.zone.as_deref())).map(|w| w.number.get()).collect());
                 let _ = out.send(Update::View(self.view.clone()));
                 true
             }
@@ -243,7 +240,10 @@ impl Feed {
                     Some(FeedItem::Event { event, live }) => {
                         dirty = true;
                         if let (Some((_, number, window)), true) = (event.event.call(), live) {
-                            if self.opts.mode == Mode::Hall || self.opts.mode == Mode::Window(window.get()) {
+                            // A floor's or zone's display flashes and speaks only its own windows' calls.
+                            let hall = self.opts.mode == Mode::Hall
+                                && self.scoped.as_ref().is_none_or(|s| s.contains(&window.get()));
+                            if hall || self.opts.mode == Mode::Window(window.get()) {
                                 let _ = out.send(Update::Call { number: number.to_string(), window: window.get(), seq: event.seq });
                             }
                         }
@@ -280,6 +280,7 @@ mod tests {
             number: WindowNo(number),
             name: Some(name.into()),
             floor: Some(1),
+            zone: None,
             kind: None,
             queues: None,
             open,
@@ -322,7 +323,7 @@ mod tests {
             devices: None,
             kiosks: None,
             displays: None,
-            display: DisplaySettings { notice: "午休 12:00–13:30".into(), recent_calls: 2 },
+            display: DisplaySettings { notice: "午休 12:00–13:30".into(), recent_calls: 2, page_seconds: 8 },
             voice: VoiceSettings { enabled: true, volume: 1.0 },
             windows: vec![
                 window(5, "户籍", true, None, Some(("A001", Status::Called))),
@@ -371,7 +372,7 @@ mod tests {
         assert_eq!((v.calls[0].number.as_str(), v.calls[0].window), ("A001", 5));
         let open: Vec<(u32, &str, bool)> = v.windows.iter().map(|w| (w.number, w.current.as_str(), w.paused)).collect();
         assert_eq!(open, vec![(5, "A001", false), (6, "", true), (8, "", false)]);
-        assert_eq!(v.queues[0], QueueShown { name: "A Residence".into(), waiting: 3, estimate_minutes: 12 });
+        assert_eq!(v.queues[0], hallq_ui::view::QueueShown { name: "A Residence".into(), waiting: 3, estimate_minutes: 12 });
         assert_eq!(v.notice, "午休 12:00–13:30");
     }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use hallq_ui::view::DisplayView;
 use tokio::sync::mpsc;
 
-use super::{DisplayOptions, Feed, Mode, Update};
+use super::{layout, DisplayOptions, Feed, Mode, Update};
 
 /// Where announcements go.
 #[derive(Debug, Clone)]
@@ -23,18 +23,22 @@ pub enum VoiceOut {
 
 const FLASH: Duration = Duration::from_secs(3);
 
-/// Drives `render` from the feed until the process ends.
+/// Drives `render` from the feed until the process ends. The hall display's pages turn
+/// every `page_seconds` (from the configuration) when it has more than one.
 async fn drive(opts: DisplayOptions, voice: VoiceOut, render: impl Fn(DisplayView) + Send + 'static) {
     let (tx, mut rx) = mpsc::unbounded_channel();
     tokio::spawn(Feed::new(opts.clone()).run(tx));
     let speaker = (opts.mode == Mode::Hall).then(|| spawn_speaker(opts.clone(), voice));
-    let mut view = DisplayView::default();
+    let mut full = DisplayView::default();
     let mut flash_until: Option<Instant> = None;
+    let mut page = 0usize;
+    let mut next_page: Option<Instant> = None;
     loop {
-        let wait = flash_until.map(|t| t.saturating_duration_since(Instant::now())).unwrap_or(Duration::from_secs(3600));
+        let flash_wait = flash_until.map(|t| t.saturating_duration_since(Instant::now())).unwrap_or(Duration::from_secs(3600));
+        let page_wait = next_page.map(|t| t.saturating_duration_since(Instant::now())).unwrap_or(Duration::from_secs(3600));
         tokio::select! {
             u = rx.recv() => match u {
-                Some(Update::View(v)) => view = v,
+                Some(Update::View(v)) => full = v,
                 Some(Update::Call { number, window, .. }) => {
                     flash_until = Some(Instant::now() + FLASH);
                     if let Some(s) = &speaker {
@@ -43,10 +47,25 @@ async fn drive(opts: DisplayOptions, voice: VoiceOut, render: impl Fn(DisplayVie
                 }
                 None => return,
             },
-            _ = tokio::time::sleep(wait) => flash_until = None,
+            _ = tokio::time::sleep(flash_wait) => flash_until = None,
+            _ = tokio::time::sleep(page_wait) => {
+                page += 1;
+                next_page = None;
+            }
         }
-        view.flash = flash_until.is_some();
-        render(view.clone());
+        full.flash = flash_until.is_some();
+        if opts.mode == Mode::Hall {
+            let pages = layout::page_count(&full);
+            page %= pages;
+            if pages == 1 {
+                next_page = None;
+            } else if next_page.is_none() {
+                next_page = Some(Instant::now() + Duration::from_secs(full.page_seconds.clamp(3, 60) as u64));
+            }
+            render(layout::page(&full, page));
+        } else {
+            render(full.clone());
+        }
     }
 }
 

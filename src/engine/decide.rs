@@ -251,7 +251,7 @@ pub(super) fn decide_check_in(
 
 pub(super) fn check_issue_hours(config: &Config, now: Ts) -> Result<(), Rejection> {
     let here = local(config, now);
-    if !config.open_days().contains(&here.weekday()) {
+    if !config.open_on(here.date()) {
         return Err(Rejection::ClosedToday);
     }
     let time = here.time();

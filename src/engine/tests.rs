@@ -249,9 +249,27 @@ fn numbers_are_per_queue_and_estimates_follow_open_windows() {
 }
 
 #[test]
+fn a_holiday_closes_and_a_make_up_working_day_opens() {
+    let mut c = demo();
+    c.hours.open_days = ["mon", "tue", "wed", "thu", "fri"].map(|d| d.parse().unwrap()).to_vec();
+    // Friday 2026-11-27 is a public holiday (法定节假日); Saturday the 28th is worked (调休).
+    c.hours.holidays = vec![crate::config::HallDate(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap())];
+    c.hours.workdays = vec![crate::config::HallDate(chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap())];
+    check(
+        &c,
+        "09:30 issue linshi-sfz
+         d2 09:30 issue linshi-sfz
+         d3 09:30 issue linshi-sfz",
+        "09:30 day 2026-11-27 opened; ! hall_closed_today
+         09:30 day 2026-11-28 opened; issued B001 linshi-sfz ahead=0 est=0m
+         09:30 day 2026-11-29 opened, expired B001; ! hall_closed_today",
+    );
+}
+
+#[test]
 fn issuing_keeps_business_hours_lunch_and_cutoff() {
     let mut c = demo();
-    c.hours.open_days = ["mon", "tue", "wed", "thu", "fri"].map(String::from).to_vec();
+    c.hours.open_days = ["mon", "tue", "wed", "thu", "fri"].map(|d| d.parse().unwrap()).to_vec();
     check(
         &c,
         "08:59 issue linshi-sfz
@@ -910,7 +928,7 @@ fn an_answer_the_kiosk_never_heard_is_withdrawn_for_the_ticket_it_printed() {
 #[test]
 fn tickets_printed_offline_before_midnight_are_recorded_after_it_not_queued() {
     let mut c = demo();
-    c.hours.open_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map(String::from).to_vec();
+    c.hours.open_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map(|d| d.parse().unwrap()).to_vec();
     check(
         &c,
         "16:00 lease k1 B 10

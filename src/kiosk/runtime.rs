@@ -58,6 +58,8 @@ pub struct Core {
     render: Box<dyn Fn(KioskView) + Send + Sync>,
     /// Faults seen by each watcher: printer, reader, service.
     faults: Mutex<[Option<String>; 3]>,
+    /// The ticket printer reports its paper running low (it still prints).
+    paper_low: std::sync::atomic::AtomicBool,
     a4: Option<A4>,
     scanner: Option<Scanner>,
     /// The visitor's scanned pages, full size, in order.
@@ -104,6 +106,9 @@ impl Offline {
 const PRINTER: usize = 0;
 const READER: usize = 1;
 const SERVICE: usize = 2;
+/// The ticket printer's paper near its end, as managers see it (a warning, not a fault: it
+/// still prints).
+const PAPER_LOW: &str = "打印纸即将用完，请准备更换纸卷（paper near end）";
 
 impl Core {
     pub fn new(opts: KioskOptions, render: Box<dyn Fn(KioskView) + Send + Sync>) -> anyhow::Result<Arc<Core>> {
@@ -171,6 +176,7 @@ impl Core {
             template: Mutex::new(template),
             render,
             faults: Mutex::new([None, None, None]),
+            paper_low: std::sync::atomic::AtomicBool::new(false),
             a4,
             scanner,
             scans: Mutex::new(Vec::new()),
@@ -220,11 +226,12 @@ impl Core {
         self.controller.lock().unwrap_or_else(|p| p.into_inner()).view().clone()
     }
 
-    fn set_fault(self: &Arc<Self>, which: usize, fault: Option<String>) {
+    /// Records a watcher's fault; whether it changed.
+    fn set_fault(self: &Arc<Self>, which: usize, fault: Option<String>) -> bool {
         let combined = {
             let mut f = self.faults.lock().unwrap_or_else(|p| p.into_inner());
             if f[which] == fault {
-                return;
+                return false;
             }
             f[which] = fault.clone();
             // Only the ticket printer and the hall stop issuing, and the hall only when the
@@ -248,8 +255,10 @@ impl Core {
         self.input(Input::Offline(offline));
         // Managers see the kiosk's devices in the hall's state (the connection itself they
         // see by its absence).
-        if which != SERVICE {
-            self.report(if which == PRINTER { "ticket-printer" } else { "idcard-reader" }, fault.clone());
+        if which == PRINTER {
+            self.report("ticket-printer", fault.clone().or_else(|| self.paper_note()));
+        } else if which == READER {
+            self.report("idcard-reader", fault.clone());
         }
         if which == READER {
             // A reader fault turns off only what needs a card.
@@ -257,6 +266,12 @@ impl Core {
         } else {
             self.input(Input::Health(combined));
         }
+        true
+    }
+
+    /// What managers are told of a ticket printer that works but whose paper runs low.
+    fn paper_note(&self) -> Option<String> {
+        self.paper_low.load(std::sync::atomic::Ordering::SeqCst).then(|| PAPER_LOW.to_string())
     }
 
     async fn effect(self: Arc<Self>, e: Effect) {
@@ -834,13 +849,20 @@ pub fn start(core: Arc<Core>) {
         loop {
             let cc = c.clone();
             let status = tokio::task::spawn_blocking(move || cc.printer.lock().unwrap_or_else(|p| p.into_inner()).status()).await;
+            let low = matches!(&status, Ok(Ok(Some(s))) if s.paper_near_end);
+            let low_changed = c.paper_low.swap(low, std::sync::atomic::Ordering::SeqCst) != low;
             let fault = match status {
                 Ok(Ok(Some(s))) => s.fault().map(|f| f.visitor_message().to_string()),
                 Ok(Ok(None)) => None,
                 Ok(Err(e)) => Some(e.fault().visitor_message().to_string()),
                 Err(_) => Some("打印机故障，请联系工作人员".into()),
             };
-            c.set_fault(PRINTER, fault);
+            let working = fault.is_none();
+            // Paper running low still prints: nothing changes for the visitor, but managers
+            // are told (a warning alert) so a roll is at hand before it runs out.
+            if !c.set_fault(PRINTER, fault) && working && low_changed {
+                c.report("ticket-printer", c.paper_note());
+            }
             tokio::time::sleep(Duration::from_secs(5)).await;
         }
     });

@@ -32,7 +32,20 @@ pub fn apply(window: &DisplayWindow, v: &DisplayView) {
     a.set_current(s(&v.window.current));
     a.set_line(s(&v.window.line));
     a.set_paused(v.window.paused);
-    a.set_calls(model(v.calls.iter().map(|c| CallRow { number: s(&c.number), window: c.window as i32, recall: c.recall }).collect()));
+    let row = |c: &crate::view::CallShown| CallRow {
+        number: s(&c.number),
+        window: c.window as i32,
+        recall: c.recall,
+        line: s(&c.line),
+        short: s(&c.short),
+    };
+    a.set_place(s(&v.place));
+    a.set_has_newest(!v.calls.is_empty());
+    a.set_newest(v.calls.first().map(row).unwrap_or_default());
+    a.set_earlier(model(v.calls.iter().skip(1).map(row).collect()));
+    a.set_page_kind(s(if v.page_kind.is_empty() { "windows" } else { &v.page_kind }));
+    a.set_page(v.page.max(1) as i32);
+    a.set_pages(v.pages.max(1) as i32);
     a.set_windows(model(
         v.windows
             .iter()

@@ -252,9 +252,21 @@ pub struct DisplayView {
     /// A problem for whoever looks after the screen (bad token, unknown window).
     pub problem: String,
     pub window: WindowShown,
+    /// The part of the hall this display shows ("2 楼", "报建区"), empty for the whole hall.
+    pub place: String,
+    /// Newest first, one line per ticket (a recall replaces the ticket's earlier line).
+    /// The first is the newest call, shown large; the rest are as many as fit the strip.
     pub calls: Vec<CallShown>,
+    /// The windows and queues of the page on screen (all of them before paging).
     pub windows: Vec<WindowTile>,
     pub queues: Vec<QueueShown>,
+    /// "windows" or "queues": what the page on screen lists.
+    pub page_kind: String,
+    /// The page on screen, from 1, and how many there are (1: no page number shown).
+    pub page: u32,
+    pub pages: u32,
+    /// Seconds a page stays up.
+    pub page_seconds: u32,
     pub notice: String,
     /// Set for a few seconds after a new call.
     pub flash: bool,
@@ -278,6 +290,11 @@ pub struct CallShown {
     pub number: String,
     pub window: u32,
     pub recall: bool,
+    /// The whole sentence: "请 A001 号到 2 楼 25 号窗口" (the floor when the hall has
+    /// more than one).
+    pub line: String,
+    /// The short form for the strip of earlier calls: "A001 → 2楼 25号".
+    pub short: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
