@@ -150,6 +150,7 @@ async fn the_service_desk_issues_and_reprints_on_its_own_printer() {
             .await
             .unwrap();
         assert!(t.print.printed, "{:?}", t.print);
+        assert!(t.ticket.token.is_none(), "the visitor's status token is on the paper only");
         let mut served = String::new();
         for action in ["open", "call-next", "start", "finish"] {
             let http = client();

@@ -94,7 +94,9 @@ pub(super) async fn issue(
         return Err(ApiError::new(ErrorCode::StoreUnavailable, "未能取得号票，请用同一 request_id 重试。"));
     };
     let ticket = api.hall.ticket(&id)?.ok_or_else(|| ApiError::new(ErrorCode::StoreUnavailable, "号票已保存但暂时无法读取，请重试。"))?;
+    // The paper carries the visitor's status-page token; the desk's answer does not.
     let view = views::ticket_view(&api.hall, &ticket, &caller.viewer(), TicketAnswer::Issuing);
+    let answer = views::ticket_view(&api.hall, &ticket, &caller.viewer(), TicketAnswer::Lookup);
     let print = if repeated {
         proto::DeskPrint {
             printed: false,
@@ -107,7 +109,7 @@ pub(super) async fn issue(
         print(&api, desk, template(&api, &headers), model).await
     };
     let status = if repeated { StatusCode::OK } else { StatusCode::CREATED };
-    Ok((status, Json(proto::DeskTicket { ticket: view, print })).into_response())
+    Ok((status, Json(proto::DeskTicket { ticket: answer, print })).into_response())
 }
 
 /// `POST /desks/{desk}/reprint`: a ticket of today printed again, marked 补打, with the
@@ -130,10 +132,11 @@ pub(super) async fn reprint(
     api.hall.submit(Command::Reprint { ticket: id.clone(), desk: desk.id.clone(), actor: caller.actor() }).await?;
     let ticket = api.hall.ticket(&id)?.ok_or_else(|| ApiError::new(ErrorCode::UnknownTicket, format!("今天没有这张票：{id}。")))?;
     let view = views::ticket_view(&api.hall, &ticket, &caller.viewer(), TicketAnswer::Issuing);
+    let answer = views::ticket_view(&api.hall, &ticket, &caller.viewer(), TicketAnswer::Lookup);
     let mut model = crate::tickets::model(&view);
     model.priority_label = if model.priority_label.is_empty() { "补打".into() } else { format!("{} · 补打", model.priority_label) };
     model.people_ahead = view.people_ahead.unwrap_or(0);
     model.estimate_minutes = view.estimate_minutes.unwrap_or(0);
     let print = print(&api, desk, template(&api, &headers), model).await;
-    Ok((StatusCode::OK, Json(proto::DeskTicket { ticket: view, print })).into_response())
+    Ok((StatusCode::OK, Json(proto::DeskTicket { ticket: answer, print })).into_response())
 }
