@@ -85,12 +85,20 @@ pub fn count_words(n: u32) -> Vec<String> {
     }
 }
 
-/// The clips of one Chinese announcement, in order.
-pub fn announcement_words(number: &str, window: u32) -> Vec<String> {
+/// The clips of one Chinese announcement, in order: "请A001号到5号窗口办理", with the
+/// floor ("请A001号到二楼二十五号窗口办理") when the hall has more than one (`floor`).
+pub fn announcement_words(number: &str, window: u32, floor: Option<i32>) -> Vec<String> {
     let mut w = vec!["请".to_string()];
     w.extend(number_words(number));
     w.push("号".into());
     w.push("到".into());
+    if let Some(f) = floor {
+        if f < 0 {
+            w.push("负".into());
+        }
+        w.extend(count_words(f.unsigned_abs()));
+        w.push("楼".into());
+    }
     w.extend(count_words(window));
     w.push("号".into());
     w.push("窗口办理".into());
@@ -191,8 +199,9 @@ impl Voice {
 
     /// The whole announcement as a WAV file: the clips joined with short gaps, repeated
     /// `voice.repeat` times, at `voice.volume`, followed by English when configured.
-    pub fn announcement(&self, number: &str, window: u32) -> Result<Vec<u8>, VoiceError> {
-        let words = announcement_words(number, window);
+    /// `floor`: the window's floor, when the hall has more than one.
+    pub fn announcement(&self, number: &str, window: u32, floor: Option<i32>) -> Result<Vec<u8>, VoiceError> {
+        let words = announcement_words(number, window, floor);
         let clips: Vec<Clip> = words.iter().map(|w| self.clip(w)).collect::<Result<_, _>>()?;
         let rate = clips.first().map(|c| c.rate).unwrap_or(22_050);
         if let Some(c) = clips.iter().find(|c| c.rate != rate) {
@@ -211,8 +220,12 @@ impl Voice {
             once.extend_from_slice(&c.samples);
         }
         if self.config.english {
-            let text =
-                format!("Number {}, please go to window {}", number.chars().map(|c| c.to_string()).collect::<Vec<_>>().join(" "), window);
+            let spelled = number.chars().map(|c| c.to_string()).collect::<Vec<_>>().join(" ");
+            let text = match floor {
+                Some(f) if f < 0 => format!("Number {spelled}, please go to window {window}, basement {}", -f),
+                Some(f) => format!("Number {spelled}, please go to window {window}, floor {f}"),
+                None => format!("Number {spelled}, please go to window {window}"),
+            };
             let en = trim(self.generate(&text, "en")?);
             if en.rate == rate {
                 once.extend_from_slice(&pause);
@@ -256,7 +269,10 @@ mod tests {
         assert_eq!(count_words(105), ["一", "百", "零", "五"]);
         assert_eq!(count_words(231), ["二", "百", "三", "十", "一"]);
         assert_eq!(count_words(200), ["二", "百"]);
-        assert_eq!(announcement_words("A001", 5).concat(), "请A零零一号到五号窗口办理");
+        assert_eq!(announcement_words("A001", 5, None).concat(), "请A零零一号到五号窗口办理");
+        // A hall of several floors says the floor.
+        assert_eq!(announcement_words("A001", 25, Some(2)).concat(), "请A零零一号到二楼二十五号窗口办理");
+        assert_eq!(announcement_words("B012", 3, Some(-1)).concat(), "请B零一二号到负一楼三号窗口办理");
     }
 
     /// Recorded clips with recognisable contents: each clip is a constant value.
@@ -284,7 +300,7 @@ mod tests {
             VoiceConfig { clips_dir: Some(dir.path().into()), repeat: 2, volume: 1.0, english: false, enabled: true },
             dir.path(),
         );
-        let wav = v.announcement("A001", 5).unwrap();
+        let wav = v.announcement("A001", 5, None).unwrap();
         let r = hound::WavReader::new(Cursor::new(wav)).unwrap();
         assert_eq!(r.spec().sample_rate, 8000);
         let samples: Vec<i16> = r.into_samples::<i16>().map(Result::unwrap).collect();
@@ -297,10 +313,10 @@ mod tests {
             }
             prev = *s;
         }
-        let expect: Vec<i16> = announcement_words("A001", 5).iter().map(|w| values[w.as_str()]).collect();
+        let expect: Vec<i16> = announcement_words("A001", 5, None).iter().map(|w| values[w.as_str()]).collect();
         assert_eq!(order, [expect.clone(), expect].concat(), "clips out of order or missing");
         // Length: each clip, a 40 ms gap between clips, 700 ms between the two readings.
-        let words = announcement_words("A001", 5);
+        let words = announcement_words("A001", 5, None);
         let speech: usize =
             words.iter().map(|w| 80 + 8 * ["请", "A", "零", "一", "号", "到", "五", "窗口办理"].iter().position(|x| x == w).unwrap()).sum();
         let once = speech + (words.len() - 1) * 320;
@@ -337,14 +353,14 @@ mod tests {
             Voice::new(VoiceConfig { clips_dir: None, repeat: 1, volume: 1.0, english: false, enabled: true }, &dir.path().join("data"))
                 .with_espeak(&fake, Duration::from_millis(500));
         let started = std::time::Instant::now();
-        let e = v.announcement("A001", 5).unwrap_err();
+        let e = v.announcement("A001", 5, None).unwrap_err();
         assert!(matches!(&e, VoiceError::EspeakTimeout(w, 1) if w == "请"), "{e:?}");
         assert!(started.elapsed() < Duration::from_secs(3), "reported after {:?}", started.elapsed());
         let cache = dir.path().join("data/voice-cache");
         assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 0, "no half-written clip is kept");
         // espeak-ng answers again: so does the voice.
         std::fs::remove_file(dir.path().join("stuck")).unwrap();
-        let wav = v.announcement("A001", 5).unwrap();
+        let wav = v.announcement("A001", 5, None).unwrap();
         let r = hound::WavReader::new(Cursor::new(wav)).unwrap();
         assert_eq!(r.spec().sample_rate, 8000);
         assert!(r.duration() > 800 * 8, "the clips are joined");
@@ -354,10 +370,10 @@ mod tests {
     fn missing_clips_are_generated_with_espeak_ng() {
         let dir = tempfile::tempdir().unwrap();
         let v = Voice::new(VoiceConfig { clips_dir: None, repeat: 1, volume: 0.5, english: false, enabled: true }, dir.path());
-        let wav = v.announcement("B012", 26).unwrap();
+        let wav = v.announcement("B012", 26, Some(2)).unwrap();
         let r = hound::WavReader::new(Cursor::new(wav)).unwrap();
         let secs = r.duration() as f32 / r.spec().sample_rate as f32;
-        // 12 words of about a third of a second each.
+        // 14 words of about a third of a second each.
         assert!((2.0..8.0).contains(&secs), "{secs} s");
         // Clips are cached: the second announcement reads them from disk.
         assert!(std::fs::read_dir(dir.path().join("voice-cache")).unwrap().count() >= 10);

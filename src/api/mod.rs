@@ -57,6 +57,9 @@ pub const STREAMS_PER_DEVICE_TOKEN: usize = 16;
 pub const STREAMS_PER_TICKET: usize = 4;
 /// Tickets one kiosk may issue in a minute (a busy kiosk issues a few).
 pub const KIOSK_TICKETS_PER_MINUTE: u32 = 60;
+/// Tickets one counter (a counter's token or a member of staff at a counter or desk) may
+/// issue a minute.
+pub const STAFF_TICKETS_PER_MINUTE: u32 = 30;
 
 #[derive(Clone)]
 pub struct Api {
@@ -64,7 +67,7 @@ pub struct Api {
     voice: Arc<crate::voice::Voice>,
     sessions: Arc<crate::staff::Sessions>,
     documents: Arc<crate::documents::Documents>,
-    issue_limit: Arc<IssueLimit>,
+    pub(super) issue_limit: Arc<IssueLimit>,
     stream_tickets: Arc<StreamTickets>,
     streams: Arc<StreamCounts>,
     desks: Arc<crate::desk::DeskPrinters>,
@@ -137,16 +140,16 @@ impl Drop for StreamSlot {
 }
 
 #[derive(Default)]
-struct IssueLimit(std::sync::Mutex<HashMap<String, (i64, u32)>>);
+pub(super) struct IssueLimit(std::sync::Mutex<HashMap<String, (i64, u32)>>);
 
 impl IssueLimit {
     /// `None` when `kiosk` may issue now, or the seconds to wait.
-    fn check(&self, kiosk: &str, now: crate::engine::Ts) -> Option<i64> {
+    pub(super) fn check(&self, key: &str, now: crate::engine::Ts, per_minute: u32) -> Option<i64> {
         let minute = now.timestamp().div_euclid(60);
         let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
         m.retain(|_, (at, _)| *at == minute);
-        let (_, n) = m.entry(kiosk.to_string()).or_insert((minute, 0));
-        if *n >= KIOSK_TICKETS_PER_MINUTE {
+        let (_, n) = m.entry(key.to_string()).or_insert((minute, 0));
+        if *n >= per_minute {
             return Some(60 - now.timestamp().rem_euclid(60));
         }
         *n += 1;
@@ -583,7 +586,8 @@ async fn device_status(
     Ok(Json(proto::DeviceStatusAnswer { kiosk: caller.name, device: b.device, fault: b.fault }))
 }
 
-/// The spoken call "请A001号到5号窗口办理" as WAV, for the hall display.
+/// The spoken call "请A001号到5号窗口办理" as WAV, for the hall display (with the floor,
+/// "请A001号到二楼二十五号窗口办理", when the hall has more than one).
 #[utoipa::path(get, path = "/announce", tag = "display", security(("token" = [])),
     params(("number" = String, Query, description = "Ticket number, such as A001"), ("window" = u32, Query, description = "Window number")),
     responses((status = 200, description = "WAV audio", content_type = "audio/wav"), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 400, body = proto::ErrorBody), (status = 404, body = proto::ErrorBody)))]
@@ -597,8 +601,14 @@ async fn announce(State(api): State<Api>, Query(q): Query<HashMap<String, String
     if !api.hall.config().voice.enabled {
         return Err(ApiError::new(ErrorCode::VoiceDisabled, "语音叫号已在配置中关闭（voice.enabled）。"));
     }
+    // The floor is said when the hall has more than one.
+    let floor = {
+        let c = api.hall.config();
+        let floors: std::collections::BTreeSet<i32> = c.windows.iter().map(|w| w.floor).collect();
+        c.windows.iter().find(|w| w.number == window).map(|w| w.floor).filter(|_| floors.len() > 1)
+    };
     let voice = api.voice.clone();
-    let wav = tokio::task::spawn_blocking(move || voice.announcement(&number, window))
+    let wav = tokio::task::spawn_blocking(move || voice.announcement(&number, window, floor))
         .await
         .map_err(|_| ApiError::new(ErrorCode::VoiceUnavailable, "语音合成中断，请重试。"))?
         .map_err(|e| {
@@ -629,8 +639,18 @@ async fn issue_command(api: &Api, caller: &Caller, b: proto::IssueTicket) -> Api
         // appointments by check-in; it does not choose a priority.
         return Err(ApiError::new(ErrorCode::ForbiddenPriority, "自助机不能指定优先级：绿色通道由工作人员办理，预约请使用签到。"));
     }
-    if let Some(wait) = (caller.role == Role::Kiosk).then(|| api.issue_limit.check(&caller.name, api.hall.now())).flatten() {
-        return Err(ApiError::new(ErrorCode::TooManyTickets, format!("本机取号过于频繁，请 {wait} 秒后再试。")));
+    // A retry of a request already answered is not a new ticket: it is never limited.
+    let retry = api.hall.view().state.requests.contains_key(request_id.as_str());
+    if !retry && caller.role == Role::Kiosk {
+        if let Some(wait) = api.issue_limit.check(&caller.name, api.hall.now(), KIOSK_TICKETS_PER_MINUTE) {
+            return Err(ApiError::new(ErrorCode::TooManyTickets, format!("本机取号过于频繁，请 {wait} 秒后再试。")));
+        }
+    } else if !retry && caller.role == Role::Counter {
+        // A counter or desk issues for the visitor in front of it: a loop would drain the
+        // queues. (Managers, who may change the whole configuration, are not limited.)
+        if let Some(wait) = api.issue_limit.check(&format!("staff:{}", caller.name), api.hall.now(), STAFF_TICKETS_PER_MINUTE) {
+            return Err(ApiError::new(ErrorCode::TooManyTickets, format!("出号过于频繁，请 {wait} 秒后再试。")));
+        }
     }
     if b.priority == Priority::Appointment && b.appointment_slot.is_none() {
         return Err(ApiError::new(ErrorCode::AppointmentSlotRequired, "预约号需要提供预约时段 appointment_slot。"));

@@ -11,6 +11,7 @@ use chrono::{Datelike, FixedOffset, NaiveDate, NaiveTime, Weekday};
 use serde::{Deserialize, Serialize};
 
 pub mod live;
+pub mod scale;
 pub mod secrets;
 
 pub use secrets::{redact_tokens, sha256_hex};
@@ -254,7 +255,7 @@ pub struct Voice {
     pub volume: f32,
     /// Also announce in English after Chinese.
     pub english: bool,
-    /// Directory of recorded clips (请.wav, 号.wav, 到.wav, 窗口办理.wav, 零.wav … 九.wav,
+    /// Directory of recorded clips (请.wav, 号.wav, 到.wav, 楼.wav, 负.wav, 窗口办理.wav, 零.wav … 九.wav,
     /// 十.wav, 百.wav, A.wav … Z.wav). Clips missing there are generated with espeak-ng.
     pub clips_dir: Option<std::path::PathBuf>,
 }
@@ -665,6 +666,14 @@ impl Config {
             }
             previous_end = Some(end);
         }
+        for (what, lines) in [("ticket.header", &self.ticket.header), ("ticket.footer", &self.ticket.footer)] {
+            if lines.len() > 6 {
+                return err(what.into(), "at most 6 lines (a ticket is a slip of 80 mm paper)".into());
+            }
+            if let Some(i) = lines.iter().position(|l| l.chars().count() > 64 || l.contains(['\n', '\r'])) {
+                return err(format!("{what}[{i}]"), "one line of at most 64 characters".into());
+            }
+        }
         if !(0.0..=1.0).contains(&self.voice.volume) {
             return err("voice.volume".into(), format!("{} is out of range: use 0.0 to 1.0", self.voice.volume));
         }
@@ -768,12 +777,19 @@ impl Config {
             if d.name.trim().is_empty() {
                 return err(format!("desks[{i}].name"), "give the desk a name visitors know, such as \"1楼导引台\"".into());
             }
-            match d.printer.parse::<hallq_drivers::uri::DeviceUri>() {
-                Ok(hallq_drivers::uri::DeviceUri::Sane { .. } | hallq_drivers::uri::DeviceUri::Ipp { .. }) => {
-                    return err(format!("desks[{i}].printer"), "a ticket printer: tcp://, usb://, serial://, file:// or sim://".into());
-                }
-                Ok(_) => {}
-                Err(e) => return err(format!("desks[{i}].printer"), e.to_string()),
+            use hallq_drivers::uri::DeviceUri;
+            let ok_name = |n: &str| !n.is_empty() && n.len() <= 32 && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            // The hall service opens this address: only a printer, never a file elsewhere.
+            let allowed = match d.printer.parse::<DeviceUri>() {
+                Ok(DeviceUri::Tcp { .. } | DeviceUri::Usb { .. }) => Ok(()),
+                Ok(DeviceUri::Serial { path, .. }) if path.starts_with("/dev/") => Ok(()),
+                Ok(DeviceUri::File { path }) if path.to_str().is_some_and(|p| p.starts_with("/dev/usb/lp")) => Ok(()),
+                Ok(DeviceUri::Sim { name }) if ok_name(&name) => Ok(()),
+                Ok(_) => Err("a ticket printer: tcp://HOST:9100, usb://VID:PID, serial:///dev/…, file:///dev/usb/lpN or sim://NAME (letters, digits, - and _)".to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            if let Err(m) = allowed {
+                return err(format!("desks[{i}].printer"), m);
             }
         }
         for (i, q) in self.queues.iter().enumerate() {

@@ -196,9 +196,12 @@ pub fn fill_hall(view: &mut DisplayView, state: &HallState, scope: &Scope, engli
     view.page_seconds = state.display.page_seconds;
 }
 
+/// A page's part of a list: start and end.
+type Slice = (usize, usize);
+
 /// The hall display's pages: first the windows, [`WINDOWS_PER_PAGE`] a page, then the
 /// queues, [`QUEUE_LINES`] lines a page. Returns (start, end) of each page's slice.
-fn pages(view: &DisplayView) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
+fn pages(view: &DisplayView) -> (Vec<Slice>, Vec<Slice>) {
     let mut windows = Vec::new();
     let mut i = 0;
     while i < view.windows.len() {

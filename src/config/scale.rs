@@ -1,0 +1,80 @@
+//! A configuration at the brief's scale for tests, benches and screenshots: the demo hall
+//! grown to 24 queues (the new ones with long English names) and 231 windows on three
+//! floors, floor 2's construction-permit windows in zone 报建区.
+
+use super::{Config, Queue, Window, WindowKind, DEFAULT_TOML};
+
+/// Windows in the generated hall.
+pub const WINDOWS: u32 = 231;
+/// Queues in the generated hall.
+pub const QUEUES: usize = 24;
+
+const MORE_QUEUES: [(&str, &str, &str); 15] = [
+    ("L", "机动车驾驶证", "Motor Vehicle and Driving Licence Services"),
+    ("M", "婚姻登记", "Marriage Registration"),
+    ("N", "残疾人服务", "Services for People with Disabilities"),
+    ("P", "退役军人事务", "Veterans Affairs"),
+    ("Q", "市场监管", "Market Regulation"),
+    ("R", "人力资源", "Human Resources and Employment"),
+    ("S", "民政救助", "Civil Affairs and Social Assistance"),
+    ("T", "交通运输", "Transport"),
+    ("U", "卫生健康", "Health Certificates and Medical Services"),
+    ("V", "教育入学", "School Enrolment"),
+    ("W", "农业农村", "Agriculture and Rural Affairs"),
+    ("X", "自然资源", "Natural Resources"),
+    ("Y", "生态环境", "Ecology and Environment"),
+    ("Z", "文化旅游", "Culture and Tourism"),
+    ("J", "公证法律服务", "Notarisation and Legal Aid"),
+];
+
+/// The generated hall: floor 1 has windows 1–80, floor 2 81–160 (121–160 in zone
+/// 报建区, serving queue K), floor 3 161–231. The demo's own 26 windows keep their queues.
+pub fn hall_231() -> Config {
+    let mut c = Config::parse(DEFAULT_TOML, "<default>").expect("the embedded default configuration is valid");
+    let template = c.queues[0].clone();
+    for (prefix, name, name_en) in MORE_QUEUES {
+        c.queues.push(Queue { id: prefix.into(), name: name.into(), name_en: name_en.into(), prefix: prefix.into(), ..template.clone() });
+    }
+    assert_eq!(c.queues.len(), QUEUES);
+    let ids: Vec<String> = c.queues.iter().map(|q| q.id.clone()).collect();
+    let first = c.windows.len() as u32 + 1;
+    for n in first..=WINDOWS {
+        let floor = match n {
+            ..=80 => 1,
+            81..=160 => 2,
+            _ => 3,
+        };
+        let permits = (121..=160).contains(&n);
+        c.windows.push(Window {
+            number: n,
+            name: if permits { "报建窗口".into() } else { "专业窗口".into() },
+            kind: WindowKind::Special,
+            floor,
+            // Each of the other windows serves two queues, round the 24.
+            queues: if permits {
+                vec!["K".into()]
+            } else {
+                vec![ids[n as usize % ids.len()].clone(), ids[(n as usize + 7) % ids.len()].clone()]
+            },
+            zone: permits.then(|| "报建区".to_string()),
+        });
+    }
+    c
+}
+
+/// [`hall_231`] as TOML, for a `hallq serve --config` in a test.
+pub fn hall_231_toml() -> String {
+    toml::to_string(&hall_231()).expect("the configuration serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_generated_hall_is_valid_and_at_scale() {
+        let c = super::Config::parse(&super::hall_231_toml(), "scale").expect("valid");
+        assert_eq!((c.windows.len(), c.queues.len()), (231, 24));
+        let floors: std::collections::BTreeSet<i32> = c.windows.iter().map(|w| w.floor).collect();
+        assert_eq!(floors.len(), 3);
+        assert_eq!(c.windows.iter().filter(|w| w.zone.as_deref() == Some("报建区")).count(), 40);
+    }
+}
