@@ -261,3 +261,72 @@ async fn the_ticket_qr_points_to_the_public_url() {
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paper_running_low_is_a_warning_for_managers_and_paper_out_a_fault() {
+    use hallq_drivers::printer::sim::Paper;
+    use hallq_proto::{AlertKind, AlertSeverity};
+    within(120, "test", async {
+        let t = TestHall::start().await;
+        let k = Kiosk::start(&t);
+        let manager = t.client("demo-manager");
+        // What managers see of kiosk-1's ticket printer, once it reads `wanted`.
+        let printer_until = |wanted: &'static str| {
+            let manager = manager.clone();
+            async move {
+                within(30, &format!("the printer reported as {wanted:?}"), async {
+                    loop {
+                        let devices = manager.state().await.unwrap().devices.unwrap_or_default();
+                        let d = devices.into_iter().find(|d| d.kiosk == "kiosk-1" && d.device == "ticket-printer");
+                        if let Some(d) = d.filter(|d| d.fault.as_deref().unwrap_or("ok").contains(wanted)) {
+                            return d;
+                        }
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
+                })
+                .await
+            }
+        };
+        let alert_until = |severity: AlertSeverity| {
+            let manager = manager.clone();
+            async move {
+                within(30, &format!("a {severity:?} printer alert"), async {
+                    loop {
+                        let a = manager.alerts().await.unwrap();
+                        if a.active.iter().any(|x| {
+                            x.kind == AlertKind::DeviceFault
+                                && x.severity == severity
+                                && x.subject.device.as_deref() == Some("ticket-printer")
+                        }) {
+                            return a;
+                        }
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
+                })
+                .await
+            }
+        };
+        k.printer.set_paper(Paper::NearEnd);
+        printer_until("即将用完").await;
+        alert_until(AlertSeverity::Warning).await;
+        // It still prints: the kiosk stays in service.
+        assert_ne!(k.core.view().screen, Screen::OutOfService);
+        k.printer.set_paper(Paper::Out);
+        printer_until("缺纸").await;
+        alert_until(AlertSeverity::Critical).await;
+        k.printer.set_paper(Paper::Ok);
+        let d = printer_until("ok").await;
+        assert!(d.ok && d.fault.is_none(), "{d:?}");
+        let a = manager.alerts().await.unwrap();
+        within(10, "the printer alerts cleared", async {
+            let mut a = a;
+            while a.active.iter().any(|x| x.kind == AlertKind::DeviceFault) {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                a = manager.alerts().await.unwrap();
+            }
+        })
+        .await;
+        t.stop().await;
+    })
+    .await
+}

@@ -740,7 +740,9 @@ pub fn start(core: Arc<Core>) {
                         c.offline.refused.store(true, std::sync::atomic::Ordering::SeqCst);
                         c.set_fault(SERVICE, Some("本机未获授权连接叫号系统，请联系工作人员".into()));
                     }
-                    Err(_) => c.set_fault(SERVICE, Some("无法连接叫号系统，请到服务台取号".into())),
+                    Err(_) => {
+                        c.set_fault(SERVICE, Some("无法连接叫号系统，请到服务台取号".into()));
+                    }
                 }
             }
             let health = c.hall.health().await.ok();
