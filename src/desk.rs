@@ -28,7 +28,7 @@ pub struct Printed {
 pub struct DeskPrinters {
     sim_dir: PathBuf,
     sims: Mutex<HashMap<String, SimPrinter>>,
-    turns: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -54,18 +54,28 @@ impl DeskPrinters {
         Ok(s)
     }
 
-    /// Prints `ticket` on `desk`'s printer (blocking: call it off the async threads). The
-    /// error is a message for the desk's staff.
+    /// The desk's turn: hold it (owned) for the whole print, so a print that outlives the
+    /// caller's deadline still keeps the next one waiting, and a busy desk is told so at
+    /// once instead of parking a thread.
+    pub fn turn(&self, desk: &str) -> Arc<tokio::sync::Mutex<()>> {
+        lock(&self.turns).entry(desk.to_string()).or_default().clone()
+    }
+
+    /// Prints `ticket` on `desk`'s printer (blocking: call it off the async threads, holding
+    /// the desk's [`turn`](Self::turn)). The error is a message for the desk's staff.
     pub fn print(&self, desk: &Desk, template: &Template, ticket: &TicketModel) -> Result<Printed, String> {
         let uri: DeviceUri = desk.printer.parse().map_err(|e| format!("导引台打印机地址有误：{e}"))?;
-        let turn = lock(&self.turns).entry(desk.id.clone()).or_default().clone();
-        let _turn = lock(&turn);
         let sim = match &uri {
             DeviceUri::Sim { name } => Some(self.sim(name).map_err(|e| format!("模拟打印机无法保存号票：{e}"))?),
             _ => None,
         };
         let mut printer = TicketPrinter::open(&uri, sim.as_ref()).map_err(|e| format!("导引台打印机无法连接（{}）：{e}", desk.printer))?;
-        let report = printer.print_ticket(template, ticket).map_err(|e| format!("{}（{e}）", e.fault().staff_message_zh()))?;
+        let report = printer.print_ticket(template, ticket).map_err(|e| format!("{}（{e}）", e.fault().staff_message_zh()));
+        // The simulator's drawings are on disk; keep none in memory.
+        if let Some(s) = &sim {
+            s.take_printed();
+        }
+        let report = report?;
         Ok(Printed { printer: printer.describe(), paper_near_end: report.status.paper_near_end })
     }
 }

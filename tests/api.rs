@@ -752,14 +752,22 @@ async fn managers_change_the_configuration_live() {
         assert_eq!(refusal(manager.config_diff(2, 99).await), (404, ErrorCode::NotFound));
         let old = manager.config_version(2).await.unwrap();
         assert!(old.toml.as_deref().is_some_and(|t| t.contains("示例县政务服务中心") && !t.contains("new-kiosk-token-3")));
-        assert_eq!(refusal(manager.config_rollback(2, Some(2)).await), (409, ErrorCode::VersionConflict), "someone changed it meanwhile");
-        let back = manager.config_rollback(2, Some(3)).await.unwrap();
+        // Version 2 holds kiosk-3's token, which the file's version 3 took out: a rollback
+        // does not bring back a revoked token.
+        match manager.config_rollback(2, Some(3)).await {
+            Err(hallq_proto::ClientError::Refused { status: 422, code: ErrorCode::InvalidConfig, message }) => {
+                assert!(message.contains("kiosk-3"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(refusal(hall("new-kiosk-token-3").catalog().await).0, 401);
+        assert_eq!(refusal(manager.config_rollback(1, Some(2)).await), (409, ErrorCode::VersionConflict), "someone changed it meanwhile");
+        let back = manager.config_rollback(1, Some(3)).await.unwrap();
         assert_eq!(back.version, 4);
-        assert_eq!(back.digest, list.versions[1].digest, "version 2's text exactly");
-        assert_eq!(kiosk.catalog().await.unwrap().hall.name, "示例县政务服务中心");
-        assert_eq!(hall("new-kiosk-token-3").catalog().await.unwrap().config_version, 4, "the token of version 2 works again");
+        assert_eq!(back.digest, list.versions[2].digest, "version 1's text exactly");
+        assert_eq!(kiosk.catalog().await.unwrap().hall.name, "示例县市民之家");
         let list = manager.config_versions().await.unwrap();
-        assert!(list.versions[0].by.as_deref().is_some_and(|b| b.contains("rollback to v2")), "{:?}", list.versions[0]);
+        assert!(list.versions[0].by.as_deref().is_some_and(|b| b.contains("rollback to v1")), "{:?}", list.versions[0]);
         assert_eq!(refusal(kiosk.config_versions().await).0, 403);
 
         // An invalid text is refused at its field and line, for the console to point at.

@@ -156,6 +156,10 @@ async fn managers_run_the_hall_from_the_console() {
         act(6, "call", json!({"ticket": b004, "reason": "预约老人优先"})).await;
         act(5, "pause", json!({"reason": "系统故障报修"})).await;
 
+        // The console runs only its own scripts and is never framed by another page.
+        let page = http.get(format!("{base}/console")).send().await.unwrap();
+        let csp = page.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), "{csp}");
         let c = browser_with(driver_port, (1600, 1000), Some(&downloads)).await;
 
         // Sign-in: a counter's account is turned away, the manager's is let in.

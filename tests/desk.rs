@@ -164,6 +164,25 @@ async fn the_service_desk_issues_and_reprints_on_its_own_printer() {
         assert_eq!(refusal(counter.desk_reprint("desk-1", &first).await), (409, ErrorCode::NotReprintable));
         assert_eq!(refusal(counter.desk_reprint("desk-9", &first).await), (404, ErrorCode::UnknownDesk));
         assert_eq!(refusal(kiosk.desk_reprint("desk-1", &t.ticket.id).await).0, 403);
+        // A loop of reprints is stopped: at most 10 a minute per desk (two were made above).
+        let fresh = IssueTicket {
+            request_id: "desk-api-2".into(),
+            service: "linshi-sfz".into(),
+            identity: None,
+            priority: Default::default(),
+            appointment_slot: None,
+        };
+        let lost_id = counter.desk_issue("desk-1", &fresh).await.unwrap().ticket.id;
+        let mut made = 0;
+        let stopped = loop {
+            match counter.desk_reprint("desk-1", &lost_id).await {
+                Ok(_) => made += 1,
+                Err(e) => break refusal::<()>(Err(e)),
+            }
+            assert!(made <= 10, "no limit on reprints");
+        };
+        assert_eq!(stopped, (429, ErrorCode::TooManyTickets), "after {made}");
+        assert!(made >= 7, "stopped too early, after {made}");
     })
     .await
 }

@@ -67,9 +67,10 @@ pub const RULES: &[Rule] = &[
     rule("get", "/events", &[May::Visitor, KIOSK, COUNTER, DISPLAY, MANAGER, SYSTEM, RATING]),
     rule("post", "/stream-ticket", &[KIOSK, COUNTER, DISPLAY, MANAGER, SYSTEM, RATING]),
     rule("post", "/tickets", &[KIOSK, COUNTER, MANAGER]),
-    // The service desk: staff (a counter's or a manager's account or token).
-    rule("post", "/desks/{desk}/tickets", &[COUNTER, MANAGER]),
-    rule("post", "/desks/{desk}/reprint", &[COUNTER, MANAGER]),
+    // The service desk: a member of staff signed in with their own account (a person behind
+    // every ticket it prints), not a device token.
+    rule("post", "/desks/{desk}/tickets", &[May::StaffSession]),
+    rule("post", "/desks/{desk}/reprint", &[May::StaffSession]),
     // Offline issuing: only a kiosk leases numbers and uploads what it printed from them.
     rule("post", "/leases", &[KIOSK]),
     rule("post", "/tickets/offline", &[KIOSK]),

@@ -217,8 +217,26 @@ pub(super) async fn rollback(
 ) -> ApiResult<Json<proto::ConfigSaved>> {
     let b: proto::ConfigRollback = super::parse_body(body, false)?.expect("non-empty");
     let s = store(&api);
+    let current = api.hall.config();
     let (config, v) = tokio::task::spawn_blocking(move || {
         let old = version_of(&s, b.version)?;
+        // Going back never brings back a token or staff account that was taken out (rotated
+        // after a leak, a person who left, a published demo secret removed): those are put
+        // back by editing, never by a rollback.
+        if let Ok(then) = crate::config::Config::parse(&old.text, "config") {
+            let revoked = revoked_credentials(&then, &current);
+            if !revoked.is_empty() {
+                return Err(ApiError::new(
+                    ErrorCode::InvalidConfig,
+                    format!(
+                        "v{} 含有此后已撤销的令牌或工作人员账号（{}），不能回滚恢复；请在当前版本上编辑。",
+                        b.version,
+                        revoked.join("、")
+                    ),
+                )
+                .at("tokens", None));
+            }
+        }
         // Saved as it was: the stored text holds the tokens themselves, and a version that
         // no longer validates (demo secrets refused since) is refused here too.
         s.save(&old.text, b.expected).map_err(ApiError::from)
@@ -247,4 +265,15 @@ pub(super) async fn ticket_preview(State(api): State<Api>, body: Result<Bytes, B
     .await
     .map_err(|_| unavailable())??;
     Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "no-store")], png).into_response())
+}
+
+/// The tokens (by name) and staff accounts (by number) of `then` that `now` does not hold
+/// as they were: a token whose secret is gone, a person removed or with another password.
+fn revoked_credentials(then: &crate::config::Config, now: &crate::config::Config) -> Vec<String> {
+    let tokens: std::collections::HashSet<[u8; 32]> = now.tokens.iter().filter_map(|t| t.digest()).collect();
+    let staff: std::collections::HashSet<(&str, &str)> = now.staff.iter().map(|p| (p.id.as_str(), p.password.as_str())).collect();
+    let mut out: Vec<String> =
+        then.tokens.iter().filter(|t| t.digest().is_some_and(|d| !tokens.contains(&d))).map(|t| format!("令牌 {}", t.name)).collect();
+    out.extend(then.staff.iter().filter(|p| !staff.contains(&(p.id.as_str(), p.password.as_str()))).map(|p| format!("工号 {}", p.id)));
+    out
 }

@@ -6,7 +6,7 @@
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use hallq_drivers::printer::ticket::Template;
@@ -31,25 +31,32 @@ fn desk_of(api: &Api, id: &str) -> ApiResult<Desk> {
         .ok_or_else(|| ApiError::new(ErrorCode::UnknownDesk, format!("没有导引台 {id}。")))
 }
 
-/// The template the kiosks print with, its QR pointing at the hall's public address or
-/// else the address this request came to.
-fn template(api: &Api, headers: &HeaderMap) -> Template {
+/// The template the kiosks print with. The QR points at the hall's public address; with
+/// none configured the ticket has no QR (an address taken from the request could be
+/// forged, or be one phones cannot reach).
+fn template(api: &Api) -> Template {
     let c = api.hall.config();
-    let base = if c.hall.public_url.is_empty() {
-        let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-        format!("http://{host}")
-    } else {
-        c.hall.public_url.clone()
-    };
-    let mut t = Template { status_url: format!("{}/t/{{id}}?token={{token}}", base.trim_end_matches('/')), ..Template::default() };
-    crate::tickets::apply_settings(&mut t, &c.ticket.header, &c.ticket.footer, c.ticket.qr);
+    let mut t =
+        Template { status_url: format!("{}/t/{{id}}?token={{token}}", c.hall.public_url.trim_end_matches('/')), ..Template::default() };
+    crate::tickets::apply_settings(&mut t, &c.ticket.header, &c.ticket.footer, c.ticket.qr && !c.hall.public_url.is_empty());
     t
 }
 
+/// Reprints a desk may make a minute (a loop of reprints would only flood the log).
+const REPRINTS_PER_MINUTE: u32 = 10;
+
 async fn print(api: &Api, desk: Desk, template: Template, model: hallq_drivers::printer::ticket::TicketModel) -> proto::DeskPrint {
-    let printers = api.desks.clone();
     let name = desk.printer.clone();
-    let job = tokio::task::spawn_blocking(move || printers.print(&desk, &template, &model));
+    let failed = |m: String| proto::DeskPrint { printed: false, printer: Some(name.clone()), paper_near_end: false, message: Some(m) };
+    let turn = api.desks.turn(&desk.id);
+    let Ok(held) = tokio::time::timeout(std::time::Duration::from_secs(3), turn.lock_owned()).await else {
+        return failed("导引台打印机正忙（上一张还在打印），请稍后补打。".into());
+    };
+    let printers = api.desks.clone();
+    let job = tokio::task::spawn_blocking(move || {
+        let _held = held;
+        printers.print(&desk, &template, &model)
+    });
     match tokio::time::timeout(PRINT_DEADLINE, job).await {
         Ok(Ok(Ok(p))) => proto::DeskPrint {
             printed: true,
@@ -59,19 +66,10 @@ async fn print(api: &Api, desk: Desk, template: Template, model: hallq_drivers::
         },
         Ok(Ok(Err(m))) => {
             tracing::warn!("desk printer {name}: {m}");
-            proto::DeskPrint { printed: false, printer: Some(name), paper_near_end: false, message: Some(m) }
+            failed(m)
         }
-        Ok(Err(_)) => {
-            proto::DeskPrint {
-                printed: false, printer: Some(name), paper_near_end: false, message: Some("打印中断，请补打。".into())
-            }
-        }
-        Err(_) => proto::DeskPrint {
-            printed: false,
-            printer: Some(name),
-            paper_near_end: false,
-            message: Some(format!("打印机 {} 秒内未完成打印，请检查打印机后补打。", PRINT_DEADLINE.as_secs())),
-        },
+        Ok(Err(_)) => failed("打印中断，请补打。".into()),
+        Err(_) => failed(format!("打印机 {} 秒内未完成打印，请检查打印机后补打。", PRINT_DEADLINE.as_secs())),
     }
 }
 
@@ -85,7 +83,6 @@ pub(super) async fn issue(
     State(api): State<Api>,
     caller: Caller,
     Path(desk): Path<String>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     let desk = desk_of(&api, &desk)?;
@@ -105,8 +102,9 @@ pub(super) async fn issue(
             message: Some("此次请求已出过号，未重复打印；如需再打请用补打。".into()),
         }
     } else {
-        let model = crate::tickets::model(&view);
-        print(&api, desk, template(&api, &headers), model).await
+        let mut model = crate::tickets::model(&view);
+        model.token = ticket.token.clone();
+        print(&api, desk, template(&api), model).await
     };
     let status = if repeated { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(proto::DeskTicket { ticket: answer, print })).into_response())
@@ -123,20 +121,25 @@ pub(super) async fn reprint(
     State(api): State<Api>,
     caller: Caller,
     Path(desk): Path<String>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     let desk = desk_of(&api, &desk)?;
     let b: proto::DeskReprint = parse_body(body, false)?.expect("non-empty");
     let id = b.ticket.to_string();
-    api.hall.submit(Command::Reprint { ticket: id.clone(), desk: desk.id.clone(), actor: caller.actor() }).await?;
+    if let Some(wait) = api.issue_limit.check(&format!("reprint:{}", desk.id), api.hall.now(), REPRINTS_PER_MINUTE) {
+        return Err(ApiError::new(ErrorCode::TooManyTickets, format!("本导引台补打过于频繁，请 {wait} 秒后再试。")));
+    }
+    // A new status-page token: the lost paper's QR stops working, the new one works.
+    let token = hex::encode(rand::random::<[u8; 16]>());
+    api.hall.submit(Command::Reprint { ticket: id.clone(), desk: desk.id.clone(), actor: caller.actor(), token }).await?;
     let ticket = api.hall.ticket(&id)?.ok_or_else(|| ApiError::new(ErrorCode::UnknownTicket, format!("今天没有这张票：{id}。")))?;
     let view = views::ticket_view(&api.hall, &ticket, &caller.viewer(), TicketAnswer::Issuing);
     let answer = views::ticket_view(&api.hall, &ticket, &caller.viewer(), TicketAnswer::Lookup);
     let mut model = crate::tickets::model(&view);
+    model.token = ticket.token.clone();
     model.priority_label = if model.priority_label.is_empty() { "补打".into() } else { format!("{} · 补打", model.priority_label) };
     model.people_ahead = view.people_ahead.unwrap_or(0);
     model.estimate_minutes = view.estimate_minutes.unwrap_or(0);
-    let print = print(&api, desk, template(&api, &headers), model).await;
+    let print = print(&api, desk, template(&api), model).await;
     Ok((StatusCode::OK, Json(proto::DeskTicket { ticket: answer, print })).into_response())
 }

@@ -253,6 +253,9 @@ fn cells(config: &Config, by: ReportBy, r: &proto::ReportRow, lang: Lang) -> Vec
 
 /// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
 fn csv_field(s: &str) -> String {
+    // A text cell that a spreadsheet would take for a formula (an item named "=HYPERLINK(…)")
+    // is kept as text with a leading apostrophe.
+    let s = &if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -552,4 +555,14 @@ pub(super) async fn supervision(State(api): State<Api>, Query(q): Query<Params>)
         by_staff: by_staff.into_iter().map(count).collect(),
         chain,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_text_cell_is_never_a_formula() {
+        assert_eq!(super::csv_field("=HYPERLINK(\"http://x\",\"a\")"), "\"'=HYPERLINK(\"\"http://x\"\",\"\"a\"\")\"");
+        assert_eq!(super::csv_field("@cmd"), "'@cmd");
+        assert_eq!(super::csv_field("临时居民身份证办理"), "临时居民身份证办理");
+    }
 }

@@ -216,7 +216,7 @@ pub fn event_view(r: &Record, a: Audience) -> Option<StreamEvent> {
         Event::ResultCollected { result, kiosk, actor } if a == Audience::Manager => {
             EventView::ResultCollected { result: result.clone(), kiosk: kiosk.clone(), actor: who(actor) }
         }
-        Event::TicketReprinted { ticket, desk, actor } if staff => {
+        Event::TicketReprinted { ticket, desk, actor, .. } if staff => {
             EventView::TicketReprinted { ticket: tid(ticket), desk: desk.clone(), actor: who(actor) }
         }
         Event::StaffSignedIn { actor, role } if a == Audience::Manager => EventView::StaffSignedIn { actor: actor.clone(), role: *role },
@@ -477,7 +477,8 @@ pub fn ticket_view(hall: &Hall, t: &Ticket, viewer: &Viewer, answer: TicketAnswe
                 })
                 .collect()
         }),
-        token: issuing.then(|| t.token.clone()),
+        // Only the kiosk that prints it: staff never hold a visitor's status-page token.
+        token: (issuing && *viewer == Viewer::Kiosk).then(|| t.token.clone()),
         offline: t.offline.is_some(),
     }
 }

@@ -1197,6 +1197,33 @@ mod tests {
     }
 
     #[test]
+    fn a_desk_printer_is_a_printer_and_never_a_path_elsewhere() {
+        for (printer, ok) in [
+            ("tcp://10.0.0.5:9100", true),
+            ("usb://0416:5011", true),
+            ("serial:///dev/ttyUSB0", true),
+            ("file:///dev/usb/lp0", true),
+            ("sim://desk-1", true),
+            ("sim://../../etc", false),
+            ("sim:///var/lib/hallq/config", false),
+            ("file:///var/lib/hallq/config/v000001.toml", false),
+            ("serial:///tmp/x", false),
+            ("sane:test:0", false),
+        ] {
+            let text = DEFAULT_TOML.replacen("printer = \"sim://desk-1\"", &format!("printer = \"{printer}\""), 1);
+            match Config::parse(&text, "hall.toml") {
+                Ok(_) => assert!(ok, "{printer} accepted"),
+                Err(e) => {
+                    assert!(!ok, "{printer}: {e}");
+                    assert_eq!(e.field, "desks[0].printer", "{e}");
+                }
+            }
+        }
+        let long = DEFAULT_TOML.replacen("header = [\"{hall}\"]", &format!("header = [\"{}\"]", "长".repeat(65)), 1);
+        assert_eq!(Config::parse(&long, "hall.toml").unwrap_err().field, "ticket.header[0]");
+    }
+
+    #[test]
     fn cap_over_999_is_refused() {
         let text = DEFAULT_TOML.replacen("daily_cap = 600", "daily_cap = 1000", 1);
         let e = Config::parse(&text, "x.toml").unwrap_err();

@@ -223,8 +223,11 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
         Event::AppointmentBooked { appointment } => {
             state.appointments.insert(appointment.code.clone(), (**appointment).clone());
         }
-        Event::TicketReprinted { ticket, desk, .. } => {
+        Event::TicketReprinted { ticket, desk, token, .. } => {
             if let Some(t) = state.tickets.get_mut(ticket) {
+                if !token.is_empty() {
+                    t.token = token.clone();
+                }
                 history(t, "reprinted", None, Some(desk.clone()));
             }
         }

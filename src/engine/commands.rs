@@ -104,6 +104,8 @@ pub enum Command {
         ticket: String,
         desk: String,
         actor: Actor,
+        /// The ticket's new status-page token: the lost paper's QR stops working.
+        token: String,
     },
     /// Records that a member of staff signed in (the session was granted) as `role`.
     StaffSignedIn {

@@ -55,12 +55,15 @@ pub fn decide(state: &State, config: &Config, command: &Command, now: Ts) -> Res
         Command::ResultCollected { result, kiosk, actor } => {
             Ok((vec![Event::ResultCollected { result: result.clone(), kiosk: kiosk.clone(), actor: actor.clone() }], Outcome::Done))
         }
-        Command::Reprint { ticket, desk, actor } => {
+        Command::Reprint { ticket, desk, actor, token } => {
             let t = state.tickets.get(ticket).ok_or_else(|| Rejection::UnknownTicket(ticket.clone()))?;
             if !matches!(t.status, Status::Waiting | Status::Called | Status::NoShow) {
                 return Err(Rejection::NotReprintable(t.number.clone()));
             }
-            Ok((vec![Event::TicketReprinted { ticket: ticket.clone(), desk: desk.clone(), actor: actor.clone() }], Outcome::Done))
+            Ok((
+                vec![Event::TicketReprinted { ticket: ticket.clone(), desk: desk.clone(), actor: actor.clone(), token: token.clone() }],
+                Outcome::Done,
+            ))
         }
         Command::StaffSignedIn { actor, role } => Ok((vec![Event::StaffSignedIn { actor: actor.clone(), role: *role }], Outcome::Done)),
         Command::StaffSignedOut { actor } => Ok((vec![Event::StaffSignedOut { actor: actor.clone() }], Outcome::Done)),

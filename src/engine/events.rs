@@ -148,6 +148,9 @@ pub enum Event {
         desk: String,
         #[serde(default, skip_serializing_if = "Actor::is_unrecorded")]
         actor: Actor,
+        /// The new status-page token printed on the new paper (the lost one's stops working).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        token: String,
     },
     /// A member of staff signed in (their staff number) and was given a session as `role`.
     StaffSignedIn {

@@ -24,12 +24,22 @@ const DESK_JS: &str = include_str!("static/desk.js");
 /// Apache ECharts, vendored from npm by `scripts/vendor-echarts` (the console's charts).
 const ECHARTS: &str = include_str!("vendor/echarts.min.js");
 
+/// The console and the desk act with a staff session: their own scripts only, never inside
+/// another site's frame.
+const STAFF_PAGE_HEADERS: [(header::HeaderName, &str); 2] = [
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self' ws: wss:; frame-ancestors 'none'",
+    ),
+    (header::X_FRAME_OPTIONS, "DENY"),
+];
+
 pub fn router() -> Router {
     Router::new()
         .route("/", get(|| async { Html(INDEX) }))
         .route("/overview", get(|| async { Html(OVERVIEW) }))
-        .route("/console", get(|| async { Html(CONSOLE) }))
-        .route("/desk", get(|| async { Html(DESK) }))
+        .route("/console", get(|| async { (STAFF_PAGE_HEADERS, Html(CONSOLE)) }))
+        .route("/desk", get(|| async { (STAFF_PAGE_HEADERS, Html(DESK)) }))
         .route("/counter", get(|| async { Html(COUNTER) }))
         .route("/display/window", get(|| async { Html(WINDOW) }))
         .route("/display/hall", get(|| async { Html(HALL) }))
