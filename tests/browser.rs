@@ -79,7 +79,7 @@ async fn counters_call_and_displays_follow_through_a_restart() {
     wait_text(&counter, "#num", |t| t == "B001").await;
     wait_text(&window, "#num", |t| t == "B001").await;
     wait_text(&window, "#line", |t| t == "请 B001 号到 4 号窗口办理").await;
-    wait_text(&hall, "#calls li", |t| t.contains("B001") && t.contains('4')).await;
+    wait_text(&hall, "#newestLine", |t| t == "请 B001 号到 1 楼 4 号窗口").await;
     wait_text(&hall, "#w4 .cur", |t| t == "B001").await;
     wait_text(&phone, "#status", |t| t.contains("请到 4 号窗口")).await;
     shot(&counter, "counter").await;
@@ -136,12 +136,12 @@ async fn counters_call_and_displays_follow_through_a_restart() {
     let (s, _) = post(&http, &format!("{base}/api/v1/windows/4/call-next"), "demo-counter-1-6", json!({})).await;
     assert_eq!(s, 200);
     wait_text(&window, "#num", |t| t == "B002").await;
-    wait_text(&hall, "#calls li", |t| t.contains("B002")).await;
+    wait_text(&hall, "#newestLine", |t| t.contains("B002")).await;
     wait_text(&counter, "#num", |t| t == "B002").await;
     for page in [&window, &hall] {
         assert!(!class_of(page, "#conn").await.contains("down"), "still reconnecting");
     }
-    let calls = hall.find_all(Locator::Css("#calls li")).await.unwrap();
+    let calls = hall.find_all(Locator::Css("#newestLine, #strip .call")).await.unwrap();
     let mut texts = Vec::new();
     for c in calls {
         texts.push(c.text().await.unwrap());
@@ -203,5 +203,96 @@ async fn the_start_page_links_every_page_without_a_token() {
     // The overview, at its own address, with the display token once in the fragment.
     c.goto(&format!("{base}/overview#token=demo-display")).await.unwrap();
     wait_text(&c, "#windows", |t| t.contains("26号")).await;
+    c.close().await.unwrap();
+}
+
+/// Issue 15: the web hall display of one floor of a 231-window, 24-queue, three-floor hall
+/// (generated): only that floor's windows, pages that turn with 第 k/n 页, every window of
+/// the floor on some page, the newest call whole with its floor, and a recall as one line
+/// marked 重呼. With HALLQ_SCREENSHOTS=DIR, the pages are saved there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_web_hall_display_pages_one_floor_of_a_231_window_hall() {
+    let (_driver, driver_port) = chromedriver();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("hall.toml");
+    let text = hallq::config::scale::hall_231_toml()
+        .replace("page_seconds = 8", "page_seconds = 3")
+        .replace("recall_min_gap_secs = 20", "recall_min_gap_secs = 0");
+    assert!(text.contains("page_seconds = 3"));
+    std::fs::write(&config, text).unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let _server = serve(&config, &dir.path().join("data"), port);
+    healthy(&base).await;
+    let http = client();
+    for i in 0..2 {
+        let (s, _) =
+            post(&http, &format!("{base}/api/v1/tickets"), "demo-kiosk-1", json!({"request_id": format!("s{i}"), "service": "linshi-sfz"}))
+                .await;
+        assert_eq!(s, 201);
+    }
+    // Floor 2's windows open (the display lists open windows).
+    let floor2: Vec<u32> = hallq::config::scale::hall_231().windows.iter().filter(|w| w.floor == 2).map(|w| w.number).collect();
+    for n in &floor2 {
+        let (s, body) = post(&http, &format!("{base}/api/v1/windows/{n}/open"), "demo-manager", json!({})).await;
+        assert_eq!(s, 200, "{body}");
+    }
+    // Window 90 (floor 2) serves queue B; window 1 (floor 1) calls the other.
+    let (s, _) = post(&http, &format!("{base}/api/v1/windows/90/call-next"), "demo-manager", json!({})).await;
+    assert_eq!(s, 200);
+    let (s, _) = post(&http, &format!("{base}/api/v1/windows/1/call-next"), "demo-manager", json!({})).await;
+    assert_eq!(s, 200);
+
+    let c = browser(driver_port, (1920, 1080)).await;
+    c.goto(&format!("{base}/display/hall?floor=2&token=demo-display")).await.unwrap();
+    wait_text(&c, "#place", |t| t == "2 楼").await;
+    // The floor's newest call is B001 at window 90; window 1's call is another floor's.
+    wait_text(&c, "#newestLine", |t| t == "请 B001 号到 2 楼 90 号窗口").await;
+    let strip = c.find(Locator::Css("#strip")).await.unwrap().text().await.unwrap();
+    assert!(!strip.contains("B002"), "a call on floor 1 is not on floor 2's screen: {strip}");
+    let fits: bool = c
+        .execute(
+            "const e = document.getElementById('newestLine'); return e.scrollWidth <= e.clientWidth + 1 && e.dataset.fits === 'true';",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_bool()
+        .unwrap();
+    assert!(fits, "the newest call is drawn whole");
+    // Floor 2 holds the demo's ten windows and 81-160: 90 windows, three pages of 30, then the queues.
+    let page = wait_text(&c, "#page", |t| t.starts_with("窗口 · 第 1/")).await;
+    let pages: usize = page.rsplit('/').next().unwrap().trim_end_matches(" 页").parse().unwrap();
+    assert!(pages >= 4, "{page}");
+    shot(&c, "hall-web-floor2-page1").await;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut queues = 0;
+    for k in 1..=pages {
+        let shown = wait_text(&c, "#page", |t| t.contains(&format!("第 {k}/{pages} 页"))).await;
+        if shown.starts_with("窗口") {
+            for w in c.find_all(Locator::Css("#windows .win")).await.unwrap() {
+                let id = w.attr("id").await.unwrap().unwrap();
+                seen.insert(id.trim_start_matches('w').parse::<u32>().unwrap());
+            }
+        } else {
+            queues += c.find_all(Locator::Css("#qrows tr")).await.unwrap().len();
+            if queues <= 5 {
+                shot(&c, "hall-web-floor2-queues").await;
+            }
+        }
+    }
+    assert_eq!(seen.into_iter().collect::<Vec<_>>(), floor2, "every window of floor 2, on some page");
+    assert!(queues > 0, "the floor's queues have pages too");
+    // A recall: one line, marked 重呼.
+    let (s, _) = post(&http, &format!("{base}/api/v1/windows/90/recall"), "demo-manager", json!({})).await;
+    assert_eq!(s, 200);
+    wait_text(&c, "#newestTag", |t| t == "重呼").await;
+    let lines = c.find_all(Locator::Css("#newestLine, #strip .call")).await.unwrap();
+    let mut b001 = 0;
+    for l in lines {
+        b001 += l.text().await.unwrap().matches("B001").count();
+    }
+    assert_eq!(b001, 1, "the recall replaces the first call's line");
+    shot(&c, "hall-web-floor2-recall").await;
     c.close().await.unwrap();
 }
