@@ -49,7 +49,7 @@ fn window_and_hall_displays_show_the_view() {
 
     let mut hall = view_from_state(&state(), Mode::Hall, false);
     display::apply(&w, &hall);
-    assert!(shows(&w, "call:B001@5"));
+    assert!(shows(&w, "newest:请 B001 号到 5 号窗口"), "the newest call, whole");
     assert!(shows(&w, "window:5=B001"));
     assert!(shows(&w, "window:6=paused"));
     hall.connected = false;
