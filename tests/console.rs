@@ -207,8 +207,11 @@ async fn managers_run_the_hall_from_the_console() {
         wait_text(&c, "#deliveries", |t| t.contains("已送达")).await;
         shot(&c, "console-alerts").await;
 
-        // Kiosks and devices: the paper-out, the silent kiosk.
+        // Kiosks and devices: the paper-out, the silent kiosk, the configuration version
+        // each kiosk last fetched.
+        assert_eq!(kiosk.catalog().await.unwrap().config_version, 1);
         open(&c, &base, "devices").await;
+        wait_text(&c, "tr[data-kiosk='kiosk-1']", |t| t.contains("v1")).await;
         let paper = wait_text(&c, "tr[data-device='kiosk-1/ticket-printer']", |t| t.contains("故障")).await;
         assert!(paper.contains("缺纸") && paper.contains("取号打印机"), "{paper}");
         wait_text(&c, "tr[data-kiosk='kiosk-2']", |t| t.contains("离线")).await;

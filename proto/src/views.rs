@@ -612,6 +612,10 @@ pub struct KioskLink {
     pub leases: Vec<LeaseView>,
     /// Offline tickets it uploaded today.
     pub uploaded_today: u32,
+    /// The configuration version of the catalogue it last fetched (none since the service
+    /// started): behind the version in force while it has not caught up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_version: Option<u64>,
 }
 
 /// What a report is broken down by.

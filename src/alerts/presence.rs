@@ -12,6 +12,8 @@ use crate::service::Clock;
 #[derive(Default)]
 pub struct Presence {
     kiosks: Mutex<HashMap<String, Ts>>,
+    /// The configuration version of the catalogue each kiosk last fetched.
+    kiosk_versions: Mutex<HashMap<String, u64>>,
     displays: Mutex<BTreeMap<String, DisplayConn>>,
 }
 
@@ -28,6 +30,15 @@ impl Presence {
     /// A kiosk's request (names come from the configuration's tokens: a bounded set).
     pub fn kiosk_seen(&self, kiosk: &str, at: Ts) {
         self.kiosks.lock().unwrap_or_else(|p| p.into_inner()).insert(kiosk.to_string(), at);
+    }
+
+    /// A kiosk fetched the catalogue of configuration `version`.
+    pub fn kiosk_config(&self, kiosk: &str, version: u64) {
+        self.kiosk_versions.lock().unwrap_or_else(|p| p.into_inner()).insert(kiosk.to_string(), version);
+    }
+
+    pub fn kiosk_config_version(&self, kiosk: &str) -> Option<u64> {
+        self.kiosk_versions.lock().unwrap_or_else(|p| p.into_inner()).get(kiosk).copied()
     }
 
     pub fn kiosk_last_seen(&self, kiosk: &str) -> Option<Ts> {

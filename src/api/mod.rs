@@ -440,7 +440,11 @@ async fn openapi() -> Response {
 /// The hall's items, queues, windows and kiosk settings.
 #[utoipa::path(get, path = "/catalog", tag = "hall", security(("token" = [])), responses((status = 200, body = proto::Catalog), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody)))]
 async fn catalog(State(api): State<Api>, caller: Caller) -> ApiResult<Json<proto::Catalog>> {
-    Ok(Json(views::catalog_view(&api.hall, &caller.viewer())))
+    let catalog = views::catalog_view(&api.hall, &caller.viewer());
+    if caller.role == Role::Kiosk {
+        api.hall.alerts().presence.kiosk_config(&caller.name, catalog.config_version);
+    }
+    Ok(Json(catalog))
 }
 
 /// Windows, queues and recent calls, as the caller's role may see them.

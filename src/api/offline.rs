@@ -121,6 +121,7 @@ pub(super) fn kiosk_links(api: &Api) -> Vec<proto::KioskLink> {
             proto::KioskLink {
                 offline: seen.is_none_or(|s| (now - s).num_seconds() > SILENT_SECS),
                 last_seen: seen.map(|s| s.with_timezone(&c.offset()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)),
+                config_version: api.hall.alerts().presence.kiosk_config_version(&kiosk),
                 kiosk,
                 leases,
                 uploaded_today,

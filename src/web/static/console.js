@@ -10,6 +10,7 @@
   let tok = sessionStorage.getItem(KEY) || "";
   let state = null;
   let names = { item: {}, queue: {}, department: {}, window: {} };
+  let configVersion = 0;
   let hallDay = null;
   let alerts = null;
   let section = "live";
@@ -126,6 +127,8 @@
     for (const d of c.departments) n.department[d.id] = t(d.name, d.name_en);
     for (const w of c.windows) n.window[w.number] = w.name;
     names = n;
+    configVersion = c.config_version;
+    renderDevices();
   }
   const keyName = (by, key) => {
     if (by === "window") return t(`${key}号窗口`, `Window ${key}`) + (names.window[key] ? " " + names.window[key] : "");
@@ -179,9 +182,9 @@
   function renderDevices() {
     if (!state) return;
     const ks = state.kiosks || [];
-    $("kiosks").innerHTML = ks.length ? `<tr><th>${t("自助机", "Kiosk")}</th><th>${t("连接", "Link")}</th><th>${t("最后心跳", "Last heard")}</th><th>${t("离线号段（剩余）", "Offline leases (left)")}</th><th class="num">${t("今日离线取号上传", "Offline tickets uploaded today")}</th></tr>` +
+    $("kiosks").innerHTML = ks.length ? `<tr><th>${t("自助机", "Kiosk")}</th><th>${t("连接", "Link")}</th><th>${t("最后心跳", "Last heard")}</th><th>${t("配置版本", "Config version")}</th><th>${t("离线号段（剩余）", "Offline leases (left)")}</th><th class="num">${t("今日离线取号上传", "Offline tickets uploaded today")}</th></tr>` +
       ks.map((k) => `<tr data-kiosk="${esc(k.kiosk)}"><td>${esc(k.kiosk)}</td><td>${k.offline ? `<span class="tag bad">${t("离线", "Offline")}</span>` : `<span class="tag ok">${t("在线", "Online")}</span>`}</td>` +
-        `<td>${esc(dt(k.last_seen) || t("服务启动后未联系", "not since the service started"))}</td><td>${k.leases.map((l) => `${esc(l.prefix)}${l.from}–${l.to} (${l.left})`).join("，") || "—"}</td><td class="num">${k.uploaded_today}</td></tr>`).join("")
+        `<td>${esc(dt(k.last_seen) || t("服务启动后未联系", "not since the service started"))}</td><td>${k.config_version == null ? "—" : `v${k.config_version}` + (configVersion && k.config_version < configVersion ? ` <span class="tag warning">${t("未更新", "behind")}</span>` : "")}</td><td>${k.leases.map((l) => `${esc(l.prefix)}${l.from}–${l.to} (${l.left})`).join("，") || "—"}</td><td class="num">${k.uploaded_today}</td></tr>`).join("")
       : `<tr><td class="none">${t("还没有自助机连接过。", "No kiosk has connected yet.")}</td></tr>`;
     const ds = state.devices || [];
     $("devices").innerHTML = ds.length ? `<tr><th>${t("自助机", "Kiosk")}</th><th>${t("设备", "Device")}</th><th>${t("状态", "State")}</th><th>${t("故障", "Fault")}</th></tr>` +
