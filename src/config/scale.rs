@@ -77,4 +77,18 @@ mod tests {
         assert_eq!(floors.len(), 3);
         assert_eq!(c.windows.iter().filter(|w| w.zone.as_deref() == Some("报建区")).count(), 40);
     }
+
+    #[test]
+    fn a_zone_name_is_short_and_without_spaces() {
+        for bad in ["", "east wing", "一二三四五六七八九十一二三四五六七"] {
+            let mut c = super::hall_231();
+            c.windows[200].zone = Some(bad.into());
+            let e = super::Config::parse(&toml::to_string(&c).unwrap(), "scale").unwrap_err();
+            assert_eq!(e.field, "windows[200].zone", "{bad:?}: {e}");
+        }
+        let mut c = super::hall_231();
+        c.display.page_seconds = 1;
+        let e = super::Config::parse(&toml::to_string(&c).unwrap(), "scale").unwrap_err();
+        assert_eq!(e.field, "display.page_seconds");
+    }
 }
