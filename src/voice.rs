@@ -105,6 +105,13 @@ pub fn announcement_words(number: &str, window: u32, floor: Option<i32>) -> Vec<
     w
 }
 
+/// The floor said in a call to `window`: its floor when the hall's windows are on more
+/// than one, else none ("请A001号到5号窗口办理" in a hall of one floor).
+pub fn floor_to_say(config: &crate::config::Config, window: u32) -> Option<i32> {
+    let floors: std::collections::BTreeSet<i32> = config.windows.iter().map(|w| w.floor).collect();
+    config.windows.iter().find(|w| w.number == window).map(|w| w.floor).filter(|_| floors.len() > 1)
+}
+
 /// Most time espeak-ng may take for one clip: it needs some 50 ms for a word, a second on
 /// a busy machine; past this it is stuck.
 pub const ESPEAK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -273,6 +280,17 @@ mod tests {
         // A hall of several floors says the floor.
         assert_eq!(announcement_words("A001", 25, Some(2)).concat(), "请A零零一号到二楼二十五号窗口办理");
         assert_eq!(announcement_words("B012", 3, Some(-1)).concat(), "请B零一二号到负一楼三号窗口办理");
+    }
+
+    #[test]
+    fn the_floor_is_said_only_in_a_hall_of_several_floors() {
+        let big = crate::config::scale::hall_231();
+        assert_eq!(floor_to_say(&big, 90), Some(2));
+        assert_eq!(announcement_words("A001", 90, floor_to_say(&big, 90)).concat(), "请A零零一号到二楼九十号窗口办理");
+        assert_eq!(floor_to_say(&big, 999), None, "no such window");
+        let mut one = big.clone();
+        one.windows.iter_mut().for_each(|w| w.floor = 1);
+        assert_eq!(announcement_words("A001", 90, floor_to_say(&one, 90)).concat(), "请A零零一号到九十号窗口办理");
     }
 
     /// Recorded clips with recognisable contents: each clip is a constant value.

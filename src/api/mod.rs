@@ -605,12 +605,7 @@ async fn announce(State(api): State<Api>, Query(q): Query<HashMap<String, String
     if !api.hall.config().voice.enabled {
         return Err(ApiError::new(ErrorCode::VoiceDisabled, "语音叫号已在配置中关闭（voice.enabled）。"));
     }
-    // The floor is said when the hall has more than one.
-    let floor = {
-        let c = api.hall.config();
-        let floors: std::collections::BTreeSet<i32> = c.windows.iter().map(|w| w.floor).collect();
-        c.windows.iter().find(|w| w.number == window).map(|w| w.floor).filter(|_| floors.len() > 1)
-    };
+    let floor = crate::voice::floor_to_say(&api.hall.config(), window);
     let voice = api.voice.clone();
     let wav = tokio::task::spawn_blocking(move || voice.announcement(&number, window, floor))
         .await
