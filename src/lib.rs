@@ -1,3 +1,7 @@
+//! hallq: the self-service kiosk and queue-ticket system of a citizen service hall. The
+//! library behind the `hallq` binary: the queue engine and its log, the hall service and its
+//! API, the web pages, the kiosk and display runtimes, and the installer's tools.
+
 pub mod alerts;
 pub mod api;
 pub mod backup;
