@@ -52,23 +52,6 @@ async fn until(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
     }
 }
 
-/// Clicks the element once it is there and can be clicked (a section shows after its
-/// hash changes), for at most 15 s.
-async fn click(c: &Client, css: &str) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let tried = match c.find(Locator::Css(css)).await {
-            Ok(e) => e.click().await.map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
-        match tried {
-            Ok(()) => return,
-            Err(e) if Instant::now() > deadline => panic!("{css}: {e}"),
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-}
-
 async fn js(c: &Client, script: &str) -> Value {
     c.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{script}: {e}"))
 }

@@ -19,21 +19,6 @@ use hallq_proto::{ErrorCode, HallClient, IssueTicket, TicketId};
 /// A valid resident ID number (GB 11643 check digit).
 const ID: &str = "11010519491231002X";
 
-async fn click(c: &fantoccini::Client, css: &str) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let tried = match c.find(Locator::Css(css)).await {
-            Ok(e) => e.click().await.map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
-        match tried {
-            Ok(()) => return,
-            Err(e) if Instant::now() > deadline => panic!("{css}: {e}"),
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-}
-
 async fn type_in(c: &fantoccini::Client, id: &str, text: &str) {
     let e = c.find(Locator::Id(id)).await.unwrap();
     e.clear().await.unwrap();

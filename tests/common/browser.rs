@@ -92,3 +92,20 @@ pub async fn shot(c: &Client, name: &str) {
         std::fs::write(Path::new(&dir).join(format!("{name}.png")), png).unwrap();
     }
 }
+
+/// Clicks the element once it is there and can be clicked (a section shows after its
+/// hash changes), for at most 15 s.
+pub async fn click(c: &Client, css: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let tried = match c.find(Locator::Css(css)).await {
+            Ok(e) => e.click().await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match tried {
+            Ok(()) => return,
+            Err(e) if Instant::now() > deadline => panic!("{css}: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
