@@ -35,22 +35,15 @@ pub fn list(cups: &str) -> anyhow::Result<bool> {
     Ok(all_ok)
 }
 
-fn sample_ticket() -> TicketModel {
-    TicketModel {
-        hall_name: "hallq 测试打印".into(),
-        number: "T001".into(),
-        id: "test-T001".into(),
-        service: "打印机测试 Printer test".into(),
-        queue: "测试队列".into(),
-        people_ahead: 0,
-        estimate_minutes: 0,
-        windows: vec![(1, 1)],
-        issued_at: chrono::Local::now().format("%Y-%m-%d %H:%M").to_string(),
-        holder: "张*（1101**********002X）".into(),
-        token: "test".into(),
-        priority_label: String::new(),
-        offline: false,
-    }
+/// The demo hall's sample ticket (the one model every ticket is printed from), titled as a
+/// test print.
+fn sample_ticket() -> anyhow::Result<TicketModel> {
+    let mut t = crate::tickets::sample(&crate::config::Config::demo(), chrono::Utc::now())?;
+    t.hall_name = "hallq 测试打印 / test print".into();
+    t.number = "T001".into();
+    t.id = "test-T001".into();
+    t.token = "test".into();
+    Ok(t)
 }
 
 /// `hallq devices test-print URI`: a sample ticket with status checks.
@@ -58,7 +51,7 @@ pub fn test_print(uri: &str, png: Option<&Path>) -> anyhow::Result<()> {
     let uri: DeviceUri = uri.parse()?;
     let sim = matches!(uri, DeviceUri::Sim { .. }).then(SimPrinter::new);
     let mut printer = TicketPrinter::open(&uri, sim.as_ref())?;
-    let report = printer.print_ticket(&Template::default(), &sample_ticket()).map_err(|e| {
+    let report = printer.print_ticket(&Template::default(), &sample_ticket()?).map_err(|e| {
         let fault = e.fault();
         anyhow::anyhow!("{e}\n  for staff: {}", fault.staff_message())
     })?;

@@ -29,6 +29,8 @@ pub fn model(t: &TicketView) -> TicketModel {
         token: t.token.clone().unwrap_or_default(),
         priority_label: t.priority.label_zh().to_string(),
         offline: t.offline,
+        waiting_area: t.waiting_area.clone(),
+        no_show_rule: t.no_show_rule.clone(),
     }
 }
 
@@ -44,10 +46,10 @@ pub fn apply_settings(template: &mut Template, header: &[String], footer: &[Stri
     }
 }
 
-/// A sample ticket of `config` as the kiosk would print it, drawn by the printer simulator
-/// to a PNG: the manager console's live preview of the ticket template. The sample is the
-/// first item the kiosks offer, with a masked holder and a few people ahead.
-pub fn preview_png(config: &crate::config::Config, now: crate::engine::Ts) -> anyhow::Result<Vec<u8>> {
+/// A sample ticket of `config` as its kiosks would print it: the first item the kiosks
+/// offer, a masked holder, a few people ahead. The console's preview and the installer's
+/// test print (`hallq devices test-print`) print it.
+pub fn sample(config: &crate::config::Config, now: crate::engine::Ts) -> anyhow::Result<TicketModel> {
     use anyhow::Context;
     let service = config.services.iter().find(|s| s.kiosk).or(config.services.first()).context("the configuration has no item")?;
     let queue = config.queues.iter().find(|q| q.id == service.queue);
@@ -56,7 +58,7 @@ pub fn preview_png(config: &crate::config::Config, now: crate::engine::Ts) -> an
         .unwrap_or_default();
     let prefix = queue.map(|q| q.prefix.as_str()).unwrap_or("A");
     let now = crate::engine::local(config, now);
-    let sample = TicketModel {
+    Ok(TicketModel {
         hall_name: config.hall.name.clone(),
         number: format!("{prefix}001"),
         id: "preview".into(),
@@ -70,7 +72,16 @@ pub fn preview_png(config: &crate::config::Config, now: crate::engine::Ts) -> an
         token: "preview".into(),
         priority_label: String::new(),
         offline: false,
-    };
+        waiting_area: config.waiting_area(&service.queue).0,
+        no_show_rule: config.no_show_rule().0,
+    })
+}
+
+/// A sample ticket of `config` drawn by the printer simulator to a PNG: the manager
+/// console's live preview of the ticket template.
+pub fn preview_png(config: &crate::config::Config, now: crate::engine::Ts) -> anyhow::Result<Vec<u8>> {
+    use anyhow::Context;
+    let sample = sample(config, now)?;
     let base = if config.hall.public_url.is_empty() { "http://hall.example" } else { config.hall.public_url.as_str() };
     let mut template = Template { status_url: format!("{}/t/{{id}}?token={{token}}", base.trim_end_matches('/')), ..Template::default() };
     apply_settings(&mut template, &config.ticket.header, &config.ticket.footer, config.ticket.qr);

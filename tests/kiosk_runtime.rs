@@ -175,7 +175,7 @@ async fn errands_at_the_kiosk_reach_the_hall() {
     let text = hallq::config::DEFAULT_TOML
         .replacen("tiles = [\"personal\", \"business\", \"hot\", \"departments\", \"search\", \"floors\", \"appointment\", \"results\", \"scan\"]", "tiles = [\"hot\", \"appointment\"]", 1)
         .replacen("welcome = \"欢迎光临，请选择您要办理的事项\"", "welcome = \"今日社保业务在2楼办理\"", 1)
-        .replacen("footer = [\"请留意叫号和屏幕显示，过号请到服务台咨询\", \"最多跑一次 · 感谢您的耐心等候\"]", "footer = [\"今日延时服务至18:00\"]", 1);
+        .replacen("footer = [\"最多跑一次 · 感谢您的耐心等候\"]", "footer = [\"今日延时服务至18:00\"]", 1);
     assert!(text.contains("今日延时服务至18:00"), "the edit applies to the demo configuration");
     manager.put_config(&text, None).await.unwrap();
     let v = k.until("the new tiles", |v| v.tiles.len() == 2).await;

@@ -27,6 +27,7 @@ fn model() -> TicketModel {
         token: "0123456789abcdef".into(),
         priority_label: String::new(),
         offline: false,
+        ..Default::default()
     }
 }
 
@@ -67,9 +68,12 @@ fn a_ticket_goes_from_model_to_png() {
     assert!(p.complete);
     assert_eq!(p.image.width(), 576);
     assert!(drawn(p, "A001", Style::center().size(4, 4).bold()), "number not drawn:\n{}", p.text());
-    assert!(drawn(p, "临时居民身份证办理", Style::center().size(1, 2).bold()), "item not drawn:\n{}", p.text());
-    assert!(p.text().contains("前面还有 3 人，预计等候约 12 分钟"));
-    assert!(p.text().contains("1楼 4、5号窗口；2楼 26号窗口"));
+    assert!(drawn(p, "临时居民身份证办理", Style::center().size(2, 2).bold()), "item not drawn:\n{}", p.text());
+    assert!(drawn(p, "前面还有 3 人", Style::center().size(2, 2).bold()), "people ahead not drawn:\n{}", p.text());
+    assert!(drawn(p, "预计等候约 12 分钟", Style::center().size(2, 2)), "estimate not drawn:\n{}", p.text());
+    // Most of its windows are on floor 1.
+    assert!(p.text().contains("请在1楼等候区等候"), "{}", p.text());
+    assert!(p.text().contains("1楼 4、5号窗口\n2楼 26号窗口"), "{}", p.text());
     assert_eq!(qr_in(p), vec!["http://127.0.0.1:8080/t/20261127-A001?token=0123456789abcdef".to_string()]);
     assert_eq!(sim.saved(), vec![dir.path().join("ticket-0001.png")]);
     let reread = image::open(dir.path().join("ticket-0001.png")).unwrap().to_luma8();

@@ -344,6 +344,8 @@ pub fn catalog_of(c: &Config, state: &engine::State, viewer: &Viewer) -> proto::
                 waiting,
                 estimate_minutes: est,
                 windows: windows_for(c, &s.queue),
+                waiting_area: c.waiting_area(&s.queue).0,
+                waiting_area_en: c.waiting_area(&s.queue).1,
             }
         })
         .collect();
@@ -398,6 +400,7 @@ pub fn catalog_of(c: &Config, state: &engine::State, viewer: &Viewer) -> proto::
             public_url: Some(c.hall.public_url.trim_end_matches('/').to_string()).filter(|u| !u.is_empty()),
         },
         config_version: state.config_version,
+        no_show: no_show_rule(c),
         desks: c
             .desks
             .iter()
@@ -436,6 +439,8 @@ pub fn ticket_view(hall: &Hall, t: &Ticket, viewer: &Viewer, answer: TicketAnswe
     let (name, name_en) = service_name(c, &t.service);
     let queue = c.queue(&t.queue);
     let issuing = answer == TicketAnswer::Issuing;
+    let (waiting_area, waiting_area_en) = c.waiting_area(&t.queue);
+    let (no_show_rule, no_show_rule_en) = c.no_show_rule();
     let holder = match (viewer, issuing) {
         // The kiosk prints the masked name and ID number on the ticket it issued.
         (Viewer::Kiosk, true) | (Viewer::Manager, _) => t.holder.as_ref().map(|h| holder_view(h, true)),
@@ -480,6 +485,25 @@ pub fn ticket_view(hall: &Hall, t: &Ticket, viewer: &Viewer, answer: TicketAnswe
         // Only the kiosk that prints it: staff never hold a visitor's status-page token.
         token: (issuing && *viewer == Viewer::Kiosk).then(|| t.token.clone()),
         offline: t.offline.is_some(),
+        waiting_area,
+        waiting_area_en,
+        no_show_rule,
+        no_show_rule_en,
+    }
+}
+
+/// The hall's 过号 rule from `[rules]`, for counters (when 过号 is allowed) and tickets.
+pub fn no_show_rule(c: &Config) -> proto::NoShowRule {
+    let (text, text_en) = c.no_show_rule();
+    let r = &c.rules;
+    proto::NoShowRule {
+        after_recalls: r.no_show_after_recalls,
+        after_minutes: r.no_show_after_minutes,
+        max_recalls: r.max_recalls,
+        recall_min_gap_secs: r.recall_min_gap_secs,
+        requeue_within_minutes: r.requeue_within_minutes,
+        text,
+        text_en,
     }
 }
 

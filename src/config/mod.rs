@@ -201,11 +201,7 @@ pub struct TicketConfig {
 
 impl Default for TicketConfig {
     fn default() -> TicketConfig {
-        TicketConfig {
-            header: vec!["{hall}".into()],
-            footer: vec!["请留意叫号和屏幕显示，过号请到服务台咨询".into(), "最多跑一次 · 感谢您的耐心等候".into()],
-            qr: true,
-        }
+        TicketConfig { header: vec!["{hall}".into()], footer: vec!["最多跑一次 · 感谢您的耐心等候".into()], qr: true }
     }
 }
 
@@ -446,6 +442,13 @@ pub struct Rules {
     pub call_ratio: CallRatio,
     pub max_recalls: u32,
     pub recall_min_gap_secs: u32,
+    /// 过号: a window may mark the ticket it called a no-show once it has recalled it this
+    /// many times, or `no_show_after_minutes` after the first call, whichever comes first.
+    /// Both 0: at once (the counter still asks to confirm). The rule is printed on tickets.
+    #[serde(default)]
+    pub no_show_after_recalls: u32,
+    #[serde(default)]
+    pub no_show_after_minutes: u32,
     pub requeue_within_minutes: u32,
     pub appointment_early_minutes: u32,
     /// How long before its slot an appointment may be checked in at a kiosk.
@@ -488,6 +491,12 @@ pub struct Queue {
     pub prefix: String,
     pub daily_cap: u32,
     pub service_minutes: u32,
+    /// Where its visitors wait, such as "2楼B区等候区" (screen and ticket: 请在…等候). Not
+    /// given: the waiting area of the floor most of its windows are on ("1楼等候区").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_area: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_area_en: Option<String>,
     /// This queue's own `[alerts] wait_warning_minutes` (0: no wait warning here).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_warning_minutes: Option<u32>,
@@ -686,6 +695,18 @@ impl Config {
         if self.voice.repeat == 0 || self.voice.repeat > 5 {
             return err("voice.repeat".into(), "use 1 to 5".into());
         }
+        if self.rules.no_show_after_minutes == 0 && self.rules.no_show_after_recalls > self.rules.max_recalls {
+            return err(
+                "rules.no_show_after_recalls".into(),
+                format!(
+                    "{} recalls can never be made (max_recalls = {}): a called ticket could never be marked 过号; lower it or set no_show_after_minutes",
+                    self.rules.no_show_after_recalls, self.rules.max_recalls
+                ),
+            );
+        }
+        if self.rules.no_show_after_minutes > 120 {
+            return err("rules.no_show_after_minutes".into(), "at most 120 minutes".into());
+        }
         if self.rules.call_ratio.normal == 0 && self.rules.call_ratio.priority == 0 {
             return err("rules.call_ratio".into(), "normal and priority cannot both be 0".into());
         }
@@ -717,6 +738,16 @@ impl Config {
             }
             if q.service_minutes == 0 {
                 return err(format!("queues[{i}].service_minutes"), "must be at least 1".into());
+            }
+            for (field, text, most) in [("waiting_area", &q.waiting_area, 16), ("waiting_area_en", &q.waiting_area_en, 48)] {
+                if let Some(t) = text {
+                    if t.trim().is_empty() || t.trim() != t || t.chars().count() > most {
+                        return err(
+                            format!("queues[{i}].{field}"),
+                            format!("\"{t}\": give a place such as \"2楼B区等候区\" of at most {most} characters, no spaces around it"),
+                        );
+                    }
+                }
             }
         }
         if self.queues.is_empty() {
@@ -801,7 +832,7 @@ impl Config {
         for (i, t) in self.tokens.iter().enumerate() {
             let field = match (&t.token, &t.token_sha256) {
                 (Some(_), Some(_)) => {
-                    return err(format!("tokens[{i}].token_sha256"), "give either token or token_sha256, not both".into())
+                    return err(format!("tokens[{i}].token_sha256"), "give either token or token_sha256, not both".into());
                 }
                 (None, None) => return err(format!("tokens[{i}]"), "give the token: token = \"…\" or token_sha256 = \"…\"".into()),
                 (Some(clear), None) => {
@@ -1017,6 +1048,51 @@ impl Config {
 
     pub fn window(&self, number: u32) -> Option<&Window> {
         self.windows.iter().find(|w| w.number == number)
+    }
+
+    /// Where the visitors of `queue` wait, in Chinese and English: the queue's
+    /// `waiting_area`, or the waiting area of the floor most of its windows are on (the
+    /// lower floor on a tie). Empty for an unknown queue or one no window serves.
+    pub fn waiting_area(&self, queue: &str) -> (String, String) {
+        let Some(q) = self.queue(queue) else { return (String::new(), String::new()) };
+        let windows: Vec<(u32, i32)> = self.windows.iter().filter(|w| self.window_serves(w, queue)).map(|w| (w.number, w.floor)).collect();
+        let floor = hallq_drivers::printer::ticket::main_floor(&windows);
+        let zh = match (&q.waiting_area, floor) {
+            (Some(a), _) => a.clone(),
+            (None, Some(f)) => format!("{f}楼等候区"),
+            (None, None) => String::new(),
+        };
+        let en = match (&q.waiting_area_en, &q.waiting_area, floor) {
+            (Some(a), _, _) => a.clone(),
+            (None, Some(a), _) => a.clone(),
+            (None, None, Some(f)) => format!("the waiting area on floor {f}"),
+            (None, None, None) => String::new(),
+        };
+        (zh, en)
+    }
+
+    /// The 过号 rule as visitors read it on the ticket and status page, from `[rules]`, in
+    /// Chinese and English.
+    pub fn no_show_rule(&self) -> (String, String) {
+        let r = &self.rules;
+        let (zh_when, en_when) = match (r.no_show_after_recalls, r.no_show_after_minutes) {
+            (0, 0) => ("叫号时未到".to_string(), "not there when called".to_string()),
+            (n, 0) => (format!("叫号后重呼{n}次仍未到"), format!("not there after the call and {n} recalls")),
+            (0, m) => (format!("叫号{m}分钟后仍未到"), format!("not there {m} minutes after the call")),
+            (n, m) => (format!("叫号后重呼{n}次或{m}分钟仍未到"), format!("not there after {n} recalls or {m} minutes after the call")),
+        };
+        let limit = r.requeue_within_minutes;
+        let zh = if limit == 0 {
+            format!("过号：{zh_when}即为过号，请重新取号。")
+        } else {
+            format!("过号：{zh_when}即为过号；过号{limit}分钟内可到窗口重新排队，逾时请重新取号。")
+        };
+        let en = if limit == 0 {
+            format!("Missed turn: {en_when}; please take a new number.")
+        } else {
+            format!("Missed turn: {en_when}; within {limit} minutes a window can put you back in the queue, later take a new number.")
+        };
+        (zh, en)
     }
 
     /// Whether window `number` serves queue `queue`.
@@ -1276,6 +1352,28 @@ mod tests {
             let e = Config::parse(&text, "hall.toml").expect_err(bad);
             assert_eq!(e.field, "hall.public_url", "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn waiting_areas_and_the_no_show_rule() {
+        let demo = Config::demo();
+        assert_eq!(demo.waiting_area("A").0, "1楼等候区", "A's windows are all on floor 1");
+        assert_eq!(demo.waiting_area("F"), ("2楼等候区".into(), "the waiting area on floor 2".into()));
+        assert_eq!(demo.waiting_area("C").0, "1楼户政等候区", "configured");
+        assert_eq!(demo.waiting_area("nope").0, "");
+        let at = |from: &str, to: &str| {
+            let text = DEFAULT_TOML.replacen(from, to, 1);
+            assert_ne!(text, DEFAULT_TOML, "{from}");
+            Config::parse(&text, "hall.toml").expect_err(to)
+        };
+        let e = at("no_show_after_recalls = 2\nno_show_after_minutes = 3", "no_show_after_recalls = 4\nno_show_after_minutes = 0");
+        assert_eq!(e.field, "rules.no_show_after_recalls");
+        assert!(e.message.contains("could never be marked 过号"), "{e}");
+        assert_eq!(at("no_show_after_minutes = 3", "no_show_after_minutes = 121").field, "rules.no_show_after_minutes");
+        let e = at("waiting_area = \"1楼户政等候区\"", "waiting_area = \" 1楼\"");
+        assert_eq!((e.field.as_str(), e.message.contains("no spaces around it")), ("queues[2].waiting_area", true), "{e}");
+        let e = at("waiting_area = \"1楼户政等候区\"", "waiting_area = \"一二三四五六七八九十一二三四五六七\"");
+        assert!(e.message.contains("at most 16"), "{e}");
     }
 
     #[test]

@@ -53,6 +53,10 @@ pub enum Rejection {
     RequeueExpired(String, u32),
     #[error("{0} 不是过号状态。")]
     NotNoShow(String),
+    /// 过号 asked for before the hall's rule allows it (`[rules] no_show_after_*`); the
+    /// second field says what is still needed.
+    #[error("{0} 还不能标记过号：{1}。")]
+    NoShowTooSoon(String, String),
     #[error("转办的事项与当前事项相同。")]
     SameService,
     #[error("{0} 已经评价过了。")]
@@ -121,6 +125,7 @@ impl Rejection {
             Rejection::NotServedHere { .. } => ErrorCode::NotServedHere,
             Rejection::RequeueExpired(..) => ErrorCode::RequeueExpired,
             Rejection::NotNoShow(_) => ErrorCode::NotNoShow,
+            Rejection::NoShowTooSoon(..) => ErrorCode::NoShowTooSoon,
             Rejection::SameService => ErrorCode::SameService,
             Rejection::AlreadyRated(_) => ErrorCode::AlreadyRated,
             Rejection::NotServed(_) => ErrorCode::NotServed,

@@ -469,6 +469,79 @@ fn recall_has_a_limit_and_a_least_gap() {
     );
 }
 
+/// 过号 only after the hall's rule (demo: 2 recalls or 3 minutes after the call, whichever
+/// comes first); a new call starts the count again.
+#[test]
+fn a_no_show_waits_for_the_recalls_or_the_minutes_of_the_rule() {
+    check(
+        &demo(),
+        "09:00 issue huzhao person=p1
+         09:00:30 issue huzhao person=p2
+         09:01 w7 next
+         09:01:10 w7 noshow
+         09:01:30 w7 recall
+         09:01:40 w7 noshow
+         09:01:50 w7 recall
+         09:01:55 w7 noshow
+         09:02 w7 next
+         09:04:59 w7 noshow
+         09:05 w7 noshow",
+        "09:00 day 2026-11-27 opened; issued C001 huzhao ahead=0 est=0m
+         09:00 issued C002 huzhao ahead=1 est=2m
+         09:01 w7 opened; w7 called C001
+         09:01 ! no_show_too_soon
+         09:01 w7 recalled C001 #1
+         09:01 ! no_show_too_soon
+         09:01 w7 recalled C001 #2
+         09:01 w7 no-show C001
+         09:02 w7 called C002
+         09:04 ! no_show_too_soon
+         09:05 w7 no-show C002",
+    );
+    let mut at_once = demo();
+    (at_once.rules.no_show_after_recalls, at_once.rules.no_show_after_minutes) = (0, 0);
+    check(
+        &at_once,
+        "09:00 issue huzhao person=p1
+         09:01 w7 next
+         09:01 w7 noshow",
+        "09:00 day 2026-11-27 opened; issued C001 huzhao ahead=0 est=0m
+         09:01 w7 opened; w7 called C001
+         09:01 w7 no-show C001",
+    );
+}
+
+/// The counter's words for what the 过号 rule still needs, and the rule as printed.
+#[test]
+fn the_no_show_rule_says_what_is_missing() {
+    let c = demo();
+    let at = |s: i64| Utc.with_ymd_and_hms(2026, 11, 27, 1, 0, 0).unwrap() + chrono::Duration::seconds(s);
+    let mut state = State::default();
+    let issue = IssueRequest {
+        request_id: "r1".into(),
+        service: "linshi-sfz".into(),
+        priority: Priority::Normal,
+        channel: Channel::Kiosk,
+        kiosk: None,
+        holder: None,
+        appointment_slot: None,
+        token: "tok".into(),
+    };
+    execute(&mut state, &c, &Command::Issue(issue), at(0)).1.unwrap();
+    let call = Command::Window { window: 4, action: WindowAction::CallNext, actor: Actor::token("counter-4") };
+    execute(&mut state, &c, &call, at(0)).1.unwrap();
+    let t = state.tickets.values_mut().next().unwrap();
+    t.recalls = 1;
+    let t = t.clone();
+    assert_eq!(
+        super::window::no_show_not_yet(&c, &t, at(65)).as_deref(),
+        Some("已重呼 1 次，需重呼 2 次或叫号 3 分钟后（还差 1 分 55 秒）")
+    );
+    assert_eq!(super::window::no_show_not_yet(&c, &t, at(180)), None);
+    assert_eq!(super::window::no_show_not_yet(&c, &Ticket { recalls: 2, ..t.clone() }, at(1)), None);
+    assert_eq!(c.no_show_rule().0, "过号：叫号后重呼2次或3分钟仍未到即为过号；过号30分钟内可到窗口重新排队，逾时请重新取号。");
+}
+
 #[test]
 fn a_no_show_is_requeued_by_another_window_after_its_window_closed_but_not_too_late() {
     check(
@@ -476,23 +549,23 @@ fn a_no_show_is_requeued_by_another_window_after_its_window_closed_but_not_too_l
         "09:00 issue huzhao person=p1
          09:01 issue huzhao person=p2
          09:05 w7 next
-         09:06 w7 noshow
-         09:07 w7 close
+         09:08 w7 noshow
+         09:09 w7 close
          09:20 w8 requeue C001
          09:21 w8 next
-         09:22 w8 noshow
+         09:24 w8 noshow
          09:53 w8 next
-         09:54 w8 requeue C002",
+         09:55 w8 requeue C002",
         "09:00 day 2026-11-27 opened; issued C001 huzhao ahead=0 est=0m
          09:01 issued C002 huzhao ahead=1 est=2m
          09:05 w7 opened; w7 called C001
-         09:06 w7 no-show C001
-         09:07 w7 closed
+         09:08 w7 no-show C001
+         09:09 w7 closed
          09:20 w8 requeued C001
          09:21 w8 opened; w8 called C002
-         09:22 w8 no-show C002
+         09:24 w8 no-show C002
          09:53 w8 called C001
-         09:54 ! requeue_expired",
+         09:55 ! requeue_expired",
     );
 }
 
@@ -502,29 +575,29 @@ fn requeue_window_closes_after_the_configured_minutes() {
         &demo(),
         "09:00 issue huzhao person=p1
          09:05 w7 next
-         09:06 w7 noshow
-         09:36 w9 requeue C001
-         09:37 w9 requeue C001
-         09:38 w4 requeue C001",
+         09:08 w7 noshow
+         09:38 w9 requeue C001
+         09:39 w9 requeue C001
+         09:40 w4 requeue C001",
         "09:00 day 2026-11-27 opened; issued C001 huzhao ahead=0 est=0m
          09:05 w7 opened; w7 called C001
-         09:06 w7 no-show C001
-         09:36 w9 requeued C001
-         09:37 ! not_no_show
-         09:38 ! not_no_show",
+         09:08 w7 no-show C001
+         09:38 w9 requeued C001
+         09:39 ! not_no_show
+         09:40 ! not_no_show",
     );
     check(
         &demo(),
         "09:00 issue huzhao person=p1
          09:05 w7 next
-         09:06 w7 noshow
-         09:36:01 w9 requeue C001
-         09:37 w4 requeue C001",
+         09:08 w7 noshow
+         09:38:01 w9 requeue C001
+         09:39 w4 requeue C001",
         "09:00 day 2026-11-27 opened; issued C001 huzhao ahead=0 est=0m
          09:05 w7 opened; w7 called C001
-         09:06 w7 no-show C001
-         09:36 ! requeue_expired
-         09:37 ! not_served_here",
+         09:08 w7 no-show C001
+         09:38 ! requeue_expired
+         09:39 ! not_served_here",
     );
 }
 
@@ -959,7 +1032,9 @@ fn tickets_printed_offline_before_midnight_are_recorded_after_it_not_queued() {
 /// sign-ins, configuration changes, result prints, attachment reads and ratings.
 #[test]
 fn every_commands_actor_reaches_its_events() {
-    let config = demo();
+    let mut config = demo();
+    // 过号 at once: the steps below all run at 09:00.
+    (config.rules.no_show_after_recalls, config.rules.no_show_after_minutes) = (0, 0);
     let at = |h: u32, m: u32| config.offset().from_local_datetime(&day(1).and_hms_opt(h, m, 0).unwrap()).unwrap().with_timezone(&Utc);
     let mut state = State::default();
     for n in 0..3 {

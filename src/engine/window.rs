@@ -120,6 +120,9 @@ pub(super) fn decide_window(
             if t.status != Status::Called {
                 return Err(Rejection::CurrentInProgress(t.number.clone()));
             }
+            if let Some(missing) = no_show_not_yet(config, t, now) {
+                return Err(Rejection::NoShowTooSoon(t.number.clone(), missing));
+            }
             events.push(Event::TicketNoShow { ticket: t.id.clone(), window: number, actor: actor.clone() });
         }
         WindowAction::Requeue { ticket } => {
@@ -194,4 +197,24 @@ pub(super) fn find_ticket<'a>(state: &'a State, key: &str) -> Result<&'a Ticket,
         .get(key)
         .or_else(|| state.tickets.values().find(|t| t.number.eq_ignore_ascii_case(key)))
         .ok_or_else(|| Rejection::UnknownTicket(key.to_string()))
+}
+
+/// What the hall's 过号 rule still asks for before the called ticket `t` may be marked a
+/// no-show at `now`, in the counter's words; `None` when it may be. The rule is met by
+/// `no_show_after_recalls` recalls or `no_show_after_minutes` since the call, whichever
+/// comes first; with both 0 at once.
+pub fn no_show_not_yet(config: &Config, t: &Ticket, now: Ts) -> Option<String> {
+    let (need_recalls, need_minutes) = (config.rules.no_show_after_recalls, config.rules.no_show_after_minutes);
+    let waited = (now - t.called_at.unwrap_or(now)).num_seconds().max(0) as u32;
+    let by_recalls = need_recalls > 0 && t.recalls >= need_recalls;
+    let by_time = need_minutes > 0 && waited >= need_minutes * 60;
+    if (need_recalls == 0 && need_minutes == 0) || by_recalls || by_time {
+        return None;
+    }
+    let left = need_minutes * 60 - waited.min(need_minutes * 60);
+    Some(match (need_recalls, need_minutes) {
+        (n, 0) => format!("请先重呼（已重呼 {} 次，需 {n} 次）", t.recalls),
+        (0, _) => format!("叫号后需等 {need_minutes} 分钟，还差 {} 分 {} 秒", left / 60, left % 60),
+        (n, _) => format!("已重呼 {} 次，需重呼 {n} 次或叫号 {need_minutes} 分钟后（还差 {} 分 {} 秒）", t.recalls, left / 60, left % 60),
+    })
 }

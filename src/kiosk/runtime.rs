@@ -548,6 +548,11 @@ impl Core {
             history: None,
             token: Some(r.token.clone()),
             offline: true,
+            // The printed ticket falls back to the floor its windows are on.
+            waiting_area: String::new(),
+            waiting_area_en: String::new(),
+            no_show_rule: String::new(),
+            no_show_rule_en: String::new(),
         };
         let mut issued = issued_from(&view, &self.template.lock().unwrap_or_else(|p| p.into_inner()));
         issued.offline = true;
@@ -620,6 +625,7 @@ impl Core {
                                 token: String::new(),
                                 priority_label: String::new(),
                                 offline: false,
+                                ..Default::default()
                             };
                             let tpl = Template {
                                 fields: vec![

@@ -21,20 +21,30 @@ pub const COLUMNS: u32 = WIDTH_DOTS / 12;
 /// FS &: Chinese character mode on.
 pub const FS_CHINESE_ON: [u8; 2] = [0x1C, 0x26];
 
+/// Where a line or image sits across the paper (ESC a); in templates as `"left"`, `"center"`,
+/// `"right"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Align {
+    /// Against the left margin.
     #[default]
     Left,
+    /// Centred.
     Center,
+    /// Against the right margin.
     Right,
 }
 
+/// How a line of text is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Style {
+    /// Character width multiple, 1 to 8 (GS !): 2 halves the characters a line holds.
     pub width: u8,
+    /// Character height multiple, 1 to 8 (GS !).
     pub height: u8,
+    /// Emphasised (ESC E).
     pub bold: bool,
+    /// Alignment of the line.
     pub align: Align,
 }
 
@@ -45,63 +55,87 @@ impl Default for Style {
 }
 
 impl Style {
+    /// Normal size, centred.
     pub fn center() -> Style {
         Style { align: Align::Center, ..Style::default() }
     }
+    /// This style at `w` × `h` times the normal size, each clamped to 1..=8.
     pub fn size(mut self, w: u8, h: u8) -> Style {
         self.width = w.clamp(1, 8);
         self.height = h.clamp(1, 8);
         self
     }
+    /// This style in bold.
     pub fn bold(mut self) -> Style {
         self.bold = true;
         self
     }
 }
 
+/// A QR code's error correction level: the share of the code that may be damaged and still
+/// read (L 7 %, M 15 %, Q 25 %, H 30 %); higher levels make a larger code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ecc {
+    /// About 7 %.
     L,
+    /// About 15 %.
     M,
+    /// About 25 %.
     Q,
+    /// About 30 %.
     H,
 }
 
+/// One element of a printed document, top to bottom.
 #[derive(Debug, Clone)]
 pub enum Block {
     /// One printed line (wrap long text with [`wrap`] first).
     Text {
+        /// The line; characters GBK cannot hold make it print as an image.
         text: String,
+        /// Size, weight and alignment.
         style: Style,
     },
     /// A QR code, Model 2; `module` is dots per module (1-16).
     Qr {
+        /// What the code holds (the visitor's status-page link).
         data: String,
+        /// Dots per module, 1 to 16.
         module: u8,
+        /// Error correction level.
         ecc: Ecc,
+        /// Where it sits across the paper.
         align: Align,
     },
     /// CODE128, code set B.
     Code128 {
+        /// Printable ASCII only (`BarcodeData` otherwise).
         data: String,
+        /// Bar height in dots.
         height: u8,
     },
     /// A full-width dashed rule.
     Rule,
+    /// This many blank lines fed.
     Feed(u8),
     /// A black-and-white image (0 = black), at most 576 dots wide.
     Image {
+        /// The image, 0 = black.
         image: GrayImage,
+        /// Where it sits across the paper.
         align: Align,
     },
 }
 
+/// A ticket (or any print) as a list of blocks, encoded by [`encode`]; the cut is added there.
 #[derive(Debug, Clone, Default)]
 pub struct Document {
+    /// The blocks, top to bottom.
     pub blocks: Vec<Block>,
 }
 
 impl Document {
+    /// Adds one line of `text` (not wrapped).
     pub fn text(&mut self, text: impl Into<String>, style: Style) -> &mut Self {
         self.blocks.push(Block::Text { text: text.into(), style });
         self
@@ -115,18 +149,23 @@ impl Document {
         self
     }
 
+    /// Adds any block.
     pub fn push(&mut self, block: Block) -> &mut Self {
         self.blocks.push(block);
         self
     }
 }
 
+/// Why a document could not be turned into bytes (nothing was sent to the printer).
 #[derive(Debug, thiserror::Error)]
 pub enum EncodeError {
+    /// The `escpos` crate refused a command (a value out of its range).
     #[error("ESC/POS encoding failed: {0}")]
     Escpos(String),
+    /// A line needs drawing as an image and no CJK font is installed.
     #[error("{0}")]
     Font(#[from] font::NoFont),
+    /// CODE128 data with characters outside printable ASCII.
     #[error("barcode data must be printable ASCII: {0:?}")]
     BarcodeData(String),
 }
@@ -172,9 +211,18 @@ pub fn wrap(text: &str, cols: u32) -> Vec<String> {
         for word in split_keep(para) {
             let w = columns(&word);
             if width + w > cols && !line.is_empty() {
+                // Chinese line breaking (禁则): no line starts with a closing mark such as
+                // "、" or "，", and none ends with an opening one such as "（": the character
+                // before goes down with it.
+                let mut carried = String::new();
+                let opening = line.chars().last().is_some_and(|c| NO_END.contains(c));
+                let closing = word.chars().next().is_some_and(|c| NO_START.contains(c));
+                if (opening || closing) && line.chars().count() > 1 {
+                    carried = line.pop().map(String::from).unwrap_or_default();
+                }
                 lines.push(line.trim_end().to_string());
-                line = String::new();
-                width = 0;
+                width = columns(&carried);
+                line = carried;
                 if word == " " {
                     continue;
                 }
@@ -198,6 +246,11 @@ pub fn wrap(text: &str, cols: u32) -> Vec<String> {
     }
     lines
 }
+
+/// Marks that never begin a line.
+const NO_START: &str = "、，。；：？！）」』》〉】”’,.;:?!)";
+/// Marks that never end a line.
+const NO_END: &str = "（「『《〈【“‘(";
 
 /// Words for wrapping: runs of ASCII non-space, single spaces, single wide characters.
 fn split_keep(s: &str) -> Vec<String> {
@@ -395,7 +448,10 @@ mod tests {
 
     #[test]
     fn wrapping_counts_wide_characters_twice() {
-        assert_eq!(wrap("请到1楼4、5、6号窗口办理", 12), vec!["请到1楼4、5", "、6号窗口办", "理"]);
+        // No line starts with "、" (the 5 goes down with it).
+        assert_eq!(wrap("请到1楼4、5、6号窗口办理", 12), vec!["请到1楼4、", "5、6号窗口办", "理"]);
+        // None ends with "（".
+        assert_eq!(wrap("持证人：张*（1101**********002X）", 24), vec!["持证人：张*", "（1101**********002X）"]);
         assert_eq!(wrap("hello world again", 11), vec!["hello world", "again"]);
         assert!(wrap(&"很".repeat(30), 48).iter().all(|l| columns(l) <= 48));
     }
