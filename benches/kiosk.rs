@@ -10,7 +10,7 @@ use hallq::kiosk::controller::Input;
 use hallq::kiosk::runtime::{Core, KioskOptions};
 use hallq::service::{Hall, SimClock};
 use hallq_drivers::printer::sim::SimPrinter;
-use hallq_ui::view::{Screen, UiAction};
+use hallq_ui::view::{Screen, TileId, UiAction};
 
 fn rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -75,12 +75,7 @@ fn main() {
         core.input(Input::Catalog(hallq::kiosk::catalog_from_config(&hall.config())));
         let mut taps = Vec::new();
         for _ in 0..100 {
-            for a in [
-                UiAction::Tile("hot".into()),
-                UiAction::Item("sfz-buling".into()),
-                UiAction::Tile("take-number".into()),
-                UiAction::SkipIdentity,
-            ] {
+            for a in [UiAction::Tile(TileId::Hot), UiAction::Item("sfz-buling".into()), UiAction::TakeNumber, UiAction::SkipIdentity] {
                 core.input(Input::Ui(a));
             }
             let before = sim.printed().len();

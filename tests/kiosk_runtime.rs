@@ -17,7 +17,7 @@ use hallq::kiosk::errands::VoiceOut;
 use hallq::kiosk::runtime::{start, Core, KioskOptions};
 use hallq_drivers::printer::sim::SimPrinter;
 use hallq_proto::{BookAppointment, DeliverResult, Priority, TicketId};
-use hallq_ui::view::{KioskView, Screen, UiAction};
+use hallq_ui::view::{KioskView, Screen, TileId, UiAction};
 
 struct Kiosk {
     core: Arc<Core>,
@@ -83,7 +83,7 @@ async fn errands_at_the_kiosk_reach_the_hall() {
     let (system, manager, kiosk) = (t.client("demo-system"), t.client("demo-manager"), t.client("demo-kiosk-1"));
     let person = id_number("19800101", 7);
     let k = Kiosk::start(&t);
-    k.until("the home screen with the hall's tiles", |v| v.screen == Screen::Home && v.tiles.iter().any(|t| t.id == "results")).await;
+    k.until("the home screen with the hall's tiles", |v| v.screen == Screen::Home && v.tiles.iter().any(|t| t.id == TileId::Results)).await;
 
     // 1. Appointments: one checked in by its typed (or QR-scanned) code, one found by the
     // visitor's ID card; each prints its ticket.
@@ -92,7 +92,7 @@ async fn errands_at_the_kiosk_reach_the_hall() {
     let booked =
         BookAppointment { code: "YY2002".into(), service: "hukou-qianru".into(), slot, identity: Some(identity(&person, "李四")) };
     system.book_appointment(&booked).await.unwrap();
-    k.tap(UiAction::Tile("appointment".into()));
+    k.tap(UiAction::Tile(TileId::Appointment));
     for ch in "yy1001".chars() {
         k.tap(UiAction::CodeKey(ch));
     }
@@ -102,7 +102,7 @@ async fn errands_at_the_kiosk_reach_the_hall() {
     let printed = k.printer.printed();
     assert!(printed.iter().any(|p| p.text().contains("B001")), "the ticket went to the printer");
     k.tap(UiAction::Home);
-    k.tap(UiAction::Tile("appointment".into()));
+    k.tap(UiAction::Tile(TileId::Appointment));
     k.core.input(Input::Card(card(&person)));
     let v = k.until("the visitor's appointments", |v| v.screen == Screen::Choices).await;
     assert_eq!(v.choices.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["YY2002"]);
@@ -124,7 +124,7 @@ async fn errands_at_the_kiosk_reach_the_hall() {
     };
     system.deliver_result(&body).await.unwrap();
     k.tap(UiAction::Home);
-    k.tap(UiAction::Tile("results".into()));
+    k.tap(UiAction::Tile(TileId::Results));
     k.core.input(Input::Card(card(&person)));
     let v = k.until("the results list", |v| v.screen == Screen::Choices && !v.choices.is_empty()).await;
     assert_eq!(v.choices[1].title, "营业执照");
@@ -140,9 +140,9 @@ async fn errands_at_the_kiosk_reach_the_hall() {
 
     // 3. Pages scanned through SANE reach the counter attached to the ticket.
     k.tap(UiAction::Home);
-    k.tap(UiAction::Tile("scan".into()));
+    k.tap(UiAction::Tile(TileId::Scan));
     k.tap(UiAction::Item("linshi-sfz".into()));
-    k.tap(UiAction::Tile("take-number".into()));
+    k.tap(UiAction::TakeNumber);
     k.tap(UiAction::SkipIdentity);
     k.until("the scan screen", |v| v.screen == Screen::Scan).await;
     k.tap(UiAction::ScanFlatbed);
@@ -179,12 +179,12 @@ async fn errands_at_the_kiosk_reach_the_hall() {
     assert!(text.contains("今日延时服务至18:00"), "the edit applies to the demo configuration");
     manager.put_config(&text, None).await.unwrap();
     let v = k.until("the new tiles", |v| v.tiles.len() == 2).await;
-    assert_eq!(v.tiles.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["hot", "appointment"]);
+    assert_eq!(v.tiles.iter().map(|t| t.id).collect::<Vec<_>>(), [TileId::Hot, TileId::Appointment]);
     assert_eq!(v.welcome, "今日社保业务在2楼办理");
     // The next ticket carries the new footer.
-    k.tap(UiAction::Tile("hot".into()));
+    k.tap(UiAction::Tile(TileId::Hot));
     k.tap(UiAction::Item("sfz-buling".into()));
-    k.tap(UiAction::Tile("take-number".into()));
+    k.tap(UiAction::TakeNumber);
     k.tap(UiAction::SkipIdentity);
     k.tap(UiAction::Confirm);
     let v = k.until("the ticket", |v| v.screen == Screen::Ticket).await;
@@ -213,7 +213,7 @@ async fn qr_of_appointment(t: &TestHall, k: &Kiosk, code: &str) -> (String, Stri
         .unwrap();
     let before = k.printer.printed().len();
     k.tap(UiAction::Home);
-    k.tap(UiAction::Tile("appointment".into()));
+    k.tap(UiAction::Tile(TileId::Appointment));
     for ch in code.to_lowercase().chars() {
         k.tap(UiAction::CodeKey(ch));
     }
@@ -239,7 +239,7 @@ async fn the_ticket_qr_points_to_the_public_url() {
         let t = TestHall::start_with(config, MORNING).await;
         let k = Kiosk::start(&t);
         // The hall's catalogue (and with it the public URL) has arrived once its name shows.
-        k.until("the home screen with the hall's catalogue", |v| v.screen == Screen::Home && !v.hall_name.is_empty() && v.tiles.iter().any(|t| t.id == "appointment")).await;
+        k.until("the home screen with the hall's catalogue", |v| v.screen == Screen::Home && !v.hall_name.is_empty() && v.tiles.iter().any(|t| t.id == TileId::Appointment)).await;
         let (qr, number) = qr_of_appointment(&t, &k, "YY3003").await;
         let id = format!("20261127-{number}");
         assert!(qr.starts_with(&format!("https://hall.example.cn/t/{id}?token=")), "{qr}");

@@ -23,7 +23,7 @@ use hallq::kiosk::runtime::{start, Core, KioskOptions};
 use hallq::service::{Clock, SimClock};
 use hallq_drivers::printer::sim::SimPrinter;
 use hallq_proto::{HallClient, TicketId};
-use hallq_ui::view::{KioskView, Screen, UiAction};
+use hallq_ui::view::{KioskView, Screen, TileId, UiAction};
 use tokio::net::{TcpListener, TcpStream};
 
 // ---------------------------------------------------------------------------------------
@@ -223,7 +223,7 @@ impl Kiosk {
     async fn take_number(&self) -> KioskView {
         self.core.input(Input::Ui(UiAction::Home));
         self.until("home", 10, |v| v.screen == Screen::Home).await;
-        for a in [UiAction::Tile("hot".into()), UiAction::Item("linshi-sfz".into()), UiAction::Tile("take-number".into())] {
+        for a in [UiAction::Tile(TileId::Hot), UiAction::Item("linshi-sfz".into()), UiAction::TakeNumber] {
             self.core.input(Input::Ui(a));
         }
         if self.core.view().screen == Screen::Identity {

@@ -497,7 +497,7 @@ async fn the_kiosk_issues_and_prints_over_https_with_the_hall_ca() {
     use hallq::kiosk::errands::VoiceOut;
     use hallq::kiosk::runtime::{start, Core, KioskOptions};
     use hallq_drivers::printer::sim::SimPrinter;
-    use hallq_ui::view::{Screen, UiAction};
+    use hallq_ui::view::{Screen, TileId, UiAction};
     let t = TlsHall::start().await;
     let other = tempfile::tempdir().unwrap();
     let wrong = init(other.path(), "另一个大厅", &[]);
@@ -537,13 +537,9 @@ async fn the_kiosk_issues_and_prints_over_https_with_the_hall_ca() {
     let printer = SimPrinter::new();
     let k = kiosk(&t.certs.ca, &printer);
     until(k.clone(), "the hall's tiles over https", |v| v.screen == Screen::Home && !v.hall_name.is_empty() && !v.clock.is_empty()).await;
-    for a in [
-        UiAction::Tile("hot".into()),
-        UiAction::Item("sfz-buling".into()),
-        UiAction::Tile("take-number".into()),
-        UiAction::SkipIdentity,
-        UiAction::Confirm,
-    ] {
+    for a in
+        [UiAction::Tile(TileId::Hot), UiAction::Item("sfz-buling".into()), UiAction::TakeNumber, UiAction::SkipIdentity, UiAction::Confirm]
+    {
         k.input(Input::Ui(a));
     }
     let v = until(k.clone(), "the ticket issued over https", |v| v.screen == Screen::Ticket).await;

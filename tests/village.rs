@@ -15,7 +15,7 @@ use hallq::server::ServeOptions;
 use hallq::service::SimClock;
 use hallq_drivers::printer::sim::SimPrinter;
 use hallq_proto::{HallClient, WindowAction, WindowNo};
-use hallq_ui::view::{Screen, UiAction};
+use hallq_ui::view::{Screen, TileId, UiAction};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_machine_issues_and_a_tablet_calls() {
@@ -62,7 +62,7 @@ async fn one_machine_issues_and_a_tablet_calls() {
     common::within(30, "the hall's items", async {
         loop {
             core.input(Input::Ui(UiAction::Home));
-            core.input(Input::Ui(UiAction::Tile("hot".into())));
+            core.input(Input::Ui(UiAction::Tile(TileId::Hot)));
             core.input(Input::Ui(UiAction::Item("linshi-sfz".into())));
             if core.view().screen == Screen::Item {
                 break;
@@ -71,7 +71,7 @@ async fn one_machine_issues_and_a_tablet_calls() {
         }
     })
     .await;
-    core.input(Input::Ui(UiAction::Tile("take-number".into())));
+    core.input(Input::Ui(UiAction::TakeNumber));
     if core.view().screen == Screen::Identity {
         core.input(Input::Ui(UiAction::SkipIdentity));
     }

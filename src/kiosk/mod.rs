@@ -1,16 +1,26 @@
-//! The self-service kiosk: [`controller`] is its behaviour without IO; [`runtime`] does
+//! The self-service kiosk: [`controller`] is its behaviour without IO (the visitor's
+//! [`session`], one module per errand: [`browse`], [`appointment`], [`results`],
+//! [`scanning`], [`manager`]; texts through [`text`]); [`runtime`] does
 //! the IO (hall service over HTTP, ticket printer, ID-card reader) and, with the `ui`
 //! feature, drives the Slint screens of `ui/`.
 
+pub mod appointment;
+pub mod browse;
 pub mod controller;
 #[cfg(feature = "ui")]
 pub mod errands;
 pub mod journal;
+pub mod manager;
+pub mod model;
 pub mod pin;
+pub mod results;
 #[cfg(feature = "ui")]
 pub mod runtime;
+pub mod scanning;
 #[cfg(feature = "ui")]
 pub mod screenshots;
+pub mod session;
+pub mod text;
 pub mod village;
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use hallq_drivers::{transport, DeviceUri};
 use hallq_proto::{
     CheckIn, ClientError, EventView, FeedItem, HallClient, Identity, IssueTicket, RequestId, ServiceId, TicketId, TicketView,
 };
-use hallq_ui::view::{KioskView, UiAction};
+use hallq_ui::view::{DeviceKind, KioskView, TileId, UiAction};
 
 use super::controller::{AppointmentRow, Card, Controller, Effect, Input, IssueFailure, Issued, ResultRow, Settings};
 use super::errands::{Scanner, Speaker, VoiceOut, A4};
@@ -191,11 +191,11 @@ impl Core {
         *self.on_exit.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(f));
     }
 
-    fn report(self: &Arc<Self>, device: &'static str, fault: Option<String>) {
+    fn report(self: &Arc<Self>, device: DeviceKind, fault: Option<String>) {
         let hall = self.hall.clone();
         tokio::spawn(async move {
-            if let Err(e) = hall.device_status(device, fault.as_deref()).await {
-                tracing::warn!("cannot report {device} status to the hall service: {e}");
+            if let Err(e) = hall.device_status(device.name(), fault.as_deref()).await {
+                tracing::warn!("cannot report {} status to the hall service: {e}", device.name());
             }
         });
     }
@@ -256,13 +256,13 @@ impl Core {
         // Managers see the kiosk's devices in the hall's state (the connection itself they
         // see by its absence).
         if which == PRINTER {
-            self.report("ticket-printer", fault.clone().or_else(|| self.paper_note()));
+            self.report(DeviceKind::TicketPrinter, fault.clone().or_else(|| self.paper_note()));
         } else if which == READER {
-            self.report("idcard-reader", fault.clone());
+            self.report(DeviceKind::IdcardReader, fault.clone());
         }
         if which == READER {
             // A reader fault turns off only what needs a card.
-            self.input(Input::OptionalDevice("idcard-reader", fault));
+            self.input(Input::OptionalDevice(DeviceKind::IdcardReader, fault));
         } else {
             self.input(Input::Health(combined));
         }
@@ -338,7 +338,7 @@ impl Core {
             Effect::PrintResults(list) => {
                 let result = self.print_results(list).await;
                 if let Err(msg) = &result {
-                    self.report("a4-printer", Some(msg.clone()));
+                    self.report(DeviceKind::A4Printer, Some(msg.clone()));
                 }
                 self.input(Input::DocsPrinted(result));
             }
@@ -349,8 +349,8 @@ impl Core {
                         // The scanner itself failing (stuck, gone) turns scanning off until it
                         // answers again; a jam or an open cover is the visitor's to put right.
                         if e.is_device_fault() {
-                            core.report("scanner", Some(e.to_string()));
-                            core.input(Input::OptionalDevice("scanner", Some(e.to_string())));
+                            core.report(DeviceKind::Scanner, Some(e.to_string()));
+                            core.input(Input::OptionalDevice(DeviceKind::Scanner, Some(e.to_string())));
                         }
                         e.to_string()
                     }),
@@ -409,7 +409,7 @@ impl Core {
             }
             Effect::Speak(text) => self.speaker.say(text),
             Effect::SelfTest(device) => {
-                let (ok, text) = self.self_test(&device).await;
+                let (ok, text) = self.self_test(device).await;
                 self.input(Input::SelfTested(device, ok, text));
             }
             Effect::Exit => {
@@ -601,10 +601,10 @@ impl Core {
         Ok(done)
     }
 
-    async fn self_test(self: &Arc<Self>, device: &str) -> (bool, String) {
+    async fn self_test(self: &Arc<Self>, device: DeviceKind) -> (bool, String) {
         let core = self.clone();
         match device {
-            "ticket-printer" => {
+            DeviceKind::TicketPrinter => {
                 let r = tokio::task::spawn_blocking(move || {
                     let mut p = core.printer.lock().unwrap_or_else(|p| p.into_inner());
                     match p.status() {
@@ -645,14 +645,14 @@ impl Core {
                     Err(e) => (false, e),
                 }
             }
-            "idcard-reader" => match &self.opts.idcard {
+            DeviceKind::IdcardReader => match &self.opts.idcard {
                 None => (false, "未配置读卡器（--idcard）".into()),
                 Some(_) => match self.faults.lock().unwrap_or_else(|p| p.into_inner())[READER].clone() {
                     None => (true, "读卡器在线（刷一张证件可验证读卡）".into()),
                     Some(f) => (false, f),
                 },
             },
-            "a4-printer" => match &self.a4 {
+            DeviceKind::A4Printer => match &self.a4 {
                 None => (false, "未配置A4打印机（--a4）".into()),
                 Some(_) => {
                     let r = tokio::task::spawn_blocking(move || core.a4.as_ref().and_then(|a| a.fault()))
@@ -664,7 +664,7 @@ impl Core {
                     }
                 }
             },
-            "scanner" => match &self.scanner {
+            DeviceKind::Scanner => match &self.scanner {
                 None => (false, "未配置扫描仪（--scanner）".into()),
                 Some(_) => {
                     let r = tokio::task::spawn_blocking(move || core.scanner.as_ref().map(|s| s.check()).unwrap_or(Err("未配置".into())))
@@ -676,14 +676,13 @@ impl Core {
                     }
                 }
             },
-            "hall-service" => match self.hall.catalog().await {
+            DeviceKind::HallService => match self.hall.catalog().await {
                 Ok(_) => (true, format!("{} 连接正常", self.opts.server)),
                 Err(ClientError::Refused { status, message, .. }) => {
                     (false, format!("{}：HTTP {status}（检查令牌）：{message}", self.opts.server))
                 }
                 Err(e) => (false, format!("{}：{e}", self.opts.server)),
             },
-            other => (false, format!("unknown device {other}")),
         }
     }
 }
@@ -826,8 +825,8 @@ pub fn start(core: Arc<Core>) {
                 let fault = tokio::task::spawn_blocking(move || cc.a4.as_ref().and_then(|a| a.fault())).await.unwrap_or(None);
                 // Every time (the hall logs only changes): a failed print paused the errand
                 // and reported it meanwhile, and a printer that answers again resumes it.
-                c.report("a4-printer", fault.clone());
-                c.input(Input::OptionalDevice("a4-printer", fault));
+                c.report(DeviceKind::A4Printer, fault.clone());
+                c.input(Input::OptionalDevice(DeviceKind::A4Printer, fault));
                 tokio::time::sleep(Duration::from_secs(30)).await;
             }
         });
@@ -844,8 +843,8 @@ pub fn start(core: Arc<Core>) {
                     let cc = c.clone();
                     let fault =
                         tokio::task::spawn_blocking(move || cc.scanner.as_ref().and_then(|s| s.check().err())).await.unwrap_or(None);
-                    c.report("scanner", fault.clone());
-                    c.input(Input::OptionalDevice("scanner", fault));
+                    c.report(DeviceKind::Scanner, fault.clone());
+                    c.input(Input::OptionalDevice(DeviceKind::Scanner, fault));
                 }
                 tokio::time::sleep(Duration::from_secs(30)).await;
             }
@@ -869,7 +868,7 @@ pub fn start(core: Arc<Core>) {
             // Paper running low still prints: nothing changes for the visitor, but managers
             // are told (a warning alert) so a roll is at hand before it runs out.
             if !c.set_fault(PRINTER, fault) && working && low_changed {
-                c.report("ticket-printer", c.paper_note());
+                c.report(DeviceKind::TicketPrinter, c.paper_note());
             }
             tokio::time::sleep(Duration::from_secs(5)).await;
         }
@@ -1035,12 +1034,12 @@ impl VisitorScript {
         // Most visitors take a number; every fourth checks in for an appointment, every
         // fourth prints a result (the demo books and delivers those for their cards).
         let errand = match visitor % 4 {
-            1 => "appointment",
-            2 => "results",
-            _ => "hot",
+            1 => TileId::Appointment,
+            2 => TileId::Results,
+            _ => TileId::Hot,
         };
         match view.screen {
-            Screen::Home if *step > self.pause_between => Some(UiAction::Tile(errand.into())),
+            Screen::Home if *step > self.pause_between => Some(UiAction::Tile(errand)),
             Screen::Appointment if *step == 3 => {
                 (self.place_card)(visitor);
                 None
@@ -1049,7 +1048,7 @@ impl VisitorScript {
             Screen::Documents if view.progress_percent >= 100 && *step > 6 => Some(UiAction::Home),
             Screen::Choices | Screen::Appointment if *step > 30 => Some(UiAction::Home),
             Screen::Items if *step > 2 => Some(UiAction::Item(item)),
-            Screen::Item if *step > 3 => Some(UiAction::Tile("take-number".into())),
+            Screen::Item if *step > 3 => Some(UiAction::TakeNumber),
             Screen::Identity if *step == 2 => {
                 (self.place_card)(visitor);
                 None

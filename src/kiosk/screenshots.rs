@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use anyhow::Context;
-use hallq_ui::view::{KioskView, UiAction};
+use hallq_ui::view::{DeviceKind, KioskView, TileId, UiAction};
 
 use super::controller::{AppointmentRow, Card, Controller, Input, IssueFailure, Issued, ResultRow, Settings};
 
@@ -32,13 +32,7 @@ fn sample_page(seed: u8) -> hallq_ui::view::Thumb {
 
 /// The taps that take a number for a popular item without an ID card.
 fn quick_ticket() -> [UiAction; 5] {
-    [
-        UiAction::Tile("hot".into()),
-        UiAction::Item("sfz-buling".into()),
-        UiAction::Tile("take-number".into()),
-        UiAction::SkipIdentity,
-        UiAction::Confirm,
-    ]
+    [UiAction::Tile(TileId::Hot), UiAction::Item("sfz-buling".into()), UiAction::TakeNumber, UiAction::SkipIdentity, UiAction::Confirm]
 }
 
 /// The views worth looking at, named.
@@ -52,11 +46,11 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
     };
     ui(&mut c, UiAction::SetEnglish(english));
     out.push(("home", c.view().clone()));
-    ui(&mut c, UiAction::Tile("personal".into()));
+    ui(&mut c, UiAction::Tile(TileId::Personal));
     out.push(("items", c.view().clone()));
     ui(&mut c, UiAction::Item("hukou-qianru".into()));
     out.push(("item", c.view().clone()));
-    ui(&mut c, UiAction::Tile("take-number".into()));
+    ui(&mut c, UiAction::TakeNumber);
     out.push(("identity", c.view().clone()));
     c.handle(Input::Card(Card {
         id_number: "43010219900307123X".into(),
@@ -105,15 +99,15 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
     ui(&mut c, UiAction::Home);
     out.push(("out-of-service", c.view().clone()));
     c.handle(Input::Health(None));
-    ui(&mut c, UiAction::Tile("search".into()));
+    ui(&mut c, UiAction::Tile(TileId::Search));
     for k in "HZ".chars() {
         ui(&mut c, UiAction::SearchKey(k));
     }
     out.push(("search", c.view().clone()));
     ui(&mut c, UiAction::Home);
-    ui(&mut c, UiAction::Tile("personal".into()));
+    ui(&mut c, UiAction::Tile(TileId::Personal));
     ui(&mut c, UiAction::Item("huzhao".into()));
-    ui(&mut c, UiAction::Tile("take-number".into()));
+    ui(&mut c, UiAction::TakeNumber);
     c.handle(Input::Card(Card {
         id_number: "x".into(), name: "陈大文".into(), masked: "陈**".into(), expired_on: "2026-01-04".into()
     }));
@@ -133,13 +127,13 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
         expired_on: String::new(),
     };
     // Appointment check-in: the code pad, then the visitor's appointments.
-    ui(&mut c, UiAction::Tile("appointment".into()));
+    ui(&mut c, UiAction::Tile(TileId::Appointment));
     for k in "YY10".chars() {
         ui(&mut c, UiAction::CodeKey(k));
     }
     out.push(("appointment", c.view().clone()));
     ui(&mut c, UiAction::Back);
-    ui(&mut c, UiAction::Tile("appointment".into()));
+    ui(&mut c, UiAction::Tile(TileId::Appointment));
     c.handle(Input::Card(card.clone()));
     let service = if english { "Household registration: moving in" } else { "户口迁入登记" };
     c.handle(Input::Appointments(Ok(vec![
@@ -154,7 +148,7 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
     out.push(("appointments", c.view().clone()));
     ui(&mut c, UiAction::Home);
     // Self-printing results.
-    ui(&mut c, UiAction::Tile("results".into()));
+    ui(&mut c, UiAction::Tile(TileId::Results));
     c.handle(Input::Card(card.clone()));
     let dept = if english { "Market regulation" } else { "市场监管局" };
     c.handle(Input::Results(Ok(vec![
@@ -182,9 +176,9 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
     out.push(("results-done", c.view().clone()));
     ui(&mut c, UiAction::Home);
     // Scanning materials.
-    ui(&mut c, UiAction::Tile("scan".into()));
+    ui(&mut c, UiAction::Tile(TileId::Scan));
     ui(&mut c, UiAction::Item("hukou-qianru".into()));
-    ui(&mut c, UiAction::Tile("take-number".into()));
+    ui(&mut c, UiAction::TakeNumber);
     c.handle(Input::Card(card));
     ui(&mut c, UiAction::ScanFeeder);
     c.handle(Input::Scanned(Ok((0..5).map(sample_page).collect())));
@@ -203,13 +197,17 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
         ui(&mut c, UiAction::PinKey(d));
     }
     ui(&mut c, UiAction::PinEnter);
-    c.handle(Input::SelfTested("ticket-printer".into(), true, if english { "Test ticket printed".into() } else { "已打印测试票".into() }));
     c.handle(Input::SelfTested(
-        "a4-printer".into(),
+        DeviceKind::TicketPrinter,
+        true,
+        if english { "Test ticket printed".into() } else { "已打印测试票".into() },
+    ));
+    c.handle(Input::SelfTested(
+        DeviceKind::A4Printer,
         false,
         if english { "A4 printer out of paper".into() } else { "A4打印机缺纸，请联系工作人员".into() },
     ));
-    ui(&mut c, UiAction::SelfTest("scanner".into()));
+    ui(&mut c, UiAction::SelfTest(DeviceKind::Scanner));
     out.push(("manager", c.view().clone()));
     ui(&mut c, UiAction::Home);
     ui(&mut c, UiAction::ToggleElderly);

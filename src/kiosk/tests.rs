@@ -1,7 +1,7 @@
 //! The kiosk controller without UI: every flow as a sequence of inputs, checking the
 //! screens and the effects a visitor and the hall would notice.
 
-use hallq_ui::view::{Screen, UiAction};
+use hallq_ui::view::{DeviceKind, Screen, TileId, UiAction};
 
 use super::controller::*;
 
@@ -26,9 +26,7 @@ fn tap(c: &mut Controller, a: UiAction) -> Vec<Effect> {
 
 /// A popular item that needs no ID card, up to the confirm screen.
 fn to_confirm_without_card(c: &mut Controller) {
-    for a in
-        [UiAction::Tile("hot".into()), UiAction::Item("sfz-buling".into()), UiAction::Tile("take-number".into()), UiAction::SkipIdentity]
-    {
+    for a in [UiAction::Tile(TileId::Hot), UiAction::Item("sfz-buling".into()), UiAction::TakeNumber, UiAction::SkipIdentity] {
         tap(c, a);
     }
 }
@@ -63,7 +61,7 @@ fn take_a_number_with_the_id_card() {
     let mut c = kiosk();
     assert_eq!(c.view().screen, Screen::Home);
     assert!(c.view().tiles.iter().any(|t| t.label == "个人事项"));
-    tap(&mut c, UiAction::Tile("personal".into()));
+    tap(&mut c, UiAction::Tile(TileId::Personal));
     assert_eq!(c.view().screen, Screen::Items);
     assert!(c.view().items.iter().any(|i| i.name == "户口迁入登记"));
     tap(&mut c, UiAction::Item("hukou-qianru".into()));
@@ -71,7 +69,7 @@ fn take_a_number_with_the_id_card() {
     assert_eq!(c.view().detail.mode, "网上预审、窗口核准取件");
     assert!(c.view().detail.materials.contains(&"居民户口簿".to_string()));
     assert_eq!(c.view().detail.windows, "1楼 1、2、7、8、9号窗口");
-    tap(&mut c, UiAction::Tile("take-number".into()));
+    tap(&mut c, UiAction::TakeNumber);
     assert_eq!(c.view().screen, Screen::Identity);
     // The item requires the card: skipping is refused.
     tap(&mut c, UiAction::SkipIdentity);
@@ -113,9 +111,9 @@ fn an_item_without_id_can_be_taken_by_skipping_the_card() {
 #[test]
 fn an_expired_card_gets_a_clear_message_and_no_ticket() {
     let mut c = kiosk();
-    tap(&mut c, UiAction::Tile("personal".into()));
+    tap(&mut c, UiAction::Tile(TileId::Personal));
     tap(&mut c, UiAction::Item("huzhao".into()));
-    tap(&mut c, UiAction::Tile("take-number".into()));
+    tap(&mut c, UiAction::TakeNumber);
     c.handle(Input::Card(card("2026-01-04")));
     assert_eq!(c.view().screen, Screen::Message);
     assert_eq!(c.view().message_title, "证件已过期");
@@ -142,7 +140,7 @@ fn the_printer_running_out_of_paper_mid_ticket_still_shows_the_number() {
     assert_eq!(c.view().screen, Screen::OutOfService);
     assert_eq!(c.view().out_of_service, "打印机缺纸，请联系工作人员");
     // Taps do nothing until the paper is back.
-    tap(&mut c, UiAction::Tile("personal".into()));
+    tap(&mut c, UiAction::Tile(TileId::Personal));
     assert_eq!(c.view().screen, Screen::OutOfService);
     c.handle(Input::Health(None));
     assert_eq!(c.view().screen, Screen::Home);
@@ -187,7 +185,7 @@ fn pinyin_search_finds_items_by_initials() {
     assert_eq!(initials("户口迁入登记"), "HKQRDJ");
     assert_eq!(initials("住房公积金提取"), "ZFGJJTQ");
     let mut c = kiosk();
-    tap(&mut c, UiAction::Tile("search".into()));
+    tap(&mut c, UiAction::Tile(TileId::Search));
     for k in "HKQR".chars() {
         tap(&mut c, UiAction::SearchKey(k));
     }
@@ -203,14 +201,14 @@ fn pinyin_search_finds_items_by_initials() {
 #[test]
 fn departments_and_floors_list_their_items() {
     let mut c = kiosk();
-    tap(&mut c, UiAction::Tile("departments".into()));
+    tap(&mut c, UiAction::Tile(TileId::Departments));
     assert!(c.view().items.iter().any(|i| i.name == "公安局"));
-    tap(&mut c, UiAction::Item("dept:公安局".into()));
+    tap(&mut c, UiAction::Department("公安局".into()));
     assert!(c.view().items.iter().all(|i| i.department == "公安局"));
     tap(&mut c, UiAction::Back);
     assert_eq!(c.view().title, "按部门");
     tap(&mut c, UiAction::Home);
-    tap(&mut c, UiAction::Tile("floor:2".into()));
+    tap(&mut c, UiAction::Tile(TileId::Floor(2)));
     assert!(c.view().items.iter().any(|i| i.name == "建筑工程施工许可证核发"));
     assert!(!c.view().items.iter().any(|i| i.name == "婚姻登记"));
 }
@@ -218,9 +216,9 @@ fn departments_and_floors_list_their_items() {
 #[test]
 fn idle_returns_home_and_forgets_the_visitor() {
     let mut c = kiosk();
-    tap(&mut c, UiAction::Tile("personal".into()));
+    tap(&mut c, UiAction::Tile(TileId::Personal));
     tap(&mut c, UiAction::Item("huzhao".into()));
-    tap(&mut c, UiAction::Tile("take-number".into()));
+    tap(&mut c, UiAction::TakeNumber);
     c.handle(Input::Card(card("")));
     assert_eq!(c.view().screen, Screen::Confirm);
     for _ in 0..59 {
@@ -232,7 +230,7 @@ fn idle_returns_home_and_forgets_the_visitor() {
     assert_eq!(c.view().holder, "", "the visitor's name is forgotten");
     // Elderly mode waits longer.
     tap(&mut c, UiAction::ToggleElderly);
-    tap(&mut c, UiAction::Tile("hot".into()));
+    tap(&mut c, UiAction::Tile(TileId::Hot));
     for _ in 0..100 {
         c.handle(Input::Tick("09:02".into()));
     }
@@ -245,7 +243,7 @@ fn english_is_available() {
     tap(&mut c, UiAction::SetEnglish(true));
     assert!(c.view().tiles.iter().any(|t| t.label == "Personal"));
     assert_eq!(c.view().hall_name, "Demo County Citizen Service Centre");
-    tap(&mut c, UiAction::Tile("personal".into()));
+    tap(&mut c, UiAction::Tile(TileId::Personal));
     assert!(c.view().items.iter().any(|i| i.name == "Passport issuance" || i.name == "Ordinary passport issuance"));
 }
 
@@ -256,8 +254,8 @@ fn appt(code: &str, checked_in: bool) -> AppointmentRow {
 #[test]
 fn appointment_check_in_by_card() {
     let mut c = kiosk();
-    assert!(c.view().tiles.iter().any(|t| t.id == "appointment"));
-    tap(&mut c, UiAction::Tile("appointment".into()));
+    assert!(c.view().tiles.iter().any(|t| t.id == TileId::Appointment));
+    tap(&mut c, UiAction::Tile(TileId::Appointment));
     assert_eq!(c.view().screen, Screen::Appointment);
     let effects = c.handle(Input::Card(card("")));
     assert_eq!(effects, vec![Effect::FindAppointments { identity: ("11010519491231002X".into(), "张三".into()) }]);
@@ -285,7 +283,7 @@ fn appointment_check_in_by_card() {
 #[test]
 fn appointment_check_in_by_a_typed_or_scanned_code() {
     let mut c = kiosk();
-    tap(&mut c, UiAction::Tile("appointment".into()));
+    tap(&mut c, UiAction::Tile(TileId::Appointment));
     // A QR scanner in keyboard mode types the code and Enter.
     for ch in "yy10".chars() {
         tap(&mut c, UiAction::CodeKey(ch));
@@ -316,7 +314,7 @@ fn result(id: &str, title: &str) -> ResultRow {
 #[test]
 fn results_print_with_progress_and_are_marked_collected() {
     let mut c = kiosk();
-    tap(&mut c, UiAction::Tile("results".into()));
+    tap(&mut c, UiAction::Tile(TileId::Results));
     assert_eq!(c.view().screen, Screen::Identity);
     tap(&mut c, UiAction::SkipIdentity);
     assert_eq!(c.view().screen, Screen::Identity, "results need the card");
@@ -348,7 +346,7 @@ fn results_print_with_progress_and_are_marked_collected() {
 #[test]
 fn the_a4_printer_failing_keeps_the_results_and_says_so() {
     let mut c = kiosk();
-    tap(&mut c, UiAction::Tile("results".into()));
+    tap(&mut c, UiAction::Tile(TileId::Results));
     c.handle(Input::Card(card("")));
     c.handle(Input::Results(Ok(vec![result("R1", "营业执照")])));
     tap(&mut c, UiAction::Choose("R1".into()));
@@ -356,11 +354,11 @@ fn the_a4_printer_failing_keeps_the_results_and_says_so() {
     assert!(c.view().progress.contains("仍为您保留"), "{}", c.view().progress);
     // The next visitor is told before swiping.
     tap(&mut c, UiAction::Home);
-    tap(&mut c, UiAction::Tile("results".into()));
+    tap(&mut c, UiAction::Tile(TileId::Results));
     assert_eq!((c.view().screen, c.view().message_body.as_str()), (Screen::Message, "A4打印机缺纸，请联系工作人员"));
-    c.handle(Input::OptionalDevice("a4-printer", None));
+    c.handle(Input::OptionalDevice(DeviceKind::A4Printer, None));
     tap(&mut c, UiAction::Home);
-    tap(&mut c, UiAction::Tile("results".into()));
+    tap(&mut c, UiAction::Tile(TileId::Results));
     assert_eq!(c.view().screen, Screen::Identity);
 }
 
@@ -371,10 +369,10 @@ fn page(shade: u8) -> hallq_ui::view::Thumb {
 #[test]
 fn scanned_pages_can_be_retaken_and_reach_the_ticket() {
     let mut c = kiosk();
-    tap(&mut c, UiAction::Tile("scan".into()));
+    tap(&mut c, UiAction::Tile(TileId::Scan));
     assert_eq!(c.view().screen, Screen::Items);
     tap(&mut c, UiAction::Item("hukou-qianru".into()));
-    tap(&mut c, UiAction::Tile("take-number".into()));
+    tap(&mut c, UiAction::TakeNumber);
     assert_eq!(c.view().screen, Screen::Identity);
     c.handle(Input::Card(card("")));
     assert_eq!(c.view().screen, Screen::Scan);
@@ -415,7 +413,7 @@ fn the_manager_menu_needs_five_corner_taps_and_the_pin() {
     for _ in 0..4 {
         tap(&mut c, UiAction::Corner);
     }
-    tap(&mut c, UiAction::Tile("hot".into()));
+    tap(&mut c, UiAction::Tile(TileId::Hot));
     tap(&mut c, UiAction::Corner);
     assert_eq!(c.view().screen, Screen::OutOfService, "the taps must be in a row");
     for _ in 0..5 {
@@ -434,9 +432,9 @@ fn the_manager_menu_needs_five_corner_taps_and_the_pin() {
     tap(&mut c, UiAction::PinEnter);
     assert_eq!(c.view().screen, Screen::Manager);
     assert_eq!(c.view().tests.len(), 5);
-    assert_eq!(tap(&mut c, UiAction::SelfTest("ticket-printer".into())), vec![Effect::SelfTest("ticket-printer".into())]);
+    assert_eq!(tap(&mut c, UiAction::SelfTest(DeviceKind::TicketPrinter)), vec![Effect::SelfTest(DeviceKind::TicketPrinter)]);
     assert_eq!(c.view().tests[0].state, "busy");
-    c.handle(Input::SelfTested("ticket-printer".into(), false, "缺纸".into()));
+    c.handle(Input::SelfTested(DeviceKind::TicketPrinter, false, "缺纸".into()));
     assert_eq!((c.view().tests[0].state.as_str(), c.view().tests[0].sub.as_str()), ("fault", "缺纸"));
     assert_eq!(tap(&mut c, UiAction::Exit), vec![Effect::Exit]);
     tap(&mut c, UiAction::Back);
@@ -549,11 +547,11 @@ fn the_demo_catalogue_opens_the_menu_with_2468() {
 fn elderly_mode_speaks_each_screen_once() {
     let mut c = kiosk();
     let said = |e: &[Effect]| e.iter().filter_map(|e| if let Effect::Speak(s) = e { Some(s.clone()) } else { None }).collect::<Vec<_>>();
-    assert!(said(&tap(&mut c, UiAction::Tile("hot".into()))).is_empty(), "silent unless elderly mode is on");
+    assert!(said(&tap(&mut c, UiAction::Tile(TileId::Hot))).is_empty(), "silent unless elderly mode is on");
     assert_eq!(said(&tap(&mut c, UiAction::ToggleElderly)), ["请选择事项"]);
     assert!(said(&tap(&mut c, UiAction::Touch)).is_empty(), "not again for the same screen");
     assert_eq!(said(&tap(&mut c, UiAction::Item("sfz-buling".into()))), ["居民身份证补领、换领。请看所需材料，然后点击取号"]);
-    tap(&mut c, UiAction::Tile("take-number".into()));
+    tap(&mut c, UiAction::TakeNumber);
     tap(&mut c, UiAction::SkipIdentity);
     tap(&mut c, UiAction::Confirm);
     c.handle(Input::Issued(Ok(issued())));
@@ -568,12 +566,12 @@ fn tiles_and_texts_follow_the_hall_configuration_live() {
     cat.kiosk.tiles = vec!["appointment".into(), "hot".into()];
     cat.kiosk.welcome = "今日社保窗口在2楼".into();
     c.handle(Input::Catalog(cat));
-    assert_eq!(c.view().tiles.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["appointment", "hot"]);
+    assert_eq!(c.view().tiles.iter().map(|t| t.id).collect::<Vec<_>>(), [TileId::Appointment, TileId::Hot]);
     assert_eq!(c.view().welcome, "今日社保窗口在2楼");
     // Without an A4 printer or a scanner those errands are not offered.
     let mut c = Controller::new(Settings { has_a4: false, has_scanner: false, ..Settings::default() }, 1);
     c.handle(Input::Catalog(catalog()));
-    assert!(!c.view().tiles.iter().any(|t| t.id == "results" || t.id == "scan"));
+    assert!(!c.view().tiles.iter().any(|t| t.id == TileId::Results || t.id == TileId::Scan));
 }
 
 const READER_FAULT: &str = "身份证读卡器故障，请联系工作人员";
@@ -582,22 +580,22 @@ fn issues(effects: &[Effect]) -> Vec<Option<(String, String)>> {
     effects.iter().filter_map(|e| if let Effect::Issue { identity, .. } = e { Some(identity.clone()) } else { None }).collect()
 }
 
-fn tile_sub(c: &Controller, id: &str) -> String {
-    c.view().tiles.iter().find(|t| t.id == id).map(|t| t.sub.clone()).unwrap_or_else(|| panic!("no {id} tile"))
+fn tile_sub(c: &Controller, id: TileId) -> String {
+    c.view().tiles.iter().find(|t| t.id == id).map(|t| t.sub.clone()).unwrap_or_else(|| panic!("no {id:?} tile"))
 }
 
 #[test]
 fn a_faulty_reader_turns_off_only_what_needs_a_card() {
     let mut c = kiosk();
-    c.handle(Input::OptionalDevice("idcard-reader", Some(READER_FAULT.into())));
+    c.handle(Input::OptionalDevice(DeviceKind::IdcardReader, Some(READER_FAULT.into())));
     assert_eq!(c.view().screen, Screen::Home, "the kiosk stays in service");
-    assert_eq!(tile_sub(&c, "results"), "暂停服务，请到服务台领取");
-    assert_eq!(tile_sub(&c, "appointment"), "输入预约码");
+    assert_eq!(tile_sub(&c, TileId::Results), "暂停服务，请到服务台领取");
+    assert_eq!(tile_sub(&c, TileId::Appointment), "输入预约码");
     // An item that requires the card: the visitor is sent to the service desk, not left
     // at the reader, and nothing is issued.
-    tap(&mut c, UiAction::Tile("personal".into()));
+    tap(&mut c, UiAction::Tile(TileId::Personal));
     tap(&mut c, UiAction::Item("hukou-qianru".into()));
-    let effects = tap(&mut c, UiAction::Tile("take-number".into()));
+    let effects = tap(&mut c, UiAction::TakeNumber);
     assert!(effects.is_empty(), "{effects:?}");
     assert_eq!(c.view().screen, Screen::Message);
     assert_eq!(c.view().message_title, "请到服务台办理");
@@ -607,9 +605,9 @@ fn a_faulty_reader_turns_off_only_what_needs_a_card() {
     assert_eq!(c.view().screen, Screen::Item);
     // An item where the card is optional skips the card step.
     tap(&mut c, UiAction::Home);
-    tap(&mut c, UiAction::Tile("hot".into()));
+    tap(&mut c, UiAction::Tile(TileId::Hot));
     tap(&mut c, UiAction::Item("sfz-buling".into()));
-    tap(&mut c, UiAction::Tile("take-number".into()));
+    tap(&mut c, UiAction::TakeNumber);
     assert_eq!(c.view().screen, Screen::Confirm);
     assert_eq!(issues(&tap(&mut c, UiAction::Confirm)), vec![None]);
     c.handle(Input::Issued(Ok(issued())));
@@ -617,12 +615,12 @@ fn a_faulty_reader_turns_off_only_what_needs_a_card() {
     assert_eq!(c.view().screen, Screen::Ticket);
     // Printing results needs the card: paused, with where to go.
     tap(&mut c, UiAction::Home);
-    tap(&mut c, UiAction::Tile("results".into()));
+    tap(&mut c, UiAction::Tile(TileId::Results));
     assert_eq!((c.view().screen, c.view().message_title.as_str()), (Screen::Message, "自助打印暂停"));
     assert!(c.view().message_body.contains("请到服务台领取"), "{}", c.view().message_body);
     // Appointments by code still work.
     tap(&mut c, UiAction::Home);
-    tap(&mut c, UiAction::Tile("appointment".into()));
+    tap(&mut c, UiAction::Tile(TileId::Appointment));
     for ch in "YY1001".chars() {
         tap(&mut c, UiAction::CodeKey(ch));
     }
@@ -631,11 +629,11 @@ fn a_faulty_reader_turns_off_only_what_needs_a_card() {
     c.handle(Input::Issued(Ok(issued())));
     c.handle(Input::Printed(Ok(())));
     tap(&mut c, UiAction::Home);
-    c.handle(Input::OptionalDevice("idcard-reader", None));
-    assert_eq!(tile_sub(&c, "results"), "刷身份证打印办理结果");
-    tap(&mut c, UiAction::Tile("personal".into()));
+    c.handle(Input::OptionalDevice(DeviceKind::IdcardReader, None));
+    assert_eq!(tile_sub(&c, TileId::Results), "刷身份证打印办理结果");
+    tap(&mut c, UiAction::Tile(TileId::Personal));
     tap(&mut c, UiAction::Item("hukou-qianru".into()));
-    tap(&mut c, UiAction::Tile("take-number".into()));
+    tap(&mut c, UiAction::TakeNumber);
     assert_eq!(c.view().screen, Screen::Identity);
 }
 
@@ -643,28 +641,28 @@ fn a_faulty_reader_turns_off_only_what_needs_a_card() {
 fn a_reader_failing_while_a_visitor_waits_at_it() {
     // Required: to the desk.
     let mut c = kiosk();
-    tap(&mut c, UiAction::Tile("personal".into()));
+    tap(&mut c, UiAction::Tile(TileId::Personal));
     tap(&mut c, UiAction::Item("huzhao".into()));
-    tap(&mut c, UiAction::Tile("take-number".into()));
+    tap(&mut c, UiAction::TakeNumber);
     assert_eq!(c.view().screen, Screen::Identity);
-    c.handle(Input::OptionalDevice("idcard-reader", Some(READER_FAULT.into())));
+    c.handle(Input::OptionalDevice(DeviceKind::IdcardReader, Some(READER_FAULT.into())));
     assert_eq!((c.view().screen, c.view().message_title.as_str()), (Screen::Message, "请到服务台办理"));
     // The same fault again (watchers repeat themselves) changes nothing.
-    c.handle(Input::OptionalDevice("idcard-reader", Some(READER_FAULT.into())));
+    c.handle(Input::OptionalDevice(DeviceKind::IdcardReader, Some(READER_FAULT.into())));
     assert_eq!(c.view().screen, Screen::Message);
     // Optional: on without the card.
     let mut c = kiosk();
-    tap(&mut c, UiAction::Tile("hot".into()));
+    tap(&mut c, UiAction::Tile(TileId::Hot));
     tap(&mut c, UiAction::Item("sfz-buling".into()));
-    tap(&mut c, UiAction::Tile("take-number".into()));
+    tap(&mut c, UiAction::TakeNumber);
     assert_eq!(c.view().screen, Screen::Identity);
-    c.handle(Input::OptionalDevice("idcard-reader", Some(READER_FAULT.into())));
+    c.handle(Input::OptionalDevice(DeviceKind::IdcardReader, Some(READER_FAULT.into())));
     assert_eq!(c.view().screen, Screen::Confirm);
     // Results: paused.
     let mut c = kiosk();
-    tap(&mut c, UiAction::Tile("results".into()));
+    tap(&mut c, UiAction::Tile(TileId::Results));
     assert_eq!(c.view().screen, Screen::Identity);
-    c.handle(Input::OptionalDevice("idcard-reader", Some(READER_FAULT.into())));
+    c.handle(Input::OptionalDevice(DeviceKind::IdcardReader, Some(READER_FAULT.into())));
     assert_eq!((c.view().screen, c.view().message_title.as_str()), (Screen::Message, "自助打印暂停"));
     tap(&mut c, UiAction::Back);
     assert_eq!(c.view().screen, Screen::Home);
@@ -675,32 +673,32 @@ fn a_kiosk_without_a_reader_sends_card_items_to_the_desk() {
     let mut c = Controller::new(Settings { kiosk_id: "k1".into(), has_reader: false, ..Settings::default() }, 7);
     c.handle(Input::Catalog(catalog()));
     assert_eq!(c.view().screen, Screen::Home);
-    assert!(!c.view().tiles.iter().any(|t| t.id == "results"), "results are found by the card");
-    assert_eq!(tile_sub(&c, "appointment"), "输入预约码");
-    tap(&mut c, UiAction::Tile("personal".into()));
+    assert!(!c.view().tiles.iter().any(|t| t.id == TileId::Results), "results are found by the card");
+    assert_eq!(tile_sub(&c, TileId::Appointment), "输入预约码");
+    tap(&mut c, UiAction::Tile(TileId::Personal));
     tap(&mut c, UiAction::Item("shebao-canbao".into()));
-    tap(&mut c, UiAction::Tile("take-number".into()));
+    tap(&mut c, UiAction::TakeNumber);
     assert_eq!(c.view().screen, Screen::Message);
     assert!(c.view().message_body.starts_with("本机没有身份证读卡器。"), "{}", c.view().message_body);
     assert!(c.view().message_body.ends_with("请到服务台取号。"));
     // Scanning materials for an item where the card is optional goes straight to the scanner.
     tap(&mut c, UiAction::Home);
-    tap(&mut c, UiAction::Tile("scan".into()));
+    tap(&mut c, UiAction::Tile(TileId::Scan));
     tap(&mut c, UiAction::Item("linshi-sfz".into()));
-    tap(&mut c, UiAction::Tile("take-number".into()));
+    tap(&mut c, UiAction::TakeNumber);
     assert_eq!(c.view().screen, Screen::Scan);
     // ... and to the desk for one that requires it.
     tap(&mut c, UiAction::Home);
-    tap(&mut c, UiAction::Tile("scan".into()));
+    tap(&mut c, UiAction::Tile(TileId::Scan));
     tap(&mut c, UiAction::Item("hukou-qianru".into()));
-    tap(&mut c, UiAction::Tile("take-number".into()));
+    tap(&mut c, UiAction::TakeNumber);
     assert_eq!(c.view().message_title, "请到服务台办理");
     // In English too.
     tap(&mut c, UiAction::Home);
     tap(&mut c, UiAction::SetEnglish(true));
-    tap(&mut c, UiAction::Tile("personal".into()));
+    tap(&mut c, UiAction::Tile(TileId::Personal));
     tap(&mut c, UiAction::Item("huzhao".into()));
-    tap(&mut c, UiAction::Tile("take-number".into()));
+    tap(&mut c, UiAction::TakeNumber);
     assert_eq!(c.view().message_title, "Please go to the service desk");
     assert!(c.view().message_body.starts_with("This kiosk has no ID-card reader. "), "{}", c.view().message_body);
     assert!(c.view().message_body.ends_with("needs your ID card: please take a number at the service desk."));
@@ -711,15 +709,15 @@ fn a_faulty_scanner_turns_off_only_scanning() {
     let mut c = kiosk();
     let fault = "扫描仪无响应（45 秒内未完成），已停止扫描，请联系工作人员";
     // Mid-scan: the pages so far are kept and can still go with the ticket.
-    tap(&mut c, UiAction::Tile("scan".into()));
+    tap(&mut c, UiAction::Tile(TileId::Scan));
     tap(&mut c, UiAction::Item("linshi-sfz".into()));
-    tap(&mut c, UiAction::Tile("take-number".into()));
+    tap(&mut c, UiAction::TakeNumber);
     tap(&mut c, UiAction::SkipIdentity);
     assert_eq!(c.view().screen, Screen::Scan);
     tap(&mut c, UiAction::ScanFlatbed);
     c.handle(Input::Scanned(Ok(vec![page(1)])));
     tap(&mut c, UiAction::ScanFlatbed);
-    c.handle(Input::OptionalDevice("scanner", Some(fault.into())));
+    c.handle(Input::OptionalDevice(DeviceKind::Scanner, Some(fault.into())));
     c.handle(Input::Scanned(Err(fault.into())));
     assert_eq!((c.view().screen, c.view().pages.len(), c.view().progress.as_str()), (Screen::Scan, 1, fault));
     assert!(tap(&mut c, UiAction::ScanFlatbed).is_empty(), "no scanning until the scanner answers");
@@ -729,8 +727,8 @@ fn a_faulty_scanner_turns_off_only_scanning() {
     assert_eq!(c.view().screen, Screen::Ticket);
     // The next visitor: the tile says so, and tapping it says what to do instead.
     tap(&mut c, UiAction::Home);
-    assert_eq!(tile_sub(&c, "scan"), "暂停服务，请到窗口提交纸质材料");
-    tap(&mut c, UiAction::Tile("scan".into()));
+    assert_eq!(tile_sub(&c, TileId::Scan), "暂停服务，请到窗口提交纸质材料");
+    tap(&mut c, UiAction::Tile(TileId::Scan));
     assert_eq!((c.view().screen, c.view().message_title.as_str()), (Screen::Message, "材料预审暂停"));
     assert!(c.view().message_body.contains("直接取号"));
     // Everything else works.
@@ -741,20 +739,23 @@ fn a_faulty_scanner_turns_off_only_scanning() {
     c.handle(Input::Issued(Ok(issued())));
     c.handle(Input::Printed(Ok(())));
     tap(&mut c, UiAction::Home);
-    c.handle(Input::OptionalDevice("scanner", None));
-    tap(&mut c, UiAction::Tile("scan".into()));
+    c.handle(Input::OptionalDevice(DeviceKind::Scanner, None));
+    tap(&mut c, UiAction::Tile(TileId::Scan));
     assert_eq!(c.view().screen, Screen::Items);
 }
 
 #[test]
 fn only_a_ticket_printer_that_cannot_print_stops_issuing() {
     let mut c = kiosk();
-    c.handle(Input::OptionalDevice("idcard-reader", Some(READER_FAULT.into())));
-    c.handle(Input::OptionalDevice("scanner", Some("找不到扫描仪 test:0，请联系工作人员".into())));
-    c.handle(Input::OptionalDevice("a4-printer", Some("打印服务（ipp://localhost:631/printers/A4）10 秒无响应，请联系工作人员".into())));
+    c.handle(Input::OptionalDevice(DeviceKind::IdcardReader, Some(READER_FAULT.into())));
+    c.handle(Input::OptionalDevice(DeviceKind::Scanner, Some("找不到扫描仪 test:0，请联系工作人员".into())));
+    c.handle(Input::OptionalDevice(
+        DeviceKind::A4Printer,
+        Some("打印服务（ipp://localhost:631/printers/A4）10 秒无响应，请联系工作人员".into()),
+    ));
     assert_eq!(c.view().screen, Screen::Home);
-    assert_eq!(tile_sub(&c, "results"), "暂停服务，请到服务台领取");
-    tap(&mut c, UiAction::Tile("results".into()));
+    assert_eq!(tile_sub(&c, TileId::Results), "暂停服务，请到服务台领取");
+    tap(&mut c, UiAction::Tile(TileId::Results));
     assert_eq!(c.view().message_title, "自助打印暂停");
     tap(&mut c, UiAction::Home);
     to_confirm_without_card(&mut c);
@@ -774,13 +775,14 @@ fn offline_only_taking_a_number_is_offered_and_the_home_screen_says_why() {
     let mut c =
         Controller::new(Settings { kiosk_id: "k1".into(), has_a4: true, has_reader: true, has_scanner: true, ..Settings::default() }, 7);
     c.handle(Input::Catalog(catalog()));
-    let ids = |c: &Controller| c.view().tiles.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
-    assert!(["appointment", "results", "scan"].iter().all(|t| ids(&c).contains(&t.to_string())));
+    let ids = |c: &Controller| c.view().tiles.iter().map(|t| t.id).collect::<Vec<_>>();
+    let needing_the_hall = [TileId::Appointment, TileId::Results, TileId::Scan];
+    assert!(needing_the_hall.iter().all(|t| ids(&c).contains(t)));
     c.handle(Input::Offline(true));
     assert_eq!(c.view().welcome, "网络中断：本机离线取号，号票照常有效");
     let offline = ids(&c);
-    assert!(!["appointment", "results", "scan"].iter().any(|t| offline.contains(&t.to_string())), "{offline:?}");
-    assert!(offline.contains(&"hot".to_string()));
+    assert!(!needing_the_hall.iter().any(|t| offline.contains(t)), "{offline:?}");
+    assert!(offline.contains(&TileId::Hot));
     // A number is still taken (the runtime issues it from the lease).
     to_confirm_without_card(&mut c);
     assert!(matches!(tap(&mut c, UiAction::Confirm).as_slice(), [Effect::Issue { .. }]));
@@ -789,6 +791,6 @@ fn offline_only_taking_a_number_is_offered_and_the_home_screen_says_why() {
     c.handle(Input::Printed(Ok(())));
     tap(&mut c, UiAction::Home);
     c.handle(Input::Offline(false));
-    assert!(ids(&c).contains(&"appointment".to_string()));
+    assert!(ids(&c).contains(&TileId::Appointment));
     assert_ne!(c.view().welcome, "网络中断：本机离线取号，号票照常有效");
 }

@@ -4,8 +4,8 @@ use std::rc::Rc;
 
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
-use crate::generated::{ChoiceData, DetailData, ItemData, KioskAdapter, KioskWindow, TicketData, TileData};
-use crate::view::{KioskView, UiAction};
+use crate::generated::{ChoiceData, DetailData, Errand, ItemData, KioskAdapter, KioskWindow, Screen, TicketData, TileData, TileKind};
+use crate::view::{self, DeviceKind, KioskView, RowTarget, TileId, UiAction};
 
 pub use slint::PlatformError;
 
@@ -22,18 +22,29 @@ pub fn apply(window: &KioskWindow, v: &KioskView) {
     // Chinese is the source language; English comes from the bundled translation.
     let _ = slint::select_bundled_translation(if v.english { "en" } else { "zh" });
     let a = window.global::<KioskAdapter>();
-    a.set_screen(s(v.screen.name()));
+    a.set_screen(screen(v.screen));
     a.set_english(v.english);
     a.set_elderly(v.elderly);
     a.set_hall_name(s(&v.hall_name));
     a.set_clock(s(&v.clock));
     a.set_title(s(&v.title));
-    a.set_tiles(model(v.tiles.iter().map(|t| TileData { id: s(&t.id), label: s(&t.label), sub: s(&t.sub) }).collect()));
+    a.set_tiles(model(
+        v.tiles
+            .iter()
+            .map(|t| {
+                let (kind, floor) = tile_kind(t.id);
+                TileData { kind, floor, label: s(&t.label), sub: s(&t.sub) }
+            })
+            .collect(),
+    ));
     a.set_items(model(
         v.items
             .iter()
             .map(|i| ItemData {
-                id: s(&i.id),
+                id: s(match &i.target {
+                    RowTarget::Item(id) | RowTarget::Department(id) => id,
+                }),
+                department_row: matches!(i.target, RowTarget::Department(_)),
                 name: s(&i.name),
                 department: s(&i.department),
                 mode: s(&i.mode),
@@ -73,7 +84,12 @@ pub fn apply(window: &KioskWindow, v: &KioskView) {
     a.set_out_of_service(s(&v.out_of_service));
     a.set_idle_left(v.idle_left as i32);
     a.set_welcome(s(&v.welcome));
-    a.set_flow(s(&v.flow));
+    a.set_flow(match v.flow {
+        view::Errand::Ticket => Errand::Ticket,
+        view::Errand::Appointment => Errand::Appointment,
+        view::Errand::Results => Errand::Results,
+        view::Errand::Scan => Errand::Scan,
+    });
     a.set_code(s(&v.code));
     let rows = |r: &[crate::view::ChoiceRow]| {
         model(r.iter().map(|c| ChoiceData { id: s(&c.id), title: s(&c.title), sub: s(&c.sub), state: s(&c.state) }).collect())
@@ -92,13 +108,102 @@ pub fn apply(window: &KioskWindow, v: &KioskView) {
     a.set_pin_len(v.pin_len as i32);
 }
 
-/// Calls `f` with each tap.
+fn screen(screen: view::Screen) -> Screen {
+    use view::Screen as V;
+    match screen {
+        V::Home => Screen::Home,
+        V::Items => Screen::Items,
+        V::Search => Screen::Search,
+        V::Item => Screen::Item,
+        V::Identity => Screen::Identity,
+        V::Confirm => Screen::Confirm,
+        V::Printing => Screen::Printing,
+        V::Ticket => Screen::Ticket,
+        V::Message => Screen::Message,
+        V::OutOfService => Screen::OutOfService,
+        V::Appointment => Screen::Appointment,
+        V::Choices => Screen::Choices,
+        V::Documents => Screen::Documents,
+        V::Scan => Screen::Scan,
+        V::ManagerPin => Screen::ManagerPin,
+        V::Manager => Screen::Manager,
+    }
+}
+
+fn tile_kind(id: TileId) -> (TileKind, i32) {
+    match id {
+        TileId::Personal => (TileKind::Personal, 0),
+        TileId::Business => (TileKind::Business, 0),
+        TileId::Hot => (TileKind::Hot, 0),
+        TileId::Departments => (TileKind::Departments, 0),
+        TileId::Search => (TileKind::Search, 0),
+        TileId::Appointment => (TileKind::Appointment, 0),
+        TileId::Results => (TileKind::Results, 0),
+        TileId::Scan => (TileKind::Scan, 0),
+        TileId::Floor(f) => (TileKind::Floor, f),
+    }
+}
+
+fn tile_id(kind: TileKind, floor: i32) -> TileId {
+    match kind {
+        TileKind::Personal => TileId::Personal,
+        TileKind::Business => TileId::Business,
+        TileKind::Hot => TileId::Hot,
+        TileKind::Departments => TileId::Departments,
+        TileKind::Search => TileId::Search,
+        TileKind::Appointment => TileId::Appointment,
+        TileKind::Results => TileId::Results,
+        TileKind::Scan => TileId::Scan,
+        TileKind::Floor => TileId::Floor(floor),
+    }
+}
+
+fn first_char(text: &str) -> Option<char> {
+    text.chars().next()
+}
+
+/// Calls `f` with each tap, typed as the screens' callbacks are.
 pub fn on_action(window: &KioskWindow, f: impl Fn(UiAction) + 'static) {
-    window.global::<KioskAdapter>().on_action(move |kind, arg| {
-        if let Some(a) = UiAction::parse(&kind, &arg) {
-            f(a);
-        }
-    });
+    let a = window.global::<KioskAdapter>();
+    let f = Rc::new(f);
+    macro_rules! on {
+        ($set:ident, |$($arg:ident),+| $action:expr) => {{
+            let f = f.clone();
+            a.$set(move |$($arg),+| if let Some(action) = $action { f(action) });
+        }};
+        ($set:ident, $action:expr) => {{
+            let f = f.clone();
+            a.$set(move || f($action));
+        }};
+    }
+    on!(on_tile, |kind, floor| Some(UiAction::Tile(tile_id(kind, floor))));
+    on!(on_item, |id| Some(UiAction::Item(id.into())));
+    on!(on_department, |name| Some(UiAction::Department(name.into())));
+    on!(on_take_number, UiAction::TakeNumber);
+    on!(on_search_key, |key| first_char(&key).map(UiAction::SearchKey));
+    on!(on_search_backspace, UiAction::SearchBackspace);
+    on!(on_back, UiAction::Back);
+    on!(on_home, UiAction::Home);
+    on!(on_touch, UiAction::Touch);
+    on!(on_toggle_elderly, UiAction::ToggleElderly);
+    on!(on_set_english, |english| Some(UiAction::SetEnglish(english)));
+    on!(on_skip_identity, UiAction::SkipIdentity);
+    on!(on_confirm, UiAction::Confirm);
+    on!(on_code_key, |key| first_char(&key).map(UiAction::CodeKey));
+    on!(on_code_backspace, UiAction::CodeBackspace);
+    on!(on_code_enter, UiAction::CodeEnter);
+    on!(on_choose, |id| Some(UiAction::Choose(id.into())));
+    on!(on_scan_flatbed, UiAction::ScanFlatbed);
+    on!(on_scan_feeder, UiAction::ScanFeeder);
+    on!(on_select_page, |page| usize::try_from(page).ok().map(UiAction::SelectPage));
+    on!(on_delete_page, UiAction::DeletePage);
+    on!(on_submit, UiAction::Submit);
+    on!(on_corner, UiAction::Corner);
+    on!(on_pin_key, |key| first_char(&key).map(UiAction::PinKey));
+    on!(on_pin_backspace, UiAction::PinBackspace);
+    on!(on_pin_enter, UiAction::PinEnter);
+    on!(on_self_test, |device| DeviceKind::from_name(&device).map(UiAction::SelfTest));
+    on!(on_exit, UiAction::Exit);
 }
 
 pub fn new_window() -> Result<KioskWindow, PlatformError> {

@@ -60,16 +60,110 @@ impl Screen {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+/// What a home-screen tile opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TileId {
+    Personal,
+    Business,
+    Hot,
+    Departments,
+    Search,
+    Appointment,
+    Results,
+    Scan,
+    /// The items served on one floor (the `floors` tile setting gives one per floor).
+    Floor(i32),
+}
+
+impl TileId {
+    /// A tile named in the hall's `[kiosk] tiles` (`floors` is not one tile but one per
+    /// floor, and so not here).
+    pub fn from_setting(name: &str) -> Option<TileId> {
+        Some(match name {
+            "personal" => TileId::Personal,
+            "business" => TileId::Business,
+            "hot" => TileId::Hot,
+            "departments" => TileId::Departments,
+            "search" => TileId::Search,
+            "appointment" => TileId::Appointment,
+            "results" => TileId::Results,
+            "scan" => TileId::Scan,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Tile {
-    pub id: String,
+    pub id: TileId,
     pub label: String,
     pub sub: String,
 }
 
+/// What a line of a list opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowTarget {
+    /// A service item, by its id.
+    Item(String),
+    /// A department's items, by the department's (Chinese) name.
+    Department(String),
+}
+
+impl Default for RowTarget {
+    fn default() -> RowTarget {
+        RowTarget::Item(String::new())
+    }
+}
+
+/// A device of the kiosk, as the manager's self-test and the hall's device list name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeviceKind {
+    TicketPrinter,
+    IdcardReader,
+    A4Printer,
+    Scanner,
+    /// The connection to the hall service (self-test only).
+    HallService,
+}
+
+impl DeviceKind {
+    /// In the order of the self-test screen.
+    pub const ALL: [DeviceKind; 5] =
+        [DeviceKind::TicketPrinter, DeviceKind::IdcardReader, DeviceKind::A4Printer, DeviceKind::Scanner, DeviceKind::HallService];
+
+    /// The device's name on the wire (`POST /devices/status`) and in logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceKind::TicketPrinter => "ticket-printer",
+            DeviceKind::IdcardReader => "idcard-reader",
+            DeviceKind::A4Printer => "a4-printer",
+            DeviceKind::Scanner => "scanner",
+            DeviceKind::HallService => "hall-service",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<DeviceKind> {
+        DeviceKind::ALL.into_iter().find(|d| d.name() == name)
+    }
+}
+
+/// The visitor's errand under way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Errand {
+    /// Browse the items and take a number.
+    #[default]
+    Ticket,
+    /// Check in for an appointment.
+    Appointment,
+    /// Print results on the A4 printer.
+    Results,
+    /// Scan papers for pre-review, then take a number.
+    Scan,
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ItemRow {
-    pub id: String,
+    pub target: RowTarget,
     pub name: String,
     pub department: String,
     pub mode: String,
@@ -147,8 +241,8 @@ pub struct KioskView {
     pub idle_left: u32,
     /// A line under the header on the home screen.
     pub welcome: String,
-    /// The errand under way: "ticket", "appointment", "results" or "scan".
-    pub flow: String,
+    /// The errand under way.
+    pub flow: Errand,
     /// The appointment code typed so far.
     pub code: String,
     pub choices: Vec<ChoiceRow>,
@@ -167,8 +261,12 @@ pub struct KioskView {
 /// What the visitor did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UiAction {
-    Tile(String),
+    Tile(TileId),
     Item(String),
+    /// A department of the department list: its items.
+    Department(String),
+    /// Take a number for the item on screen (or scan papers for it).
+    TakeNumber,
     SearchKey(char),
     SearchBackspace,
     Back,
@@ -198,45 +296,10 @@ pub enum UiAction {
     PinKey(char),
     PinBackspace,
     PinEnter,
-    /// Run a device self-test: ticket-printer, idcard-reader, scanner, a4-printer, hall.
-    SelfTest(String),
+    /// Run a device self-test.
+    SelfTest(DeviceKind),
     /// Leave the kiosk program (manager only).
     Exit,
-}
-
-impl UiAction {
-    /// From the Slint callback's two strings.
-    pub fn parse(kind: &str, arg: &str) -> Option<UiAction> {
-        Some(match kind {
-            "tile" => UiAction::Tile(arg.into()),
-            "item" => UiAction::Item(arg.into()),
-            "key" => UiAction::SearchKey(arg.chars().next()?),
-            "backspace" => UiAction::SearchBackspace,
-            "back" => UiAction::Back,
-            "home" => UiAction::Home,
-            "skip" => UiAction::SkipIdentity,
-            "confirm" => UiAction::Confirm,
-            "elderly" => UiAction::ToggleElderly,
-            "lang" => UiAction::SetEnglish(arg == "en"),
-            "touch" => UiAction::Touch,
-            "codekey" => UiAction::CodeKey(arg.chars().next()?),
-            "codeback" => UiAction::CodeBackspace,
-            "codeenter" => UiAction::CodeEnter,
-            "choose" => UiAction::Choose(arg.into()),
-            "scan-flatbed" => UiAction::ScanFlatbed,
-            "scan-feeder" => UiAction::ScanFeeder,
-            "page" => UiAction::SelectPage(arg.parse().ok()?),
-            "delete-page" => UiAction::DeletePage,
-            "submit" => UiAction::Submit,
-            "corner" => UiAction::Corner,
-            "pin" => UiAction::PinKey(arg.chars().next()?),
-            "pinback" => UiAction::PinBackspace,
-            "pinenter" => UiAction::PinEnter,
-            "selftest" => UiAction::SelfTest(arg.into()),
-            "exit" => UiAction::Exit,
-            _ => return None,
-        })
-    }
 }
 
 /// What a window display (over one counter) or the hall display (综合屏) shows.

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use hallq::kiosk::controller::{Card, Controller, Effect, Input, IssueFailure, Issued, Settings};
 use hallq_ui::kiosk;
-use hallq_ui::view::Screen;
+use hallq_ui::view::{DeviceKind, Screen};
 use i_slint_backend_testing::ElementHandle;
 use slint::ComponentHandle;
 
@@ -308,8 +308,8 @@ fn the_manager_menu_behind_the_corner_and_pin() {
     k.press("确定");
     assert_eq!(k.screen(), Screen::Manager);
     k.press("测试 号票打印机");
-    assert!(matches!(k.take_effects().as_slice(), [Effect::SelfTest(d)] if d == "ticket-printer"));
-    k.feed(Input::SelfTested("ticket-printer".into(), true, "已打印测试票".into()));
+    assert!(matches!(k.take_effects().as_slice(), [Effect::SelfTest(d)] if *d == DeviceKind::TicketPrinter));
+    k.feed(Input::SelfTested(DeviceKind::TicketPrinter, true, "已打印测试票".into()));
     assert!(k.shows("ticket-printer:ok"));
     k.press("退出程序");
     assert!(matches!(k.take_effects().as_slice(), [Effect::Exit]));
@@ -363,7 +363,7 @@ fn without_a_card_reader_card_items_point_to_the_service_desk() {
 fn a_reader_failing_keeps_the_kiosk_in_service() {
     let k = Kiosk::new();
     to_identity(&k);
-    k.feed(Input::OptionalDevice("idcard-reader", Some("身份证读卡器故障，请联系工作人员".into())));
+    k.feed(Input::OptionalDevice(DeviceKind::IdcardReader, Some("身份证读卡器故障，请联系工作人员".into())));
     assert_eq!(k.screen(), Screen::Message);
     assert!(k.shows("请到服务台办理"));
     assert!(!k.shows("本机暂停服务"));

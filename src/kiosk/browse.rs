@@ -1,0 +1,397 @@
+//! Browse and take a number: the home tiles, the lists (category, popular, department,
+//! floor, pinyin search), an item, the card step, confirming, and the ticket issued and
+//! printed. The other errands reuse the card step and the issuing.
+
+use hallq_ui::view::{ItemDetail, ItemRow, KioskView, RowTarget, Screen, TicketShown, Tile, TileId};
+use pinyin::ToPinyin;
+
+use super::controller::Controller;
+use super::model::{Card, CatalogItem, Effect, Issued};
+use super::session::{ErrandState, List};
+use super::text::tr;
+
+/// Pinyin initials of a name, such as 户口迁入登记 → HKQRDJ. Characters the pinyin crate
+/// reads wrongly in these names are fixed by a small table.
+pub fn initials(name: &str) -> String {
+    const OVERRIDES: &[(char, char)] = &[('行', 'X'), ('长', 'C'), ('重', 'C'), ('乐', 'L')];
+    name.chars()
+        .filter_map(|c| {
+            if c.is_ascii_alphanumeric() {
+                return Some(c.to_ascii_uppercase());
+            }
+            if let Some((_, l)) = OVERRIDES.iter().find(|(k, _)| *k == c) {
+                return Some(*l);
+            }
+            c.to_pinyin().and_then(|p| p.first_letter().chars().next()).map(|l| l.to_ascii_uppercase())
+        })
+        .collect()
+}
+
+/// "1楼 4、5号窗口；2楼 26号窗口" (as printed on the ticket), or its English form.
+pub(super) fn windows_text(windows: &[(u32, i32)], english: bool) -> String {
+    if !english {
+        return hallq_drivers::printer::ticket::windows_text(windows);
+    }
+    let mut floors: Vec<i32> = windows.iter().map(|(_, f)| *f).collect();
+    floors.sort();
+    floors.dedup();
+    floors
+        .iter()
+        .map(|f| {
+            let nums: Vec<String> = windows.iter().filter(|(_, x)| x == f).map(|(n, _)| n.to_string()).collect();
+            format!("floor {f}, windows {}", nums.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What to say aloud for the screen now up (elderly mode).
+pub(super) fn prompt(v: &KioskView) -> String {
+    let en = v.english;
+    match v.screen {
+        Screen::Home => tr!(en, "您好，请点击您要办理的事项"),
+        Screen::Items | Screen::Search => tr!(en, "请选择事项"),
+        Screen::Item => tr!(en, "{}。请看所需材料，然后点击取号", v.detail.name),
+        Screen::Identity => tr!(en, "请将身份证放在下方读卡区"),
+        Screen::Confirm => tr!(en, "请核对后点击确认取号"),
+        Screen::Printing => tr!(en, "正在打印号票，请稍候"),
+        Screen::Ticket => {
+            let n: String = v.ticket.number.chars().flat_map(|c| [c, ' ']).collect();
+            tr!(en, "取号成功。您的号码是 {0}。请到{1}等候叫号", n, v.ticket.windows)
+        }
+        Screen::Message => format!("{}。{}", v.message_title, v.message_body),
+        Screen::OutOfService => tr!(en, "本机暂停服务。{}", v.out_of_service),
+        Screen::Appointment => tr!(en, "请刷身份证，或输入预约码"),
+        Screen::Choices => v.title.clone(),
+        Screen::Documents => v.progress.clone(),
+        Screen::Scan => tr!(en, "请将材料放在扫描区，然后点击扫描"),
+        Screen::ManagerPin | Screen::Manager => String::new(),
+    }
+}
+
+impl Controller {
+    pub(super) fn item_name(&self, i: &CatalogItem) -> String {
+        if self.en() && !i.name_en.is_empty() {
+            i.name_en.clone()
+        } else {
+            i.name.clone()
+        }
+    }
+
+    /// The line under the header on the home screen.
+    pub(super) fn welcome(&self) -> String {
+        if self.offline {
+            return tr!(self.en(), "网络中断：本机离线取号，号票照常有效");
+        }
+        let k = &self.catalog.kiosk;
+        if self.en() {
+            k.welcome_en.clone()
+        } else {
+            k.welcome.clone()
+        }
+    }
+
+    /// The home screen's tiles, as the hall configured them, with what is paused.
+    pub(super) fn tiles(&self) -> Vec<Tile> {
+        let en = self.en();
+        let mut tiles = Vec::new();
+        for name in &self.catalog.kiosk.tiles {
+            if name == "floors" {
+                let mut floors: Vec<i32> = self.catalog.items.iter().flat_map(|i| i.windows.iter().map(|(_, f)| *f)).collect();
+                floors.sort();
+                floors.dedup();
+                tiles.extend(floors.into_iter().map(|f| Tile {
+                    id: TileId::Floor(f),
+                    label: tr!(en, "{}楼事项", f),
+                    sub: tr!(en, "按办理楼层查找"),
+                }));
+                continue;
+            }
+            let Some(id) = TileId::from_setting(name) else { continue };
+            let (label, sub) = match id {
+                TileId::Personal => (tr!(en, "个人事项"), tr!(en, "户籍、社保、公积金、不动产…")),
+                TileId::Business => (tr!(en, "企业事项"), tr!(en, "企业开办、税务、报建…")),
+                TileId::Hot => (tr!(en, "热门事项"), tr!(en, "大家常办的事")),
+                TileId::Departments => (tr!(en, "按部门"), tr!(en, "公安、人社、医保…")),
+                TileId::Search => (tr!(en, "拼音搜索"), tr!(en, "输入拼音首字母")),
+                // Offline, only taking a number works: check-in, results and scanning need
+                // the hall.
+                TileId::Appointment | TileId::Results | TileId::Scan if self.offline => continue,
+                TileId::Appointment if self.reader_down() => (tr!(en, "预约签到"), tr!(en, "输入预约码")),
+                TileId::Appointment => (tr!(en, "预约签到"), tr!(en, "刷身份证或输入预约码")),
+                // Results are found by the visitor's card and printed on the A4 printer.
+                TileId::Results if self.settings.has_a4 && self.settings.has_reader => {
+                    let sub = if self.devices.a4.is_some() || self.devices.reader.is_some() {
+                        tr!(en, "暂停服务，请到服务台领取")
+                    } else {
+                        tr!(en, "刷身份证打印办理结果")
+                    };
+                    (tr!(en, "自助打印"), sub)
+                }
+                TileId::Scan if self.settings.has_scanner => {
+                    let sub = if self.devices.scanner.is_some() {
+                        tr!(en, "暂停服务，请到窗口提交纸质材料")
+                    } else {
+                        tr!(en, "扫描材料，窗口提前审核")
+                    };
+                    (tr!(en, "材料预审"), sub)
+                }
+                _ => continue,
+            };
+            tiles.push(Tile { id, label, sub });
+        }
+        tiles
+    }
+
+    pub(super) fn on_tile(&mut self, tile: TileId) -> Vec<Effect> {
+        match tile {
+            TileId::Personal => self.list(List::Category("personal")),
+            TileId::Business => self.list(List::Category("business")),
+            TileId::Hot => self.list(List::Hot),
+            TileId::Departments => self.list(List::Departments),
+            TileId::Floor(f) => self.list(List::Floor(f)),
+            TileId::Search => {
+                self.session.search.clear();
+                self.session.list = Some(List::Search);
+                self.show(Screen::Search);
+            }
+            TileId::Appointment => self.start_appointment(),
+            TileId::Results => self.start_results(),
+            TileId::Scan => self.start_scan_errand(),
+        }
+        vec![]
+    }
+
+    pub(super) fn list(&mut self, list: List) {
+        self.session.list = Some(list);
+        self.show(Screen::Items);
+    }
+
+    pub(super) fn list_department(&mut self, name: String) -> Vec<Effect> {
+        self.list(List::Department(name));
+        vec![]
+    }
+
+    /// A list's title and lines.
+    pub(super) fn list_rows(&self, list: &List) -> (String, Vec<ItemRow>) {
+        let en = self.en();
+        let items = self.catalog.items.iter();
+        match list {
+            List::Category(c) => {
+                let title = if *c == "personal" { tr!(en, "个人事项") } else { tr!(en, "企业事项") };
+                (title, self.rows(items.filter(|i| i.category == *c)))
+            }
+            List::Hot => (tr!(en, "热门事项"), self.rows(items.filter(|i| i.hot))),
+            List::Departments => (tr!(en, "按部门"), self.departments()),
+            List::Department(d) => (d.clone(), self.rows(items.filter(|i| i.department == *d))),
+            List::Floor(f) => (tr!(en, "{}楼事项", f), self.rows(items.filter(|i| i.windows.iter().any(|(_, fl)| fl == f)))),
+            List::ScanItems => (tr!(en, "选择要预审材料的事项"), self.rows(items.filter(|i| !i.materials.is_empty()))),
+            List::Search => {
+                let q = &self.session.search;
+                let hits =
+                    if q.is_empty() { Vec::new() } else { self.rows(items.filter(|i| initials(&i.name).contains(q.as_str())).take(8)) };
+                (String::new(), hits)
+            }
+        }
+    }
+
+    fn rows<'a>(&self, items: impl Iterator<Item = &'a CatalogItem>) -> Vec<ItemRow> {
+        items
+            .map(|i| ItemRow {
+                target: RowTarget::Item(i.id.clone()),
+                name: self.item_name(i),
+                department: if self.en() { i.department_en.clone() } else { i.department.clone() },
+                mode: i.mode.clone(),
+                waiting: i.waiting,
+                estimate_minutes: i.estimate_minutes,
+            })
+            .collect()
+    }
+
+    /// One line per department, in the catalogue's order, with its number of items.
+    fn departments(&self) -> Vec<ItemRow> {
+        let mut depts: Vec<(&str, &str)> = Vec::new();
+        for i in &self.catalog.items {
+            if !depts.iter().any(|(d, _)| *d == i.department) {
+                depts.push((&i.department, &i.department_en));
+            }
+        }
+        depts
+            .into_iter()
+            .map(|(d, e)| {
+                let n = self.catalog.items.iter().filter(|i| i.department == d).count();
+                ItemRow {
+                    target: RowTarget::Department(d.to_string()),
+                    name: if self.en() { e.to_string() } else { d.to_string() },
+                    department: String::new(),
+                    mode: tr!(self.en(), "{} 个事项", n),
+                    waiting: 0,
+                    estimate_minutes: 0,
+                }
+            })
+            .collect()
+    }
+
+    pub(super) fn detail(&self, i: &CatalogItem) -> ItemDetail {
+        let en = self.en();
+        ItemDetail {
+            name: self.item_name(i),
+            department: if en { i.department_en.clone() } else { i.department.clone() },
+            mode: i.mode.clone(),
+            materials: i.materials.clone(),
+            windows: windows_text(&i.windows, en),
+            waiting: i.waiting,
+            estimate_minutes: i.estimate_minutes,
+            time_limit: match (i.time_limit_days, i.promised_days) {
+                (0, _) => tr!(en, "即时办结"),
+                (l, p) => tr!(en, "法定 {} 个工作日，承诺 {} 个工作日", l, p),
+            },
+            identity: i.identity.clone(),
+        }
+    }
+
+    pub(super) fn choose_item(&mut self, id: &str) -> Vec<Effect> {
+        if let Some(i) = self.catalog.items.iter().find(|i| i.id == id).cloned() {
+            self.session.item = Some(i);
+            self.show(Screen::Item);
+        }
+        vec![]
+    }
+
+    pub(super) fn search_key(&mut self, key: Option<char>) -> Vec<Effect> {
+        match key {
+            Some(c) if self.screen() == Screen::Search && self.session.search.len() < 12 => {
+                self.session.search.push(c.to_ascii_uppercase())
+            }
+            Some(_) => {}
+            None => {
+                self.session.search.pop();
+            }
+        }
+        vec![]
+    }
+
+    pub(super) fn take_number(&mut self) -> Vec<Effect> {
+        if !self.stopped() {
+            self.card_step();
+        }
+        vec![]
+    }
+
+    /// The card step of the item chosen, or what stands for it when no card can be read:
+    /// items where the card is optional go on without it, items that require it send the
+    /// visitor to the service desk.
+    pub(super) fn card_step(&mut self) {
+        let Some(identity) = self.session.item.as_ref().map(|i| i.identity.clone()) else {
+            self.home();
+            return;
+        };
+        match (identity.as_str(), self.reader_down()) {
+            ("none", _) | ("optional", true) => self.after_card(),
+            (_, true) => self.send_to_desk(),
+            (_, false) => self.show(Screen::Identity),
+        }
+    }
+
+    /// The card read or skipped: confirm, or scan the papers.
+    fn after_card(&mut self) {
+        if matches!(self.session.errand, ErrandState::Scan(_)) {
+            self.start_scan();
+        } else {
+            self.show(Screen::Confirm);
+        }
+    }
+
+    /// The item needs the ID card and none can be read here.
+    fn send_to_desk(&mut self) {
+        let name = self.session.item.as_ref().map(|i| self.item_name(i)).unwrap_or_default();
+        let why = self.reader_down_text();
+        let title = tr!(self.en(), "请到服务台办理");
+        let body = tr!(self.en(), "{0}。办理「{1}」需要核验身份证，请到服务台取号。", why, name);
+        self.message(title, body);
+    }
+
+    pub(super) fn skip_identity(&mut self) -> Vec<Effect> {
+        if self.screen() == Screen::Identity
+            && !matches!(self.session.errand, ErrandState::Results(_))
+            && self.session.item.as_ref().is_some_and(|i| i.identity != "required")
+        {
+            self.after_card();
+        }
+        vec![]
+    }
+
+    pub(super) fn confirm(&mut self) -> Vec<Effect> {
+        if self.screen() != Screen::Confirm || self.stopped() {
+            return vec![];
+        }
+        self.issue()
+    }
+
+    pub(super) fn on_card(&mut self, card: Card) -> Vec<Effect> {
+        let wanted = self.screen() == Screen::Identity || (self.screen() == Screen::Appointment && self.session.card.is_none());
+        if !wanted {
+            return vec![];
+        }
+        if !card.expired_on.is_empty() {
+            let title = tr!(self.en(), "证件已过期");
+            let body = tr!(self.en(), "您的证件有效期至 {}，已过期。请到服务台人工办理或先办理证件换领。", card.expired_on);
+            self.message(title, body);
+            return vec![];
+        }
+        self.session.card = Some(card);
+        match self.session.errand {
+            ErrandState::Ticket => {
+                self.show(Screen::Confirm);
+                vec![]
+            }
+            ErrandState::Scan(_) => {
+                self.start_scan();
+                vec![]
+            }
+            ErrandState::Appointment(_) => self.find_appointments(),
+            ErrandState::Results(_) => self.find_results(),
+        }
+    }
+
+    pub(super) fn on_issued(&mut self, t: Issued) -> Vec<Effect> {
+        if self.screen() != Screen::Printing {
+            return vec![];
+        }
+        self.session.ticket = Some(TicketShown {
+            number: t.number.clone(),
+            service: t.service.clone(),
+            holder: t.holder.clone(),
+            windows: windows_text(&t.windows, self.en()),
+            ahead: t.ahead,
+            estimate_minutes: t.estimate_minutes,
+            status_url: t.status_url.clone(),
+            print_problem: String::new(),
+            offline: t.offline,
+        });
+        if self.session.has_scans() {
+            let title = self.session.item.as_ref().map(|i| format!("{} 预审材料", i.name)).unwrap_or_else(|| "预审材料".into());
+            return vec![Effect::Attach { ticket: t.id.clone(), title }, Effect::Print(t)];
+        }
+        vec![Effect::Print(t)]
+    }
+
+    pub(super) fn on_ticket_printed(&mut self, result: Result<(), (String, bool)>) {
+        match result {
+            Ok(()) => {
+                if self.screen() == Screen::Printing {
+                    self.show(Screen::Ticket);
+                }
+            }
+            Err((msg, _during)) => {
+                // The ticket exists whatever the printer did: show the number on screen.
+                let en = self.en();
+                if let Some(t) = self.session.ticket.as_mut() {
+                    t.print_problem = tr!(en, "{0}。号票未能完整打印，请记下您的号码 {1}，叫号时同样有效。", msg, t.number);
+                }
+                self.show(Screen::Ticket);
+                self.fault = Some(msg);
+            }
+        }
+    }
+}
