@@ -325,8 +325,16 @@ async fn counter(hall: Hall, clock: Arc<SimClock>, window: u32) {
         };
         sim_sleep(&clock, chrono::Duration::seconds(40)).await;
         if no_show {
-            let _ = act(&hall, window, WindowAction::Recall).await;
-            sim_sleep(&clock, chrono::Duration::seconds(60)).await;
+            // Recalled as often as the hall's 过号 rule asks (or until its minutes have
+            // passed), then marked.
+            let rule = &config.rules;
+            for _ in 0..rule.no_show_after_recalls.min(rule.max_recalls) {
+                let _ = act(&hall, window, WindowAction::Recall).await;
+                sim_sleep(&clock, chrono::Duration::seconds(rule.recall_min_gap_secs.max(30) as i64)).await;
+            }
+            if rule.no_show_after_recalls == 0 || rule.no_show_after_recalls > rule.max_recalls {
+                sim_sleep(&clock, chrono::Duration::minutes(rule.no_show_after_minutes as i64)).await;
+            }
             let _ = act(&hall, window, WindowAction::NoShow).await;
             continue;
         }

@@ -26,7 +26,8 @@ async fn counters_call_and_displays_follow_through_a_restart() {
     let (_driver, driver_port) = chromedriver();
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("hall.toml");
-    std::fs::write(&config, hallq::config::DEFAULT_TOML).unwrap();
+    // Recalls a second apart, so the 过号 rule (2 recalls or 3 minutes) is met in the test.
+    std::fs::write(&config, hallq::config::DEFAULT_TOML.replacen("recall_min_gap_secs = 20", "recall_min_gap_secs = 1", 1)).unwrap();
     let data = dir.path().join("data");
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
@@ -149,6 +150,27 @@ async fn counters_call_and_displays_follow_through_a_restart() {
     assert_eq!(texts.iter().filter(|t| t.contains("B002")).count(), 1, "B002 shown twice: {texts:?}");
     assert_eq!(texts.iter().filter(|t| t.contains("B001")).count(), 1, "B001 missed or repeated: {texts:?}");
     shot(&hall, "hall-display-after-restart").await;
+
+    // 过号: not before the hall's rule (2 recalls or 3 minutes after the call); the counter
+    // shows the time since the call and the recalls, then asks to confirm.
+    wait_text(&counter, "#calledFor", |t| t.contains("已呼叫 0:") && t.contains("已重呼 0/3 次")).await;
+    let no_show = "button[data-act='no-show']";
+    wait_text(&counter, "#noShowCond", |t| t.contains("重呼满2次") && t.contains("后")).await;
+    assert!(!counter.find(Locator::Css(no_show)).await.unwrap().is_enabled().await.unwrap(), "过号 before the rule allows it");
+    for n in 1..=2 {
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        click(&counter, "button[data-act='recall']").await;
+        wait_text(&counter, "#calledFor", |t| t.contains(&format!("已重呼 {n}/3 次"))).await;
+    }
+    wait_text(&counter, "#noShowCond", |t| t.is_empty()).await;
+    shot(&counter, "counter-no-show-allowed").await;
+    click(&counter, no_show).await;
+    wait_text(&counter, "dialog h3", |t| t.contains("确认 B002 过号")).await;
+    shot(&counter, "counter-no-show-confirm").await;
+    counter.find(Locator::Css("dialog button[value='ok']")).await.unwrap().click().await.unwrap();
+    wait_text(&counter, "#state", |t| t.contains("空闲")).await;
+    let (_, t) = get(&http, &format!("{base}/api/v1/tickets/{}", tickets[1]["id"].as_str().unwrap()), "demo-manager").await;
+    assert_eq!(t["status"], "no_show", "{t}");
 
     // English is available.
     counter.goto(&format!("{base}/counter?window=4&lang=en")).await.unwrap();

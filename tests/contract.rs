@@ -356,6 +356,9 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
         staff.window_action(WindowNo(4), WindowAction::Finish, &none()).await.unwrap();
         let second = staff.window_action(WindowNo(4), WindowAction::CallNext, &none()).await.unwrap().window.current.unwrap().id;
         assert_eq!(BTreeSet::from([first, second.clone()]), BTreeSet::from([b1.id.clone(), b2.id.clone()]));
+        // 过号 only after the hall's rule: 2 recalls or 3 minutes after the call.
+        assert_eq!(refusal(staff.window_action(WindowNo(4), WindowAction::NoShow, &none()).await).1, ErrorCode::NoShowTooSoon);
+        h.advance(chrono::Duration::minutes(3));
         staff.window_action(WindowNo(4), WindowAction::NoShow, &none()).await.unwrap();
         let again = WindowCommand { ticket: Some(second.clone()), ..none() };
         staff.window_action(WindowNo(4), WindowAction::Requeue, &again).await.unwrap();
@@ -693,6 +696,7 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
             "no_config_file",
             "wrong_password",
             "recall_too_soon",
+            "no_show_too_soon",
             "reason_required",
             "nothing_waiting",
             "window_paused",

@@ -232,7 +232,10 @@ fn xrow(text: &[&'static str], numbers: &[f64]) -> Vec<X> {
 #[tokio::test]
 async fn export_charts_and_supervision_of_a_known_day() {
     within(240, "test", async {
-        let h = TestHall::start_with(Config::demo(), OPENING).await;
+        // The day below marks a no-show two minutes after its call: 过号 at once here.
+        let mut config = Config::demo();
+        (config.rules.no_show_after_recalls, config.rules.no_show_after_minutes) = (0, 0);
+        let h = TestHall::start_with(config, OPENING).await;
         let tickets = run_day(&h).await;
         let manager = h.client("demo-manager");
         let day: NaiveDate = DAY.parse().unwrap();
