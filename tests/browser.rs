@@ -71,7 +71,8 @@ async fn counters_call_and_displays_follow_through_a_restart() {
     wait_text(&tablet, "#win", |t| t == "4 号窗口").await;
     let first = &tickets[0];
     phone.goto(&format!("{base}/t/{}?token={}", first["id"].as_str().unwrap(), first["token"].as_str().unwrap())).await.unwrap();
-    wait_text(&phone, "#status", |t| t.contains("等候中")).await;
+    wait_text(&phone, "#status", |t| t.contains("请在1楼等候区等候，留意叫号")).await;
+    wait_text(&phone, "#rule", |t| t.starts_with("过号：叫号后重呼2次或3分钟仍未到即为过号")).await;
     wait_text(&window, "#line", |t| t.contains("欢迎") || t.contains("未开放")).await;
     shot(&window, "window-display-idle").await;
 
