@@ -412,6 +412,57 @@ async fn catalog_shows_items_with_mode_materials_and_windows() {
     .await
 }
 
+/// A kiosk fetches the catalogue again only when the configuration changed (ETag → 304) and
+/// the waits as small figures; at the brief's scale the figures are a few hundred times
+/// smaller than the catalogue.
+#[tokio::test]
+async fn the_catalogue_is_fetched_again_only_when_the_configuration_changes() {
+    within(120, "test", async {
+        let h = TestHall::start_with(hallq::config::scale::hall_231(), MORNING).await;
+        let kiosk = h.client(KIOSK);
+        let (first, tag) = kiosk.catalog_if_changed(None).await.unwrap().expect("a first catalogue");
+        let tag = tag.expect("an ETag");
+        assert!(kiosk.catalog_if_changed(Some(&tag)).await.unwrap().is_none(), "unchanged: 304");
+        // Another role holds another catalogue (a kiosk's has its PIN): not its tag.
+        let (_, manager_tag) = h.client(MANAGER).catalog_if_changed(None).await.unwrap().unwrap();
+        assert_ne!(manager_tag.as_deref(), Some(tag.as_str()));
+        assert!(h.client(MANAGER).catalog_if_changed(Some(&tag)).await.unwrap().is_some());
+
+        // Waits change with every ticket; the figures say so, the catalogue's tag does not.
+        let before = kiosk.catalog_figures().await.unwrap();
+        let service = first.services.iter().find(|s| s.kiosk && s.identity != IdentityRule::Required).unwrap();
+        let body = hallq_proto::IssueTicket {
+            request_id: "figures-1".into(),
+            service: service.id.clone(),
+            identity: None,
+            priority: Priority::Normal,
+            appointment_slot: None,
+        };
+        kiosk.issue(&body).await.unwrap();
+        let after = kiosk.catalog_figures().await.unwrap();
+        let waiting = |f: &hallq_proto::CatalogFigures| f.queues.iter().find(|q| q.id == service.queue).unwrap().waiting;
+        assert_eq!(waiting(&after), waiting(&before) + 1);
+        assert!(after.seq > before.seq);
+        assert_eq!(after.config_version, first.config_version);
+        assert!(kiosk.catalog_if_changed(Some(&tag)).await.unwrap().is_none(), "a ticket is no reason to fetch it again");
+
+        // A configuration change is.
+        let manager = h.client(MANAGER);
+        let text = hallq::config::scale::hall_231_toml().replacen("welcome = \"", "welcome = \"新：", 1);
+        manager.put_config(&text, None).await.unwrap();
+        let (changed, new_tag) = kiosk.catalog_if_changed(Some(&tag)).await.unwrap().expect("changed: the new catalogue");
+        assert_ne!(new_tag.as_deref(), Some(tag.as_str()));
+        assert!(changed.config_version > first.config_version);
+        assert_eq!(kiosk.catalog_figures().await.unwrap().config_version, changed.config_version);
+
+        let sizes = (serde_json::to_vec(&changed).unwrap().len(), serde_json::to_vec(&after).unwrap().len());
+        println!("231-window hall: the catalogue {} bytes, the figures {} bytes", sizes.0, sizes.1);
+        assert!(sizes.1 * 100 < sizes.0, "{sizes:?}");
+        h.stop().await;
+    })
+    .await
+}
+
 #[tokio::test]
 async fn counters_see_their_windows_and_waiting_line_and_displays_get_the_voice() {
     within(60, "test", async {

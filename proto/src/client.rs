@@ -31,7 +31,14 @@ pub enum ClientError {
     /// The hall answered with an error body: `message` is for the person in front of the
     /// screen.
     #[error("{message}")]
-    Refused { status: u16, code: ErrorCode, message: String },
+    Refused {
+        /// The HTTP status of the answer (4xx: the request, 5xx: the hall).
+        status: u16,
+        /// The stable, machine-readable code.
+        code: ErrorCode,
+        /// What went wrong and what to do, in Chinese, to show as it is.
+        message: String,
+    },
     /// No answer within the deadline, or no connection.
     #[error("叫号系统无法连接：{0}")]
     Unreachable(String),
@@ -72,7 +79,10 @@ impl ClientError {
 /// of the same request_id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Issued {
+    /// The ticket as the hall answered.
     pub ticket: TicketView,
+    /// True when an earlier try of the same request_id had already issued it (HTTP 200, not
+    /// 201): print it only if it was not printed then.
     pub repeated: bool,
 }
 
@@ -213,6 +223,7 @@ impl HallClient {
         self.timeout
     }
 
+    /// The service's base address as given (without `/api/v1`).
     pub fn server(&self) -> &str {
         &self.base
     }
@@ -231,7 +242,8 @@ impl HallClient {
 
     async fn send(&self, rb: reqwest::RequestBuilder) -> Result<reqwest::Response, ClientError> {
         let r = self.authed(rb).send().await.map_err(unreachable)?;
-        if r.status().is_success() {
+        // 304: only to a conditional request (`catalog_if_changed`), which looks for it.
+        if r.status().is_success() || r.status() == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(r);
         }
         let status = r.status().as_u16();
@@ -273,6 +285,8 @@ impl HallClient {
         Ok(r.bytes().await.map_err(unreachable)?.to_vec())
     }
 
+    /// `GET /health`: the hall's sequence number, day and clock; answers while the service runs,
+    /// ready or not.
     pub async fn health(&self) -> Result<Health, ClientError> {
         self.get("/health").await
     }
@@ -288,14 +302,40 @@ impl HallClient {
         String::from_utf8(bytes).map_err(|e| ClientError::Protocol(format!("/metrics is not UTF-8: {e}")))
     }
 
+    /// `GET /catalog`: items, queues, windows and the kiosk's settings, as the token's role may see
+    /// them (a kiosk's includes its manager-PIN hash).
     pub async fn catalog(&self) -> Result<Catalog, ClientError> {
         self.get("/catalog").await
     }
 
+    /// `GET /catalog` unless the catalogue held (its ETag, from an earlier answer) is still
+    /// the hall's: `None` then (304, no body). Otherwise the catalogue and its new ETag.
+    pub async fn catalog_if_changed(&self, etag: Option<&str>) -> Result<Option<(Catalog, Option<String>)>, ClientError> {
+        let mut rb = self.http.get(self.url("/catalog"));
+        if let Some(tag) = etag {
+            rb = rb.header(reqwest::header::IF_NONE_MATCH, tag);
+        }
+        let r = self.send(rb).await?;
+        if r.status() == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(None);
+        }
+        let tag = r.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_string);
+        Ok(Some((Self::json(r).await?, tag)))
+    }
+
+    /// `GET /catalog/figures`: each queue's waits now and the configuration version, a
+    /// few hundred bytes (the catalogue of a large hall is close to a megabyte).
+    pub async fn catalog_figures(&self) -> Result<CatalogFigures, ClientError> {
+        self.get("/catalog/figures").await
+    }
+
+    /// `GET /state`: every window and queue now, and the recent calls, as the token's role may see
+    /// them.
     pub async fn state(&self) -> Result<HallState, ClientError> {
         self.get("/state").await
     }
 
+    /// `GET /me`: the token's role and name and the windows it may operate.
     pub async fn me(&self) -> Result<Me, ClientError> {
         self.get("/me").await
     }
@@ -342,6 +382,8 @@ impl HallClient {
         self.post_issued("/tickets/offline", body).await
     }
 
+    /// `GET /tickets/{id}`: the ticket as the token's role may see it (history for staff, the
+    /// holder masked as the role allows).
     pub async fn ticket(&self, id: &TicketId) -> Result<TicketView, ClientError> {
         self.get(&format!("/tickets/{}", enc(id.as_str()))).await
     }
@@ -352,10 +394,14 @@ impl HallClient {
         Self::json(self.send(self.http.get(self.url(&path))).await?).await
     }
 
+    /// Rates a served ticket, as the visitor (`body.token`) or a rating tablet (`body.nonce`);
+    /// `already_rated` if it was rated.
     pub async fn evaluate(&self, ticket: &TicketId, body: &Evaluate) -> Result<EvaluationAnswer, ClientError> {
         self.post(&format!("/tickets/{}/evaluation", enc(ticket.as_str())), body).await
     }
 
+    /// Acts on a window as its counter or staff session (`forbidden_window` for a window the caller
+    /// does not work); answers with the window after the action and the events it made.
     pub async fn window_action(
         &self,
         window: WindowNo,
@@ -365,30 +411,42 @@ impl HallClient {
         self.post(&format!("/windows/{window}/{}", action.as_str()), body).await
     }
 
+    /// `GET /windows/{window}/waiting`: the tickets the window would call, in the order it would
+    /// call them.
     pub async fn waiting(&self, window: WindowNo) -> Result<WaitingLine, ClientError> {
         self.get(&format!("/windows/{window}/waiting")).await
     }
 
+    /// A kiosk reports one of its devices: `fault` `None` when it works (again), else the fault for
+    /// staff.
     pub async fn device_status(&self, device: &str, fault: Option<&str>) -> Result<DeviceStatusAnswer, ClientError> {
         self.post("/devices/status", &DeviceStatus { device: device.into(), fault: fault.map(Into::into) }).await
     }
 
+    /// The booking system books an appointment; `duplicate_appointment` for a code already booked.
     pub async fn book_appointment(&self, body: &BookAppointment) -> Result<AppointmentView, ClientError> {
         self.post("/appointments", body).await
     }
 
+    /// The appointments booked for the person on the card (a kiosk, before check-in).
     pub async fn find_appointments(&self, identity: &Identity) -> Result<AppointmentList, ClientError> {
         self.post("/appointments/find", &FindFor { identity: identity.clone() }).await
     }
 
+    /// Checks an appointment in at a kiosk and issues its ticket; a retry with the same request_id
+    /// answers the same ticket.
     pub async fn check_in(&self, code: &str, body: &CheckIn) -> Result<Issued, ClientError> {
         self.post_issued(&format!("/appointments/{}/check-in", enc(code)), body).await
     }
 
+    /// The approval system delivers a result PDF for self-printing; delivering the same
+    /// `external_id` again changes nothing.
     pub async fn deliver_result(&self, body: &DeliverResult) -> Result<Delivered, ClientError> {
         self.post("/results", body).await
     }
 
+    /// The results waiting for the person on the card; a kiosk gets a nonce with each for fetching
+    /// and collecting it.
     pub async fn find_results(&self, identity: &Identity) -> Result<ResultList, ClientError> {
         self.post("/results/find", &FindFor { identity: identity.clone() }).await
     }
@@ -411,10 +469,12 @@ impl HallClient {
         Self::json(self.send(rb).await?).await
     }
 
+    /// The scanned materials attached to a ticket (staff and managers).
     pub async fn attachments(&self, ticket: &TicketId) -> Result<AttachmentList, ClientError> {
         self.get(&format!("/tickets/{}/attachments", enc(ticket.as_str()))).await
     }
 
+    /// One attachment's PDF (staff and managers; each read is logged as an event).
     pub async fn attachment_pdf(&self, id: &str) -> Result<Vec<u8>, ClientError> {
         self.bytes(&format!("/attachments/{}/pdf", enc(id))).await
     }
@@ -424,6 +484,7 @@ impl HallClient {
         self.bytes(&format!("/announce?number={}&window={window}", enc(number))).await
     }
 
+    /// `GET /config`: the configuration version in force and its TOML, tokens redacted (managers).
     pub async fn config(&self) -> Result<ConfigVersion, ClientError> {
         self.get("/config").await
     }
@@ -437,6 +498,7 @@ impl HallClient {
         Self::json(self.send(rb).await?).await
     }
 
+    /// Reads the configuration file again and puts it in force when it changed (managers).
     pub async fn reload_config(&self) -> Result<ConfigReloaded, ClientError> {
         self.post("/config/reload", &serde_json::json!({})).await
     }
@@ -545,11 +607,26 @@ fn enc(s: &str) -> String {
 pub enum FeedItem {
     /// Connected (again): events after `since` follow; those up to `last_seq` are caught up
     /// from the log, later ones are live.
-    Connected { since: u64, last_seq: u64 },
+    Connected {
+        /// Events after this sequence number follow.
+        since: u64,
+        /// The newest event in the log when the stream started.
+        last_seq: u64,
+    },
     /// An event, once; `live` is false for events caught up after a (re)connect.
-    Event { event: StreamEvent, live: bool },
+    Event {
+        /// The event, as the token's role may see it.
+        event: StreamEvent,
+        /// False for an event caught up from the log after a (re)connect.
+        live: bool,
+    },
     /// The connection dropped or could not be made; the feed tries again after `retry_in`.
-    Disconnected { reason: String, retry_in: Duration },
+    Disconnected {
+        /// Why, for the log.
+        reason: String,
+        /// How long the feed waits before it tries again (doubling up to its limit).
+        retry_in: Duration,
+    },
 }
 
 /// The event stream of a [`HallClient`]. Dropping it stops following.

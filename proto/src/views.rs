@@ -280,6 +280,30 @@ pub struct Catalog {
     pub desks: Vec<DeskInfo>,
 }
 
+/// `GET /catalog/figures`: what changes in the catalogue while the hall runs (the waits),
+/// small enough to fetch at every event; the catalogue itself only when `config_version`
+/// changes (or its ETag does).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CatalogFigures {
+    /// The configuration the hall runs now: a kiosk holding an older catalogue fetches it again.
+    pub config_version: u64,
+    /// The newest event these figures include.
+    pub seq: u64,
+    /// Each queue's waiting tickets and estimate.
+    pub queues: Vec<QueueWait>,
+}
+
+/// One queue's waiting tickets and the estimate for a ticket taken now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct QueueWait {
+    /// The queue.
+    pub id: QueueId,
+    /// Tickets waiting in it.
+    pub waiting: u32,
+    /// Minutes a ticket taken now would wait, estimated.
+    pub estimate_minutes: u32,
+}
+
 /// A service desk as the hall configures it (its printer's address is not shown).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct DeskInfo {

@@ -61,6 +61,7 @@ pub const RULES: &[Rule] = &[
     rule("post", "/logout", &[May::StaffSession]),
     // Kiosks offer the items; counters transfer to them; the booking system books them.
     rule("get", "/catalog", &[KIOSK, COUNTER, MANAGER, SYSTEM]),
+    rule("get", "/catalog/figures", &[KIOSK, COUNTER, MANAGER, SYSTEM]),
     // Displays and counters show the hall; kiosks and the hall's systems have no need.
     rule("get", "/state", &[DISPLAY, COUNTER, MANAGER]),
     rule("get", "/me", &[KIOSK, COUNTER, DISPLAY, MANAGER, SYSTEM, RATING]),

@@ -11,7 +11,7 @@ mod documents;
 mod offline;
 pub mod openapi;
 mod reports;
-mod views;
+pub mod views;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -180,6 +180,7 @@ pub fn router(hall: Hall) -> Router {
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
         .route("/catalog", get(catalog))
+        .route("/catalog/figures", get(catalog_figures))
         .route("/state", get(state))
         .route("/tickets", post(issue))
         .route("/tickets/offline", post(offline::upload))
@@ -437,14 +438,45 @@ async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], openapi::document_json()).into_response()
 }
 
-/// The hall's items, queues, windows and kiosk settings.
-#[utoipa::path(get, path = "/catalog", tag = "hall", security(("token" = [])), responses((status = 200, body = proto::Catalog), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody)))]
-async fn catalog(State(api): State<Api>, caller: Caller) -> ApiResult<Json<proto::Catalog>> {
-    let catalog = views::catalog_view(&api.hall, &caller.viewer());
+/// The hall's items, queues, windows and kiosk settings. Its ETag names the configuration
+/// version (and the role, and this run of the service): a client that sends it back in
+/// If-None-Match gets 304 and no body until the configuration changes. The waits in it are
+/// as of the answer; `/catalog/figures` has the newest.
+#[utoipa::path(get, path = "/catalog", tag = "hall", security(("token" = [])), params(("If-None-Match" = Option<String>, Header, description = "The ETag of the catalogue the client holds")), responses((status = 200, body = proto::Catalog), (status = 304, description = "The catalogue held is the current one"), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody)))]
+async fn catalog(State(api): State<Api>, caller: Caller, headers: HeaderMap) -> ApiResult<Response> {
+    let version = api.hall.view().state.config_version;
     if caller.role == Role::Kiosk {
-        api.hall.alerts().presence.kiosk_config(&caller.name, catalog.config_version);
+        api.hall.alerts().presence.kiosk_config(&caller.name, version);
     }
-    Ok(Json(catalog))
+    let etag = catalog_etag(version, caller.role);
+    let held = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if held.split(',').any(|t| t.trim() == etag) {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    }
+    let catalog = views::catalog_view(&api.hall, &caller.viewer());
+    // The catalogue built may be of a newer version than the one looked at above.
+    let etag = catalog_etag(catalog.config_version, caller.role);
+    Ok(([(header::ETAG, etag)], Json(catalog)).into_response())
+}
+
+/// The catalogue's entity tag: its configuration version, the role it was built for (a
+/// kiosk's holds its PIN), and this run of the service (a restored data directory may
+/// count versions again).
+fn catalog_etag(version: u64, role: Role) -> String {
+    static RUN: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let run = RUN.get_or_init(rand::random::<u64>);
+    format!("\"cfg-{version}-{role:?}-{run:016x}\"")
+}
+
+/// The catalogue's waits now: each queue's waiting tickets and estimate, with the
+/// configuration version (a kiosk fetches the catalogue again when it changed).
+#[utoipa::path(get, path = "/catalog/figures", tag = "hall", security(("token" = [])), responses((status = 200, body = proto::CatalogFigures), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody)))]
+async fn catalog_figures(State(api): State<Api>, caller: Caller) -> ApiResult<Json<proto::CatalogFigures>> {
+    let figures = views::catalog_figures(&api.hall);
+    if caller.role == Role::Kiosk {
+        api.hall.alerts().presence.kiosk_config(&caller.name, figures.config_version);
+    }
+    Ok(Json(figures))
 }
 
 /// Windows, queues and recent calls, as the caller's role may see them.

@@ -32,7 +32,7 @@ impl Modify for BearerToken {
     servers((url = "/api/v1")),
     modifiers(&BearerToken),
     paths(
-        health, ready, metrics, openapi, catalog, state, me, login, logout, stream_ticket, waiting, device_status, announce, issue, get_ticket, evaluate, window_action, events,
+        health, ready, metrics, openapi, catalog, catalog_figures, state, me, login, logout, stream_ticket, waiting, device_status, announce, issue, get_ticket, evaluate, window_action, events,
         appointments::book, appointments::find, appointments::check_in,
         offline::lease, offline::upload, desk::issue, desk::reprint,
         documents::deliver, documents::find, documents::result_pdf, documents::collected, documents::attach, documents::attachments, documents::attachment_pdf,

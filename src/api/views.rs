@@ -307,6 +307,21 @@ pub fn catalog_view(hall: &Hall, viewer: &Viewer) -> proto::Catalog {
     catalog_of(c, &view.state, viewer)
 }
 
+/// `GET /catalog/figures`: each queue's waits now.
+pub fn catalog_figures(hall: &Hall) -> proto::CatalogFigures {
+    let c: &Config = &hall.config();
+    let seq = hall.last_seq();
+    let view = hall.view();
+    proto::CatalogFigures {
+        config_version: view.state.config_version,
+        seq,
+        queues: engine::queue_summary(&view.state, c)
+            .into_iter()
+            .map(|(id, waiting, estimate_minutes)| proto::QueueWait { id: id.as_str().into(), waiting, estimate_minutes })
+            .collect(),
+    }
+}
+
 /// The catalogue of a configuration and a state (the service's, or an empty one for
 /// screenshots and tests without a service).
 pub fn catalog_of(c: &Config, state: &engine::State, viewer: &Viewer) -> proto::Catalog {

@@ -289,6 +289,7 @@ async fn forward(axum::extract::State(p): axum::extract::State<Proxy>, req: axum
     let r = rb.body(request.clone()).send().await.expect("the hall answers the proxy");
     let status = r.status().as_u16();
     let content_type = r.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let etag = r.headers().get(header::ETAG).cloned();
     let body = r.bytes().await.expect("the hall's answer");
     let bearer =
         parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::to_string);
@@ -305,6 +306,9 @@ async fn forward(axum::extract::State(p): axum::extract::State<Proxy>, req: axum
     let mut resp = (axum::http::StatusCode::from_u16(status).unwrap(), body).into_response();
     if !content_type.is_empty() {
         resp.headers_mut().insert(header::CONTENT_TYPE, content_type.parse().unwrap());
+    }
+    if let Some(tag) = etag {
+        resp.headers_mut().insert(header::ETAG, tag);
     }
     resp
 }
