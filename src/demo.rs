@@ -606,7 +606,7 @@ fn start_kiosk(data: &std::path::Path, addr: SocketAddr) {
         work_dir: dir.join("work"),
         voice: crate::kiosk::errands::VoiceOut::Off,
     };
-    let script = crate::kiosk::runtime::VisitorScript {
+    let script = VisitorScript {
         items: vec!["gjj-tiqu".into(), "sfz-buling".into(), "shebaoka".into(), "huzhao".into()],
         count: 0,
         place_card: Box::new(move |n| {
@@ -628,12 +628,119 @@ fn start_kiosk(data: &std::path::Path, addr: SocketAddr) {
         pause_between: 10,
     };
     let spawned = std::thread::Builder::new().name("demo-kiosk".into()).spawn(move || {
-        if let Err(e) = crate::kiosk::runtime::run_headless(opts, dir, script) {
+        if let Err(e) = run_headless(opts, dir, script) {
             eprintln!("demo kiosk stopped: {e:#}");
         }
     });
     if let Err(e) = spawned {
         eprintln!("demo kiosk: {e}");
+    }
+}
+
+/// A headless kiosk for `hallq demo` where there is no display: simulated visitors tap
+/// through it, and each screen they see is written to `dir` as PNG.
+#[cfg(feature = "ui")]
+fn run_headless(opts: crate::kiosk::runtime::KioskOptions, dir: PathBuf, visitors: VisitorScript) -> anyhow::Result<()> {
+    use crate::kiosk::controller::Input;
+    use crate::kiosk::runtime::{start, Core};
+    use hallq_ui::view::{KioskView, UiAction};
+    use std::sync::Mutex;
+    std::fs::create_dir_all(&dir)?;
+    let headless = hallq_ui::headless::Headless::init().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let window = hallq_ui::kiosk::new_window().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let latest: Arc<Mutex<Option<KioskView>>> = Arc::default();
+    let l = latest.clone();
+    let render: Box<dyn Fn(KioskView) + Send + Sync> = Box::new(move |v| *l.lock().unwrap_or_else(|p| p.into_inner()) = Some(v));
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let core = rt.block_on(async { Core::new(opts, render) })?;
+    rt.spawn({
+        let c = core.clone();
+        async move { start(c) }
+    });
+    let mut shown = String::new();
+    let mut step = 0usize;
+    let mut last = hallq_ui::view::Screen::Home;
+    let mut visitor = 0usize;
+    loop {
+        std::thread::sleep(Duration::from_millis(400));
+        let view = latest.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(view) = view {
+            let name = view.screen.name().to_string();
+            hallq_ui::kiosk::apply(&window, &view);
+            // Keep the latest picture of each screen, and a numbered one of each change.
+            if name != shown {
+                let img = headless.render(1080, 1920);
+                let _ = img.save(dir.join(format!("kiosk-{name}.png")));
+                shown = name;
+            }
+        }
+        // The next tap of the scripted visitor, when the kiosk shows what it expects.
+        let now = core.view();
+        if now.screen != last {
+            last = now.screen;
+            step = 0;
+        }
+        if let Some(action) = visitors.next(&now, visitor, &mut step) {
+            if matches!(action, UiAction::Home) {
+                visitor += 1;
+            }
+            let c = core.clone();
+            rt.spawn(async move { c.input(Input::Ui(action)) });
+        }
+        if visitors.done(visitor) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Scripted kiosk visitors for the headless demo.
+#[cfg(feature = "ui")]
+struct VisitorScript {
+    items: Vec<String>,
+    count: usize,
+    /// Places a card when a visitor is asked for one.
+    place_card: Box<dyn Fn(usize) + Send + Sync>,
+    pause_between: usize,
+}
+
+#[cfg(feature = "ui")]
+impl VisitorScript {
+    fn done(&self, visitor: usize) -> bool {
+        self.count > 0 && visitor >= self.count
+    }
+
+    fn next(&self, view: &hallq_ui::view::KioskView, visitor: usize, step: &mut usize) -> Option<hallq_ui::view::UiAction> {
+        use hallq_ui::view::{Screen, TileId, UiAction};
+        *step += 1;
+        let item = self.items.get(visitor % self.items.len().max(1))?.clone();
+        // Most visitors take a number; every fourth checks in for an appointment, every
+        // fourth prints a result (the demo books and delivers those for their cards).
+        let errand = match visitor % 4 {
+            1 => TileId::Appointment,
+            2 => TileId::Results,
+            _ => TileId::Hot,
+        };
+        match view.screen {
+            Screen::Home if *step > self.pause_between => Some(UiAction::Tile(errand)),
+            Screen::Appointment if *step == 3 => {
+                (self.place_card)(visitor);
+                None
+            }
+            Screen::Choices if *step > 4 && !view.choices.is_empty() => Some(UiAction::Choose(view.choices[0].id.clone())),
+            Screen::Documents if view.progress_percent >= 100 && *step > 6 => Some(UiAction::Home),
+            Screen::Choices | Screen::Appointment if *step > 30 => Some(UiAction::Home),
+            Screen::Items if *step > 2 => Some(UiAction::Item(item)),
+            Screen::Item if *step > 3 => Some(UiAction::TakeNumber),
+            Screen::Identity if *step == 2 => {
+                (self.place_card)(visitor);
+                None
+            }
+            Screen::Identity if *step > 6 => Some(UiAction::SkipIdentity),
+            Screen::Confirm if *step > 2 => Some(UiAction::Confirm),
+            Screen::Ticket | Screen::Message if *step > 8 => Some(UiAction::Home),
+            _ => None,
+        }
     }
 }
 

@@ -13,6 +13,8 @@
 //! - [`process`]: outside programs (scanimage, espeak-ng, aplay) under a deadline.
 
 pub mod a4;
+pub mod a4_sim;
+pub mod device;
 pub mod discover;
 pub mod font;
 pub mod gb11643;

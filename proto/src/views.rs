@@ -143,9 +143,6 @@ pub struct CatalogService {
     pub mode: Mode,
     /// The mode in Chinese, such as 即来即办.
     pub mode_label: String,
-    /// The mode in English.
-    #[serde(default)]
-    pub mode_label_en: String,
     /// Whether the item is for a person or a business (the kiosk's first choice).
     pub category: Category,
     /// The statutory time limit (法定时限) in working days.
@@ -158,9 +155,6 @@ pub struct CatalogService {
     pub hot: bool,
     /// The documents the visitor must bring, one line each, as the kiosk lists them.
     pub materials: Vec<String>,
-    /// The materials in English, one for each of `materials` (Chinese where the hall gave none).
-    #[serde(default)]
-    pub materials_en: Vec<String>,
     /// Offered on the kiosks (false: at the service desk only).
     pub kiosk: bool,
     /// Tickets issued for this item today.

@@ -524,10 +524,6 @@ pub struct Service {
     #[serde(default)]
     pub hot: bool,
     pub materials: Vec<String>,
-    /// The materials in English, one for each of `materials`, in the same order (English
-    /// screens show the Chinese of any left out).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub materials_en: Vec<String>,
     /// Offered on the kiosks (false: taken at the service desk only).
     #[serde(default = "yes")]
     pub kiosk: bool,
@@ -761,16 +757,6 @@ impl Config {
         for (i, s) in self.services.iter().enumerate() {
             if !service_ids.insert(s.id.as_str()) {
                 return err(format!("services[{i}].id"), format!("service \"{}\" is defined twice", s.id));
-            }
-            if !s.materials_en.is_empty() && s.materials_en.len() != s.materials.len() {
-                return err(
-                    format!("services[{i}].materials_en"),
-                    format!(
-                        "{} English materials for {} materials: give one for each, in the same order",
-                        s.materials_en.len(),
-                        s.materials.len()
-                    ),
-                );
             }
             if !ids.contains(s.department.as_str()) {
                 return err(format!("services[{i}].department"), format!("no department \"{}\" is defined", s.department));
@@ -1388,11 +1374,6 @@ mod tests {
         assert_eq!((e.field.as_str(), e.message.contains("no spaces around it")), ("queues[2].waiting_area", true), "{e}");
         let e = at("waiting_area = \"1楼户政等候区\"", "waiting_area = \"一二三四五六七八九十一二三四五六七\"");
         assert!(e.message.contains("at most 16"), "{e}");
-        // Every demo item has its materials in English, one for one.
-        assert!(demo.services.iter().all(|s| s.materials_en.len() == s.materials.len()));
-        let e = at("materials_en = [\"Resident ID card\", ", "materials_en = [");
-        assert_eq!(e.field, "services[0].materials_en", "{e}");
-        assert!(e.message.contains("3 English materials for 4 materials"), "{e}");
     }
 
     #[test]

@@ -9,6 +9,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use hallq_drivers::a4::{A4Printer, JobProgress, PrinterCondition};
+use hallq_drivers::a4_sim::SimA4;
+use hallq_drivers::device::KioskDevice;
 use hallq_drivers::process::{self, RunError};
 use hallq_drivers::scanner::{self, ScanError, ScanOptions, Source};
 use hallq_ui::view::Thumb;
@@ -23,18 +25,19 @@ pub const A4_JOB_TIMEOUT: Duration = Duration::from_secs(120);
 pub const SCAN_PAGE_TIMEOUT: Duration = Duration::from_secs(45);
 
 /// The A4 printer: `ipp://host:631/printers/NAME`, or `sim://a4` (PDFs written to a folder).
+/// A handle: clones reach the same printer.
+#[derive(Clone)]
 pub enum A4 {
-    Ipp(A4Printer),
-    Sim(PathBuf),
+    Ipp(std::sync::Arc<A4Printer>),
+    Sim(SimA4),
 }
 
 impl A4 {
     pub fn open(uri: &str, sim_dir: PathBuf) -> Result<A4, String> {
         if uri == "sim://a4" {
-            std::fs::create_dir_all(&sim_dir).map_err(|e| format!("{}: {e}", sim_dir.display()))?;
-            return Ok(A4::Sim(sim_dir));
+            return SimA4::open(&sim_dir).map(A4::Sim);
         }
-        A4Printer::new(uri).map(A4::Ipp).map_err(|e| e.to_string())
+        A4Printer::new(uri).map(|p| A4::Ipp(std::sync::Arc::new(p))).map_err(|e| e.to_string())
     }
 
     /// The fault a visitor would hit now, if any.
@@ -52,14 +55,7 @@ impl A4 {
     /// Prints one PDF and follows it to the end, reporting (what, percent of this job).
     pub fn print(&self, pdf: Vec<u8>, title: &str, mut progress: impl FnMut(&str, u32)) -> Result<(), String> {
         match self {
-            A4::Sim(dir) => {
-                progress("正在打印", 50);
-                std::thread::sleep(Duration::from_millis(600));
-                let name = format!("{}-{}.pdf", chrono::Local::now().format("%H%M%S%3f"), title.replace(['/', '\\'], "_"));
-                std::fs::write(dir.join(name), pdf).map_err(|e| format!("A4 打印失败：{e}"))?;
-                progress("已打印", 100);
-                Ok(())
-            }
+            A4::Sim(sim) => sim.print(&pdf, title, progress),
             A4::Ipp(p) => {
                 // print_pdf asks the printer's condition first and refuses in its words.
                 let job = p.print_pdf(pdf, title).map_err(|e| e.to_string())?;
@@ -75,6 +71,7 @@ impl A4 {
 }
 
 /// The document scanner (a SANE device such as `test:0`).
+#[derive(Debug, Clone)]
 pub struct Scanner {
     pub device: String,
     pub sane_config_dir: Option<PathBuf>,
@@ -117,6 +114,37 @@ impl Scanner {
         } else {
             Err(format!("找不到扫描仪 {}", self.device))
         }
+    }
+}
+
+impl KioskDevice for A4 {
+    fn describe(&self) -> String {
+        match self {
+            A4::Ipp(_) => "A4 (IPP)".into(),
+            A4::Sim(s) => s.describe(),
+        }
+    }
+
+    fn status(&mut self) -> Result<(), String> {
+        self.fault().map_or(Ok(()), Err)
+    }
+
+    fn self_test(&mut self) -> Result<String, String> {
+        KioskDevice::status(self).map(|()| "A4打印机就绪".into())
+    }
+}
+
+impl KioskDevice for Scanner {
+    fn describe(&self) -> String {
+        format!("sane:{}", self.device)
+    }
+
+    fn status(&mut self) -> Result<(), String> {
+        self.check().map(|_| ())
+    }
+
+    fn self_test(&mut self) -> Result<String, String> {
+        self.check()
     }
 }
 

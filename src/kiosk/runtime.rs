@@ -1,20 +1,26 @@
 //! The kiosk's IO: the hall service over HTTP, the ticket printer and the ID-card reader,
 //! feeding the controller and carrying out its effects. The view goes to the Slint window
-//! (`hallq kiosk`) or, without a display, to PNG files (the headless kiosk of `hallq demo`).
+//! (`hallq kiosk`), or wherever the caller's render function sends it.
+//!
+//! The effects the controller asks for are carried out one after another, in the order it
+//! asked, by one device task ([`Devices`]): it owns the ticket printer, the ticket's
+//! template and the visitor's scanned pages, and looks at the printer between tickets.
+//! Watchers (the hall, the reader, the A4 printer, the scanner) feed inputs.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use hallq_drivers::device::KioskDevice;
 use hallq_drivers::idcard::{CardEvent, IdReader, Poller};
 use hallq_drivers::printer::sim::SimPrinter;
-use hallq_drivers::printer::ticket::{Template, TicketModel};
+use hallq_drivers::printer::ticket::Template;
 use hallq_drivers::printer::TicketPrinter;
 use hallq_drivers::{transport, DeviceUri};
 use hallq_proto::{
     CheckIn, ClientError, EventView, FeedItem, HallClient, Identity, IssueTicket, RequestId, ServiceId, TicketId, TicketView,
 };
-use hallq_ui::view::{DeviceKind, KioskView, TileId, UiAction};
+use hallq_ui::view::{DeviceKind, KioskView};
 
 use super::controller::{AppointmentRow, Card, Controller, Effect, Input, IssueFailure, Issued, ResultRow, Settings};
 use super::errands::{Scanner, Speaker, VoiceOut, A4};
@@ -48,27 +54,71 @@ pub struct KioskOptions {
     pub voice: VoiceOut,
 }
 
-/// What the kiosk shares between its threads.
+/// What the kiosk shares between its tasks and threads.
 pub struct Core {
     controller: Mutex<Controller>,
-    printer: Mutex<TicketPrinter>,
     hall: HallClient,
     opts: KioskOptions,
-    template: Mutex<Template>,
     render: Box<dyn Fn(KioskView) + Send + Sync>,
-    /// Faults seen by each watcher: printer, reader, service.
-    faults: Mutex<[Option<String>; 3]>,
+    /// Faults seen by each watcher.
+    faults: Mutex<Faults>,
     /// The ticket printer reports its paper running low (it still prints).
     paper_low: std::sync::atomic::AtomicBool,
     a4: Option<A4>,
     scanner: Option<Scanner>,
-    /// The visitor's scanned pages, full size, in order.
-    scans: Mutex<Vec<image::DynamicImage>>,
     speaker: Speaker,
     /// Closes the kiosk program (the manager's exit).
-    on_exit: Mutex<Option<Box<dyn Fn() + Send>>>,
+    on_exit: std::sync::OnceLock<Box<dyn Fn() + Send + Sync>>,
     /// Offline issuing: the journal, the hall's catalogue and zone as last seen.
     offline: Offline,
+    /// To the device task, in order.
+    jobs: tokio::sync::mpsc::UnboundedSender<Job>,
+}
+
+/// What the device task owns; only it touches the ticket printer.
+pub struct Devices {
+    printer: TicketPrinter,
+    /// The ticket as the hall's configuration has it now.
+    template: Template,
+    /// The visitor's scanned pages, full size, in order.
+    scans: Vec<image::DynamicImage>,
+}
+
+/// What the device task is asked to do, in the order asked (a few a tap, never many
+/// waiting: their size does not matter).
+#[allow(clippy::large_enum_variant)]
+enum Job {
+    /// An effect of the controller.
+    Effect(Effect),
+    /// The hall's ticket settings changed (header, footer, QR, public address).
+    Ticket(super::controller::KioskSettings),
+    /// Look at the ticket printer (every 5 s; never in the middle of a ticket).
+    CheckPrinter,
+}
+
+/// Who watches what: each watcher's fault is kept apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Watcher {
+    Printer,
+    Reader,
+    Service,
+}
+
+#[derive(Debug, Default)]
+struct Faults {
+    printer: Option<String>,
+    reader: Option<String>,
+    service: Option<String>,
+}
+
+impl Faults {
+    fn of(&mut self, w: Watcher) -> &mut Option<String> {
+        match w {
+            Watcher::Printer => &mut self.printer,
+            Watcher::Reader => &mut self.reader,
+            Watcher::Service => &mut self.service,
+        }
+    }
 }
 
 /// What the kiosk needs to issue while the hall is unreachable.
@@ -103,9 +153,6 @@ impl Offline {
     }
 }
 
-const PRINTER: usize = 0;
-const READER: usize = 1;
-const SERVICE: usize = 2;
 /// The ticket printer's paper near its end, as managers see it (a warning, not a fault: it
 /// still prints).
 const PAPER_LOW: &str = "打印纸即将用完，请准备更换纸卷（paper near end）";
@@ -168,27 +215,74 @@ impl Core {
             .timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| anyhow::anyhow!("--ca: {e}"))?;
-        Ok(Arc::new(Core {
+        let runtime =
+            tokio::runtime::Handle::try_current().map_err(|_| anyhow::anyhow!("the kiosk runtime needs a tokio runtime to run in"))?;
+        let (jobs, queue) = tokio::sync::mpsc::unbounded_channel();
+        let core = Arc::new(Core {
             controller: Mutex::new(Controller::new(settings, seed)),
-            printer: Mutex::new(printer),
             hall,
             opts,
-            template: Mutex::new(template),
             render,
-            faults: Mutex::new([None, None, None]),
+            faults: Mutex::new(Faults::default()),
             paper_low: std::sync::atomic::AtomicBool::new(false),
             a4,
             scanner,
-            scans: Mutex::new(Vec::new()),
             speaker,
-            on_exit: Mutex::new(None),
+            on_exit: std::sync::OnceLock::new(),
             offline,
-        }))
+            jobs,
+        });
+        let devices = Devices { printer, template, scans: Vec::new() };
+        runtime.spawn(core.clone().device_task(devices, queue));
+        Ok(core)
     }
 
-    /// What the manager's exit does (close the window).
-    pub fn on_exit(&self, f: impl Fn() + Send + 'static) {
-        *self.on_exit.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(f));
+    /// What the manager's exit does (close the window). Set once.
+    pub fn on_exit(&self, f: impl Fn() + Send + Sync + 'static) {
+        if self.on_exit.set(Box::new(f)).is_err() {
+            tracing::warn!("the kiosk's exit was already set");
+        }
+    }
+
+    /// The device task: one job at a time, in order, until the kiosk goes.
+    async fn device_task(self: Arc<Self>, mut devices: Devices, mut queue: tokio::sync::mpsc::UnboundedReceiver<Job>) {
+        while let Some(job) = queue.recv().await {
+            match job {
+                Job::Effect(e) => self.effect(&mut devices, e).await,
+                Job::Ticket(k) => {
+                    let t = &mut devices.template;
+                    crate::tickets::apply_settings(t, &k.ticket_header, &k.ticket_footer, k.ticket_qr);
+                    // Visitors' phones open the hall's public address when it has one.
+                    let base = if k.public_url.is_empty() { &self.opts.server } else { &k.public_url };
+                    t.status_url = status_url_template(base);
+                }
+                Job::CheckPrinter => self.check_printer(&mut devices.printer),
+            }
+        }
+    }
+
+    fn send(&self, job: Job) {
+        if self.jobs.send(job).is_err() {
+            tracing::error!("the kiosk's device task has ended");
+        }
+    }
+
+    /// The ticket printer's status, between tickets.
+    fn check_printer(self: &Arc<Self>, printer: &mut TicketPrinter) {
+        let status = tokio::task::block_in_place(|| printer.status());
+        let low = matches!(&status, Ok(Some(s)) if s.paper_near_end);
+        let low_changed = self.paper_low.swap(low, std::sync::atomic::Ordering::SeqCst) != low;
+        let fault = match status {
+            Ok(Some(s)) => s.fault().map(|f| f.visitor_message().to_string()),
+            Ok(None) => None,
+            Err(e) => Some(e.fault().visitor_message().to_string()),
+        };
+        let working = fault.is_none();
+        // Paper running low still prints: nothing changes for the visitor, but managers
+        // are told (a warning alert) so a roll is at hand before it runs out.
+        if !self.set_fault(Watcher::Printer, fault) && working && low_changed {
+            self.report(DeviceKind::TicketPrinter, self.paper_note());
+        }
     }
 
     fn report(self: &Arc<Self>, device: DeviceKind, fault: Option<String>) {
@@ -203,12 +297,7 @@ impl Core {
     /// Feeds one input and carries out what it asks for.
     pub fn input(self: &Arc<Self>, input: Input) {
         if let Input::Catalog(c) = &input {
-            // The ticket as the hall's configuration has it now.
-            let mut t = self.template.lock().unwrap_or_else(|p| p.into_inner());
-            crate::tickets::apply_settings(&mut t, &c.kiosk.ticket_header, &c.kiosk.ticket_footer, c.kiosk.ticket_qr);
-            // Visitors' phones open the hall's public address when it has one.
-            let base = if c.kiosk.public_url.is_empty() { &self.opts.server } else { &c.kiosk.public_url };
-            t.status_url = status_url_template(base);
+            self.send(Job::Ticket(c.kiosk.clone()));
         }
         let (effects, view) = {
             let mut c = self.controller.lock().unwrap_or_else(|p| p.into_inner());
@@ -217,8 +306,7 @@ impl Core {
         };
         (self.render)(view);
         for e in effects {
-            let core = self.clone();
-            tokio::spawn(async move { core.effect(e).await });
+            self.send(Job::Effect(e));
         }
     }
 
@@ -227,16 +315,16 @@ impl Core {
     }
 
     /// Records a watcher's fault; whether it changed.
-    fn set_fault(self: &Arc<Self>, which: usize, fault: Option<String>) -> bool {
+    fn set_fault(self: &Arc<Self>, which: Watcher, fault: Option<String>) -> bool {
         let combined = {
             let mut f = self.faults.lock().unwrap_or_else(|p| p.into_inner());
-            if f[which] == fault {
+            if *f.of(which) == fault {
                 return false;
             }
-            f[which] = fault.clone();
+            *f.of(which) = fault.clone();
             // Only the ticket printer and the hall stop issuing, and the hall only when the
             // kiosk has no numbers leased to issue from.
-            let offline = f[SERVICE].is_some()
+            let offline = f.service.is_some()
                 && !self.offline.refused.load(std::sync::atomic::Ordering::SeqCst)
                 && self.offline.left_today() > 0
                 && self.offline.catalog().is_some();
@@ -248,19 +336,19 @@ impl Core {
                     tracing::info!("offline issuing ends");
                 }
             }
-            let service = if offline { None } else { f[SERVICE].clone() };
-            (f[PRINTER].clone().or(service), offline)
+            let service = if offline { None } else { f.service.clone() };
+            (f.printer.clone().or(service), offline)
         };
         let (combined, offline) = combined;
         self.input(Input::Offline(offline));
         // Managers see the kiosk's devices in the hall's state (the connection itself they
         // see by its absence).
-        if which == PRINTER {
+        if which == Watcher::Printer {
             self.report(DeviceKind::TicketPrinter, fault.clone().or_else(|| self.paper_note()));
-        } else if which == READER {
+        } else if which == Watcher::Reader {
             self.report(DeviceKind::IdcardReader, fault.clone());
         }
-        if which == READER {
+        if which == Watcher::Reader {
             // A reader fault turns off only what needs a card.
             self.input(Input::OptionalDevice(DeviceKind::IdcardReader, fault));
         } else {
@@ -274,12 +362,12 @@ impl Core {
         self.paper_low.load(std::sync::atomic::Ordering::SeqCst).then(|| PAPER_LOW.to_string())
     }
 
-    async fn effect(self: Arc<Self>, e: Effect) {
+    async fn effect(self: &Arc<Self>, devices: &mut Devices, e: Effect) {
         match e {
             Effect::Issue { request_id, service, identity } => {
                 // Known unreachable: straight from the lease, without waiting for a timeout.
                 if self.offline.active.load(std::sync::atomic::Ordering::SeqCst) {
-                    let r = self.issue_offline(&request_id, &service, identity);
+                    let r = self.issue_offline(&request_id, &service, identity, &devices.template);
                     self.input(Input::Issued(r));
                     return;
                 }
@@ -295,9 +383,9 @@ impl Core {
                     // so a ticket the hall did issue meanwhile is withdrawn on upload).
                     Err(e) if (e.is_transient() || matches!(e, ClientError::Protocol(_))) && self.offline.left_today() > 0 => {
                         tracing::warn!("issuing online failed ({e}); issuing offline");
-                        self.issue_offline(&request_id, &service, identity)
+                        self.issue_offline(&request_id, &service, identity, &devices.template)
                     }
-                    other => self.issued(other),
+                    other => issued(other, &devices.template),
                 };
                 self.input(Input::Issued(result));
             }
@@ -308,7 +396,7 @@ impl Core {
                 };
                 let code: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
                 let result = self.hall.check_in(&code, &req).await;
-                self.input(Input::Issued(self.issued(result)));
+                self.input(Input::Issued(issued(result, &devices.template)));
             }
             Effect::FindAppointments { identity: (id_number, name) } => {
                 let r = self.hall.find_appointments(&Identity { id_number, name }).await;
@@ -342,26 +430,22 @@ impl Core {
                 }
                 self.input(Input::DocsPrinted(result));
             }
-            Effect::Scan { feeder, .. } => {
-                let core = self.clone();
-                let pages = tokio::task::spawn_blocking(move || match &core.scanner {
-                    Some(s) => s.scan(feeder, |line| core.input(Input::DocProgress(line, 1))).map_err(|e| {
+            Effect::Scan { feeder, replace } => {
+                let pages = tokio::task::block_in_place(|| match &self.scanner {
+                    Some(s) => s.scan(feeder, |line| self.input(Input::DocProgress(line, 1))).map_err(|e| {
                         // The scanner itself failing (stuck, gone) turns scanning off until it
                         // answers again; a jam or an open cover is the visitor's to put right.
                         if e.is_device_fault() {
-                            core.report(DeviceKind::Scanner, Some(e.to_string()));
-                            core.input(Input::OptionalDevice(DeviceKind::Scanner, Some(e.to_string())));
+                            self.report(DeviceKind::Scanner, Some(e.to_string()));
+                            self.input(Input::OptionalDevice(DeviceKind::Scanner, Some(e.to_string())));
                         }
                         e.to_string()
                     }),
                     None => Err("本机未连接扫描仪".into()),
-                })
-                .await
-                .unwrap_or_else(|_| Err("扫描失败，请联系工作人员".into()));
-                let replace = self.controller.lock().unwrap_or_else(|p| p.into_inner()).view().selected_page;
+                });
                 let thumbs = pages.map(|pages| {
                     let thumbs: Vec<_> = pages.iter().map(super::errands::thumb).collect();
-                    let mut scans = self.scans.lock().unwrap_or_else(|p| p.into_inner());
+                    let scans = &mut devices.scans;
                     match replace {
                         Some(i) if i < scans.len() && pages.len() == 1 => scans[i] = pages.into_iter().next().expect("one page"),
                         _ => scans.extend(pages),
@@ -371,71 +455,70 @@ impl Core {
                 self.input(Input::Scanned(thumbs));
             }
             Effect::DeletePage(i) => {
-                let mut scans = self.scans.lock().unwrap_or_else(|p| p.into_inner());
-                if i < scans.len() {
-                    scans.remove(i);
+                if i < devices.scans.len() {
+                    devices.scans.remove(i);
                 }
             }
-            Effect::ForgetScans => self.scans.lock().unwrap_or_else(|p| p.into_inner()).clear(),
+            Effect::ForgetScans => devices.scans.clear(),
             Effect::Attach { ticket, title } => {
-                let pages = std::mem::take(&mut *self.scans.lock().unwrap_or_else(|p| p.into_inner()));
-                let n = pages.len();
-                let pdf = tokio::task::spawn_blocking(move || hallq_drivers::pdf::images_to_pdf(&pages, 150)).await;
-                let Ok(Ok(pdf)) = pdf else {
-                    tracing::error!("could not make the PDF of {n} scanned pages for {ticket}");
-                    self.input(Input::AttachFailed);
-                    return;
-                };
-                let mut sent = false;
-                let hall = self.hall.with_deadline(Duration::from_secs(60));
-                let ticket = TicketId::new(ticket);
-                for attempt in 0..3 {
-                    match hall.attach(&ticket, &title, n as u32, pdf.clone()).await {
-                        Ok(_) => {
-                            sent = true;
-                            break;
-                        }
-                        Err(e) if !e.is_transient() => {
-                            tracing::error!("the hall refused the scanned pages of {ticket}: {e}");
-                            break;
-                        }
-                        Err(e) => tracing::warn!("sending the scanned pages of {ticket} (try {}): {e}", attempt + 1),
-                    }
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-                if !sent {
-                    self.input(Input::AttachFailed);
-                }
+                // The pages leave the device task; sending them may take a while and holds
+                // up no one.
+                let pages = std::mem::take(&mut devices.scans);
+                tokio::spawn(self.clone().attach(ticket, title, pages));
             }
             Effect::Speak(text) => self.speaker.say(text),
             Effect::SelfTest(device) => {
-                let (ok, text) = self.self_test(device).await;
+                let (ok, text) = self.self_test(device, devices).await;
                 self.input(Input::SelfTested(device, ok, text));
             }
             Effect::Exit => {
                 tracing::info!("the manager closed the kiosk program");
-                match self.on_exit.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+                match self.on_exit.get() {
                     Some(f) => f(),
-                    None => std::process::exit(0),
+                    None => tracing::warn!("this kiosk has no way to close (no window): the exit does nothing"),
                 }
             }
             Effect::Print(t) => {
-                let core = self.clone();
-                let result = tokio::task::spawn_blocking(move || {
-                    let tpl = core.template.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                    let model = &t.printable;
-                    let r = core.printer.lock().unwrap_or_else(|p| p.into_inner()).print_ticket(&tpl, model);
-                    r.map(|_| ()).map_err(|e| {
-                        (e.fault().visitor_message().to_string(), matches!(e, hallq_drivers::printer::PrintError::FailedDuring(_)))
-                    })
-                })
-                .await
-                .unwrap_or_else(|_| Err(("打印机故障，请联系工作人员".into(), true)));
+                let Devices { printer, template, .. } = devices;
+                let result = tokio::task::block_in_place(|| printer.print_ticket(template, &t.printable)).map(|_| ()).map_err(|e| {
+                    (e.fault().visitor_message().to_string(), matches!(e, hallq_drivers::printer::PrintError::FailedDuring(_)))
+                });
                 if let Err((msg, _)) = &result {
-                    self.set_fault(PRINTER, Some(msg.clone()));
+                    self.set_fault(Watcher::Printer, Some(msg.clone()));
                 }
                 self.input(Input::Printed(result));
             }
+        }
+    }
+
+    /// Sends the visitor's scanned pages to the hall, attached to their ticket (a few tries).
+    async fn attach(self: Arc<Self>, ticket: String, title: String, pages: Vec<image::DynamicImage>) {
+        let n = pages.len();
+        let pdf = tokio::task::spawn_blocking(move || hallq_drivers::pdf::images_to_pdf(&pages, 150)).await;
+        let Ok(Ok(pdf)) = pdf else {
+            tracing::error!("could not make the PDF of {n} scanned pages for {ticket}");
+            self.input(Input::AttachFailed);
+            return;
+        };
+        let mut sent = false;
+        let hall = self.hall.with_deadline(Duration::from_secs(60));
+        let ticket = TicketId::new(ticket);
+        for attempt in 0..3 {
+            match hall.attach(&ticket, &title, n as u32, pdf.clone()).await {
+                Ok(_) => {
+                    sent = true;
+                    break;
+                }
+                Err(e) if !e.is_transient() => {
+                    tracing::error!("the hall refused the scanned pages of {ticket}: {e}");
+                    break;
+                }
+                Err(e) => tracing::warn!("sending the scanned pages of {ticket} (try {}): {e}", attempt + 1),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        if !sent {
+            self.input(Input::AttachFailed);
         }
     }
 }
@@ -489,7 +572,13 @@ impl Core {
 
     /// A ticket from this kiosk's number lease, journaled (durably) before it is printed;
     /// uploaded by [`super::journal::upload`] once the hall answers.
-    fn issue_offline(&self, request_id: &str, service: &str, identity: Option<(String, String)>) -> Result<Issued, IssueFailure> {
+    fn issue_offline(
+        &self,
+        request_id: &str,
+        service: &str,
+        identity: Option<(String, String)>,
+        template: &Template,
+    ) -> Result<Issued, IssueFailure> {
         let down = || IssueFailure::Refused("无法连接叫号系统，请到服务台取号。".into());
         let (Some(journal), Some(cat)) = (&self.offline.journal, self.offline.catalog()) else { return Err(down()) };
         let item = cat.services.iter().find(|s| s.id.as_str() == service).ok_or_else(down)?;
@@ -554,20 +643,9 @@ impl Core {
             no_show_rule: String::new(),
             no_show_rule_en: String::new(),
         };
-        let mut issued = issued_from(&view, &self.template.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut issued = issued_from(&view, template);
         issued.offline = true;
         Ok(issued)
-    }
-
-    /// The controller's ticket from the hall's answer to an issue or a check-in: the
-    /// hall's refusal in its words, or unreachable (to be retried with the same request_id).
-    fn issued(&self, r: Result<hallq_proto::Issued, ClientError>) -> Result<Issued, IssueFailure> {
-        match r {
-            Ok(i) => Ok(issued_from(&i.ticket, &self.template.lock().unwrap_or_else(|p| p.into_inner()))),
-            Err(e) if e.is_transient() => Err(IssueFailure::Unreachable(e.to_string())),
-            Err(ClientError::Protocol(m)) => Err(IssueFailure::Unreachable(m)),
-            Err(e) => Err(IssueFailure::Refused(e.to_string())),
-        }
     }
 
     /// Prints results one after another; each is marked collected as soon as it printed.
@@ -601,88 +679,32 @@ impl Core {
         Ok(done)
     }
 
-    async fn self_test(self: &Arc<Self>, device: DeviceKind) -> (bool, String) {
-        let core = self.clone();
-        match device {
-            DeviceKind::TicketPrinter => {
-                let r = tokio::task::spawn_blocking(move || {
-                    let mut p = core.printer.lock().unwrap_or_else(|p| p.into_inner());
-                    match p.status() {
-                        Ok(Some(s)) if s.fault().is_some() => Err(s.fault().map(|f| f.staff_message().to_string()).unwrap_or_default()),
-                        Err(e) => Err(e.to_string()),
-                        _ => {
-                            let model = TicketModel {
-                                hall_name: "打印自检 / self-test".into(),
-                                number: "T000".into(),
-                                id: "self-test".into(),
-                                service: "打印自检".into(),
-                                queue: String::new(),
-                                people_ahead: 0,
-                                estimate_minutes: 0,
-                                windows: vec![],
-                                issued_at: chrono::Local::now().format("%Y-%m-%d %H:%M").to_string(),
-                                holder: String::new(),
-                                token: String::new(),
-                                priority_label: String::new(),
-                                offline: false,
-                                ..Default::default()
-                            };
-                            let tpl = Template {
-                                fields: vec![
-                                    hallq_drivers::printer::ticket::Field::Number,
-                                    hallq_drivers::printer::ticket::Field::IssuedAt,
-                                ],
-                                ..Template::default()
-                            };
-                            p.print_ticket(&tpl, &model).map(|_| format!("{}：已打印测试票", p.describe())).map_err(|e| e.to_string())
-                        }
-                    }
-                })
-                .await
-                .unwrap_or_else(|_| Err("测试中断".into()));
-                match r {
-                    Ok(t) => (true, t),
-                    Err(e) => (false, e),
-                }
-            }
-            DeviceKind::IdcardReader => match &self.opts.idcard {
-                None => (false, "未配置读卡器（--idcard）".into()),
-                Some(_) => match self.faults.lock().unwrap_or_else(|p| p.into_inner())[READER].clone() {
-                    None => (true, "读卡器在线（刷一张证件可验证读卡）".into()),
-                    Some(f) => (false, f),
-                },
+    async fn self_test(self: &Arc<Self>, device: DeviceKind, devices: &mut Devices) -> (bool, String) {
+        /// A shared device's self-test away from the async workers (it may take seconds).
+        async fn test_handle(device: Option<impl KioskDevice + 'static>, missing: &str) -> Result<String, String> {
+            let Some(mut d) = device else { return Err(missing.into()) };
+            tokio::task::spawn_blocking(move || d.self_test()).await.unwrap_or_else(|_| Err("测试中断".into()))
+        }
+        let r = match device {
+            DeviceKind::TicketPrinter => tokio::task::block_in_place(|| devices.printer.self_test()),
+            DeviceKind::IdcardReader => match (&self.opts.idcard, self.faults.lock().unwrap_or_else(|p| p.into_inner()).reader.clone()) {
+                (None, _) => Err("未配置读卡器（--idcard）".into()),
+                (Some(_), None) => Ok("读卡器在线（刷一张证件可验证读卡）".into()),
+                (Some(_), Some(f)) => Err(f),
             },
-            DeviceKind::A4Printer => match &self.a4 {
-                None => (false, "未配置A4打印机（--a4）".into()),
-                Some(_) => {
-                    let r = tokio::task::spawn_blocking(move || core.a4.as_ref().and_then(|a| a.fault()))
-                        .await
-                        .unwrap_or(Some("测试中断".into()));
-                    match r {
-                        None => (true, "A4打印机就绪".into()),
-                        Some(f) => (false, f),
-                    }
-                }
-            },
-            DeviceKind::Scanner => match &self.scanner {
-                None => (false, "未配置扫描仪（--scanner）".into()),
-                Some(_) => {
-                    let r = tokio::task::spawn_blocking(move || core.scanner.as_ref().map(|s| s.check()).unwrap_or(Err("未配置".into())))
-                        .await
-                        .unwrap_or(Err("测试中断".into()));
-                    match r {
-                        Ok(t) => (true, t),
-                        Err(e) => (false, e),
-                    }
-                }
-            },
+            DeviceKind::A4Printer => test_handle(self.a4.clone(), "未配置A4打印机（--a4）").await,
+            DeviceKind::Scanner => test_handle(self.scanner.clone(), "未配置扫描仪（--scanner）").await,
             DeviceKind::HallService => match self.hall.catalog().await {
-                Ok(_) => (true, format!("{} 连接正常", self.opts.server)),
+                Ok(_) => Ok(format!("{} 连接正常", self.opts.server)),
                 Err(ClientError::Refused { status, message, .. }) => {
-                    (false, format!("{}：HTTP {status}（检查令牌）：{message}", self.opts.server))
+                    Err(format!("{}：HTTP {status}（检查令牌）：{message}", self.opts.server))
                 }
-                Err(e) => (false, format!("{}：{e}", self.opts.server)),
+                Err(e) => Err(format!("{}：{e}", self.opts.server)),
             },
+        };
+        match r {
+            Ok(t) => (true, t),
+            Err(e) => (false, e),
         }
     }
 }
@@ -699,6 +721,17 @@ fn visitor_message(e: &ClientError) -> String {
 /// the kiosk's `--server`): `{id}` and `{token}` are filled per ticket.
 pub fn status_url_template(base: &str) -> String {
     format!("{}/t/{{id}}?token={{token}}", base.trim_end_matches('/'))
+}
+
+/// The controller's ticket from the hall's answer to an issue or a check-in: the
+/// hall's refusal in its words, or unreachable (to be retried with the same request_id).
+fn issued(r: Result<hallq_proto::Issued, ClientError>, template: &Template) -> Result<Issued, IssueFailure> {
+    match r {
+        Ok(i) => Ok(issued_from(&i.ticket, template)),
+        Err(e) if e.is_transient() => Err(IssueFailure::Unreachable(e.to_string())),
+        Err(ClientError::Protocol(m)) => Err(IssueFailure::Unreachable(m)),
+        Err(e) => Err(IssueFailure::Refused(e.to_string())),
+    }
 }
 
 /// The controller's ticket from the hall's typed answer; what is printed is made by
@@ -739,14 +772,14 @@ pub fn start(core: Arc<Core>) {
                         c.offline.refused.store(false, std::sync::atomic::Ordering::SeqCst);
                         c.keep_catalog(&v);
                         c.input(Input::Catalog(super::catalog_from_proto(&v)));
-                        c.set_fault(SERVICE, None);
+                        c.set_fault(Watcher::Service, None);
                     }
                     Err(ClientError::Refused { status: 401 | 403, .. }) => {
                         c.offline.refused.store(true, std::sync::atomic::Ordering::SeqCst);
-                        c.set_fault(SERVICE, Some("本机未获授权连接叫号系统，请联系工作人员".into()));
+                        c.set_fault(Watcher::Service, Some("本机未获授权连接叫号系统，请联系工作人员".into()));
                     }
                     Err(_) => {
-                        c.set_fault(SERVICE, Some("无法连接叫号系统，请到服务台取号".into()));
+                        c.set_fault(Watcher::Service, Some("无法连接叫号系统，请到服务台取号".into()));
                     }
                 }
             }
@@ -769,10 +802,10 @@ pub fn start(core: Arc<Core>) {
                 None => None,
             };
             if health.is_none() && !n.is_multiple_of(15) {
-                c.set_fault(SERVICE, Some("无法连接叫号系统，请到服务台取号".into()));
+                c.set_fault(Watcher::Service, Some("无法连接叫号系统，请到服务台取号".into()));
             } else if health.is_some() && !n.is_multiple_of(15) && c.offline.active.load(std::sync::atomic::Ordering::SeqCst) {
                 // Back: the catalogue poll would wait up to 15 s.
-                c.set_fault(SERVICE, None);
+                c.set_fault(Watcher::Service, None);
             }
             c.input(Input::Tick(clock.unwrap_or_default()));
             n += 1;
@@ -838,8 +871,8 @@ pub fn start(core: Arc<Core>) {
         let c = core.clone();
         tokio::spawn(async move {
             loop {
-                let v = c.view();
-                if !(v.screen == hallq_ui::view::Screen::Scan && v.progress_percent > 0) {
+                let scanning = c.controller.lock().unwrap_or_else(|p| p.into_inner()).scanning();
+                if !scanning {
                     let cc = c.clone();
                     let fault =
                         tokio::task::spawn_blocking(move || cc.scanner.as_ref().and_then(|s| s.check().err())).await.unwrap_or(None);
@@ -850,26 +883,11 @@ pub fn start(core: Arc<Core>) {
             }
         });
     }
-    // The printer, every 5 s while nobody is printing.
+    // The printer, every 5 s, by the device task between tickets.
     let c = core.clone();
     tokio::spawn(async move {
         loop {
-            let cc = c.clone();
-            let status = tokio::task::spawn_blocking(move || cc.printer.lock().unwrap_or_else(|p| p.into_inner()).status()).await;
-            let low = matches!(&status, Ok(Ok(Some(s))) if s.paper_near_end);
-            let low_changed = c.paper_low.swap(low, std::sync::atomic::Ordering::SeqCst) != low;
-            let fault = match status {
-                Ok(Ok(Some(s))) => s.fault().map(|f| f.visitor_message().to_string()),
-                Ok(Ok(None)) => None,
-                Ok(Err(e)) => Some(e.fault().visitor_message().to_string()),
-                Err(_) => Some("打印机故障，请联系工作人员".into()),
-            };
-            let working = fault.is_none();
-            // Paper running low still prints: nothing changes for the visitor, but managers
-            // are told (a warning alert) so a roll is at hand before it runs out.
-            if !c.set_fault(PRINTER, fault) && working && low_changed {
-                c.report(DeviceKind::TicketPrinter, c.paper_note());
-            }
+            c.send(Job::CheckPrinter);
             tokio::time::sleep(Duration::from_secs(5)).await;
         }
     });
@@ -886,12 +904,12 @@ pub fn start(core: Arc<Core>) {
                     Ok(t) => Poller::new(IdReader::new(t)),
                     Err(e) => {
                         tracing::warn!("ID-card reader: {e}");
-                        c.set_fault(READER, Some("身份证读卡器故障，请联系工作人员".into()));
+                        c.set_fault(Watcher::Reader, Some("身份证读卡器故障，请联系工作人员".into()));
                         std::thread::sleep(Duration::from_secs(5));
                         continue;
                     }
                 };
-                c.set_fault(READER, None);
+                c.set_fault(Watcher::Reader, None);
                 loop {
                     match poller.poll() {
                         Ok(Some(CardEvent::Placed(id))) => {
@@ -915,7 +933,7 @@ pub fn start(core: Arc<Core>) {
                         Ok(_) => {}
                         Err(e) => {
                             tracing::warn!("ID-card reader: {}", e.staff_message());
-                            c.set_fault(READER, Some("身份证读卡器故障，请联系工作人员".into()));
+                            c.set_fault(Watcher::Reader, Some("身份证读卡器故障，请联系工作人员".into()));
                             break;
                         }
                     }
@@ -959,104 +977,4 @@ pub fn run_in(window: hallq_ui::kiosk::Window, opts: KioskOptions) -> anyhow::Re
     hallq_ui::kiosk::run(&window).map_err(|e| anyhow::anyhow!("kiosk screen: {e}"))?;
     drop(rt);
     Ok(())
-}
-
-/// A headless kiosk for `hallq demo` where there is no display: simulated visitors tap
-/// through it, and each screen they see is written to `dir` as PNG.
-pub fn run_headless(opts: KioskOptions, dir: PathBuf, visitors: VisitorScript) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&dir)?;
-    let headless = hallq_ui::headless::Headless::init().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let window = hallq_ui::kiosk::new_window().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let latest: Arc<Mutex<Option<KioskView>>> = Arc::default();
-    let l = latest.clone();
-    let render: Box<dyn Fn(KioskView) + Send + Sync> = Box::new(move |v| *l.lock().unwrap_or_else(|p| p.into_inner()) = Some(v));
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let core = rt.block_on(async { Core::new(opts, render) })?;
-    rt.spawn({
-        let c = core.clone();
-        async move { start(c) }
-    });
-    let mut shown = String::new();
-    let mut step = 0usize;
-    let mut last = hallq_ui::view::Screen::Home;
-    let mut visitor = 0usize;
-    loop {
-        std::thread::sleep(Duration::from_millis(400));
-        let view = latest.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(view) = view {
-            let name = view.screen.name().to_string();
-            hallq_ui::kiosk::apply(&window, &view);
-            // Keep the latest picture of each screen, and a numbered one of each change.
-            if name != shown {
-                let img = headless.render(1080, 1920);
-                let _ = img.save(dir.join(format!("kiosk-{name}.png")));
-                shown = name;
-            }
-        }
-        // The next tap of the scripted visitor, when the kiosk shows what it expects.
-        let now = core.view();
-        if now.screen != last {
-            last = now.screen;
-            step = 0;
-        }
-        if let Some(action) = visitors.next(&now, visitor, &mut step) {
-            if matches!(action, UiAction::Home) {
-                visitor += 1;
-            }
-            let c = core.clone();
-            rt.spawn(async move { c.input(Input::Ui(action)) });
-        }
-        if visitors.done(visitor) {
-            break;
-        }
-    }
-    Ok(())
-}
-
-/// Scripted kiosk visitors for the headless demo.
-pub struct VisitorScript {
-    pub items: Vec<String>,
-    pub count: usize,
-    /// Places a card when a visitor is asked for one.
-    pub place_card: Box<dyn Fn(usize) + Send + Sync>,
-    pub pause_between: usize,
-}
-
-impl VisitorScript {
-    fn done(&self, visitor: usize) -> bool {
-        self.count > 0 && visitor >= self.count
-    }
-
-    fn next(&self, view: &KioskView, visitor: usize, step: &mut usize) -> Option<UiAction> {
-        use hallq_ui::view::Screen;
-        *step += 1;
-        let item = self.items.get(visitor % self.items.len().max(1))?.clone();
-        // Most visitors take a number; every fourth checks in for an appointment, every
-        // fourth prints a result (the demo books and delivers those for their cards).
-        let errand = match visitor % 4 {
-            1 => TileId::Appointment,
-            2 => TileId::Results,
-            _ => TileId::Hot,
-        };
-        match view.screen {
-            Screen::Home if *step > self.pause_between => Some(UiAction::Tile(errand)),
-            Screen::Appointment if *step == 3 => {
-                (self.place_card)(visitor);
-                None
-            }
-            Screen::Choices if *step > 4 && !view.choices.is_empty() => Some(UiAction::Choose(view.choices[0].id.clone())),
-            Screen::Documents if view.progress_percent >= 100 && *step > 6 => Some(UiAction::Home),
-            Screen::Choices | Screen::Appointment if *step > 30 => Some(UiAction::Home),
-            Screen::Items if *step > 2 => Some(UiAction::Item(item)),
-            Screen::Item if *step > 3 => Some(UiAction::TakeNumber),
-            Screen::Identity if *step == 2 => {
-                (self.place_card)(visitor);
-                None
-            }
-            Screen::Identity if *step > 6 => Some(UiAction::SkipIdentity),
-            Screen::Confirm if *step > 2 => Some(UiAction::Confirm),
-            Screen::Ticket | Screen::Message if *step > 8 => Some(UiAction::Home),
-            _ => None,
-        }
-    }
 }

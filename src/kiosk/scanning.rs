@@ -32,7 +32,7 @@ fn scanning_of(errand: &mut ErrandState) -> Option<&mut Scanning> {
 
 impl Controller {
     /// The scanner is at work: the visitor waits for the pages.
-    pub(super) fn scanning(&self) -> bool {
+    pub fn scanning(&self) -> bool {
         matches!(&self.session.errand, ErrandState::Scan(Scanning { busy: Some(_), .. }))
     }
 
