@@ -394,6 +394,10 @@ async fn catalog_shows_items_with_mode_materials_and_windows() {
         assert_eq!(hukou.department.name.as_deref(), Some("公安局"));
         assert_eq!(hukou.identity, IdentityRule::Required);
         assert!(hukou.materials.iter().any(|m| m == "居民户口簿"));
+        // In English too: the mode and every material, one for one.
+        assert_eq!(hukou.mode_label_en, "Pre-reviewed online, approved and collected at a window");
+        assert_eq!(hukou.materials_en.len(), hukou.materials.len());
+        assert_eq!(hukou.materials_en[1], "Household register (hukou booklet)");
         let floors: BTreeSet<i32> = hukou.windows.iter().map(|w| w.floor).collect();
         assert_eq!(floors, BTreeSet::from([1]));
         // The kiosk manager menu's PIN hash is in a kiosk's catalogue only.
@@ -458,6 +462,56 @@ async fn the_catalogue_is_fetched_again_only_when_the_configuration_changes() {
         let sizes = (serde_json::to_vec(&changed).unwrap().len(), serde_json::to_vec(&after).unwrap().len());
         println!("231-window hall: the catalogue {} bytes, the figures {} bytes", sizes.0, sizes.1);
         assert!(sizes.1 * 100 < sizes.0, "{sizes:?}");
+        h.stop().await;
+    })
+    .await
+}
+
+/// 帮办: a visitor at a kiosk asks for staff; the call is in the chain once however often the
+/// button is pressed, the desk and managers see it with the kiosk's place (and an alert),
+/// displays and other kiosks do not; the one who goes answers it, recorded by staff number.
+#[tokio::test]
+async fn a_visitor_asks_for_help_and_the_desk_answers() {
+    within(60, "test", async {
+        let h = TestHall::start().await;
+        let kiosk = h.client(KIOSK);
+        let mine = kiosk.call_for_help().await.unwrap();
+        assert_eq!(mine.calls.len(), 1);
+        assert_eq!((mine.calls[0].kiosk.as_str(), mine.calls[0].place.as_str()), ("kiosk-1", "1楼大厅东侧"));
+        h.advance(chrono::Duration::seconds(90));
+        assert_eq!(kiosk.call_for_help().await.unwrap().calls.len(), 1, "pressed again: the same call");
+        // Another kiosk sees only its own.
+        assert!(h.client("demo-kiosk-2").call_for_help().await.unwrap().calls.iter().all(|c| c.kiosk == "kiosk-2"));
+        for who in [DISPLAY, SYSTEM] {
+            assert_eq!(refusal(h.client(who).help_calls().await).1, ErrorCode::ForbiddenRole, "{who}");
+        }
+        let desk = h.client(&h.client("").login("1001", "demo-1001").await.unwrap().token);
+        let open = desk.help_calls().await.unwrap();
+        assert_eq!(open.calls.iter().map(|c| c.kiosk.as_str()).collect::<Vec<_>>(), ["kiosk-1", "kiosk-2"]);
+        assert_eq!(open.calls[0].minutes, 1);
+        // Managers get an alert with the place.
+        let manager = h.client(MANAGER);
+        let alert = within(10, "the help alert", async {
+            loop {
+                let a = manager.alerts().await.unwrap();
+                if let Some(x) =
+                    a.active.into_iter().find(|x| x.kind == hallq_proto::AlertKind::HelpRequested && x.message.contains("kiosk-1"))
+                {
+                    return x;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        })
+        .await;
+        assert!(alert.message.contains("1楼大厅东侧"), "{}", alert.message);
+        // Answered: closed, and nobody can answer it twice.
+        let left = desk.answer_help("kiosk-1").await.unwrap();
+        assert_eq!(left.calls.iter().map(|c| c.kiosk.as_str()).collect::<Vec<_>>(), ["kiosk-2"]);
+        assert_eq!(refusal(manager.answer_help("kiosk-1").await).1, ErrorCode::NoHelpCall);
+        let conn = hallq::store::open_reader(h.hall.db_path()).unwrap();
+        let log = hallq::store::events_since(&conn, 0, 10_000).unwrap();
+        let kinds: Vec<String> = log.iter().filter(|r| r.event.kind().starts_with("help_")).map(|r| r.event.to_string()).collect();
+        assert_eq!(kinds, ["kiosk-1 asks for help", "kiosk-2 asks for help", "kiosk-1 help answered by staff 1001"]);
         h.stop().await;
     })
     .await

@@ -288,6 +288,12 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
         let (_, tag) = kiosk.catalog_if_changed(None).await.unwrap().unwrap();
         assert!(kiosk.catalog_if_changed(tag.as_deref()).await.unwrap().is_none());
 
+        // 帮办: a kiosk calls, the desk sees it and goes; a second answer finds nothing open.
+        kiosk.call_for_help().await.unwrap();
+        assert_eq!(staff.help_calls().await.unwrap().calls.len(), 1);
+        staff.answer_help("kiosk-1").await.unwrap();
+        assert_eq!(refusal(manager.answer_help("kiosk-1").await).1, ErrorCode::NoHelpCall);
+
         // Tickets with and without an ID card, a retry, an elderly visitor.
         let zhang = identity(&id_number("19900101", 7), "张三");
         let elder = identity(&id_number("19450312", 8), "欧阳娜娜");
@@ -687,6 +693,8 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
             "result_collected",
             "numbers_leased",
             "ticket_reprinted",
+            "help_requested",
+            "help_answered",
         ];
         let missed: Vec<_> = all_kinds.iter().filter(|k| !kinds.contains(**k)).collect();
         assert!(missed.is_empty(), "event kinds not validated: {missed:?}");
@@ -709,6 +717,7 @@ async fn the_answers_of_a_hall_day_validate_against_the_documented_schemas() {
             "wrong_password",
             "recall_too_soon",
             "no_show_too_soon",
+            "no_help_call",
             "reason_required",
             "nothing_waiting",
             "window_paused",

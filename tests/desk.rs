@@ -71,6 +71,19 @@ async fn the_service_desk_issues_and_reprints_on_its_own_printer() {
         click(&c, "#signinBtn").await;
         wait_text(&c, "#who", |t| !t.is_empty()).await;
 
+        // 帮办: a visitor at kiosk 1 asks for staff; the desk sees where and goes.
+        kiosk.call_for_help().await.unwrap();
+        wait_text(&c, "#helpList", |t| t.contains("kiosk-1（1楼大厅东侧）") && t.contains("我去处理")).await;
+        shot(&c, "desk-help").await;
+        click(&c, "#helpList button[data-kiosk='kiosk-1']").await;
+        within(10, "the call closed", async {
+            while !manager.help_calls().await.unwrap().calls.is_empty() {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+        .await;
+        assert!(!c.find(Locator::Id("helpPanel")).await.unwrap().is_displayed().await.unwrap(), "the panel hides when none is open");
+
         // A desk-only item for a visitor without a card: the ID typed in.
         type_in(&c, "search", "无犯罪").await;
         let item = wait_text(&c, "button.item[data-id='wuzui-zhengming']", |t| t.contains("仅导引台")).await;

@@ -323,6 +323,25 @@ impl HallClient {
         Ok(Some((Self::json(r).await?, tag)))
     }
 
+    /// `POST /help`: the visitor at this kiosk asks for staff (帮办); the kiosk's open call.
+    /// A kiosk calls staff to help its visitor (`POST /help`); answers with the calls open now.
+    pub async fn call_for_help(&self) -> Result<HelpCalls, ClientError> {
+        self.post("/help", &serde_json::json!({})).await
+    }
+
+    /// `GET /help`: the kiosks whose visitor waits for staff, oldest first.
+    /// The kiosks calling for help now (`GET /help`).
+    pub async fn help_calls(&self) -> Result<HelpCalls, ClientError> {
+        self.get("/help").await
+    }
+
+    /// `POST /help/{kiosk}/answer`: the caller goes to the kiosk's visitor; the calls left.
+    /// Staff answer a kiosk's call for help (`POST /help/{kiosk}/answer`); answers with the
+    /// calls still open.
+    pub async fn answer_help(&self, kiosk: &str) -> Result<HelpCalls, ClientError> {
+        self.post(&format!("/help/{}/answer", enc(kiosk)), &serde_json::json!({})).await
+    }
+
     /// `GET /catalog/figures`: each queue's waits now and the configuration version, a
     /// few hundred bytes (the catalogue of a large hall is close to a megabyte).
     pub async fn catalog_figures(&self) -> Result<CatalogFigures, ClientError> {

@@ -181,6 +181,8 @@ error_codes! {
     RequeueExpired = "requeue_expired" => 409,
     /// Requeue asked of a ticket that is not a no-show.
     NotNoShow = "not_no_show" => 409,
+    /// No open 帮办 call at that kiosk (answered already, or never made).
+    NoHelpCall = "no_help_call" => 404,
     /// 过号 before the configured recalls or minutes since the call (`[rules]`).
     NoShowTooSoon = "no_show_too_soon" => 409,
     /// A transfer to the item the ticket is already for.

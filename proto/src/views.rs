@@ -143,6 +143,9 @@ pub struct CatalogService {
     pub mode: Mode,
     /// The mode in Chinese, such as 即来即办.
     pub mode_label: String,
+    /// The mode in English.
+    #[serde(default)]
+    pub mode_label_en: String,
     /// Whether the item is for a person or a business (the kiosk's first choice).
     pub category: Category,
     /// The statutory time limit (法定时限) in working days.
@@ -155,6 +158,9 @@ pub struct CatalogService {
     pub hot: bool,
     /// The documents the visitor must bring, one line each, as the kiosk lists them.
     pub materials: Vec<String>,
+    /// The materials in English, one for each of `materials` (Chinese where the hall gave none).
+    #[serde(default)]
+    pub materials_en: Vec<String>,
     /// Offered on the kiosks (false: at the service desk only).
     pub kiosk: bool,
     /// Tickets issued for this item today.
@@ -302,6 +308,27 @@ pub struct QueueWait {
     pub waiting: u32,
     /// Minutes a ticket taken now would wait, estimated.
     pub estimate_minutes: u32,
+}
+
+/// A kiosk whose visitor asked for staff (帮办) and has not been answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct HelpCall {
+    /// The kiosk's token name.
+    pub kiosk: String,
+    /// Where it stands, as configured (such as "1楼大厅东侧"); empty when not configured.
+    pub place: String,
+    /// Hall-local time of the call.
+    pub since: String,
+    /// Minutes since the call.
+    pub minutes: u32,
+}
+
+/// `GET /help`: the open calls for staff, oldest first. `POST /help` answers the kiosk with
+/// its own call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct HelpCalls {
+    /// The calls not answered yet.
+    pub calls: Vec<HelpCall>,
 }
 
 /// A service desk as the hall configures it (its printer's address is not shown).
@@ -1028,6 +1055,8 @@ pub enum AlertKind {
     KioskSilent,
     /// A display token with no event stream open for `display_silent_seconds`.
     DisplaySilent,
+    /// A visitor at a kiosk asked for staff (帮办) and nobody has answered yet.
+    HelpRequested,
 }
 
 impl AlertKind {
@@ -1039,6 +1068,7 @@ impl AlertKind {
             AlertKind::DeviceFault => "device_fault",
             AlertKind::KioskSilent => "kiosk_silent",
             AlertKind::DisplaySilent => "display_silent",
+            AlertKind::HelpRequested => "help_requested",
         }
     }
 }

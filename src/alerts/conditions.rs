@@ -139,6 +139,20 @@ pub fn evaluate(i: &Inputs) -> Vec<Condition> {
         }
     }
 
+    for (kiosk, (since, place)) in &i.state.help {
+        let (at_zh, at_en) =
+            if place.is_empty() { (String::new(), String::new()) } else { (format!("（{place}）"), format!(" ({place})")) };
+        out.push(Condition {
+            kind: AlertKind::HelpRequested,
+            severity: AlertSeverity::Warning,
+            subject: subject(SubjectKind::Kiosk, kiosk),
+            variant: String::new(),
+            since: Some(*since),
+            message: format!("自助机 {kiosk}{at_zh}有访客请求帮办，已等 {} 分钟", minutes(i.now - *since)),
+            message_en: format!("Kiosk {kiosk}{at_en}: a visitor asks for help, waiting {} min", minutes(i.now - *since)),
+        });
+    }
+
     for (key, fault) in &i.state.devices {
         let Some(fault) = fault else { continue };
         let (kiosk, device) = key.split_once('/').unwrap_or((key.as_str(), ""));

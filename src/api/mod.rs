@@ -8,6 +8,7 @@ mod appointments;
 mod config;
 mod desk;
 mod documents;
+mod help;
 mod offline;
 pub mod openapi;
 mod reports;
@@ -181,6 +182,8 @@ pub fn router(hall: Hall) -> Router {
         .route("/openapi.json", get(openapi))
         .route("/catalog", get(catalog))
         .route("/catalog/figures", get(catalog_figures))
+        .route("/help", get(help::list).post(help::call))
+        .route("/help/{kiosk}/answer", post(help::answer))
         .route("/state", get(state))
         .route("/tickets", post(issue))
         .route("/tickets/offline", post(offline::upload))

@@ -37,7 +37,7 @@ impl Modify for BearerToken {
         offline::lease, offline::upload, desk::issue, desk::reprint,
         documents::deliver, documents::find, documents::result_pdf, documents::collected, documents::attach, documents::attachments, documents::attachment_pdf,
         config::get_config, config::put_config, config::reload, config::versions, config::version, config::diff, config::rollback, config::ticket_preview,
-        alerts::alerts,
+        alerts::alerts, help::call, help::list, help::answer,
         reports::report, reports::export, reports::charts, reports::supervision,
     ),
     components(schemas(proto::ErrorBody, proto::ErrorCode, proto::WindowAction, proto::Hello, proto::StreamEvent, proto::EventView))

@@ -224,6 +224,8 @@ pub fn event_view(r: &Record, a: Audience) -> Option<StreamEvent> {
         Event::AttachmentRead { attachment, ticket, actor } if a == Audience::Manager => {
             EventView::AttachmentRead { attachment: attachment.clone(), ticket: tid(ticket), actor: actor.clone() }
         }
+        Event::HelpRequested { kiosk, place } if staff => EventView::HelpRequested { kiosk: kiosk.clone(), place: place.clone() },
+        Event::HelpAnswered { kiosk, actor } if staff => EventView::HelpAnswered { kiosk: kiosk.clone(), actor: actor.clone() },
         Event::NumbersLeased { lease: l } if a == Audience::Manager => {
             EventView::NumbersLeased { kiosk: l.kiosk.clone(), queue: l.queue.as_str().into(), date: l.date, from: l.from, to: l.to }
         }
@@ -237,7 +239,9 @@ pub fn event_view(r: &Record, a: Audience) -> Option<StreamEvent> {
         | Event::TicketReprinted { .. }
         | Event::StaffSignedIn { .. }
         | Event::StaffSignedOut { .. }
-        | Event::AttachmentRead { .. } => return None,
+        | Event::AttachmentRead { .. }
+        | Event::HelpRequested { .. }
+        | Event::HelpAnswered { .. } => return None,
     };
     Some(StreamEvent { seq: r.seq, at: r.at, event })
 }
@@ -265,7 +269,7 @@ pub fn event_text(r: &Record, a: Audience) -> Option<Utf8Bytes> {
     event_view(r, a).map(|e| serde_json::to_string(&e).expect("stream events serialize").into())
 }
 
-fn local_time(c: &Config, t: engine::Ts) -> String {
+pub(super) fn local_time(c: &Config, t: engine::Ts) -> String {
     t.with_timezone(&c.offset()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
@@ -347,12 +351,14 @@ pub fn catalog_of(c: &Config, state: &engine::State, viewer: &Viewer) -> proto::
                 queue: s.queue.as_str().into(),
                 mode: s.mode,
                 mode_label: s.mode.label_zh().into(),
+                mode_label_en: s.mode.label_en().into(),
                 category: s.category,
                 time_limit_days: s.time_limit_days,
                 promised_days: s.promised_days,
                 identity: s.identity,
                 hot: s.hot,
                 materials: s.materials.clone(),
+                materials_en: if s.materials_en.is_empty() { s.materials.clone() } else { s.materials_en.clone() },
                 kiosk: s.kiosk,
                 issued_today: state.service_issued.get(&s.id).copied().unwrap_or(0),
                 daily_cap: s.daily_cap,

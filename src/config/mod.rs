@@ -524,6 +524,10 @@ pub struct Service {
     #[serde(default)]
     pub hot: bool,
     pub materials: Vec<String>,
+    /// The materials in English, one for each of `materials`, in the same order (English
+    /// screens show the Chinese of any left out).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub materials_en: Vec<String>,
     /// Offered on the kiosks (false: taken at the service desk only).
     #[serde(default = "yes")]
     pub kiosk: bool,
@@ -565,6 +569,10 @@ pub struct Token {
     pub name: String,
     #[serde(default)]
     pub windows: Vec<u32>,
+    /// A kiosk's place in the hall, such as "1楼大厅东侧": staff answering its visitor's
+    /// call for help (帮办) go there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
 }
 
 /// A member of staff who signs in with their staff number and password (instead of a
@@ -758,6 +766,16 @@ impl Config {
             if !service_ids.insert(s.id.as_str()) {
                 return err(format!("services[{i}].id"), format!("service \"{}\" is defined twice", s.id));
             }
+            if !s.materials_en.is_empty() && s.materials_en.len() != s.materials.len() {
+                return err(
+                    format!("services[{i}].materials_en"),
+                    format!(
+                        "{} English materials for {} materials: give one for each, in the same order",
+                        s.materials_en.len(),
+                        s.materials.len()
+                    ),
+                );
+            }
             if !ids.contains(s.department.as_str()) {
                 return err(format!("services[{i}].department"), format!("no department \"{}\" is defined", s.department));
             }
@@ -830,6 +848,14 @@ impl Config {
         }
         let mut tokens = BTreeSet::new();
         for (i, t) in self.tokens.iter().enumerate() {
+            if let Some(place) = &t.place {
+                if place.trim().is_empty() || place.trim() != place || place.chars().count() > 24 {
+                    return err(
+                        format!("tokens[{i}].place"),
+                        format!("\"{place}\": give a place such as \"1楼大厅东侧\" of at most 24 characters"),
+                    );
+                }
+            }
             let field = match (&t.token, &t.token_sha256) {
                 (Some(_), Some(_)) => {
                     return err(format!("tokens[{i}].token_sha256"), "give either token or token_sha256, not both".into());
@@ -1093,6 +1119,11 @@ impl Config {
             format!("Missed turn: {en_when}; within {limit} minutes a window can put you back in the queue, later take a new number.")
         };
         (zh, en)
+    }
+
+    /// Where kiosk `name` stands (its token's `place`), or "".
+    pub fn kiosk_place(&self, name: &str) -> &str {
+        self.tokens.iter().find(|t| t.role == Role::Kiosk && t.name == name).and_then(|t| t.place.as_deref()).unwrap_or("")
     }
 
     /// Whether window `number` serves queue `queue`.
@@ -1374,6 +1405,11 @@ mod tests {
         assert_eq!((e.field.as_str(), e.message.contains("no spaces around it")), ("queues[2].waiting_area", true), "{e}");
         let e = at("waiting_area = \"1楼户政等候区\"", "waiting_area = \"一二三四五六七八九十一二三四五六七\"");
         assert!(e.message.contains("at most 16"), "{e}");
+        // Every demo item has its materials in English, one for one.
+        assert!(demo.services.iter().all(|s| s.materials_en.len() == s.materials.len()));
+        let e = at("materials_en = [\"Resident ID card\", ", "materials_en = [");
+        assert_eq!(e.field, "services[0].materials_en", "{e}");
+        assert!(e.message.contains("3 English materials for 4 materials"), "{e}");
     }
 
     #[test]

@@ -218,6 +218,12 @@ pub fn apply(state: &mut State, config: &Config, at: Ts, event: &Event) {
             state.devices.insert(format!("{kiosk}/{device}"), fault.clone());
         }
         Event::ConfigChanged { version, .. } => state.config_version = *version,
+        Event::HelpRequested { kiosk, place } => {
+            state.help.insert(kiosk.clone(), (at, place.clone()));
+        }
+        Event::HelpAnswered { kiosk, .. } => {
+            state.help.remove(kiosk);
+        }
         // Records in the chain that change no queue state.
         Event::ResultCollected { .. } | Event::StaffSignedIn { .. } | Event::StaffSignedOut { .. } | Event::AttachmentRead { .. } => {}
         Event::AppointmentBooked { appointment } => {

@@ -122,6 +122,17 @@ pub enum Command {
         ticket: String,
         actor: Actor,
     },
+    /// A visitor at `kiosk` pressed 帮办 (call staff). A call already open adds nothing.
+    HelpCall {
+        kiosk: String,
+        /// Where the kiosk stands, as configured.
+        place: String,
+    },
+    /// A member of staff is on the way to `kiosk`'s visitor (closes its open call).
+    HelpAnswer {
+        kiosk: String,
+        actor: Actor,
+    },
     /// A kiosk takes a block of `size` numbers of `queue` for offline issuing today.
     Lease {
         kiosk: String,

@@ -71,6 +71,22 @@ pub fn decide(state: &State, config: &Config, command: &Command, now: Ts) -> Res
             vec![Event::AttachmentRead { attachment: attachment.clone(), ticket: ticket.clone(), actor: actor.clone() }],
             Outcome::Done,
         )),
+        Command::HelpCall { kiosk, place } => {
+            let events = if state.help.contains_key(kiosk) {
+                vec![]
+            } else {
+                vec![Event::HelpRequested { kiosk: kiosk.clone(), place: place.clone() }]
+            };
+            Ok((events, Outcome::Done))
+        }
+        Command::HelpAnswer { kiosk, actor } => {
+            let events = if state.help.contains_key(kiosk) {
+                vec![Event::HelpAnswered { kiosk: kiosk.clone(), actor: actor.clone() }]
+            } else {
+                vec![]
+            };
+            Ok((events, Outcome::Done))
+        }
         Command::DeviceStatus { kiosk, device, fault } => {
             // Only changes are logged: a kiosk repeating its state adds nothing.
             let key = format!("{kiosk}/{device}");

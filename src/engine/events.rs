@@ -167,6 +167,18 @@ pub enum Event {
         ticket: String,
         actor: Actor,
     },
+    /// A visitor at `kiosk` asked for staff (帮办).
+    HelpRequested {
+        kiosk: String,
+        /// Where the kiosk stands (its configured place, or empty).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        place: String,
+    },
+    /// A member of staff answered `kiosk`'s call for help.
+    HelpAnswered {
+        kiosk: String,
+        actor: Actor,
+    },
     /// Numbers leased to a kiosk for issuing while the hall is unreachable.
     NumbersLeased {
         lease: Lease,
@@ -221,6 +233,8 @@ impl Event {
             Event::StaffSignedIn { .. } => "staff_signed_in",
             Event::StaffSignedOut { .. } => "staff_signed_out",
             Event::AttachmentRead { .. } => "attachment_read",
+            Event::HelpRequested { .. } => "help_requested",
+            Event::HelpAnswered { .. } => "help_answered",
         }
     }
 
@@ -264,7 +278,8 @@ impl Event {
             | Event::TicketReprinted { actor, .. }
             | Event::StaffSignedIn { actor, .. }
             | Event::StaffSignedOut { actor }
-            | Event::AttachmentRead { actor, .. } => Some(actor.clone()),
+            | Event::AttachmentRead { actor, .. }
+            | Event::HelpAnswered { actor, .. } => Some(actor.clone()),
             Event::TicketRated { source: RatingSource::Visitor, .. } => Some(Actor::Visitor),
             Event::TicketRated { source: RatingSource::Device { name }, .. } => Some(Actor::token(name)),
             Event::DayOpened { .. }
@@ -273,6 +288,8 @@ impl Event {
             | Event::AppointmentBooked { .. }
             | Event::AppointmentCheckedIn { .. }
             | Event::NumbersLeased { .. } => None,
+            // The visitor at the kiosk asked.
+            Event::HelpRequested { .. } => Some(Actor::Visitor),
         }
     }
 }
@@ -341,6 +358,8 @@ impl fmt::Display for Event {
             Event::StaffSignedIn { actor, role } => write!(f, "{actor} signed in as {role:?}"),
             Event::StaffSignedOut { actor } => write!(f, "{actor} signed out"),
             Event::AttachmentRead { attachment, ticket, actor } => write!(f, "attachment {attachment} of {} read by {actor}", num(ticket)),
+            Event::HelpRequested { kiosk, .. } => write!(f, "{kiosk} asks for help"),
+            Event::HelpAnswered { kiosk, actor } => write!(f, "{kiosk} help answered by {actor}"),
             Event::NumbersLeased { lease: l } => write!(f, "{} leased {} {}-{}", l.kiosk, l.queue, l.from, l.to),
         }
     }

@@ -159,6 +159,10 @@ pub struct State {
     /// "kiosk/device" -> the fault it reports (None: working). Kept across days.
     #[serde(default)]
     pub devices: BTreeMap<String, Option<String>>,
+    /// Kiosks whose visitor asked for staff (帮办) and nobody has answered yet: when, and
+    /// the kiosk's place.
+    #[serde(default)]
+    pub help: BTreeMap<String, (Ts, String)>,
     /// Appointments by code, today's and later ones. Kept across days until their date.
     #[serde(default)]
     pub appointments: BTreeMap<String, Appointment>,

@@ -19,6 +19,7 @@
     set("t-green", "绿色通道（老年人、残疾人、孕妇等）", "Green channel (elderly, disabled, pregnant…)");
     set("issueBtn", "出号并打印", "Issue and print"); set("t-reprint", "补打号票", "Reprint a ticket");
     set("t-number", "号码（今天的，如 B004）", "Number (today's, such as B004)"); set("reprintBtn", "补打", "Reprint");
+    set("t-help", "帮办请求", "Visitors asking for help");
     $("search").placeholder = t("搜索事项名称", "Search items");
     if (!chosen) $("chosen").textContent = t("请先在左侧选择事项。", "Choose an item on the left first.");
   }
@@ -46,6 +47,25 @@
     sel.hidden = false;
     $("signin").hidden = true; $("app").hidden = false; $("signoutBtn").hidden = false;
     renderItems();
+    refreshHelp();
+    setInterval(refreshHelp, 5000);
+    hallq.follow("token=" + encodeURIComponent(tok), (ev) => { if (ev && String(ev.type).startsWith("help_")) refreshHelp(); }, () => {});
+  }
+
+  // 帮办: kiosks whose visitor asked for staff, oldest first; "我去处理" closes the call with
+  // the desk's staff number in the chain.
+  async function refreshHelp() {
+    let r;
+    try { r = await api(tok, "GET", "/help"); } catch (e) { $("helpMsg").textContent = e.message; return; }
+    $("helpMsg").textContent = "";
+    $("helpPanel").hidden = r.calls.length === 0;
+    $("helpList").innerHTML = r.calls.map((c) => `<div class="call"><b>${esc(c.kiosk)}${c.place ? "（" + esc(c.place) + "）" : ""}</b>`
+      + `<span>${t(`已等 ${c.minutes} 分钟`, `waiting ${c.minutes} min`)}</span><button class="b" data-kiosk="${esc(c.kiosk)}">${t("我去处理", "I'm going")}</button></div>`).join("");
+    $("helpList").querySelectorAll("button[data-kiosk]").forEach((b) => b.onclick = async () => {
+      b.disabled = true;
+      try { await api(tok, "POST", `/help/${encodeURIComponent(b.dataset.kiosk)}/answer`, {}); } catch (e) { $("helpMsg").textContent = e.message; }
+      refreshHelp();
+    });
   }
 
   async function signIn() {
