@@ -11,22 +11,41 @@ use std::time::{Duration, Instant};
 
 use ipp::prelude::*;
 
+/// Why an A4 print did not happen or did not finish. `Display` is the visitor's message
+/// (Chinese); the kiosk reports the fault to managers.
 #[derive(Debug, thiserror::Error)]
 pub enum A4Error {
+    /// The configured address is not a URL.
     #[error("A4打印机地址无效：{0}")]
     BadUri(String),
+    /// The print server could not be reached (CUPS not running, wrong host).
     #[error("无法连接打印服务（{uri}）：{reason}，请联系工作人员")]
-    Unreachable { uri: String, reason: String },
+    Unreachable {
+        /// The printer's address.
+        uri: String,
+        /// What the connection attempt said.
+        reason: String,
+    },
+    /// The print server answered with an IPP error status (or without a job id).
     #[error("打印服务拒绝了请求：{0}")]
     Refused(String),
+    /// The printer is not ready (checked before sending): nothing was printed.
     #[error("{}", .0.visitor_message())]
     NotReady(PrinterCondition),
+    /// The job was aborted or cancelled by the printer: the reason it gave.
     #[error("打印未完成（{0}），请联系工作人员")]
     JobFailed(String),
+    /// The job did not complete within its deadline and was cancelled.
     #[error("打印超时，请联系工作人员")]
     Timeout,
+    /// The print server accepted the connection but did not answer in time.
     #[error("打印服务（{uri}）{secs} 秒无响应，请联系工作人员")]
-    NoAnswer { uri: String, secs: u64 },
+    NoAnswer {
+        /// The printer's address.
+        uri: String,
+        /// The deadline that passed, in seconds.
+        secs: u64,
+    },
 }
 
 /// Deadline of one IPP request (a printer's state, a job's state, a cancel): CUPS on the
@@ -37,18 +56,27 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// result over a slow link).
 pub const SUBMIT_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The A4 printer's state, from IPP printer attributes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrinterCondition {
+    /// Idle or printing, accepting jobs.
     Ready,
+    /// Out of paper (`media-empty`).
     NoPaper,
+    /// Paper jam (`media-jam`).
     Jam,
+    /// A door or cover open.
     DoorOpen,
+    /// Out of toner or ink.
     NoToner,
+    /// The queue is stopped, with the printer-state-reasons given (`cupsenable` fixes it).
     Stopped(Vec<String>),
+    /// The queue rejects jobs (`cupsaccept` fixes it).
     NotAccepting,
 }
 
 impl PrinterCondition {
+    /// For the visitor at the kiosk (Chinese).
     pub fn visitor_message(&self) -> &'static str {
         match self {
             PrinterCondition::Ready => "打印机就绪",
@@ -60,6 +88,7 @@ impl PrinterCondition {
         }
     }
 
+    /// For staff and the managers' device list: what to do (English).
     pub fn staff_message(&self) -> String {
         match self {
             PrinterCondition::Ready => "ready".into(),
@@ -73,10 +102,14 @@ impl PrinterCondition {
     }
 }
 
+/// Where a print job is, as IPP job-state says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobProgress {
+    /// Queued (pending or held).
     Pending,
+    /// Printing.
     Processing,
+    /// Printed.
     Completed,
 }
 
@@ -108,6 +141,8 @@ fn keyword(v: &IppValue) -> Vec<String> {
 }
 
 impl A4Printer {
+    /// A printer at `uri` (`ipp://`, `ipps://`, `http://` or `https://`) with the default
+    /// deadlines; nothing is contacted yet. `BadUri` when it does not parse.
     pub fn new(uri: &str) -> Result<A4Printer, A4Error> {
         let parsed: Uri = http_uri(uri).parse().map_err(|_| A4Error::BadUri(uri.to_string()))?;
         Ok(A4Printer { uri: parsed, text: uri.to_string(), request_timeout: REQUEST_TIMEOUT, submit_timeout: SUBMIT_TIMEOUT })

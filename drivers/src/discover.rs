@@ -7,8 +7,10 @@ use std::path::Path;
 /// The udev rules shipped for kiosks.
 pub const UDEV_RULES: &str = "deploy/udev/99-hallq.rules";
 
+/// Whether this user may use a device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Access {
+    /// Readable and writable by this user.
     Ok,
     /// Not readable and writable by this user: what to do about it.
     Denied(String),
@@ -16,12 +18,16 @@ pub enum Access {
     Unchecked,
 }
 
+/// A device that could be a kiosk's, as `hallq devices` lists it.
 #[derive(Debug, Clone)]
 pub struct Candidate {
     /// "usb", "serial", "lp", "scanner", "a4".
     pub kind: &'static str,
+    /// Its address in the form the configuration takes (`usb://0519:2013`, `sane:…`).
     pub uri: String,
+    /// What it is, for the installer (the USB product, the SANE model, the CUPS queue).
     pub description: String,
+    /// Whether this user may open it, and if not what to do.
     pub access: Access,
 }
 

@@ -15,15 +15,20 @@ const CANDIDATES: &[(&str, u32)] = &[
 ];
 const BOLD: &[(&str, u32)] = &[("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 2)];
 
+/// No CJK font is installed: raster output (rare characters, the simulator) cannot be drawn.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("no CJK font found (looked for {looked}): install the Debian package fonts-noto-cjk")]
 pub struct NoFont {
     looked: String,
 }
 
+/// The CJK fonts found on this machine, loaded once by [`fonts`].
 pub struct Fonts {
+    /// Noto Sans CJK SC Regular (or the first candidate found).
     pub regular: FontVec,
+    /// The bold face, when installed; bold text falls back to `regular`.
     pub bold: Option<FontVec>,
+    /// The file `regular` was loaded from (reported by `hallq doctor`).
     pub path: PathBuf,
 }
 

@@ -12,6 +12,8 @@
 //! - [`discover`]: listing candidate devices and checking permissions;
 //! - [`process`]: outside programs (scanimage, espeak-ng, aplay) under a deadline.
 
+#![warn(missing_docs)]
+
 pub mod a4;
 pub mod a4_sim;
 pub mod device;

@@ -22,15 +22,30 @@ const GRACE: Duration = Duration::from_secs(2);
 /// How often the supervisor looks whether the child has ended.
 const POLL: Duration = Duration::from_millis(10);
 
+/// Why an outside program gave no result. `hallq doctor` and the device modules turn it into
+/// what to install or check.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// The program is not on `PATH` (its Debian package is missing).
     #[error("{program} is not installed")]
-    NotFound { program: String },
+    NotFound {
+        /// The program's name.
+        program: String,
+    },
+    /// It is there but could not be started (permissions, resources).
     #[error("cannot start {program}: {reason}")]
-    Spawn { program: String, reason: String },
+    Spawn {
+        /// The program's name.
+        program: String,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// It ran past its deadline and was killed with its process group.
     #[error("{program} did not finish within {:.1} s and was stopped", .after.as_secs_f64())]
     TimedOut {
+        /// The program's name.
         program: String,
+        /// How long it had run when it was stopped.
         after: Duration,
         /// What it wrote on stderr before it was stopped.
         stderr: String,
@@ -38,6 +53,8 @@ pub enum RunError {
 }
 
 impl RunError {
+    /// Whether the program was stopped at its deadline (a hung device, a silent service),
+    /// rather than missing or unable to start.
     pub fn is_timeout(&self) -> bool {
         matches!(self, RunError::TimedOut { .. })
     }
@@ -124,8 +141,11 @@ pub struct Supervised {
     program: String,
     started: Instant,
     watch: Arc<Watch>,
+    /// The child's stdin, if `cmd` piped it (take it to write; drop it to close).
     pub stdin: Option<ChildStdin>,
+    /// The child's stdout, if `cmd` piped it.
     pub stdout: Option<ChildStdout>,
+    /// The child's stderr, if `cmd` piped it.
     pub stderr: Option<ChildStderr>,
 }
 

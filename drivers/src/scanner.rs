@@ -24,24 +24,34 @@ pub const LIST_TIMEOUT: Duration = Duration::from_secs(20);
 /// the device before it is killed.
 const AFTER_FAULT: Duration = Duration::from_secs(3);
 
+/// Where the scanner takes the paper from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Source {
+    /// The glass: one page per scan.
     #[default]
     Flatbed,
+    /// The automatic document feeder: pages until it is empty or `max_pages`.
     Feeder,
 }
 
+/// Colour of the scanned pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ColorMode {
+    /// Grayscale (smaller files, enough for most materials).
     #[default]
     Gray,
+    /// Full colour.
     Color,
 }
 
+/// How to scan; `Default` is one grayscale flatbed page at 150 dpi.
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
+    /// Flatbed or feeder.
     pub source: Source,
+    /// Gray or colour.
     pub mode: ColorMode,
+    /// Dots per inch.
     pub resolution: u32,
     /// Most pages to take from the feeder (flatbed: always one).
     pub max_pages: u32,
@@ -71,26 +81,38 @@ impl Default for ScanOptions {
     }
 }
 
+/// Why a scan failed, from scanimage's messages. `Display` is for the visitor (Chinese),
+/// except `NotInstalled`, which is for the installer.
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
+    /// Paper jammed in the feeder: the visitor clears it and tries again.
     #[error("扫描仪卡纸，请打开扫描仪取出纸张后重试")]
     Jammed,
+    /// The lid or feeder cover is open.
     #[error("扫描仪盖板未关好，请关好后重试")]
     CoverOpen,
+    /// The feeder is empty.
     #[error("进纸器中没有纸，请放入材料后重试")]
     NoPaper,
+    /// Another program is using the scanner.
     #[error("扫描仪正忙，请稍后重试")]
     Busy,
+    /// The scanner (this SANE device name) is not there: unplugged or off.
     #[error("找不到扫描仪 {0}，请联系工作人员")]
     DeviceGone(String),
+    /// This user may not open the scanner (this SANE device name).
     #[error("没有权限使用扫描仪 {0}：请把服务用户加入 scanner 组（deploy/udev/99-hallq.rules）")]
     PermissionDenied(String),
+    /// Any other failure: scanimage's last message.
     #[error("扫描失败：{0}")]
     Failed(String),
+    /// scanimage is missing (the Debian package sane-utils).
     #[error("scanimage is not installed: install the Debian package sane-utils")]
     NotInstalled,
+    /// A page file scanimage wrote could not be read as an image.
     #[error("扫描结果无法读取：{0}")]
     Image(String),
+    /// No page within the page deadline (seconds): the scan was stopped.
     #[error("扫描仪无响应（{0} 秒内未完成），已停止扫描，请联系工作人员")]
     Timeout(u64),
 }
@@ -114,13 +136,17 @@ impl ScanError {
 /// Progress reported while scanning.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Progress {
+    /// Scanning page n (from 1).
     PageStarted(u32),
+    /// Page n is scanned.
     PageDone(u32),
 }
 
 /// One scanned page.
 pub struct Page {
+    /// The page as scanned.
     pub image: image::DynamicImage,
+    /// The file scanimage wrote it to (in the scan's work directory).
     pub path: PathBuf,
 }
 

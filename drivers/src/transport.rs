@@ -15,20 +15,52 @@ pub const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long to wait for a status answer.
 pub const READ_TIMEOUT: Duration = Duration::from_millis(800);
 
+/// Why a device could not be opened, written or read. The messages are for the installer or
+/// staff (Chinese, saying what to check); device modules map them to their own faults.
 #[derive(Debug, thiserror::Error)]
 pub enum TransportError {
+    /// The device file exists but this user may not open it: the udev rules or the group
+    /// membership are missing.
     #[error("没有权限打开 {path}：请安装 deploy/udev/99-hallq.rules 并把服务用户加入 {group} 组 ({source})")]
-    PermissionDenied { path: String, group: &'static str, source: io::Error },
+    PermissionDenied {
+        /// The device file.
+        path: String,
+        /// The group that gives access (`lp` for printers, `dialout` for serial ports).
+        group: &'static str,
+        /// The operating system's error.
+        source: io::Error,
+    },
+    /// No such device (file, USB id or host): unplugged, switched off or misaddressed.
     #[error("找不到设备 {0}：请检查连线和电源")]
     NotFound(String),
+    /// The device did not take or give bytes within the deadline.
     #[error("设备 {0} 无响应（超时）")]
     Timeout(String),
+    /// The device went away while in use (unplugged, connection closed).
     #[error("设备 {device} 已断开 ({source})")]
-    Disconnected { device: String, source: io::Error },
+    Disconnected {
+        /// The device's address.
+        device: String,
+        /// The operating system's error.
+        source: io::Error,
+    },
+    /// Any other input/output error.
     #[error("设备 {device} 读写出错：{source}")]
-    Io { device: String, source: io::Error },
+    Io {
+        /// The device's address.
+        device: String,
+        /// The operating system's error.
+        source: io::Error,
+    },
+    /// A libusb error (claiming the interface, finding the bulk endpoints, a transfer).
     #[error("USB error on {device}: {source}")]
-    Usb { device: String, source: rusb::Error },
+    Usb {
+        /// The device's address (`usb://VID:PID`).
+        device: String,
+        /// libusb's error.
+        source: rusb::Error,
+    },
+    /// An address that is not a byte stream (such as `sane:` or `ipp://`).
     #[error("{0}")]
     Unsupported(String),
 }
@@ -115,6 +147,8 @@ pub struct TcpTransport {
 }
 
 impl TcpTransport {
+    /// Connects to `host:port` within a second (refused or silent: `NotFound`); each write
+    /// and read then has its own deadline.
     pub fn connect(host: &str, port: u16) -> Result<TcpTransport, TransportError> {
         let name = format!("tcp://{host}:{port}");
         let addr = (host, port)
@@ -159,6 +193,7 @@ pub struct SerialTransport {
 }
 
 impl SerialTransport {
+    /// Opens the serial port at `baud`, 8N1, without flow control.
     pub fn open(path: &Path, baud: u32) -> Result<SerialTransport, TransportError> {
         let name = format!("serial://{}", path.display());
         let port = serialport::new(path.to_string_lossy(), baud)
@@ -207,6 +242,8 @@ pub struct FileTransport {
 }
 
 impl FileTransport {
+    /// Opens a device file for appending (write only: status cannot be read back). A path
+    /// outside `/dev` is created if missing, for capturing the bytes.
     pub fn open(path: &Path) -> Result<FileTransport, TransportError> {
         // A device file must exist; an ordinary file (for capturing bytes) is created.
         let create = !path.starts_with("/dev");
@@ -242,6 +279,9 @@ pub struct UsbTransport {
 }
 
 impl UsbTransport {
+    /// Opens the first USB device with these ids and claims its first interface with a bulk
+    /// OUT endpoint (bulk IN for status when it has one), detaching a kernel driver such as
+    /// usblp. `Unsupported` when it has none: not a printer.
     pub fn open(vid: u16, pid: u16) -> Result<UsbTransport, TransportError> {
         let name = format!("usb://{vid:04x}:{pid:04x}");
         let usb = |source| TransportError::Usb { device: name.clone(), source };
@@ -338,6 +378,7 @@ pub mod script {
     use super::*;
     use std::collections::VecDeque;
 
+    /// One thing the scripted device does next.
     #[derive(Debug, Clone)]
     pub enum Step {
         /// Expect exactly these bytes to be written (possibly over several writes).
@@ -354,14 +395,17 @@ pub mod script {
         Unplug,
     }
 
+    /// A [`Transport`] that plays a script of [`Step`]s and records what was written.
     pub struct Scripted {
         steps: VecDeque<Step>,
+        /// Every byte written so far, in order.
         pub written: Vec<u8>,
         expected: Vec<u8>,
         log: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
     }
 
     impl Scripted {
+        /// A device that will do `steps`, in order.
         pub fn new(steps: impl IntoIterator<Item = Step>) -> Scripted {
             Scripted { steps: steps.into_iter().collect(), written: Vec::new(), expected: Vec::new(), log: Default::default() }
         }

@@ -6,21 +6,63 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+/// Where a device is, parsed from the address in the configuration or on the command line
+/// (`"usb://0519:2013".parse()`); `Display` writes it back in the same form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeviceUri {
-    Usb { vid: u16, pid: u16 },
-    Serial { path: PathBuf, baud: u32 },
-    Tcp { host: String, port: u16 },
-    File { path: PathBuf },
-    Sane { device: String },
-    Ipp { url: String },
-    Sim { name: String },
+    /// `usb://VID:PID`: a USB device by its vendor and product ids (hex), opened through
+    /// libusb (bulk endpoints).
+    Usb {
+        /// Vendor id.
+        vid: u16,
+        /// Product id.
+        pid: u16,
+    },
+    /// `serial:///dev/ttyUSB0?baud=115200`: a serial port (8N1).
+    Serial {
+        /// The port's device file.
+        path: PathBuf,
+        /// Bits per second (115200 when not given).
+        baud: u32,
+    },
+    /// `tcp://HOST:PORT`: a network device, such as a printer's raw port 9100.
+    Tcp {
+        /// Host name or address.
+        host: String,
+        /// TCP port (9100 when not given).
+        port: u16,
+    },
+    /// `file:///dev/usb/lp0`: a device file (the kernel's usblp), or an ordinary file to
+    /// capture the bytes.
+    File {
+        /// The file's path.
+        path: PathBuf,
+    },
+    /// `sane:DEVICE`: a scanner as SANE names it (`scanimage -L`).
+    Sane {
+        /// The SANE device name, such as `fujitsu:fi-7160:123`.
+        device: String,
+    },
+    /// `ipp://HOST:631/printers/NAME` (or `ipps://`, `http://`, `https://`): an A4 printer
+    /// through CUPS (IPP).
+    Ipp {
+        /// The printer's URL as given.
+        url: String,
+    },
+    /// `sim://NAME`: one of the built-in simulators instead of hardware.
+    Sim {
+        /// The simulator's name (for the printer, where it draws its tickets).
+        name: String,
+    },
 }
 
+/// An address that is not one of the forms above; the message lists them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("bad device address \"{uri}\": {reason}. Forms: usb://VID:PID, serial:///dev/ttyUSB0?baud=115200, tcp://HOST:9100, file:///dev/usb/lp0, sane:DEVICE, ipp://HOST:631/printers/NAME, sim://NAME")]
 pub struct UriError {
+    /// The address as given.
     pub uri: String,
+    /// What is wrong with it.
     pub reason: String,
 }
 

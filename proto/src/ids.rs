@@ -15,12 +15,16 @@ macro_rules! string_id {
         pub struct $name(pub String);
 
         impl $name {
+            /// Wraps a string as this id, without checking it (the service checks what it
+            /// receives).
             pub fn new(s: impl Into<String>) -> $name {
                 $name(s.into())
             }
+            /// The id as text, as it is on the wire.
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+            /// The id's text, taking it out of the newtype.
             pub fn into_inner(self) -> String {
                 self.0
             }
@@ -98,6 +102,7 @@ string_id!(
 pub struct WindowNo(pub u32);
 
 impl WindowNo {
+    /// The window's number as a plain integer.
     pub fn get(self) -> u32 {
         self.0
     }

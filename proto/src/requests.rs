@@ -19,6 +19,7 @@ pub struct Identity {
     /// The 18-character resident ID number (GB 11643).
     #[schema(example = "110101199003071234")]
     pub id_number: String,
+    /// The name as on the card.
     #[schema(example = "张三")]
     pub name: String,
 }
@@ -36,10 +37,16 @@ impl fmt::Debug for Identity {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueTicket {
+    /// The client's id of this tap: a retry with the same id returns the first ticket.
     pub request_id: RequestId,
+    /// The item the visitor chose (`CatalogService::id`).
     pub service: ServiceId,
+    /// The card read, for items that need one: the service keeps only a masked copy and a keyed
+    /// hash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
+    /// The ticket's priority, normal when left out. A kiosk asking for one only staff or the
+    /// age rule give is refused (`forbidden_priority`); `appointment` needs `appointment_slot`.
     #[serde(default)]
     pub priority: Priority,
     /// Start of the booked slot, for `priority: appointment`.
@@ -51,6 +58,7 @@ pub struct IssueTicket {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Evaluate {
+    /// The visitor's rating.
     pub rating: Rating,
     /// The ticket's own token, when the visitor rates on their phone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -79,7 +87,9 @@ pub struct WindowCommand {
 #[derive(Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Login {
+    /// The staff number (工号).
     pub staff_id: String,
+    /// The password, checked against the Argon2 hash of the configuration; never logged.
     pub password: String,
 }
 
@@ -93,6 +103,7 @@ impl fmt::Debug for Login {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceStatus {
+    /// The device, one of a fixed list: `ticket-printer`, `idcard-reader`, `a4-printer`, `scanner`.
     #[schema(example = "ticket-printer")]
     pub device: String,
     /// None: working.
@@ -103,9 +114,13 @@ pub struct DeviceStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BookAppointment {
+    /// The booking system's code for the appointment, which the visitor checks in with at a kiosk.
     pub code: String,
+    /// The item booked.
     pub service: ServiceId,
+    /// Start of the booked slot, with its offset.
     pub slot: DateTime<FixedOffset>,
+    /// The person who booked, when known: check-in by card then matches it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
 }
@@ -114,6 +129,7 @@ pub struct BookAppointment {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FindFor {
+    /// The person as the card reader read them (number and name must both match).
     pub identity: Identity,
 }
 
@@ -121,6 +137,7 @@ pub struct FindFor {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckIn {
+    /// The client's id of this tap: a retry returns the first ticket.
     pub request_id: RequestId,
     /// The card on the reader, when the visitor checks in by card.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -133,11 +150,16 @@ pub struct CheckIn {
 pub struct DeliverResult {
     /// The approval system's id of the document: delivering it again changes nothing.
     pub external_id: String,
+    /// The person the result is for: the kiosk finds it by their ID number and name together.
     pub identity: Identity,
+    /// What the document is, as the kiosk shows it.
     pub title: String,
+    /// The issuing department, as the kiosk shows it.
     #[serde(default)]
     pub department: String,
+    /// The PDF, base64-encoded (it must be a PDF: `not_pdf`).
     pub pdf_base64: String,
+    /// Days to keep it uncollected, 1 to 365 (default: the hall's `result_keep_days`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_days: Option<u32>,
 }
@@ -146,14 +168,21 @@ pub struct DeliverResult {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum WindowAction {
+    /// Staff the window: it takes part in calls and estimates.
     Open,
+    /// Close the window (stops calling).
     Close,
+    /// Call the next ticket in the window's order.
     CallNext,
+    /// Call the current ticket again (within the recall limits).
     Recall,
     /// Call a given ticket out of turn (`ticket`, `reason`).
     Call,
+    /// The visitor arrived: start serving the current ticket.
     Start,
+    /// Finish serving the current ticket.
     Finish,
+    /// Mark the current ticket a no-show (过号), as the hall's rule allows.
     NoShow,
     /// Put a no-show ticket back in line (`ticket`).
     Requeue,
@@ -161,11 +190,14 @@ pub enum WindowAction {
     Transfer,
     /// `reason` is shown on the window display.
     Pause,
+    /// End a pause.
     Resume,
+    /// Ask the visitor to rate the service on the window's rating tablet.
     RequestRating,
 }
 
 impl WindowAction {
+    /// Every action, in the order the counter's buttons are listed.
     pub const ALL: [WindowAction; 13] = [
         WindowAction::Open,
         WindowAction::Close,
@@ -214,6 +246,7 @@ impl std::str::FromStr for WindowAction {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LeaseNumbers {
+    /// The queue to lease numbers of.
     pub queue: crate::ids::QueueId,
 }
 
@@ -221,6 +254,7 @@ pub struct LeaseNumbers {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeskReprint {
+    /// The ticket to print again.
     pub ticket: crate::ids::TicketId,
 }
 
@@ -242,11 +276,13 @@ pub struct ConfigRollback {
 pub struct UploadOffline {
     /// The request_id the kiosk first tried online with (the same tap).
     pub request_id: RequestId,
+    /// The item the ticket was issued for.
     pub service: ServiceId,
     /// As printed, such as `A995`.
     pub number: crate::ids::TicketNumber,
     /// When it was printed: its place in line.
     pub issued_at: DateTime<FixedOffset>,
+    /// The card read, when the item needed one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
     /// The status-page token the kiosk drew and printed in the QR (32 hex digits).

@@ -5,9 +5,12 @@
 
 use chrono::NaiveDate;
 
+/// Bytes of card text in a read reply (UCS-2 little-endian, fixed fields).
 pub const TEXT_LEN: usize = 256;
+/// Bytes of the WLT-compressed photo in a read reply.
 pub const PHOTO_LEN: usize = 1024;
 
+/// Which of the three cards the reader reads (from the text's type byte).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CardKind {
     /// 居民身份证
@@ -19,6 +22,7 @@ pub enum CardKind {
 }
 
 impl CardKind {
+    /// The card's name in Chinese, as the kiosk and staff messages say it.
     pub fn label_zh(self) -> &'static str {
         match self {
             CardKind::Resident => "居民身份证",
@@ -28,11 +32,16 @@ impl CardKind {
     }
 }
 
+/// Gender as GB/T 2261.1 codes it on the card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Gender {
+    /// Code 0, or a code the card should not hold.
     Unknown,
+    /// Code 1.
     Male,
+    /// Code 2.
     Female,
+    /// Code 9: not stated.
     Unstated,
 }
 
@@ -45,6 +54,7 @@ impl Gender {
             _ => Gender::Unknown,
         }
     }
+    /// The GB/T 2261.1 code as on the card ("1" for male).
     pub fn code(self) -> &'static str {
         match self {
             Gender::Unknown => "0",
@@ -53,6 +63,7 @@ impl Gender {
             Gender::Unstated => "9",
         }
     }
+    /// The gender in Chinese (男, 女, 未说明, 未知).
     pub fn label_zh(self) -> &'static str {
         match self {
             Gender::Unknown => "未知",
@@ -66,29 +77,41 @@ impl Gender {
 /// The end of validity: a date or 长期 (long-term).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValidUntil {
+    /// Valid until the end of this day.
     Date(NaiveDate),
+    /// 长期: no end.
     LongTerm,
 }
 
 /// What the card says. Debug output masks the ID number and name.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Identity {
+    /// Which card it is.
     pub kind: CardKind,
     /// Chinese name (for 'I' cards the Chinese name, possibly empty).
     pub name: String,
+    /// 'I' cards: the English name; empty for other cards.
     pub name_en: String,
+    /// As on the card.
     pub gender: Gender,
     /// 民族 for resident cards.
     pub nation: String,
+    /// Date of birth (the service uses it for the age rule only and never keeps it).
     pub birth: Option<NaiveDate>,
+    /// Address of residence, as printed on the back (empty on 'I' cards).
     pub address: String,
     /// Citizen ID number, residence-permit number or permanent-residence number.
     pub id_number: String,
+    /// The issuing authority (签发机关).
     pub authority: String,
+    /// First day of validity.
     pub valid_from: Option<NaiveDate>,
+    /// End of validity: the kiosk does not take an expired card (it sends the visitor to
+    /// the desk).
     pub valid_until: Option<ValidUntil>,
     /// 'J' cards: the Hong Kong / Macao / Taiwan travel permit number and issue count.
     pub pass_number: String,
+    /// 'J' cards: how many times the permit has been issued.
     pub issue_count: String,
     /// 'I' cards: nationality code (ISO 3166 alpha-3).
     pub nationality: String,
@@ -107,10 +130,13 @@ impl std::fmt::Debug for Identity {
     }
 }
 
+/// Card text that cannot be what a card holds; the message is for the visitor.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CardError {
+    /// The text is not the 256 bytes a card gives (a partial read): the byte count.
     #[error("身份证信息长度不对（{0} 字节），请重新放置身份证")]
     Length(usize),
+    /// The ID number fails the GB 11643 check digit (a misread).
     #[error("身份证号码校验失败，请重新放置身份证或到服务台办理")]
     BadIdNumber,
 }

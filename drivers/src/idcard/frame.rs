@@ -2,14 +2,23 @@
 //! payload | XOR checksum of the length and payload`. Commands carry CMD PARA [data];
 //! replies carry SW1 SW2 SW3 [data].
 
+/// The five bytes every frame starts with.
 pub const PREAMBLE: [u8; 5] = [0xAA, 0xAA, 0xAA, 0x96, 0x69];
 /// Largest length a reader sends (text + photo + fingerprints is about 2.3 KB).
 pub const MAX_LEN: usize = 4096;
 
+/// A frame that cannot be taken: the reader (or the line) garbled it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FrameError {
+    /// The XOR checksum does not match (noise on the line, a lost byte).
     #[error("frame checksum mismatch: got {got:#04x}, computed {computed:#04x}")]
-    Checksum { got: u8, computed: u8 },
+    Checksum {
+        /// The checksum byte received.
+        got: u8,
+        /// The checksum of the bytes received.
+        computed: u8,
+    },
+    /// The length field is below the least payload or above [`MAX_LEN`].
     #[error("frame length {0} out of range")]
     Length(usize),
 }
@@ -64,11 +73,14 @@ pub fn parse(buf: &[u8]) -> Result<Option<(Vec<u8>, usize)>, FrameError> {
 /// A reply: the three status words and the data after them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
+    /// SW1, SW2 (0x00 0x00) and SW3, the status ([`super::Sw3`]).
     pub sw: [u8; 3],
+    /// What follows the status (the card's text and photo for a read).
     pub data: Vec<u8>,
 }
 
 impl Reply {
+    /// The reply in a frame's payload; `Length` when it is shorter than the three status bytes.
     pub fn from_payload(p: &[u8]) -> Result<Reply, FrameError> {
         if p.len() < 3 {
             return Err(FrameError::Length(p.len() + 1));
@@ -76,6 +88,7 @@ impl Reply {
         Ok(Reply { sw: [p[0], p[1], p[2]], data: p[3..].to_vec() })
     }
 
+    /// The reply as a whole frame, preamble and checksum included (the simulator sends it).
     pub fn to_frame(&self) -> Vec<u8> {
         let mut p = self.sw.to_vec();
         p.extend_from_slice(&self.data);

@@ -16,36 +16,60 @@ use crate::transport::{Transport, TransportError};
 
 /// Command codes (CMD, PARA).
 pub const RESET_SAM: (u8, u8) = (0x10, 0xFF);
+/// Ask whether the security module (SAM) works.
 pub const SAM_STATUS: (u8, u8) = (0x11, 0xFF);
+/// Read the SAM's identifier.
 pub const SAM_ID: (u8, u8) = (0x12, 0xFF);
+/// Look for a card in the field.
 pub const FIND: (u8, u8) = (0x20, 0x01);
+/// Select the card found.
 pub const SELECT: (u8, u8) = (0x20, 0x02);
+/// Read the selected card's text and photo.
 pub const READ: (u8, u8) = (0x30, 0x01);
 
 /// What a reader's SW3 status word means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sw3 {
+    /// 0x90: done.
     Ok,
+    /// 0x9F: a card was found.
     Found,
+    /// 0x10: the reader received a frame with a wrong checksum.
     ChecksumError,
+    /// 0x11: the reader received a frame with a wrong length.
     LengthError,
+    /// 0x21: the reader does not know the command.
     CommandError,
+    /// 0x23: the command is not allowed now.
     Unauthorised,
+    /// 0x24: an unspecified error.
     Unknown,
+    /// 0x31, 0x32: the card and the SAM did not authenticate each other.
     AuthFailed,
+    /// 0x33: the card's information failed its check.
     InfoCheckFailed,
+    /// 0x40: not a card the reader can read.
     UnknownCard,
+    /// 0x41: reading the card failed (moved, badly placed).
     ReadFailed,
+    /// 0x47: taking a random number from the card failed.
     RandomFailed,
+    /// 0x60: the SAM failed its self-test.
     SamSelfTestFailed,
+    /// 0x66: the SAM is not authorised.
     SamUnauthorised,
+    /// 0x80: no card found.
     FindFailed,
+    /// 0x81: selecting the card failed.
     SelectFailed,
+    /// 0x91: the card holds no such content.
     NoContent,
+    /// Any other byte.
     Other(u8),
 }
 
 impl Sw3 {
+    /// The meaning of a reply's SW3 byte.
     pub fn from_byte(b: u8) -> Sw3 {
         match b {
             0x90 => Sw3::Ok,
@@ -70,22 +94,32 @@ impl Sw3 {
     }
 }
 
+/// Why a card was not read. `Display` is the message for the visitor (Chinese);
+/// [`ReaderError::staff_message`] is the one for staff.
 #[derive(Debug, thiserror::Error)]
 pub enum ReaderError {
+    /// This attempt failed (the card moved or lies badly): place it again. The SW3 byte.
     #[error("读卡失败，请将身份证平放在读卡区不要移动 (SW3 {0:#04x})")]
     ReadFailed(u8),
+    /// Not a card the reader can read (only resident, residence-permit and permanent-residence cards).
     #[error("无法识别此卡，请放置第二代居民身份证、港澳台居民居住证或外国人永久居留身份证")]
     UnknownCard,
+    /// The card failed authentication or its information check: the visitor goes to the desk.
     #[error("证件校验未通过，请到服务台办理")]
     CardRejected(u8),
+    /// The reader's security module is out of order (a device fault). The SW3 byte.
     #[error("读卡器安全模块故障，请联系工作人员 (SW3 {0:#04x})")]
     Sam(u8),
+    /// The reader answered something that is not the protocol (a device fault).
     #[error("读卡器通信出错，请联系工作人员 ({0})")]
     Protocol(String),
+    /// The reader did not answer within its deadline (a device fault).
     #[error("读卡器无响应，请联系工作人员")]
     NoAnswer,
+    /// The serial or USB link failed (a device fault).
     #[error(transparent)]
     Transport(#[from] TransportError),
+    /// The card was read but its text could not be decoded.
     #[error(transparent)]
     Card(#[from] card::CardError),
 }
@@ -96,6 +130,8 @@ impl ReaderError {
         matches!(self, ReaderError::Sam(_) | ReaderError::Protocol(_) | ReaderError::NoAnswer | ReaderError::Transport(_))
     }
 
+    /// The message for staff and the managers' device list: what is wrong and what to do
+    /// (power-cycle, check the cable), in English.
     pub fn staff_message(&self) -> String {
         match self {
             ReaderError::Sam(b) => {
@@ -129,10 +165,12 @@ pub struct IdReader {
 }
 
 impl IdReader {
+    /// A reader speaking GA/T 467 over `transport` (usually a serial port at 115200).
     pub fn new(transport: Box<dyn Transport>) -> IdReader {
         IdReader { transport, buf: Vec::new() }
     }
 
+    /// The reader's address, for messages.
     pub fn describe(&self) -> String {
         self.transport.describe()
     }
@@ -174,6 +212,7 @@ impl IdReader {
         self.expect_ok(SAM_STATUS, Duration::from_millis(800)).map(|_| ())
     }
 
+    /// Resets the security module (after a SAM fault).
     pub fn reset_sam(&mut self) -> Result<(), ReaderError> {
         self.expect_ok(RESET_SAM, Duration::from_millis(1500)).map(|_| ())
     }
@@ -194,6 +233,7 @@ impl IdReader {
         }
     }
 
+    /// Selects the card [`IdReader::find`] found, before [`IdReader::read`].
     pub fn select(&mut self) -> Result<(), ReaderError> {
         self.expect_ok(SELECT, Duration::from_millis(800)).map(|_| ())
     }
@@ -231,9 +271,12 @@ impl IdReader {
     }
 }
 
+/// What [`Poller::poll`] saw change.
 #[derive(Debug)]
 pub enum CardEvent {
+    /// A card was placed and read.
     Placed(Box<Identity>),
+    /// The card was taken away.
     Removed,
     /// A card is there but could not be read; the visitor should place it again.
     Unreadable(ReaderError),
@@ -246,6 +289,7 @@ pub struct Poller {
 }
 
 impl Poller {
+    /// Polls `reader`, starting with no card present.
     pub fn new(reader: IdReader) -> Poller {
         Poller { reader, present: false }
     }

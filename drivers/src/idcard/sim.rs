@@ -81,6 +81,7 @@ impl SimReader {
         format!("serial://{}?baud=115200", self.path)
     }
 
+    /// The pseudo-terminal's device file.
     pub fn path(&self) -> &str {
         &self.path
     }
@@ -89,22 +90,27 @@ impl SimReader {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Puts `card` on the reader: the next find answers "found".
     pub fn place(&self, card: Identity) {
         self.lock().card = Some(card);
     }
 
+    /// Takes the card away.
     pub fn lift(&self) {
         self.lock().card = None;
     }
 
+    /// Answers the next command with this SW3 status instead (such as 0x41, read failed).
     pub fn fail_next_with(&self, sw3: u8) {
         self.lock().next_sw3 = Some(sw3);
     }
 
+    /// Breaks the checksum of the next reply.
     pub fn corrupt_next_reply(&self) {
         self.lock().corrupt_next = true;
     }
 
+    /// Makes the security module fail (SW3 0x60 to status and reset) until cleared.
     pub fn set_sam_fault(&self, fault: bool) {
         self.lock().sam_fault = fault;
     }

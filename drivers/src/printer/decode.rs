@@ -4,37 +4,60 @@
 
 use super::encode::Align;
 
+/// One printer operation, as decoded from ESC/POS bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
+    /// ESC @: reset the printer's modes.
     Init,
+    /// FS & (true) or FS . (false): Chinese character mode, in which text is GBK.
     ChineseMode(bool),
+    /// ESC a: alignment of the lines that follow.
     Align(Align),
+    /// ESC E: bold on or off.
     Bold(bool),
     /// Width and height multipliers.
     Size(u8, u8),
+    /// Printable text, decoded (GBK in Chinese mode).
     Text(String),
+    /// LF: print the line and start the next.
     LineFeed,
     /// Print and feed n lines.
     Feed(u8),
     /// Feed n dots.
     FeedDots(u8),
+    /// GS ( k, function 165: the QR model (50 = Model 2).
     QrModel(u8),
+    /// GS ( k, function 167: dots per module.
     QrModule(u8),
+    /// GS ( k, function 169: error correction (48 = L … 51 = H).
     QrEcc(u8),
+    /// GS ( k, function 180: the data of the next QR code.
     QrStore(Vec<u8>),
+    /// GS ( k, function 181: print the stored QR code.
     QrPrint,
+    /// GS h: barcode height in dots.
     BarcodeHeight(u8),
+    /// GS w: barcode module width in dots.
     BarcodeWidth(u8),
+    /// GS H: where the human-readable text goes (0 none, 1 above, 2 below, 3 both).
     BarcodeHri(u8),
+    /// GS k: print a barcode.
     Barcode {
+        /// The symbology (73 = CODE128).
         system: u8,
+        /// The bytes after the symbology (for CODE128 the code set, then the data).
         data: Vec<u8>,
     },
+    /// GS v 0: a raster image.
     Raster {
+        /// Bytes per row (8 dots each).
         width_bytes: u16,
+        /// Rows.
         height: u16,
+        /// The rows, 1 bits black.
         data: Vec<u8>,
     },
+    /// GS V: cut the paper.
     Cut,
     /// DLE EOT n: the host asks for status n.
     StatusRequest(u8),
@@ -46,8 +69,10 @@ pub enum Op {
     Unknown(u8),
 }
 
+/// Bytes that do not end on a whole command.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
+    /// The command starting at this byte offset is missing bytes.
     #[error("command at byte {0} is cut short")]
     Truncated(usize),
 }

@@ -15,6 +15,7 @@ use status::{PrinterFault, PrinterStatus};
 use crate::transport::{self, Transport, TransportError};
 use crate::uri::DeviceUri;
 
+/// Why a ticket did not (fully) print. `Display` is the visitor's message for printer faults.
 #[derive(Debug, thiserror::Error)]
 pub enum PrintError {
     /// The printer reported a fault before the ticket: nothing was printed.
@@ -23,10 +24,13 @@ pub enum PrintError {
     /// The fault appeared while the ticket printed: it may be incomplete.
     #[error("{}（号票可能未完整打印）", .0.visitor_message())]
     FailedDuring(PrinterFault),
+    /// The printer could not be reached or stopped answering.
     #[error(transparent)]
     Transport(#[from] TransportError),
+    /// The ticket could not be turned into ESC/POS (nothing was sent).
     #[error(transparent)]
     Encode(#[from] encode::EncodeError),
+    /// The ticket template could not lay the ticket out (nothing was sent).
     #[error(transparent)]
     Template(#[from] ticket::TemplateError),
 }
@@ -56,6 +60,7 @@ pub struct TicketPrinter {
 }
 
 impl TicketPrinter {
+    /// A printer on an open transport.
     pub fn new(transport: Box<dyn Transport>) -> TicketPrinter {
         TicketPrinter { transport }
     }
@@ -71,6 +76,7 @@ impl TicketPrinter {
         }
     }
 
+    /// The printer's address, for messages and the managers' device list.
     pub fn describe(&self) -> String {
         self.transport.describe()
     }

@@ -24,20 +24,30 @@ const LINE_DOTS: u32 = 30;
 /// A line of text as drawn, for checks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DrawnText {
+    /// The text of one run (a line may hold several runs of different sizes).
     pub text: String,
+    /// Left edge in dots from the paper's left.
     pub x: u32,
+    /// Top edge in dots from the ticket's top.
     pub y: u32,
+    /// Width multiple it was printed at.
     pub width: u8,
+    /// Height multiple it was printed at.
     pub height: u8,
+    /// Printed bold.
     pub bold: bool,
 }
 
 /// One ticket, from the start of the stream or the last cut to the next cut.
 #[derive(Debug, Clone)]
 pub struct Printed {
+    /// The ticket as paper: 576 dots wide, black on white.
     pub image: GrayImage,
+    /// Every run of text drawn, top to bottom.
     pub texts: Vec<DrawnText>,
+    /// The data of every QR code drawn (the status-page links).
     pub qr: Vec<String>,
+    /// The human-readable data of every barcode drawn.
     pub barcodes: Vec<String>,
     /// The ESC/POS bytes of this ticket.
     pub bytes: Vec<u8>,
@@ -60,6 +70,7 @@ impl Printed {
         out
     }
 
+    /// Writes the ticket's image as a PNG.
     pub fn save_png(&self, path: &Path) -> Result<(), image::ImageError> {
         self.image.save(path)
     }
@@ -78,8 +89,11 @@ pub struct Renderer {
     barcode_height: u8,
     barcode_width: u8,
     y: u32,
+    /// Text runs drawn since the last page was taken.
     pub texts: Vec<DrawnText>,
+    /// QR data drawn since the last page was taken.
     pub qr: Vec<String>,
+    /// Barcode data drawn since the last page was taken.
     pub barcodes: Vec<String>,
     errors: Vec<String>,
 }
@@ -316,6 +330,8 @@ impl Renderer {
         (page, texts, std::mem::take(&mut self.qr), std::mem::take(&mut self.barcodes))
     }
 
+    /// What could not be drawn (no CJK font, QR data too long, a barcode system not
+    /// simulated), for `hallq escpos render` to report.
     pub fn errors(&self) -> &[String] {
         &self.errors
     }
@@ -342,11 +358,15 @@ pub fn render(bytes: &[u8]) -> Result<Vec<Printed>, super::decode::DecodeError> 
     Ok(out)
 }
 
+/// The simulated paper roll, as the status replies report it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Paper {
+    /// Plenty of paper.
     #[default]
     Ok,
+    /// Near its end: prints, and reports `paper_near_end`.
     NearEnd,
+    /// No paper: reports `paper_end` and prints nothing.
     Out,
 }
 
@@ -438,6 +458,7 @@ pub struct SimPrinter {
 }
 
 impl SimPrinter {
+    /// A ready printer with paper, cover closed, online, nothing printed yet.
     pub fn new() -> SimPrinter {
         SimPrinter::default()
     }
@@ -452,6 +473,7 @@ impl SimPrinter {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Sets the roll's state (paper out, near its end, or loaded again).
     pub fn set_paper(&self, paper: Paper) {
         self.lock().paper = paper;
     }
@@ -461,10 +483,12 @@ impl SimPrinter {
         self.lock().lines_left = Some(lines);
     }
 
+    /// Opens or closes the cover: while open, status says so and nothing prints.
     pub fn set_cover_open(&self, open: bool) {
         self.lock().cover_open = open;
     }
 
+    /// Makes the printer report itself offline (or online again).
     pub fn set_offline(&self, offline: bool) {
         self.lock().offline = offline;
     }
@@ -474,6 +498,7 @@ impl SimPrinter {
         self.lock().unplugged = unplugged;
     }
 
+    /// Every ticket printed so far (and not taken), oldest first.
     pub fn printed(&self) -> Vec<Printed> {
         self.lock().printed.clone()
     }
@@ -483,10 +508,12 @@ impl SimPrinter {
         std::mem::take(&mut self.lock().printed)
     }
 
+    /// The PNG files written so far (with a save directory set).
     pub fn saved(&self) -> Vec<PathBuf> {
         self.lock().saved.clone()
     }
 
+    /// A transport to this printer, for [`super::TicketPrinter::new`]; clones share the printer.
     pub fn transport(&self) -> SimTransport {
         SimTransport { printer: self.clone() }
     }

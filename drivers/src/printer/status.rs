@@ -12,12 +12,19 @@ pub const GS_A_ENABLE: [u8; 3] = [0x1D, 0x61, 0x0F];
 /// What the printer reported. `None` fields were not reported by this printer.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PrinterStatus {
+    /// The printer is offline (cover open, paper out, an error, or the feed button held).
     pub offline: bool,
+    /// The cover is open.
     pub cover_open: bool,
+    /// No paper: nothing prints.
     pub paper_end: bool,
+    /// The roll is nearly used up: still prints, staff should load a new one soon.
     pub paper_near_end: bool,
+    /// The auto-cutter is jammed.
     pub cutter_error: bool,
+    /// An error that needs a power cycle.
     pub unrecoverable: bool,
+    /// An error that clears by itself (such as the print head too hot).
     pub auto_recoverable: bool,
     /// Paper is being fed by the feed button.
     pub feeding: bool,
@@ -109,15 +116,22 @@ impl PrinterStatus {
 /// Why the ticket printer cannot print, with the words for each screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PrinterFault {
+    /// No paper.
     PaperOut,
+    /// The cover is open.
     CoverOpen,
+    /// The cutter is jammed.
     CutterError,
+    /// An error that needs a power cycle.
     Unrecoverable,
+    /// Offline for another reason (such as the feed button).
     Offline,
+    /// The printer did not answer the status request in time.
     NoAnswer,
 }
 
 impl PrinterFault {
+    /// A stable code for the device-status report to the hall, such as `paper_out`.
     pub fn code(self) -> &'static str {
         match self {
             PrinterFault::PaperOut => "paper_out",
