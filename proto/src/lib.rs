@@ -5,6 +5,8 @@
 //! The service answers with these types and generates its OpenAPI document from them, so
 //! the two sides cannot drift apart silently.
 
+#![warn(missing_docs)]
+
 pub mod enums;
 pub mod error;
 pub mod events;
