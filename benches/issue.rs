@@ -27,6 +27,8 @@ fn bench_config() -> Config {
                 prefix: id.clone(),
                 daily_cap: 999,
                 service_minutes: 5,
+                waiting_area: None,
+                waiting_area_en: None,
                 wait_warning_minutes: None,
                 wait_critical_minutes: None,
             });
