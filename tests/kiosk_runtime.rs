@@ -99,6 +99,7 @@ async fn errands_at_the_kiosk_reach_the_hall() {
     k.tap(UiAction::CodeEnter);
     let v = k.until("the first appointment's ticket", |v| v.screen == Screen::Ticket).await;
     assert_eq!(v.ticket.number, "B001");
+    assert!(v.ticket.wait.starts_with("请在") && v.ticket.wait.ends_with("等候，留意叫号"), "{}", v.ticket.wait);
     let printed = k.printer.printed();
     assert!(printed.iter().any(|p| p.text().contains("B001")), "the ticket went to the printer");
     k.tap(UiAction::Home);

@@ -45,6 +45,17 @@ pub(super) fn windows_text(windows: &[(u32, i32)], english: bool) -> String {
         .join("; ")
 }
 
+/// "请在1楼等候区等候，留意叫号" (or "Please wait in … and listen for your number"), from
+/// the ticket's waiting area; without one, only to listen for the number.
+pub(super) fn wait_here(t: &Issued, english: bool) -> String {
+    let area = if english && !t.waiting_area_en.is_empty() { &t.waiting_area_en } else { &t.waiting_area };
+    if area.is_empty() {
+        tr!(english, "请留意叫号")
+    } else {
+        tr!(english, "请在{}等候，留意叫号", area)
+    }
+}
+
 /// What to say aloud for the screen now up (elderly mode).
 pub(super) fn prompt(v: &KioskView) -> String {
     let en = v.english;
@@ -57,7 +68,7 @@ pub(super) fn prompt(v: &KioskView) -> String {
         Screen::Printing => tr!(en, "正在打印号票，请稍候"),
         Screen::Ticket => {
             let n: String = v.ticket.number.chars().flat_map(|c| [c, ' ']).collect();
-            tr!(en, "取号成功。您的号码是 {0}。请到{1}等候叫号", n, v.ticket.windows)
+            tr!(en, "取号成功。您的号码是 {0}。{1}", n, v.ticket.wait)
         }
         Screen::Message => format!("{}。{}", v.message_title, v.message_body),
         Screen::OutOfService => tr!(en, "本机暂停服务。{}", v.out_of_service),
@@ -75,6 +86,15 @@ impl Controller {
             i.name_en.clone()
         } else {
             i.name.clone()
+        }
+    }
+
+    /// The item's handling mode in the visitor's language.
+    pub(super) fn item_mode(&self, i: &CatalogItem) -> String {
+        if self.en() && !i.mode_en.is_empty() {
+            i.mode_en.clone()
+        } else {
+            i.mode.clone()
         }
     }
 
@@ -201,7 +221,7 @@ impl Controller {
                 target: RowTarget::Item(i.id.clone()),
                 name: self.item_name(i),
                 department: if self.en() { i.department_en.clone() } else { i.department.clone() },
-                mode: i.mode.clone(),
+                mode: self.item_mode(i),
                 waiting: i.waiting,
                 estimate_minutes: i.estimate_minutes,
             })
@@ -237,8 +257,8 @@ impl Controller {
         ItemDetail {
             name: self.item_name(i),
             department: if en { i.department_en.clone() } else { i.department.clone() },
-            mode: i.mode.clone(),
-            materials: i.materials.clone(),
+            mode: self.item_mode(i),
+            materials: if en && i.materials_en.len() == i.materials.len() { i.materials_en.clone() } else { i.materials.clone() },
             windows: windows_text(&i.windows, en),
             waiting: i.waiting,
             estimate_minutes: i.estimate_minutes,
@@ -363,6 +383,7 @@ impl Controller {
             service: t.service.clone(),
             holder: t.holder.clone(),
             windows: windows_text(&t.windows, self.en()),
+            wait: wait_here(&t, self.en()),
             ahead: t.ahead,
             estimate_minutes: t.estimate_minutes,
             status_url: t.status_url.clone(),

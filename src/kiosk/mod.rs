@@ -26,7 +26,7 @@ pub mod village;
 #[cfg(test)]
 mod tests;
 
-use controller::{Catalog, CatalogItem, KioskSettings};
+use controller::{Catalog, CatalogItem, Desk, KioskSettings};
 
 /// The kiosk's catalogue from the hall's `GET /api/v1/catalog`.
 pub fn catalog_from_proto(v: &hallq_proto::Catalog) -> Catalog {
@@ -42,12 +42,17 @@ pub fn catalog_from_proto(v: &hallq_proto::Catalog) -> Catalog {
             department: i.department.name.clone().unwrap_or_default(),
             department_en: i.department.name_en.clone().unwrap_or_default(),
             mode: i.mode_label.clone(),
+            mode_en: i.mode_label_en.clone(),
+            queue: i.queue.to_string(),
             category: match i.category {
                 hallq_proto::Category::Personal => "personal".into(),
                 hallq_proto::Category::Business => "business".into(),
             },
             hot: i.hot,
             materials: i.materials.clone(),
+            materials_en: i.materials_en.clone(),
+            waiting_area: i.waiting_area.clone(),
+            waiting_area_en: i.waiting_area_en.clone(),
             windows: i.windows.iter().map(|w| (w.number.get(), w.floor)).collect(),
             waiting: i.waiting,
             estimate_minutes: i.estimate_minutes,
@@ -73,7 +78,15 @@ pub fn catalog_from_proto(v: &hallq_proto::Catalog) -> Catalog {
         ticket_qr: v.ticket.qr,
         public_url: v.ticket.public_url.clone().unwrap_or_default(),
     };
-    Catalog { hall_name: v.hall.name.clone(), hall_name_en: v.hall.name_en.clone(), items, kiosk }
+    let desks = v.desks.iter().map(|d| Desk { name: d.name.clone(), name_en: d.name_en.clone(), floor: d.floor }).collect();
+    Catalog {
+        hall_name: v.hall.name.clone(),
+        hall_name_en: v.hall.name_en.clone(),
+        items,
+        kiosk,
+        desks,
+        no_show: (v.no_show.text.clone(), v.no_show.text_en.clone()),
+    }
 }
 
 /// The catalogue of a configuration, as the API would serve it to a kiosk (for

@@ -13,10 +13,19 @@ pub struct CatalogItem {
     pub department: String,
     pub department_en: String,
     pub mode: String,
+    /// The handling mode in English.
+    pub mode_en: String,
+    /// The queue its tickets join (the figures the hall sends are per queue).
+    pub queue: String,
     /// "personal" or "business".
     pub category: String,
     pub hot: bool,
     pub materials: Vec<String>,
+    /// The materials in English, one for each of `materials`.
+    pub materials_en: Vec<String>,
+    /// Where its visitors wait, such as "1楼等候区", and in English.
+    pub waiting_area: String,
+    pub waiting_area_en: String,
     /// (window number, floor).
     pub windows: Vec<(u32, i32)>,
     pub waiting: u32,
@@ -69,6 +78,18 @@ pub struct Catalog {
     /// The items offered on kiosks.
     pub items: Vec<CatalogItem>,
     pub kiosk: KioskSettings,
+    /// The service desks (导引台), where visitors are sent for what the kiosk cannot do.
+    pub desks: Vec<Desk>,
+    /// The hall's 过号 rule as printed, in Chinese and English.
+    pub no_show: (String, String),
+}
+
+/// A service desk (导引台) as the kiosk names it to visitors.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Desk {
+    pub name: String,
+    pub name_en: String,
+    pub floor: i32,
 }
 
 /// One of the visitor's appointments, as the hall service lists it.
@@ -109,6 +130,9 @@ pub struct Issued {
     pub service: String,
     pub holder: String,
     pub windows: Vec<(u32, i32)>,
+    /// Where to wait ("1楼等候区"), and in English; empty: just listen for the number.
+    pub waiting_area: String,
+    pub waiting_area_en: String,
     pub ahead: u32,
     pub estimate_minutes: u32,
     pub token: String,

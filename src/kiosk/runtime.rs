@@ -637,11 +637,11 @@ impl Core {
             history: None,
             token: Some(r.token.clone()),
             offline: true,
-            // The printed ticket falls back to the floor its windows are on.
-            waiting_area: String::new(),
-            waiting_area_en: String::new(),
-            no_show_rule: String::new(),
-            no_show_rule_en: String::new(),
+            // Where to wait and the 过号 rule as the hall's catalogue has them.
+            waiting_area: item.waiting_area.clone(),
+            waiting_area_en: item.waiting_area_en.clone(),
+            no_show_rule: cat.no_show.text.clone(),
+            no_show_rule_en: cat.no_show.text_en.clone(),
         };
         let mut issued = issued_from(&view, template);
         issued.offline = true;
@@ -745,6 +745,8 @@ fn issued_from(t: &TicketView, template: &Template) -> Issued {
         service: t.service.name.clone().unwrap_or_else(|| t.service.id.clone()),
         holder: t.holder.as_ref().map(|h| format!("{}（{}）", h.name, h.id_number.clone().unwrap_or_default())).unwrap_or_default(),
         windows: t.windows.iter().map(|w| (w.number.get(), w.floor)).collect(),
+        waiting_area: t.waiting_area.clone(),
+        waiting_area_en: t.waiting_area_en.clone(),
         ahead: t.people_ahead_at_issue,
         estimate_minutes: t.estimate_minutes_at_issue,
         token,

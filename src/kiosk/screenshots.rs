@@ -67,6 +67,8 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
         service: if english { "Household registration: moving in".into() } else { "户口迁入登记".into() },
         holder: "张*".into(),
         windows: vec![(1, 1), (2, 1), (7, 1), (8, 1), (9, 1)],
+        waiting_area: "1楼等候区".into(),
+        waiting_area_en: "the waiting area on floor 1".into(),
         ahead: 3,
         estimate_minutes: 6,
         token: "t".into(),

@@ -47,6 +47,8 @@ fn issued() -> Issued {
         service: "户口迁入登记".into(),
         holder: "张*".into(),
         windows: vec![(7, 1), (8, 1)],
+        waiting_area: "1楼等候区".into(),
+        waiting_area_en: "the waiting area on floor 1".into(),
         ahead: 2,
         estimate_minutes: 4,
         token: "t".into(),
@@ -556,7 +558,7 @@ fn elderly_mode_speaks_each_screen_once() {
     tap(&mut c, UiAction::Confirm);
     c.handle(Input::Issued(Ok(issued())));
     let effects = c.handle(Input::Printed(Ok(())));
-    assert_eq!(said(&effects), ["取号成功。您的号码是 C 0 0 1 。请到1楼 7、8号窗口等候叫号"]);
+    assert_eq!(said(&effects), ["取号成功。您的号码是 C 0 0 1 。请在1楼等候区等候，留意叫号"]);
 }
 
 #[test]
@@ -793,4 +795,37 @@ fn offline_only_taking_a_number_is_offered_and_the_home_screen_says_why() {
     c.handle(Input::Offline(false));
     assert!(ids(&c).contains(&TileId::Appointment));
     assert_ne!(c.view().welcome, "网络中断：本机离线取号，号票照常有效");
+}
+
+#[test]
+fn the_ticket_says_where_to_wait_and_english_shows_modes_and_materials_in_english() {
+    let mut c = kiosk();
+    to_confirm_without_card(&mut c);
+    tap(&mut c, UiAction::Confirm);
+    c.handle(Input::Issued(Ok(issued())));
+    c.handle(Input::Printed(Ok(())));
+    assert_eq!(c.view().ticket.wait, "请在1楼等候区等候，留意叫号");
+    let none = Issued { waiting_area: String::new(), waiting_area_en: String::new(), ..issued() };
+    assert_eq!(super::browse::wait_here(&none, false), "请留意叫号");
+    assert_eq!(super::browse::wait_here(&issued(), true), "Please wait in the waiting area on floor 1 and listen for your number");
+
+    let mut c = kiosk();
+    tap(&mut c, UiAction::SetEnglish(true));
+    tap(&mut c, UiAction::Tile(TileId::Personal));
+    tap(&mut c, UiAction::Item("hukou-qianru".into()));
+    let item = catalog().items.into_iter().find(|i| i.id == "hukou-qianru").unwrap();
+    assert!(!item.mode_en.is_empty());
+    assert_eq!(c.view().detail.mode, item.mode_en);
+    assert_eq!(c.view().detail.materials, item.materials_en);
+    assert!(c.view().items.iter().all(|r| r.mode.is_ascii()), "{:?}", c.view().items);
+}
+
+#[test]
+fn the_catalogue_carries_waiting_areas_desks_and_the_no_show_rule() {
+    let c = catalog();
+    let hukou = c.items.iter().find(|i| i.id == "hukou-qianru").unwrap();
+    assert!(hukou.waiting_area.contains("等候区"), "{}", hukou.waiting_area);
+    assert!(!hukou.queue.is_empty());
+    assert!(!c.desks.is_empty());
+    assert!(c.no_show.0.contains("过号"));
 }

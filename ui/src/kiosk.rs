@@ -75,6 +75,7 @@ pub fn apply(window: &KioskWindow, v: &KioskView) {
         service: s(&t.service),
         holder: s(&t.holder),
         windows: s(&t.windows),
+        wait: s(&t.wait),
         ahead: t.ahead as i32,
         estimate: t.estimate_minutes as i32,
         url: s(&t.status_url),

@@ -192,6 +192,8 @@ pub struct TicketShown {
     pub service: String,
     pub holder: String,
     pub windows: String,
+    /// Where to wait: "请在1楼等候区等候，留意叫号".
+    pub wait: String,
     pub ahead: u32,
     pub estimate_minutes: u32,
     pub status_url: String,

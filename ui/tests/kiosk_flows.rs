@@ -75,6 +75,8 @@ fn issued(number: &str) -> Issued {
         service: "户口迁入登记".into(),
         holder: "张*".into(),
         windows: vec![(7, 1)],
+        waiting_area: "1楼等候区".into(),
+        waiting_area_en: "the waiting area on floor 1".into(),
         ahead: 1,
         estimate_minutes: 2,
         token: "t".into(),
@@ -119,6 +121,7 @@ fn take_a_number_by_touch() {
     k.feed(Input::Printed(Ok(())));
     assert_eq!(k.screen(), Screen::Ticket);
     assert!(k.shows("C001"), "the number is on screen");
+    assert!(k.shows("请在1楼等候区等候，留意叫号"), "where to wait, not a list of windows");
     k.press("回到首页");
     assert_eq!(k.screen(), Screen::Home);
 }
