@@ -331,3 +331,15 @@ async fn paper_running_low_is_a_warning_for_managers_and_paper_out_a_fault() {
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_staff_reaches_the_service_desk() {
+    let t = TestHall::start().await;
+    let k = Kiosk::start(&t);
+    k.until("the home screen", |v| v.screen == Screen::Home && !v.tiles.is_empty()).await;
+    k.tap(UiAction::CallStaff);
+    k.until("staff told", |v| v.help == "已通知工作人员，请在此稍候").await;
+    let calls = t.client("demo-manager").help_calls().await.unwrap();
+    let listed: Vec<(&str, &str)> = calls.calls.iter().map(|c| (c.kiosk.as_str(), c.place.as_str())).collect();
+    assert_eq!(listed, [("kiosk-1", "1楼大厅东侧")], "the kiosk (its token's name) and its configured place");
+}

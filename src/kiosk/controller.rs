@@ -12,7 +12,7 @@ use hallq_ui::view::{DeviceKind, Errand, KioskView, Screen, UiAction};
 pub use super::browse::initials;
 use super::manager::ManagerMenu;
 pub use super::model::*;
-use super::session::{ErrandState, List, Request, Session};
+use super::session::{ErrandState, Help, List, Request, Session};
 use super::text::tr;
 
 pub struct Controller {
@@ -138,6 +138,42 @@ impl Controller {
         self.show(Screen::Message);
     }
 
+    /// 帮办: the hall is asked to send staff to this kiosk (once per visitor: pressing again
+    /// adds nothing, unless the hall could not be told).
+    fn call_staff(&mut self) -> Vec<Effect> {
+        if matches!(self.screen(), Screen::Manager | Screen::ManagerPin) || matches!(self.session.help, Some(Help::Calling | Help::Called))
+        {
+            return vec![];
+        }
+        self.session.help = Some(Help::Calling);
+        vec![Effect::CallForHelp]
+    }
+
+    /// The footer's line after 帮办.
+    fn help_line(&self) -> String {
+        let en = self.en();
+        match self.session.help {
+            None => String::new(),
+            Some(Help::Calling) => tr!(en, "正在通知工作人员…"),
+            Some(Help::Called) => tr!(en, "已通知工作人员，请在此稍候"),
+            Some(Help::Unreachable) => match self.desk_place() {
+                Some(place) => tr!(en, "请到服务台（{}）寻求帮助", place),
+                None => tr!(en, "请到服务台寻求帮助"),
+            },
+        }
+    }
+
+    /// Where the hall's (first) service desk is: "1楼导引台", "Guidance desk, floor 1".
+    pub(super) fn desk_place(&self) -> Option<String> {
+        let d = self.catalog.desks.first()?;
+        Some(match (self.en() && !d.name_en.is_empty(), &d) {
+            (true, d) if d.name_en.to_lowercase().contains("floor") => d.name_en.clone(),
+            (true, d) => format!("{}, floor {}", d.name_en, d.floor),
+            (false, d) if d.name.contains('楼') => d.name.clone(),
+            (false, d) => format!("{}楼{}", d.floor, d.name),
+        })
+    }
+
     /// No ID card can be read now: the kiosk has no reader, or its reader is faulty.
     pub(super) fn reader_down(&self) -> bool {
         !self.settings.has_reader || self.devices.reader.is_some()
@@ -216,6 +252,11 @@ impl Controller {
             Input::DocsPrinted(result) => self.on_printed_results(result),
             Input::Scanned(result) => self.on_scanned(result),
             Input::AttachFailed => self.on_attach_failed(),
+            Input::HelpCalled(reached) => {
+                if self.session.help == Some(Help::Calling) {
+                    self.session.help = Some(if reached { Help::Called } else { Help::Unreachable });
+                }
+            }
             Input::OptionalDevice(device, fault) => self.on_optional_device(device, fault),
             Input::SelfTested(device, ok, text) => self.manager.tested(device, ok, text),
             Input::Tick(clock) => self.on_tick(clock),
@@ -331,6 +372,10 @@ impl Controller {
         if let Some(effects) = self.on_manager(&action) {
             return effects;
         }
+        // 帮办 works on every visitor screen, out of service and while printing too.
+        if action == UiAction::CallStaff {
+            return self.call_staff();
+        }
         if self.screen() == Screen::OutOfService {
             // Language and text size may change; nothing else works until the fault clears.
             match action {
@@ -351,7 +396,8 @@ impl Controller {
             | UiAction::PinEnter
             | UiAction::SelfTest(_)
             | UiAction::Exit
-            | UiAction::Touch => vec![],
+            | UiAction::Touch
+            | UiAction::CallStaff => vec![],
             UiAction::SetEnglish(e) => {
                 self.english = e;
                 vec![]
@@ -448,6 +494,7 @@ impl Controller {
             idle_left: self.idle_left,
             flow: s.errand.kind(),
             progress: s.status.clone(),
+            help: self.help_line(),
             ..KioskView::default()
         };
         if s.screen == Screen::Home {

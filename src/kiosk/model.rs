@@ -189,6 +189,8 @@ pub enum Input {
     SelfTested(DeviceKind, bool, String),
     /// The scanned pages did not reach the hall service (the ticket is fine).
     AttachFailed,
+    /// The call for staff (帮办) reached the hall (true), or did not (false).
+    HelpCalled(bool),
 }
 
 // A handful of effects per tap, never stored in bulk: their size does not matter.
@@ -230,6 +232,9 @@ pub enum Effect {
     ForgetScans,
     /// Say this aloud (elderly mode).
     Speak(String),
+    /// 帮办: ask the hall to send staff to this kiosk (`POST /help`); answered with
+    /// [`Input::HelpCalled`].
+    CallForHelp,
     SelfTest(DeviceKind),
     Exit,
 }

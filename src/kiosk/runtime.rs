@@ -467,6 +467,14 @@ impl Core {
                 tokio::spawn(self.clone().attach(ticket, title, pages));
             }
             Effect::Speak(text) => self.speaker.say(text),
+            Effect::CallForHelp => {
+                // Off the device task: a slow hall holds up no ticket.
+                let core = self.clone();
+                tokio::spawn(async move {
+                    let reached = core.hall.call_for_help().await.map_err(|e| tracing::warn!("帮办: the hall was not told: {e}")).is_ok();
+                    core.input(Input::HelpCalled(reached));
+                });
+            }
             Effect::SelfTest(device) => {
                 let (ok, text) = self.self_test(device, devices).await;
                 self.input(Input::SelfTested(device, ok, text));

@@ -100,6 +100,12 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
     out.push(("ticket-paper-out", c.view().clone()));
     ui(&mut c, UiAction::Home);
     out.push(("out-of-service", c.view().clone()));
+    ui(&mut c, UiAction::CallStaff);
+    c.handle(Input::HelpCalled(false));
+    out.push(("out-of-service-help", c.view().clone()));
+    ui(&mut c, UiAction::CallStaff);
+    c.handle(Input::HelpCalled(true));
+    out.push(("help-called", c.view().clone()));
     c.handle(Input::Health(None));
     ui(&mut c, UiAction::Tile(TileId::Search));
     for k in "HZ".chars() {

@@ -72,6 +72,19 @@ pub struct Session {
     pub message: (String, String),
     /// A line on what is happening now (looking up, printing, scanning; a wrong PIN).
     pub status: String,
+    /// The visitor pressed 帮办: where that call is.
+    pub help: Option<Help>,
+}
+
+/// A call for staff (帮办) from this visitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Help {
+    /// Sent, no answer yet.
+    Calling,
+    /// The hall has it: staff are coming.
+    Called,
+    /// The hall could not be told: the visitor is sent to the service desk.
+    Unreachable,
 }
 
 impl Session {

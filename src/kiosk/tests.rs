@@ -829,3 +829,24 @@ fn the_catalogue_carries_waiting_areas_desks_and_the_no_show_rule() {
     assert!(!c.desks.is_empty());
     assert!(c.no_show.0.contains("过号"));
 }
+
+#[test]
+fn call_staff_from_any_visitor_screen_once_and_where_to_go_when_the_hall_is_unreachable() {
+    let mut c = kiosk();
+    assert_eq!(tap(&mut c, UiAction::CallStaff), [Effect::CallForHelp]);
+    assert_eq!(c.view().help, "正在通知工作人员…");
+    assert!(tap(&mut c, UiAction::CallStaff).is_empty(), "pressing again adds nothing");
+    c.handle(Input::HelpCalled(true));
+    assert_eq!(c.view().help, "已通知工作人员，请在此稍候");
+
+    // Out of service, and the hall unreachable.
+    let mut c = kiosk();
+    c.handle(Input::Health(Some("打印机缺纸".into())));
+    assert_eq!(c.view().screen, Screen::OutOfService);
+    assert_eq!(tap(&mut c, UiAction::CallStaff), [Effect::CallForHelp]);
+    c.handle(Input::HelpCalled(false));
+    assert_eq!(c.view().help, "请到服务台（1楼导引台）寻求帮助");
+    tap(&mut c, UiAction::SetEnglish(true));
+    assert_eq!(c.view().help, "Please go to the service desk (Ground-floor service desk) for help");
+    assert_eq!(tap(&mut c, UiAction::CallStaff), [Effect::CallForHelp], "may try again after a failure");
+}

@@ -107,6 +107,7 @@ pub fn apply(window: &KioskWindow, v: &KioskView) {
     ));
     a.set_selected_page(v.selected_page.map(|i| i as i32).unwrap_or(-1));
     a.set_pin_len(v.pin_len as i32);
+    a.set_help(s(&v.help));
 }
 
 fn screen(screen: view::Screen) -> Screen {
@@ -188,6 +189,7 @@ pub fn on_action(window: &KioskWindow, f: impl Fn(UiAction) + 'static) {
     on!(on_touch, UiAction::Touch);
     on!(on_toggle_elderly, UiAction::ToggleElderly);
     on!(on_set_english, |english| Some(UiAction::SetEnglish(english)));
+    on!(on_call_staff, UiAction::CallStaff);
     on!(on_skip_identity, UiAction::SkipIdentity);
     on!(on_confirm, UiAction::Confirm);
     on!(on_code_key, |key| first_char(&key).map(UiAction::CodeKey));

@@ -258,6 +258,8 @@ pub struct KioskView {
     pub pin_len: u32,
     /// Self-test lines on the manager screen.
     pub tests: Vec<ChoiceRow>,
+    /// After the visitor pressed 帮办: whether staff were told, or where to go for help.
+    pub help: String,
 }
 
 /// What the visitor did.
@@ -279,6 +281,8 @@ pub enum UiAction {
     SetEnglish(bool),
     /// Any touch, which keeps the kiosk from going back home.
     Touch,
+    /// 帮办: call staff to the visitor at this kiosk.
+    CallStaff,
     /// A character of the appointment code (on-screen keys, or a QR scanner in keyboard mode).
     CodeKey(char),
     CodeBackspace,

@@ -376,3 +376,23 @@ fn a_reader_failing_keeps_the_kiosk_in_service() {
     k.press("自助打印");
     assert!(k.shows("自助打印暂停"));
 }
+
+#[test]
+fn call_staff_from_the_home_screen_out_of_service_and_mid_errand() {
+    let k = Kiosk::new();
+    assert!(k.shows("帮办"), "on the home screen");
+    k.press("帮办");
+    assert!(matches!(k.take_effects().as_slice(), [Effect::CallForHelp]));
+    k.feed(Input::HelpCalled(false));
+    assert!(k.shows("请到服务台（1楼导引台）寻求帮助"), "the hall did not answer: the desk");
+    to_identity(&k);
+    k.press("帮办");
+    assert!(matches!(k.take_effects().as_slice(), [Effect::CallForHelp]), "again after a failure");
+    k.feed(Input::HelpCalled(true));
+    assert!(k.shows("已通知工作人员，请在此稍候"));
+    k.feed(Input::Health(Some("打印机缺纸".into())));
+    assert_eq!(k.screen(), Screen::OutOfService);
+    assert!(k.shows("帮办"), "out of service too");
+    k.press("English");
+    assert!(k.shows("Call staff"), "in English");
+}
