@@ -2,14 +2,25 @@
 //! (software renderer, 1080×1920), and the time from the "confirm" tap to the last byte of
 //! the ticket reaching the (simulated) printer, through a real hall service over loopback
 //! HTTP. Run with `cargo bench --bench kiosk` (release build).
+//!
+//! Then where that time goes, each part timed on its own over the same hall and the same
+//! kind of ticket: the hall's answer to `POST /tickets` (HTTP, the engine, the log's
+//! commit), one printer status check (DLE EOT 1–4; the kiosk asks before and after each
+//! ticket, the "after" comes once the last byte is out), laying out and encoding the ticket
+//! (ESC/POS), and the simulated printer taking the bytes (decoding and drawing them, which
+//! a real printer does on its own time).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hallq::kiosk::controller::Input;
 use hallq::kiosk::runtime::{Core, KioskOptions};
-use hallq::service::{Hall, SimClock};
+use hallq::service::{Clock, Hall, SimClock};
 use hallq_drivers::printer::sim::SimPrinter;
+use hallq_drivers::printer::ticket::Template;
+use hallq_drivers::printer::TicketPrinter;
+use hallq_drivers::transport::Transport;
+use hallq_proto::{HallClient, IssueTicket, RequestId, ServiceId};
 use hallq_ui::view::{Screen, TileId, UiAction};
 
 fn rss_mb() -> f64 {
@@ -43,13 +54,13 @@ fn main() {
     // Tap to last byte.
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut taps = rt.block_on(async {
+    let (mut taps, parts) = rt.block_on(async {
         let clock = Arc::new(SimClock::parse("2026-11-27T09:30:00+08:00").unwrap());
         let mut config = hallq::config::Config::demo();
         for s in &mut config.services {
             s.daily_cap = 999;
         }
-        let hall = Hall::start(config, dir.path(), clock).unwrap();
+        let hall = Hall::start(config, dir.path(), clock.clone()).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = hallq::server::app(hall.clone());
@@ -74,15 +85,25 @@ fn main() {
         let core = Core::new(opts, Box::new(|_| {})).unwrap();
         core.input(Input::Catalog(hallq::kiosk::catalog_from_config(&hall.config())));
         let mut taps = Vec::new();
-        for _ in 0..100 {
+        for n in 0..100 {
+            // A kiosk may issue 60 tickets a minute: the hall's clock moves on a minute
+            // every 50 (outside the timing).
+            if n % 50 == 49 {
+                clock.advance_to(clock.now() + chrono::Duration::seconds(61));
+            }
             for a in [UiAction::Tile(TileId::Hot), UiAction::Item("sfz-buling".into()), UiAction::TakeNumber, UiAction::SkipIdentity] {
                 core.input(Input::Ui(a));
             }
-            let before = sim.printed().len();
             let t = Instant::now();
             core.input(Input::Ui(UiAction::Confirm));
-            // The simulator records a ticket when its last byte (the cut) arrives.
-            while sim.printed().len() == before {
+            // The simulator records a ticket when its last byte (the cut) arrives. Taking
+            // it (rather than cloning every ticket drawn so far, images and all, at each
+            // look) keeps the bench's own looking from holding up the printer.
+            while sim.take_printed().is_empty() {
+                if t.elapsed() > Duration::from_secs(10) {
+                    let v = core.view();
+                    panic!("no ticket printed: {:?} {} {}", v.screen, v.message_title, v.message_body);
+                }
                 tokio::time::sleep(Duration::from_micros(200)).await;
             }
             taps.push(t.elapsed());
@@ -91,7 +112,7 @@ fn main() {
             }
             core.input(Input::Ui(UiAction::Home));
         }
-        taps
+        (taps, breakdown(&format!("http://{addr}")).await)
     });
     taps.sort();
     let p = |q: f64| taps[((taps.len() as f64 * q) as usize).min(taps.len() - 1)].as_secs_f64() * 1e3;
@@ -105,4 +126,51 @@ fn main() {
         p(0.99),
         taps.len()
     );
+    println!("  where it goes (each part on its own, p50 / p99 over 50):");
+    for (name, mut times) in parts {
+        times.sort();
+        let p = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)].as_secs_f64() * 1e3;
+        println!("    {name:<44}: {:>6.2} / {:>6.2} ms", p(0.5), p(0.99));
+    }
+}
+
+/// The parts of a tap, timed one by one: the hall's answer, a status check, the layout and
+/// encoding, the simulator taking the bytes.
+async fn breakdown(server: &str) -> Vec<(&'static str, Vec<Duration>)> {
+    let hall = HallClient::builder(server, "demo-kiosk-2").timeout(Duration::from_secs(5)).build().unwrap();
+    let (mut http, mut status, mut encode, mut sim_takes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut template = Template { status_url: "http://hall/t/{id}?token={token}".into(), ..Template::default() };
+    hallq::tickets::apply_settings(&mut template, &["{hall}".into()], &[], true);
+    let sim = SimPrinter::new();
+    let mut printer = TicketPrinter::new(Box::new(sim.transport()));
+    // The other kiosk's token: a kiosk may issue 60 tickets a minute.
+    for n in 0..50 {
+        let req = IssueTicket {
+            request_id: RequestId::new(format!("bench-parts-{n}")),
+            service: ServiceId::new("sfz-buling"),
+            identity: None,
+            priority: Default::default(),
+            appointment_slot: None,
+        };
+        let t = Instant::now();
+        let issued = hall.issue(&req).await.unwrap();
+        http.push(t.elapsed());
+        let model = hallq::tickets::model(&issued.ticket);
+        let t = Instant::now();
+        printer.status().unwrap();
+        status.push(t.elapsed());
+        let t = Instant::now();
+        let bytes = hallq_drivers::printer::encode::encode(&template.render(&model).unwrap()).unwrap();
+        encode.push(t.elapsed());
+        let mut to_sim = sim.transport();
+        let t = Instant::now();
+        to_sim.write_all(&bytes).unwrap();
+        sim_takes.push(t.elapsed());
+    }
+    vec![
+        ("hall's answer to POST /tickets (HTTP+commit)", http),
+        ("one printer status check (before the ticket)", status),
+        ("ticket layout + ESC/POS encoding", encode),
+        ("simulated printer decoding and drawing it", sim_takes),
+    ]
 }
