@@ -30,13 +30,18 @@ struct Kiosk {
 
 impl Kiosk {
     fn start(t: &TestHall) -> Kiosk {
+        Kiosk::start_at(format!("http://{}", t.addr))
+    }
+
+    /// A kiosk speaking to the hall at `server` (such as a recording proxy in front of it).
+    fn start_at(server: String) -> Kiosk {
         let work = tempfile::tempdir().unwrap();
         let printer = SimPrinter::new();
         let reader = hallq_drivers::idcard::sim::SimReader::start().unwrap();
         let opts = KioskOptions {
             journal: None,
             clock: None,
-            server: format!("http://{}", t.addr),
+            server,
             token: "demo-kiosk-1".into(),
             ca: None,
             printer: "sim://printer".into(),
@@ -342,4 +347,39 @@ async fn call_staff_reaches_the_service_desk() {
     let calls = t.client("demo-manager").help_calls().await.unwrap();
     let listed: Vec<(&str, &str)> = calls.calls.iter().map(|c| (c.kiosk.as_str(), c.place.as_str())).collect();
     assert_eq!(listed, [("kiosk-1", "1楼大厅东侧")], "the kiosk (its token's name) and its configured place");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_catalogue_is_fetched_once_and_waits_follow_the_events() {
+    let t = TestHall::start().await;
+    let k = Kiosk::start(&t);
+    k.until("the home screen", |v| v.screen == Screen::Home && !v.tiles.is_empty()).await;
+    k.tap(UiAction::Tile(TileId::Personal));
+    k.until("the personal items", |v| v.items.iter().any(|i| i.name == "户口迁入登记")).await;
+    // A ticket issued elsewhere: the kiosk's list shows the wait soon after the event (the
+    // figures, debounced), long before the 15 s fallback.
+    let started = std::time::Instant::now();
+    let who = identity(&id_number("19800101", 3), "王五");
+    t.client("demo-kiosk-1").issue(&issue_with_card("elsewhere-1", "hukou-qianru", &who)).await.unwrap();
+    k.until("the new wait", |v| v.items.iter().any(|i| i.name == "户口迁入登记" && i.waiting == 1)).await;
+    assert!(started.elapsed() < Duration::from_secs(8), "{:?}", started.elapsed());
+
+    // The kiosk's catalogue polls send the ETag held: an unchanged catalogue is a 304
+    // without a body (seen through a recording proxy).
+    let (server, log) = recording_proxy(&format!("http://{}", t.addr)).await;
+    let hall = hallq_proto::HallClient::new(&server, "demo-kiosk-1");
+    let mut etag = None;
+    assert!(hallq::kiosk::runtime::fetch_catalog(&hall, &mut etag).await.unwrap().is_some());
+    assert!(etag.is_some());
+    assert!(hallq::kiosk::runtime::fetch_catalog(&hall, &mut etag).await.unwrap().is_none(), "304");
+    let seen: Vec<(u16, usize)> = log.lock().unwrap().iter().map(|e| (e.status, e.body.len())).collect();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[1], (304, 0));
+    assert!(seen[0].1 > 1000);
+    // A kiosk through the proxy fetches the full catalogue once, then only figures.
+    let k2 = Kiosk::start_at(server);
+    k2.until("its home screen", |v| v.screen == Screen::Home && !v.tiles.is_empty()).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let full = log.lock().unwrap().iter().filter(|e| e.path.ends_with("/catalog") && e.status == 200).count();
+    assert_eq!(full, 2, "the test's own fetch and the kiosk's first");
 }

@@ -242,6 +242,21 @@ impl Controller {
                 self.settings.idle_secs_elderly = c.kiosk.idle_secs_elderly.max(self.settings.idle_secs);
                 self.catalog = c;
             }
+            Input::Figures(figures) => {
+                for item in &mut self.catalog.items {
+                    if let Some((_, waiting, estimate)) = figures.iter().find(|(q, _, _)| *q == item.queue) {
+                        item.waiting = *waiting;
+                        item.estimate_minutes = *estimate;
+                    }
+                }
+                // The item on screen shows its waits too.
+                if let Some(shown) = self.session.item.as_mut() {
+                    if let Some(i) = self.catalog.items.iter().find(|i| i.id == shown.id) {
+                        shown.waiting = i.waiting;
+                        shown.estimate_minutes = i.estimate_minutes;
+                    }
+                }
+            }
             Input::Appointments(found) => self.on_appointments(found),
             Input::Results(found) => self.on_results(found),
             Input::DocProgress(line, percent) => {

@@ -168,6 +168,8 @@ pub enum Input {
     /// all is well. The kiosk shows its out-of-service screen (after the visitor now at it).
     Health(Option<String>),
     Catalog(Catalog),
+    /// The hall's waits now, per queue: (queue, waiting, estimate in minutes).
+    Figures(Vec<(String, u32, u32)>),
     /// Once a second, with the hall-local time to show.
     Tick(String),
     /// The visitor's appointments (or why they could not be looked up).

@@ -763,6 +763,107 @@ fn issued_from(t: &TicketView, template: &Template) -> Issued {
     }
 }
 
+/// What the catalogue task is asked to fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refresh {
+    /// The catalogue, unless the hall's is the one held (its ETag).
+    Catalog,
+    /// The waits and estimates of each queue.
+    Figures,
+}
+
+/// Waits after an event before fetching the figures, so a burst of events costs one fetch.
+const FIGURES_DEBOUNCE: Duration = Duration::from_secs(1);
+
+/// `GET /catalog` with the ETag of the catalogue held (`If-None-Match`): `None` when the
+/// hall answered 304 (the catalogue held is current), else the new one, whose ETag is kept.
+pub async fn fetch_catalog(hall: &HallClient, etag: &mut Option<String>) -> Result<Option<hallq_proto::Catalog>, ClientError> {
+    Ok(hall.catalog_if_changed(etag.as_deref()).await?.map(|(catalog, tag)| {
+        *etag = tag;
+        catalog
+    }))
+}
+
+/// The kiosk's catalogue and its waits: the full catalogue (close to a megabyte in a large
+/// hall) when asked (config_changed) and every 60 s, each time with its ETag so an unchanged
+/// one costs a 304; the figures (each queue's waiting and estimate) when events change waits
+/// (after [`FIGURES_DEBOUNCE`], one fetch for a burst) and every 15 s. Figures of a newer
+/// configuration fetch the catalogue. Every answer, or its absence, is the hall's health.
+async fn catalogue_task(c: Arc<Core>, mut wanted: tokio::sync::mpsc::UnboundedReceiver<Refresh>) {
+    let mut etag: Option<String> = None;
+    let mut version: Option<u64> = None;
+    let mut slow = tokio::time::interval(Duration::from_secs(60));
+    let mut fallback = tokio::time::interval(Duration::from_secs(15));
+    fallback.reset();
+    loop {
+        let mut want = tokio::select! {
+            _ = slow.tick() => Refresh::Catalog,
+            _ = fallback.tick() => Refresh::Figures,
+            w = wanted.recv() => match w {
+                Some(w) => {
+                    tokio::time::sleep(FIGURES_DEBOUNCE).await;
+                    w
+                }
+                None => return,
+            },
+        };
+        // Everything asked meanwhile is answered by this one fetch.
+        while let Ok(w) = wanted.try_recv() {
+            if w == Refresh::Catalog {
+                want = Refresh::Catalog;
+            }
+        }
+        if want == Refresh::Figures {
+            match c.hall.catalog_figures().await {
+                Ok(f) if version == Some(f.config_version) => {
+                    c.hall_answered(Ok(()));
+                    let figures = f.queues.into_iter().map(|q| (q.id.to_string(), q.waiting, q.estimate_minutes)).collect();
+                    c.input(Input::Figures(figures));
+                    fallback.reset();
+                    continue;
+                }
+                // A configuration this kiosk does not hold yet: the catalogue.
+                Ok(_) => {}
+                Err(e) => {
+                    c.hall_answered(Err(e));
+                    continue;
+                }
+            }
+        }
+        match fetch_catalog(&c.hall, &mut etag).await {
+            Ok(None) => c.hall_answered(Ok(())),
+            Ok(Some(v)) => {
+                version = Some(v.config_version);
+                c.hall_answered(Ok(()));
+                c.keep_catalog(&v);
+                c.input(Input::Catalog(super::catalog_from_proto(&v)));
+                fallback.reset();
+            }
+            Err(e) => c.hall_answered(Err(e)),
+        }
+    }
+}
+
+impl Core {
+    /// The hall answered the kiosk's catalogue or figures request, or did not: its health.
+    fn hall_answered(self: &Arc<Self>, r: Result<(), ClientError>) {
+        match r {
+            Ok(()) => {
+                self.offline.refused.store(false, std::sync::atomic::Ordering::SeqCst);
+                self.set_fault(Watcher::Service, None);
+            }
+            Err(ClientError::Refused { status: 401 | 403, .. }) => {
+                self.offline.refused.store(true, std::sync::atomic::Ordering::SeqCst);
+                self.set_fault(Watcher::Service, Some("本机未获授权连接叫号系统，请联系工作人员".into()));
+            }
+            Err(e) => {
+                tracing::debug!("the hall's catalogue: {e}");
+                self.set_fault(Watcher::Service, Some("无法连接叫号系统，请到服务台取号".into()));
+            }
+        }
+    }
+}
+
 /// Starts the watchers: catalogue and clock from the hall service, printer status, and
 /// the card reader. Runs on the current tokio runtime.
 pub fn start(core: Arc<Core>) {
@@ -771,28 +872,15 @@ pub fn start(core: Arc<Core>) {
     if let Some(cat) = core.offline.catalog() {
         core.input(Input::Catalog(super::catalog_from_proto(&cat)));
     }
-    // The hall service: catalogue every 15 s, clock every second.
+    // The catalogue: fetched when its configuration changes (ETag: a 304 costs nothing)
+    // and every 60 s; the waits (`/catalog/figures`, ~1 KB) after events that change them
+    // and every 15 s. See [`catalogue_task`].
+    let (refresh, wanted) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(catalogue_task(core.clone(), wanted));
+    // The hall service's clock every second.
     let c = core.clone();
     tokio::spawn(async move {
-        let mut n = 0u64;
         loop {
-            if n.is_multiple_of(15) {
-                match c.hall.catalog().await {
-                    Ok(v) => {
-                        c.offline.refused.store(false, std::sync::atomic::Ordering::SeqCst);
-                        c.keep_catalog(&v);
-                        c.input(Input::Catalog(super::catalog_from_proto(&v)));
-                        c.set_fault(Watcher::Service, None);
-                    }
-                    Err(ClientError::Refused { status: 401 | 403, .. }) => {
-                        c.offline.refused.store(true, std::sync::atomic::Ordering::SeqCst);
-                        c.set_fault(Watcher::Service, Some("本机未获授权连接叫号系统，请联系工作人员".into()));
-                    }
-                    Err(_) => {
-                        c.set_fault(Watcher::Service, Some("无法连接叫号系统，请到服务台取号".into()));
-                    }
-                }
-            }
             let health = c.hall.health().await.ok();
             if let Some(offset) = health.as_ref().and_then(|h| chrono::DateTime::parse_from_rfc3339(&h.now).ok()).map(|t| *t.offset()) {
                 let changed = std::mem::replace(&mut *c.offline.offset.lock().unwrap_or_else(|p| p.into_inner()), offset) != offset;
@@ -811,14 +899,13 @@ pub fn start(core: Arc<Core>) {
                 }
                 None => None,
             };
-            if health.is_none() && !n.is_multiple_of(15) {
+            if health.is_none() {
                 c.set_fault(Watcher::Service, Some("无法连接叫号系统，请到服务台取号".into()));
-            } else if health.is_some() && !n.is_multiple_of(15) && c.offline.active.load(std::sync::atomic::Ordering::SeqCst) {
-                // Back: the catalogue poll would wait up to 15 s.
+            } else if health.is_some() && c.offline.active.load(std::sync::atomic::Ordering::SeqCst) {
+                // Back: the figures' poll would wait up to 15 s.
                 c.set_fault(Watcher::Service, None);
             }
             c.input(Input::Tick(clock.unwrap_or_default()));
-            n += 1;
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     });
@@ -841,21 +928,29 @@ pub fn start(core: Arc<Core>) {
             }
         });
     }
-    // Configuration changes: the event stream says config_changed, the catalogue (items,
-    // tiles, texts, ticket template) is fetched again at once. The feed resumes after a drop.
+    // The event stream: config_changed fetches the catalogue (items, tiles, texts, ticket
+    // template) again at once; events that change waits fetch the figures. The feed resumes
+    // after a drop.
     let c = core.clone();
     tokio::spawn(async move {
         let mut feed = c.hall.events(None);
         while let Some(item) = feed.next().await {
             let FeedItem::Event { event, .. } = item else { continue };
-            if let EventView::ConfigChanged { version, .. } = event.event {
-                match c.hall.catalog().await {
-                    Ok(v) => {
-                        tracing::info!("configuration version {version} applied");
-                        c.input(Input::Catalog(super::catalog_from_proto(&v)));
-                    }
-                    Err(e) => tracing::warn!("configuration changed but the catalogue could not be fetched ({e}); the next poll will"),
+            let want = match event.event {
+                EventView::ConfigChanged { version, .. } => {
+                    tracing::info!("configuration version {version}: fetching the catalogue");
+                    Refresh::Catalog
                 }
+                EventView::TicketIssued { .. }
+                | EventView::TicketCalled { .. }
+                | EventView::TicketRequeued { .. }
+                | EventView::TicketTransferred { .. }
+                | EventView::TicketNoShow { .. }
+                | EventView::DayOpened { .. } => Refresh::Figures,
+                _ => continue,
+            };
+            if refresh.send(want).is_err() {
+                return;
             }
         }
     });

@@ -850,3 +850,17 @@ fn call_staff_from_any_visitor_screen_once_and_where_to_go_when_the_hall_is_unre
     assert_eq!(c.view().help, "Please go to the service desk (Ground-floor service desk) for help");
     assert_eq!(tap(&mut c, UiAction::CallStaff), [Effect::CallForHelp], "may try again after a failure");
 }
+
+#[test]
+fn the_halls_figures_update_the_waits_of_items_by_queue() {
+    let mut c = kiosk();
+    tap(&mut c, UiAction::Tile(TileId::Personal));
+    tap(&mut c, UiAction::Item("hukou-qianru".into()));
+    let queue = catalog().items.into_iter().find(|i| i.id == "hukou-qianru").unwrap().queue;
+    c.handle(Input::Figures(vec![(queue.clone(), 9, 27), ("nope".into(), 1, 1)]));
+    assert_eq!((c.view().detail.waiting, c.view().detail.estimate_minutes), (9, 27), "the item on screen");
+    tap(&mut c, UiAction::Back);
+    let row = c.view().items.iter().find(|r| r.name == "户口迁入登记").unwrap().clone();
+    assert_eq!((row.waiting, row.estimate_minutes), (9, 27));
+    assert!(c.view().items.iter().any(|r| r.waiting == 2), "other queues keep theirs");
+}
