@@ -32,15 +32,9 @@ pub(super) fn windows_text(windows: &[(u32, i32)], english: bool) -> String {
     if !english {
         return hallq_drivers::printer::ticket::windows_text(windows);
     }
-    let mut floors: Vec<i32> = windows.iter().map(|(_, f)| *f).collect();
-    floors.sort();
-    floors.dedup();
-    floors
+    hallq_drivers::printer::ticket::windows_by_floor(windows)
         .iter()
-        .map(|f| {
-            let nums: Vec<String> = windows.iter().filter(|(_, x)| x == f).map(|(n, _)| n.to_string()).collect();
-            format!("floor {f}, windows {}", nums.join(", "))
-        })
+        .map(|(f, nums)| format!("floor {f}, windows {}", nums.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")))
         .collect::<Vec<_>>()
         .join("; ")
 }

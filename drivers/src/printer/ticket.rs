@@ -112,17 +112,19 @@ impl Default for Template {
 
 /// "1楼 4、5、6号窗口；2楼 26号窗口".
 pub fn windows_text(windows: &[(u32, i32)]) -> String {
+    windows_by_floor(windows)
+        .iter()
+        .map(|(floor, nums)| format!("{floor}楼 {}号窗口", nums.iter().map(u32::to_string).collect::<Vec<_>>().join("、")))
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
+/// `(window, floor)` pairs grouped by floor, floors from the lowest, windows in the order given.
+pub fn windows_by_floor(windows: &[(u32, i32)]) -> Vec<(i32, Vec<u32>)> {
     let mut floors: Vec<i32> = windows.iter().map(|(_, f)| *f).collect();
     floors.sort();
     floors.dedup();
-    floors
-        .iter()
-        .map(|floor| {
-            let nums: Vec<String> = windows.iter().filter(|(_, f)| f == floor).map(|(n, _)| n.to_string()).collect();
-            format!("{floor}楼 {}号窗口", nums.join("、"))
-        })
-        .collect::<Vec<_>>()
-        .join("；")
+    floors.into_iter().map(|floor| (floor, windows.iter().filter(|(_, f)| *f == floor).map(|(n, _)| *n).collect())).collect()
 }
 
 /// The floor most of `windows` are on (the lower one on a tie): where their visitors wait
