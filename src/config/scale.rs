@@ -1,13 +1,30 @@
 //! A configuration at the brief's scale for tests, benches and screenshots: the demo hall
-//! grown to 24 queues (the new ones with long English names) and 231 windows on three
-//! floors, floor 2's construction-permit windows in zone 报建区.
+//! grown to 57 departments, 470 items in the six modes, 24 queues (the new ones with long
+//! English names) and 231 windows on three floors, floor 2's construction-permit windows in
+//! zone 报建区.
 
-use super::{Config, Queue, Window, WindowKind, DEFAULT_TOML};
+use super::{Category, Config, Department, IdentityRule, Mode, Queue, Service, Window, WindowKind, DEFAULT_TOML};
 
 /// Windows in the generated hall.
 pub const WINDOWS: u32 = 231;
 /// Queues in the generated hall.
 pub const QUEUES: usize = 24;
+/// Departments and units in the generated hall.
+pub const DEPARTMENTS: usize = 57;
+/// Items in the generated hall.
+pub const ITEMS: usize = 470;
+
+/// What a generated item does, in Chinese and English.
+const ERRANDS: [(&str, &str); 8] = [
+    ("申请", "application"),
+    ("变更登记", "change of registration"),
+    ("注销", "cancellation"),
+    ("补办", "replacement"),
+    ("年度报告", "annual report"),
+    ("备案", "filing"),
+    ("证明开具", "certificate"),
+    ("信息查询", "records enquiry"),
+];
 
 const MORE_QUEUES: [(&str, &str, &str); 15] = [
     ("L", "机动车驾驶证", "Motor Vehicle and Driving Licence Services"),
@@ -36,6 +53,36 @@ pub fn hall_231() -> Config {
         c.queues.push(Queue { id: prefix.into(), name: name.into(), name_en: name_en.into(), prefix: prefix.into(), ..template.clone() });
     }
     assert_eq!(c.queues.len(), QUEUES);
+    // Departments and units to 57, each bound to a queue round the 24.
+    for n in c.departments.len() + 1..=DEPARTMENTS {
+        c.departments.push(Department {
+            id: format!("dept{n}"),
+            name: format!("第{n}办事单位"),
+            name_en: format!("Government Unit No. {n}"),
+        });
+    }
+    // Items to 470, in the six modes, half of them personal, a third needing the ID card.
+    let template = c.services[0].clone();
+    let (queue_ids, dept_ids): (Vec<String>, Vec<String>) =
+        (c.queues.iter().map(|q| q.id.clone()).collect(), c.departments.iter().map(|d| d.id.clone()).collect());
+    for n in c.services.len()..ITEMS {
+        let dept = &dept_ids[n % dept_ids.len()];
+        let (dept_zh, dept_en) =
+            c.departments.iter().find(|d| &d.id == dept).map(|d| (d.name.clone(), d.name_en.clone())).unwrap_or_default();
+        let (what_zh, what_en) = ERRANDS[n % ERRANDS.len()];
+        c.services.push(Service {
+            id: format!("item{n}"),
+            name: format!("{dept_zh}事项{n}{what_zh}"),
+            name_en: format!("{dept_en}: item {n}, {what_en}"),
+            department: dept.clone(),
+            queue: queue_ids[n % queue_ids.len()].clone(),
+            mode: Mode::ALL[n % Mode::ALL.len()],
+            category: if n % 2 == 0 { Category::Personal } else { Category::Business },
+            identity: if n % 3 == 0 { IdentityRule::Required } else { IdentityRule::Optional },
+            hot: n % 97 == 0,
+            ..template.clone()
+        });
+    }
     let ids: Vec<String> = c.queues.iter().map(|q| q.id.clone()).collect();
     let first = c.windows.len() as u32 + 1;
     for n in first..=WINDOWS {
@@ -73,6 +120,9 @@ mod tests {
     fn the_generated_hall_is_valid_and_at_scale() {
         let c = super::Config::parse(&super::hall_231_toml(), "scale").expect("valid");
         assert_eq!((c.windows.len(), c.queues.len()), (231, 24));
+        assert_eq!((c.departments.len(), c.services.len()), (57, 470));
+        let modes: std::collections::BTreeSet<String> = c.services.iter().map(|s| format!("{:?}", s.mode)).collect();
+        assert_eq!(modes.len(), 6, "all six modes");
         let floors: std::collections::BTreeSet<i32> = c.windows.iter().map(|w| w.floor).collect();
         assert_eq!(floors.len(), 3);
         assert_eq!(c.windows.iter().filter(|w| w.zone.as_deref() == Some("报建区")).count(), 40);
