@@ -100,7 +100,8 @@ impl Controller {
         match found {
             Err(msg) => self.message(tr!(en, "无法查询预约"), msg),
             Ok(list) if list.is_empty() => {
-                self.message(tr!(en, "没有找到您的预约"), tr!(en, "请核对预约信息，或输入预约码；也可以直接取号。"))
+                self.message(tr!(en, "没有找到您的预约"), tr!(en, "请核对预约信息，或输入预约码；也可以直接取号。"));
+                self.offer_a_normal_number();
             }
             Ok(list) => {
                 if let Some(a) = check_in_of(&mut self.session.errand) {

@@ -348,10 +348,7 @@ impl Controller {
             return vec![];
         }
         if !card.expired_on.is_empty() {
-            let title = tr!(self.en(), "证件已过期");
-            let body = tr!(self.en(), "您的证件有效期至 {}，已过期。请到服务台人工办理或先办理证件换领。", card.expired_on);
-            self.message(title, body);
-            return vec![];
+            return self.on_expired_card(card);
         }
         self.session.card = Some(card);
         match self.session.errand {

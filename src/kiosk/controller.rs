@@ -134,6 +134,7 @@ impl Controller {
     }
 
     pub(super) fn message(&mut self, title: String, body: String) {
+        self.session.next = None;
         self.session.message = (title, body);
         self.show(Screen::Message);
     }
@@ -287,6 +288,7 @@ impl Controller {
                     (None, _) => {}
                 }
             }
+            Input::Card(card) if !card.expired_on.is_empty() => return self.on_expired_card(card),
             Input::Card(card) => return self.on_card(card),
             Input::CardUnreadable(msg) => {
                 if matches!(self.screen(), Screen::Identity | Screen::Appointment) {
@@ -299,7 +301,9 @@ impl Controller {
                 self.session.request = None;
                 let t = tr!(self.en(), "无法取号");
                 self.message(t, msg);
+                self.offer_a_normal_number();
             }
+            Input::Issued(Err(IssueFailure::LunchBreak(msg))) => self.on_lunch_break(msg),
             Input::Issued(Err(IssueFailure::Unreachable(why))) => return self.on_unreachable(why),
             Input::Printed(result) => {
                 let printing = self.screen() == Screen::Printing;
@@ -450,6 +454,7 @@ impl Controller {
             UiAction::SelectPage(i) => self.select_page(i),
             UiAction::DeletePage => self.delete_page(),
             UiAction::Submit => self.submit_scans(),
+            UiAction::Next => self.next_step(),
         }
     }
 
@@ -506,12 +511,16 @@ impl Controller {
             message_body: s.message.1.clone(),
             ticket: s.ticket.clone().unwrap_or_default(),
             out_of_service: self.out_of_service.clone(),
+            next: self.next_label(),
             idle_left: self.idle_left,
             flow: s.errand.kind(),
             progress: s.status.clone(),
             help: self.help_line(),
             ..KioskView::default()
         };
+        if s.screen == Screen::OutOfService {
+            v.elsewhere = self.elsewhere_text();
+        }
         if s.screen == Screen::Home {
             v.tiles = self.tiles();
             v.welcome = self.welcome();

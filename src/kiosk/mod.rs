@@ -12,6 +12,7 @@ pub mod errands;
 pub mod journal;
 pub mod manager;
 pub mod model;
+pub mod next;
 pub mod pin;
 pub mod results;
 #[cfg(feature = "ui")]

@@ -149,6 +149,9 @@ pub enum IssueFailure {
     Refused(String),
     /// No answer: the request may be retried with the same request_id.
     Unreachable(String),
+    /// The hall issues no tickets during its lunch break: its message (with the time it
+    /// resumes).
+    LunchBreak(String),
 }
 
 // One input at a time, never stored in bulk: its size does not matter.

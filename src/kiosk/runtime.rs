@@ -738,6 +738,7 @@ fn issued(r: Result<hallq_proto::Issued, ClientError>, template: &Template) -> R
         Ok(i) => Ok(issued_from(&i.ticket, template)),
         Err(e) if e.is_transient() => Err(IssueFailure::Unreachable(e.to_string())),
         Err(ClientError::Protocol(m)) => Err(IssueFailure::Unreachable(m)),
+        Err(e) if e.code() == Some(hallq_proto::ErrorCode::LunchBreak) => Err(IssueFailure::LunchBreak(e.to_string())),
         Err(e) => Err(IssueFailure::Refused(e.to_string())),
     }
 }

@@ -125,7 +125,7 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
         ui(&mut c, a);
     }
     let lunch = if english { "Tickets pause for lunch and resume at 13:30." } else { "午休时间暂停取号，13:30 恢复取号。" };
-    c.handle(Input::Issued(Err(IssueFailure::Refused(lunch.into()))));
+    c.handle(Input::Issued(Err(IssueFailure::LunchBreak(lunch.into()))));
     out.push(("refused", c.view().clone()));
     ui(&mut c, UiAction::Home);
     let card = Card {
@@ -154,6 +154,10 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
         },
     ])));
     out.push(("appointments", c.view().clone()));
+    ui(&mut c, UiAction::Choose("YY1001".into()));
+    let other_day = if english { "This appointment is for another day." } else { "该预约不是今天的，请按预约日期前来。" };
+    c.handle(Input::Issued(Err(IssueFailure::Refused(other_day.into()))));
+    out.push(("appointment-refused", c.view().clone()));
     ui(&mut c, UiAction::Home);
     // Self-printing results.
     ui(&mut c, UiAction::Tile(TileId::Results));

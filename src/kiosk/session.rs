@@ -74,6 +74,8 @@ pub struct Session {
     pub status: String,
     /// The visitor pressed 帮办: where that call is.
     pub help: Option<Help>,
+    /// The next step the message on screen offers (see [`super::next`]).
+    pub next: Option<super::next::Next>,
 }
 
 /// A call for staff (帮办) from this visitor.

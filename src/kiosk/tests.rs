@@ -141,6 +141,7 @@ fn the_printer_running_out_of_paper_mid_ticket_still_shows_the_number() {
     tap(&mut c, UiAction::Home);
     assert_eq!(c.view().screen, Screen::OutOfService);
     assert_eq!(c.view().out_of_service, "打印机缺纸，请联系工作人员");
+    assert_eq!(c.view().elsewhere, "请到服务台（1楼导引台）取号或办理，也可使用其他自助机");
     // Taps do nothing until the paper is back.
     tap(&mut c, UiAction::Tile(TileId::Personal));
     assert_eq!(c.view().screen, Screen::OutOfService);
@@ -863,4 +864,62 @@ fn the_halls_figures_update_the_waits_of_items_by_queue() {
     let row = c.view().items.iter().find(|r| r.name == "户口迁入登记").unwrap().clone();
     assert_eq!((row.waiting, row.estimate_minutes), (9, 27));
     assert!(c.view().items.iter().any(|r| r.waiting == 2), "other queues keep theirs");
+}
+
+#[test]
+fn error_screens_offer_a_next_step() {
+    // An expired card: a number for 换领 with that card, and where the desk is.
+    let mut c = kiosk();
+    tap(&mut c, UiAction::Tile(TileId::Personal));
+    tap(&mut c, UiAction::Item("hukou-qianru".into()));
+    tap(&mut c, UiAction::TakeNumber);
+    c.handle(Input::Card(card("2026-01-04")));
+    assert_eq!(c.view().screen, Screen::Message);
+    assert!(c.view().message_body.contains("服务台（1楼导引台）"), "{}", c.view().message_body);
+    assert_eq!(c.view().next, "取号办理：居民身份证补领、换领");
+    tap(&mut c, UiAction::Next);
+    assert_eq!(c.view().screen, Screen::Confirm);
+    assert_eq!(c.view().detail.name, "居民身份证补领、换领");
+    match tap(&mut c, UiAction::Confirm).as_slice() {
+        [Effect::Issue { service, identity: Some(_), .. }] => assert_eq!(service, "sfz-buling"),
+        other => panic!("{other:?}"),
+    }
+
+    // The lunch break: the item's materials, and when to come back.
+    let mut c = kiosk();
+    to_confirm_without_card(&mut c);
+    tap(&mut c, UiAction::Confirm);
+    c.handle(Input::Issued(Err(IssueFailure::LunchBreak("午休时间暂停取号，13:30 恢复取号。".into()))));
+    assert!(c.view().message_body.ends_with("可先查看所需材料，13:30 后再来取号"), "{}", c.view().message_body);
+    assert_eq!(c.view().next, "查看所需材料");
+    tap(&mut c, UiAction::Next);
+    assert_eq!(c.view().screen, Screen::Item);
+    assert!(!c.view().detail.materials.is_empty());
+
+    // No appointment found by the card: a normal number.
+    let mut c = kiosk();
+    tap(&mut c, UiAction::Tile(TileId::Appointment));
+    let fx = c.handle(Input::Card(card("")));
+    assert!(matches!(fx.as_slice(), [Effect::FindAppointments { .. }]));
+    c.handle(Input::Appointments(Ok(vec![])));
+    assert_eq!(c.view().next, "直接取号");
+    tap(&mut c, UiAction::Next);
+    assert_eq!(c.view().screen, Screen::Home);
+
+    // An appointment found but refused at check-in: a normal number for its item.
+    let mut c = kiosk();
+    tap(&mut c, UiAction::Tile(TileId::Appointment));
+    c.handle(Input::Card(card("")));
+    let row =
+        AppointmentRow { code: "YY1".into(), service: "户口迁入登记".into(), slot: "2026-11-26 10:00".into(), checked_in: false };
+    c.handle(Input::Appointments(Ok(vec![row])));
+    tap(&mut c, UiAction::Choose("YY1".into()));
+    c.handle(Input::Issued(Err(IssueFailure::Refused("预约不是今天".into()))));
+    assert_eq!(c.view().next, "取号办理：户口迁入登记");
+    tap(&mut c, UiAction::Next);
+    assert_eq!(c.view().screen, Screen::Confirm, "the card read already");
+    match tap(&mut c, UiAction::Confirm).as_slice() {
+        [Effect::Issue { service, .. }] => assert_eq!(service, "hukou-qianru"),
+        other => panic!("{other:?}"),
+    }
 }

@@ -83,6 +83,7 @@ pub fn apply(window: &KioskWindow, v: &KioskView) {
         offline: t.offline,
     });
     a.set_out_of_service(s(&v.out_of_service));
+    a.set_elsewhere(s(&v.elsewhere));
     a.set_idle_left(v.idle_left as i32);
     a.set_welcome(s(&v.welcome));
     a.set_flow(match v.flow {
@@ -108,6 +109,7 @@ pub fn apply(window: &KioskWindow, v: &KioskView) {
     a.set_selected_page(v.selected_page.map(|i| i as i32).unwrap_or(-1));
     a.set_pin_len(v.pin_len as i32);
     a.set_help(s(&v.help));
+    a.set_next(s(&v.next));
 }
 
 fn screen(screen: view::Screen) -> Screen {
@@ -190,6 +192,7 @@ pub fn on_action(window: &KioskWindow, f: impl Fn(UiAction) + 'static) {
     on!(on_toggle_elderly, UiAction::ToggleElderly);
     on!(on_set_english, |english| Some(UiAction::SetEnglish(english)));
     on!(on_call_staff, UiAction::CallStaff);
+    on!(on_next_step, UiAction::Next);
     on!(on_skip_identity, UiAction::SkipIdentity);
     on!(on_confirm, UiAction::Confirm);
     on!(on_code_key, |key| first_char(&key).map(UiAction::CodeKey));

@@ -239,6 +239,8 @@ pub struct KioskView {
     pub message_body: String,
     pub ticket: TicketShown,
     pub out_of_service: String,
+    /// Out of service: where to go instead (the service desk, another kiosk).
+    pub elsewhere: String,
     /// Seconds before the kiosk returns home, when it is counting down.
     pub idle_left: u32,
     /// A line under the header on the home screen.
@@ -260,6 +262,8 @@ pub struct KioskView {
     pub tests: Vec<ChoiceRow>,
     /// After the visitor pressed 帮办: whether staff were told, or where to go for help.
     pub help: String,
+    /// The label of the message screen's next step (empty: none).
+    pub next: String,
 }
 
 /// What the visitor did.
@@ -283,6 +287,8 @@ pub enum UiAction {
     Touch,
     /// 帮办: call staff to the visitor at this kiosk.
     CallStaff,
+    /// The next step the message on screen offers.
+    Next,
     /// A character of the appointment code (on-screen keys, or a QR scanner in keyboard mode).
     CodeKey(char),
     CodeBackspace,

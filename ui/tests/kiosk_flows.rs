@@ -188,8 +188,51 @@ fn an_expired_card() {
     assert_eq!(k.screen(), Screen::Message);
     assert!(k.shows("证件已过期"));
     assert!(k.take_effects().is_empty(), "no ticket for an expired card");
-    k.press("回到首页");
+    assert!(k.controller.borrow().view().message_body.contains("服务台（1楼导引台）"), "where the desk is");
+    // The next step: a number for 换领, with the card just read.
+    k.press("取号办理：居民身份证补领、换领");
+    assert_eq!(k.screen(), Screen::Confirm);
+    k.press("确认取号");
+    match k.take_effects().as_slice() {
+        [Effect::Issue { service, identity: Some(_), .. }] => assert_eq!(service, "sfz-buling"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn out_of_service_says_where_the_desk_is() {
+    let k = Kiosk::new();
+    k.feed(Input::Health(Some("打印机缺纸，请联系工作人员".into())));
+    assert_eq!(k.screen(), Screen::OutOfService);
+    assert!(k.shows("请到服务台（1楼导引台）取号或办理，也可使用其他自助机"));
+    assert!(k.shows("帮办"));
+}
+
+#[test]
+fn the_lunch_break_offers_the_materials() {
+    let k = Kiosk::new();
+    to_identity(&k);
+    k.feed(Input::Card(card("")));
+    k.press("确认取号");
+    k.feed(Input::Issued(Err(IssueFailure::LunchBreak("午休时间暂停取号，13:30 恢复取号。".into()))));
+    assert_eq!(k.screen(), Screen::Message);
+    assert!(k.controller.borrow().view().message_body.contains("可先查看所需材料，13:30 后再来取号"));
+    k.press("查看所需材料");
+    assert_eq!(k.screen(), Screen::Item);
+    assert!(k.shows("取号"), "the item, to take a number after the break");
+}
+
+#[test]
+fn no_appointment_found_offers_a_normal_number() {
+    let k = Kiosk::new();
+    k.press("预约签到");
+    k.feed(Input::Card(card("")));
+    k.feed(Input::Appointments(Ok(vec![])));
+    assert_eq!(k.screen(), Screen::Message);
+    k.press("直接取号");
     assert_eq!(k.screen(), Screen::Home);
+    k.press("个人事项");
+    assert_eq!(k.screen(), Screen::Items);
 }
 
 #[test]
