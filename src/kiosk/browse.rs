@@ -2,7 +2,7 @@
 //! floor, pinyin search), an item, the card step, confirming, and the ticket issued and
 //! printed. The other errands reuse the card step and the issuing.
 
-use hallq_ui::view::{ItemDetail, ItemRow, KioskView, RowTarget, Screen, TicketShown, Tile, TileId};
+use hallq_ui::view::{ItemDetail, ItemRow, KioskView, RowTarget, Screen, Thumb, TicketShown, Tile, TileId};
 use pinyin::ToPinyin;
 
 use super::controller::Controller;
@@ -37,6 +37,31 @@ pub(super) fn windows_text(windows: &[(u32, i32)], english: bool) -> String {
         .map(|(f, nums)| format!("floor {f}, windows {}", nums.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// A QR code of `text` as a picture (6 pixels a module, a 4-module margin); empty when
+/// there is nothing to encode or it does not fit.
+pub(super) fn qr_thumb(text: &str) -> Thumb {
+    const SCALE: usize = 6;
+    const MARGIN: usize = 4;
+    let Some(code) = (!text.is_empty()).then(|| qrcode::QrCode::new(text.as_bytes()).ok()).flatten() else { return Thumb::default() };
+    let modules = code.width();
+    let colors = code.to_colors();
+    let side = (modules + 2 * MARGIN) * SCALE;
+    let mut rgb = vec![255u8; side * side * 3];
+    for (i, c) in colors.iter().enumerate() {
+        if *c != qrcode::Color::Dark {
+            continue;
+        }
+        let (mx, my) = (i % modules + MARGIN, i / modules + MARGIN);
+        for y in my * SCALE..(my + 1) * SCALE {
+            for x in mx * SCALE..(mx + 1) * SCALE {
+                let p = (y * side + x) * 3;
+                rgb[p..p + 3].fill(0);
+            }
+        }
+    }
+    Thumb { width: side as u32, height: side as u32, rgb }
 }
 
 /// "请在1楼等候区等候，留意叫号" (or "Please wait in … and listen for your number"), from
@@ -379,6 +404,7 @@ impl Controller {
             estimate_minutes: t.estimate_minutes,
             status_url: t.status_url.clone(),
             print_problem: String::new(),
+            qr: Thumb::default(),
             offline: t.offline,
         });
         if self.session.has_scans() {
@@ -400,6 +426,8 @@ impl Controller {
                 let en = self.en();
                 if let Some(t) = self.session.ticket.as_mut() {
                     t.print_problem = tr!(en, "{0}。号票未能完整打印，请记下您的号码 {1}，叫号时同样有效。", msg, t.number);
+                    // The QR the ticket would have carried, to keep on the visitor's phone.
+                    t.qr = qr_thumb(&t.status_url);
                 }
                 self.show(Screen::Ticket);
                 self.fault = Some(msg);

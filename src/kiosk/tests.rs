@@ -923,3 +923,21 @@ fn error_screens_offer_a_next_step() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_ticket_that_did_not_print_shows_its_qr_on_screen() {
+    let mut c = kiosk();
+    to_confirm_without_card(&mut c);
+    tap(&mut c, UiAction::Confirm);
+    c.handle(Input::Issued(Ok(issued())));
+    c.handle(Input::Printed(Ok(())));
+    assert_eq!(c.view().ticket.qr.width, 0, "printed: the QR is on paper");
+    let mut c = kiosk();
+    to_confirm_without_card(&mut c);
+    tap(&mut c, UiAction::Confirm);
+    c.handle(Input::Issued(Ok(issued())));
+    c.handle(Input::Printed(Err(("打印机缺纸".into(), true))));
+    let qr = &c.view().ticket.qr;
+    assert!(qr.width > 100 && qr.width == qr.height && qr.rgb.len() == (qr.width * qr.height * 3) as usize);
+    assert!(qr.rgb.contains(&0) && qr.rgb.contains(&255));
+}

@@ -80,6 +80,11 @@ pub fn apply(window: &KioskWindow, v: &KioskView) {
         estimate: t.estimate_minutes as i32,
         url: s(&t.status_url),
         problem: s(&t.print_problem),
+        qr: if t.qr.width == 0 {
+            slint::Image::default()
+        } else {
+            slint::Image::from_rgb8(slint::SharedPixelBuffer::<slint::Rgb8Pixel>::clone_from_slice(&t.qr.rgb, t.qr.width, t.qr.height))
+        },
         offline: t.offline,
     });
     a.set_out_of_service(s(&v.out_of_service));

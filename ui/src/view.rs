@@ -199,6 +199,8 @@ pub struct TicketShown {
     pub status_url: String,
     /// Set when the ticket exists but did not print completely.
     pub print_problem: String,
+    /// The status page's QR, on screen when the ticket did not print (empty otherwise).
+    pub qr: Thumb,
     /// Issued from the kiosk's number lease while the hall was unreachable.
     pub offline: bool,
 }

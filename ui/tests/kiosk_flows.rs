@@ -152,12 +152,13 @@ fn paper_running_out_during_the_ticket() {
     to_identity(&k);
     k.feed(Input::Card(card("")));
     k.press("确认取号");
-    k.feed(Input::Issued(Ok(issued("C002"))));
+    k.feed(Input::Issued(Ok(Issued { status_url: "http://hall/t/20261127-C002?token=t".into(), ..issued("C002") })));
     k.feed(Input::Printed(Err(("打印机缺纸，请联系工作人员".into(), true))));
     assert_eq!(k.screen(), Screen::Ticket);
     assert!(k.shows("C002"));
     let problem = k.controller.borrow().view().ticket.print_problem.clone();
     assert!(k.shows(&problem), "the print problem is on screen");
+    assert!(k.shows("号票二维码"), "the status page's QR, to keep on a phone");
     k.press("回到首页");
     assert_eq!(k.screen(), Screen::OutOfService);
     assert!(k.shows("本机暂停服务") && k.shows("打印机缺纸，请联系工作人员"));
