@@ -27,6 +27,24 @@ pub fn initials(name: &str) -> String {
         .collect()
 }
 
+/// Whether an item answers a search, and how well (0 best): Chinese characters are looked
+/// for in the name and the department (0); letters are pinyin initials of the name (0) or
+/// part of the English name or department, in any case (1).
+pub(super) fn search_rank(i: &CatalogItem, query: &str) -> Option<u8> {
+    let q = query.trim();
+    if q.is_empty() {
+        return None;
+    }
+    if !q.is_ascii() {
+        return (i.name.contains(q) || i.department.contains(q)).then_some(0);
+    }
+    if initials(&i.name).contains(&q.to_ascii_uppercase()) {
+        return Some(0);
+    }
+    let lower = q.to_ascii_lowercase();
+    (q.len() >= 3 && (i.name_en.to_lowercase().contains(&lower) || i.department_en.to_lowercase().contains(&lower))).then_some(1)
+}
+
 /// "1楼 4、5号窗口；2楼 26号窗口" (as printed on the ticket), or its English form.
 pub(super) fn windows_text(windows: &[(u32, i32)], english: bool) -> String {
     if !english {
@@ -152,7 +170,7 @@ impl Controller {
                 TileId::Business => (tr!(en, "企业事项"), tr!(en, "企业开办、税务、报建…")),
                 TileId::Hot => (tr!(en, "热门事项"), tr!(en, "大家常办的事")),
                 TileId::Departments => (tr!(en, "按部门"), tr!(en, "公安、人社、医保…")),
-                TileId::Search => (tr!(en, "拼音搜索"), tr!(en, "输入拼音首字母")),
+                TileId::Search => (tr!(en, "拼音搜索"), tr!(en, "拼音首字母、汉字或英文")),
                 // Offline, only taking a number works: check-in, results and scanning need
                 // the hall.
                 TileId::Appointment | TileId::Results | TileId::Scan if self.offline => continue,
@@ -227,8 +245,14 @@ impl Controller {
             List::ScanItems => (tr!(en, "选择要预审材料的事项"), self.rows(items.filter(|i| !i.materials.is_empty()))),
             List::Search => {
                 let q = &self.session.search;
-                let hits =
-                    if q.is_empty() { Vec::new() } else { self.rows(items.filter(|i| initials(&i.name).contains(q.as_str())).take(8)) };
+                let hits = if q.is_empty() {
+                    Vec::new()
+                } else {
+                    // Pinyin initials first, then English words.
+                    let by_initials = self.catalog.items.iter().filter(|i| search_rank(i, q) == Some(0));
+                    let by_words = self.catalog.items.iter().filter(|i| search_rank(i, q) == Some(1));
+                    self.rows(by_initials.chain(by_words).take(8))
+                };
                 (String::new(), hits)
             }
         }
@@ -299,7 +323,9 @@ impl Controller {
 
     pub(super) fn search_key(&mut self, key: Option<char>) -> Vec<Effect> {
         match key {
-            Some(c) if self.screen() == Screen::Search && self.session.search.len() < 12 => {
+            // Pinyin initials, English words or Chinese characters (from a hardware keyboard
+            // or a handwriting pad).
+            Some(c) if self.screen() == Screen::Search && self.session.search.chars().count() < 24 => {
                 self.session.search.push(c.to_ascii_uppercase())
             }
             Some(_) => {}

@@ -941,3 +941,31 @@ fn a_ticket_that_did_not_print_shows_its_qr_on_screen() {
     assert!(qr.width > 100 && qr.width == qr.height && qr.rgb.len() == (qr.width * qr.height * 3) as usize);
     assert!(qr.rgb.contains(&0) && qr.rgb.contains(&255));
 }
+
+#[test]
+fn search_by_chinese_characters_and_english_words_too() {
+    let names = |c: &Controller| c.view().items.iter().map(|i| i.name.clone()).collect::<Vec<_>>();
+    let mut c = kiosk();
+    tap(&mut c, UiAction::Tile(TileId::Search));
+    for k in "迁入".chars() {
+        tap(&mut c, UiAction::SearchKey(k));
+    }
+    assert_eq!(names(&c), ["户口迁入登记"]);
+    // A department's name finds its items.
+    let dept = catalog().items.iter().find(|i| i.id == "hukou-qianru").unwrap().department.clone();
+    tap(&mut c, UiAction::Home);
+    tap(&mut c, UiAction::Tile(TileId::Search));
+    for k in dept.chars() {
+        tap(&mut c, UiAction::SearchKey(k));
+    }
+    assert!(names(&c).contains(&"户口迁入登记".to_string()), "{dept}: {:?}", names(&c));
+    // English words, in any case.
+    tap(&mut c, UiAction::Home);
+    tap(&mut c, UiAction::Tile(TileId::Search));
+    for k in "moving In".chars() {
+        tap(&mut c, UiAction::SearchKey(k));
+    }
+    assert_eq!(names(&c), ["户口迁入登记"]);
+    tap(&mut c, UiAction::SetEnglish(true));
+    assert_eq!(names(&c), ["Household registration: moving in"]);
+}

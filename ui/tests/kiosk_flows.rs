@@ -262,6 +262,18 @@ fn pinyin_search_on_the_screen_keyboard() {
 }
 
 #[test]
+fn search_by_an_english_word_on_the_screen_keyboard() {
+    let k = Kiosk::new();
+    k.press("拼音搜索");
+    for key in ["M", "O", "V", "I", "N", "G"] {
+        k.press(key);
+    }
+    assert!(k.shows("户口迁入登记"), "an English word finds the item");
+    k.press("户口迁入登记");
+    assert_eq!(k.screen(), Screen::Item);
+}
+
+#[test]
 fn appointment_check_in_by_typed_code() {
     let k = Kiosk::new();
     k.press("预约签到");
