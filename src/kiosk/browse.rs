@@ -148,8 +148,27 @@ impl Controller {
         }
     }
 
+    /// 长者模式's home screen: a few large choices (take a number with the card, check in,
+    /// print results, find someone to help) instead of the hall's tiles.
+    fn elderly_tiles(&self) -> Vec<Tile> {
+        let en = self.en();
+        let mut tiles = vec![Tile { id: TileId::Hot, label: tr!(en, "刷身份证取号"), sub: tr!(en, "选择事项，刷卡取号") }];
+        if !self.offline {
+            tiles.push(Tile { id: TileId::Appointment, label: tr!(en, "预约签到"), sub: tr!(en, "刷身份证或输入预约码") });
+            if self.settings.has_a4 && self.settings.has_reader && self.devices.a4.is_none() && self.devices.reader.is_none() {
+                tiles.push(Tile { id: TileId::Results, label: tr!(en, "打印结果"), sub: tr!(en, "刷身份证打印办理结果") });
+            }
+        }
+        tiles.push(Tile { id: TileId::Departments, label: tr!(en, "更多事项"), sub: tr!(en, "按部门查找") });
+        tiles.push(Tile { id: TileId::Help, label: tr!(en, "找人帮忙"), sub: tr!(en, "工作人员会来到这里") });
+        tiles
+    }
+
     /// The home screen's tiles, as the hall configured them, with what is paused.
     pub(super) fn tiles(&self) -> Vec<Tile> {
+        if self.elderly {
+            return self.elderly_tiles();
+        }
         let en = self.en();
         let mut tiles = Vec::new();
         for name in &self.catalog.kiosk.tiles {
@@ -215,6 +234,7 @@ impl Controller {
             TileId::Appointment => self.start_appointment(),
             TileId::Results => self.start_results(),
             TileId::Scan => self.start_scan_errand(),
+            TileId::Help => return self.call_staff(),
         }
         vec![]
     }

@@ -141,7 +141,7 @@ impl Controller {
 
     /// 帮办: the hall is asked to send staff to this kiosk (once per visitor: pressing again
     /// adds nothing, unless the hall could not be told).
-    fn call_staff(&mut self) -> Vec<Effect> {
+    pub(super) fn call_staff(&mut self) -> Vec<Effect> {
         if matches!(self.screen(), Screen::Manager | Screen::ManagerPin) || matches!(self.session.help, Some(Help::Calling | Help::Called))
         {
             return vec![];

@@ -224,7 +224,36 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
     ui(&mut c, UiAction::Home);
     ui(&mut c, UiAction::ToggleElderly);
     out.push(("home-elderly", c.view().clone()));
+    ui(&mut c, UiAction::Tile(TileId::Hot));
+    ui(&mut c, UiAction::Item("sfz-buling".into()));
+    out.push(("item-elderly", c.view().clone()));
+    ui(&mut c, UiAction::TakeNumber);
+    ui(&mut c, UiAction::SkipIdentity);
+    ui(&mut c, UiAction::Confirm);
+    c.handle(Input::Issued(Ok(Issued {
+        number: "A021".into(),
+        service: if english { "ID card: lost or renewed".into() } else { "居民身份证补领、换领".into() },
+        ..ticket_for_elderly()
+    })));
+    c.handle(Input::Printed(Ok(())));
+    out.push(("ticket-elderly", c.view().clone()));
     out
+}
+
+/// A ticket for the 长者模式 screenshots.
+fn ticket_for_elderly() -> Issued {
+    Issued {
+        id: "20261127-A021".into(),
+        number: "A021".into(),
+        windows: vec![(1, 1), (2, 1)],
+        waiting_area: "1楼等候区".into(),
+        waiting_area_en: "the waiting area on floor 1".into(),
+        ahead: 2,
+        estimate_minutes: 5,
+        token: "t".into(),
+        status_url: "http://127.0.0.1:8080/t/20261127-A021?token=t".into(),
+        ..Issued::default()
+    }
 }
 
 /// Writes DIR/{portrait,landscape}-{zh,en}-SCREEN.png.

@@ -969,3 +969,17 @@ fn search_by_chinese_characters_and_english_words_too() {
     tap(&mut c, UiAction::SetEnglish(true));
     assert_eq!(names(&c), ["Household registration: moving in"]);
 }
+
+#[test]
+fn elderly_mode_offers_a_few_large_choices() {
+    let mut c = kiosk();
+    tap(&mut c, UiAction::ToggleElderly);
+    let labels: Vec<String> = c.view().tiles.iter().map(|t| t.label.clone()).collect();
+    assert_eq!(labels, ["刷身份证取号", "预约签到", "打印结果", "更多事项", "找人帮忙"]);
+    assert_eq!(tap(&mut c, UiAction::Tile(TileId::Help)), [Effect::CallForHelp]);
+    tap(&mut c, UiAction::Tile(TileId::Hot));
+    assert_eq!(c.view().screen, Screen::Items);
+    tap(&mut c, UiAction::ToggleElderly);
+    tap(&mut c, UiAction::Home);
+    assert!(c.view().tiles.len() > 5, "the hall's tiles again");
+}

@@ -150,6 +150,7 @@ fn tile_kind(id: TileId) -> (TileKind, i32) {
         TileId::Results => (TileKind::Results, 0),
         TileId::Scan => (TileKind::Scan, 0),
         TileId::Floor(f) => (TileKind::Floor, f),
+        TileId::Help => (TileKind::Help, 0),
     }
 }
 
@@ -164,6 +165,7 @@ fn tile_id(kind: TileKind, floor: i32) -> TileId {
         TileKind::Results => TileId::Results,
         TileKind::Scan => TileId::Scan,
         TileKind::Floor => TileId::Floor(floor),
+        TileKind::Help => TileId::Help,
     }
 }
 

@@ -73,6 +73,8 @@ pub enum TileId {
     Scan,
     /// The items served on one floor (the `floors` tile setting gives one per floor).
     Floor(i32),
+    /// 找人帮忙 (长者模式): the same as the 帮办 button.
+    Help,
 }
 
 impl TileId {

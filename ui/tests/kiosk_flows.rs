@@ -244,7 +244,23 @@ fn english_and_large_text() {
     k.press("Large text");
     assert!(k.controller.borrow().view().elderly);
     k.press("中文");
-    assert!(k.shows("个人事项"));
+    assert!(k.shows("刷身份证取号"), "长者模式: a few large choices");
+}
+
+#[test]
+fn elderly_mode_has_large_choices_and_finds_someone_to_help() {
+    let k = Kiosk::new();
+    k.press("长者模式");
+    for choice in ["刷身份证取号", "预约签到", "打印结果", "找人帮忙"] {
+        assert!(k.shows(choice), "{choice}");
+    }
+    assert!(!k.shows("企业事项"), "not the hall's ten tiles");
+    k.press("找人帮忙");
+    assert!(k.take_effects().iter().any(|e| matches!(e, Effect::CallForHelp)));
+    k.feed(Input::HelpCalled(true));
+    assert!(k.shows("已通知工作人员，请在此稍候"));
+    k.press("刷身份证取号");
+    assert_eq!(k.screen(), Screen::Items);
 }
 
 #[test]
