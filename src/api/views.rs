@@ -330,6 +330,9 @@ pub fn catalog_figures(hall: &Hall) -> proto::CatalogFigures {
 /// screenshots and tests without a service).
 pub fn catalog_of(c: &Config, state: &engine::State, viewer: &Viewer) -> proto::Catalog {
     let summary = engine::queue_summary(state, c);
+    // Where each queue's visitors wait: once per queue, not once per item (470 in a large hall).
+    let areas: std::collections::HashMap<&str, (String, String)> =
+        c.queues.iter().map(|q| (q.id.as_str(), c.waiting_area(&q.id))).collect();
     let queues = queue_figures(state, c)
         .into_iter()
         .map(|mut q| {
@@ -365,8 +368,8 @@ pub fn catalog_of(c: &Config, state: &engine::State, viewer: &Viewer) -> proto::
                 waiting,
                 estimate_minutes: est,
                 windows: windows_for(c, &s.queue),
-                waiting_area: c.waiting_area(&s.queue).0,
-                waiting_area_en: c.waiting_area(&s.queue).1,
+                waiting_area: areas.get(s.queue.as_str()).map(|a| a.0.clone()).unwrap_or_default(),
+                waiting_area_en: areas.get(s.queue.as_str()).map(|a| a.1.clone()).unwrap_or_default(),
             }
         })
         .collect();

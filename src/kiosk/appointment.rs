@@ -49,7 +49,8 @@ impl Controller {
 
     pub(super) fn find_appointments(&mut self) -> Vec<Effect> {
         self.session.status = tr!(self.en(), "正在查询您的预约…");
-        vec![Effect::FindAppointments { identity: self.identity().expect("card just read") }]
+        let Some(identity) = self.identity() else { return vec![] };
+        vec![Effect::FindAppointments { identity }]
     }
 
     pub(super) fn code_key(&mut self, key: Option<char>) -> Vec<Effect> {

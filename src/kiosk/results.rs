@@ -66,7 +66,8 @@ impl Controller {
         }
         self.show(Screen::Choices);
         self.session.status = tr!(self.en(), "正在查询您的办理结果…");
-        vec![Effect::FindResults { identity: self.identity().expect("card just read") }]
+        let Some(identity) = self.identity() else { return vec![] };
+        vec![Effect::FindResults { identity }]
     }
 
     pub(super) fn on_results(&mut self, found: Result<Vec<ResultRow>, String>) {
