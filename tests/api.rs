@@ -626,7 +626,7 @@ async fn staff_sign_in_with_number_and_password() {
             assert_eq!(refusal(anon.login("1002", "guess").await), (401, ErrorCode::WrongPassword));
         }
         match anon.login("1002", "demo-1002").await {
-            Err(hallq_proto::ClientError::Refused { status: 429, code: ErrorCode::SigninLocked, message }) => {
+            Err(hallq_proto::ClientError::Refused { status: 429, code: ErrorCode::SigninLocked, message, .. }) => {
                 assert!(message.contains("分钟"), "{message}")
             }
             other => panic!("{other:?}"),
@@ -688,8 +688,12 @@ async fn appointments_are_booked_found_by_card_and_checked_in() {
         // Someone else's card with this code, too early, unknown code: each says why.
         assert_eq!(refusal(kiosk.check_in("YY1002", &check_in("ci-3", Some(&wang))).await), (409, ErrorCode::AppointmentNotYours));
         match kiosk.check_in("YY1002", &check_in("ci-4", None)).await {
-            Err(hallq_proto::ClientError::Refused { status: 409, code: ErrorCode::CheckInTooEarly, message }) => {
-                assert!(message.contains("10:00"), "{message}")
+            // The hall's words in both languages, and when to come back as a field (the
+            // kiosk's next step reads it; it does not parse the message).
+            Err(hallq_proto::ClientError::Refused { status: 409, code: ErrorCode::CheckInTooEarly, message, message_en, until }) => {
+                assert!(message.contains("10:00"), "{message}");
+                assert_eq!(message_en.as_deref(), Some("It is too early to check in; please check in after 10:00."));
+                assert_eq!(until.as_deref(), Some("10:00"));
             }
             other => panic!("{other:?}"),
         }
@@ -821,7 +825,7 @@ async fn managers_change_the_configuration_live() {
         // Editing an old version, or an invalid text, changes nothing.
         assert_eq!(refusal(manager.put_config(&edited, Some(1)).await), (409, ErrorCode::VersionConflict));
         match manager.put_config(&edited.replacen("prefix = \"A\"", "prefix = \"AA\"", 1), Some(2)).await {
-            Err(hallq_proto::ClientError::Refused { status: 422, code: ErrorCode::InvalidConfig, message }) => {
+            Err(hallq_proto::ClientError::Refused { status: 422, code: ErrorCode::InvalidConfig, message, .. }) => {
                 assert!(message.contains("prefix"), "{message}")
             }
             other => panic!("{other:?}"),
@@ -860,7 +864,7 @@ async fn managers_change_the_configuration_live() {
         // Version 2 holds kiosk-3's token, which the file's version 3 took out: a rollback
         // does not bring back a revoked token.
         match manager.config_rollback(2, Some(3)).await {
-            Err(hallq_proto::ClientError::Refused { status: 422, code: ErrorCode::InvalidConfig, message }) => {
+            Err(hallq_proto::ClientError::Refused { status: 422, code: ErrorCode::InvalidConfig, message, .. }) => {
                 assert!(message.contains("kiosk-3"), "{message}")
             }
             other => panic!("{other:?}"),

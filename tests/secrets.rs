@@ -164,7 +164,7 @@ async fn sha256_tokens_work_are_never_shown_and_survive_a_put_back_and_files_are
         // A hall without the demo secrets is not given them back through the API.
         let with_demo = shown.clone() + "\n[[tokens]]\ntoken = \"demo-kiosk-9\"\nrole = \"kiosk\"\nname = \"kiosk-9\"\n";
         match manager.put_config(&with_demo, Some(2)).await {
-            Err(hallq_proto::ClientError::Refused { status: 422, code: ErrorCode::InvalidConfig, message }) => {
+            Err(hallq_proto::ClientError::Refused { status: 422, code: ErrorCode::InvalidConfig, message, .. }) => {
                 assert!(message.contains("demo"), "{message}")
             }
             other => panic!("{other:?}"),

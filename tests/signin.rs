@@ -57,7 +57,7 @@ async fn unknown_and_impossible_numbers_are_answered_like_a_wrong_password() {
         let h = TestHall::start().await;
         let anon = h.client("");
         let message = |r: Result<_, ClientError>| match r {
-            Err(ClientError::Refused { status: 401, code: ErrorCode::WrongPassword, message }) => message,
+            Err(ClientError::Refused { status: 401, code: ErrorCode::WrongPassword, message, .. }) => message,
             other => panic!("{other:?}"),
         };
         let wrong = message(anon.login("1001", "guess").await);

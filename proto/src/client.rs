@@ -38,6 +38,10 @@ pub enum ClientError {
         code: ErrorCode,
         /// What went wrong and what to do, in Chinese, to show as it is.
         message: String,
+        /// The same in English, when the hall sent it.
+        message_en: Option<String>,
+        /// Hall-local "HH:MM" when the refusal ends, for refusals that are a matter of time.
+        until: Option<String>,
     },
     /// No answer within the deadline, or no connection.
     #[error("叫号系统无法连接：{0}")]
@@ -251,7 +255,13 @@ impl HallClient {
             r.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/plain"));
         let bytes = r.bytes().await.map_err(unreachable)?;
         match serde_json::from_slice::<ErrorBody>(&bytes) {
-            Ok(b) => Err(ClientError::Refused { status, code: b.error.code, message: b.error.message }),
+            Ok(b) => Err(ClientError::Refused {
+                status,
+                code: b.error.code,
+                message: b.error.message,
+                message_en: b.error.message_en,
+                until: b.error.until,
+            }),
             // A plain-text answer says why (such as an HTTPS port spoken to in plain HTTP).
             Err(_) if plain => {
                 let text: String = String::from_utf8_lossy(&bytes).lines().next().unwrap_or("").chars().take(200).collect();

@@ -245,6 +245,13 @@ pub struct ErrorDetail {
     pub code: ErrorCode,
     /// For a person: what went wrong and what to do (Chinese).
     pub message: String,
+    /// The same in English, when the hall has it (every refusal of the queue engine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_en: Option<String>,
+    /// Hall-local "HH:MM" at which the refusal no longer holds, when it is a matter of time
+    /// (before hours, the lunch break, checking in too early): a kiosk offers to come back then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
     /// Where in a submitted document the fault is (a configuration: the field's path, such
     /// as `queues[2].prefix`, and the line of the TOML text when known).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -257,6 +264,6 @@ pub struct ErrorDetail {
 impl ErrorBody {
     /// A body with `code` and a message for a person, no field or line.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> ErrorBody {
-        ErrorBody { error: ErrorDetail { code, message: message.into(), field: None, line: None } }
+        ErrorBody { error: ErrorDetail { code, message: message.into(), message_en: None, until: None, field: None, line: None } }
     }
 }

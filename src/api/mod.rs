@@ -239,13 +239,16 @@ pub fn router(hall: Hall) -> Router {
 pub struct ApiError {
     code: ErrorCode,
     message: String,
+    /// The message in English and when a refusal in time ends (the engine's refusals).
+    message_en: Option<String>,
+    until: Option<String>,
     /// The field (and line) of a submitted document the fault is at.
     at: Option<(String, Option<usize>)>,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
-        ApiError { code, message: message.into(), at: None }
+        ApiError { code, message: message.into(), message_en: None, until: None, at: None }
     }
 
     /// Names the field of a submitted document the fault is at, and its line when known.
@@ -263,6 +266,8 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut body = ErrorBody::new(self.code, self.message);
+        body.error.message_en = self.message_en;
+        body.error.until = self.until;
         if let Some((field, line)) = self.at {
             body.error.field = Some(field);
             body.error.line = line;
@@ -273,7 +278,7 @@ impl IntoResponse for ApiError {
 
 impl From<Rejection> for ApiError {
     fn from(r: Rejection) -> ApiError {
-        ApiError::new(r.code(), r.to_string())
+        ApiError { message_en: Some(r.message_en()), until: r.until(), ..ApiError::new(r.code(), r.to_string()) }
     }
 }
 

@@ -155,18 +155,22 @@ pub(super) fn decide_issue(state: &State, config: &Config, req: &IssueRequest, n
     let queue = config.queue(&service.queue).expect("validated config: service queue exists");
     let qstate = state.queues.get(&queue.id).cloned().unwrap_or_default();
     if qstate.issued_today >= queue.daily_cap {
-        return Err(Rejection::QueueFull(queue.name.clone()));
+        return Err(Rejection::QueueFull(queue.name.clone(), queue.name_en.clone()));
     }
     if state.service_issued.get(&service.id).copied().unwrap_or(0) >= service.daily_cap {
-        return Err(Rejection::ServiceFull(service.name.clone()));
+        return Err(Rejection::ServiceFull(service.name.clone(), service.name_en.clone()));
     }
     if service.identity == IdentityRule::Required && req.holder.is_none() {
-        return Err(Rejection::IdentityRequired(service.name.clone()));
+        return Err(Rejection::IdentityRequired(service.name.clone(), service.name_en.clone()));
     }
     if let Some(h) = &req.holder {
         let taken = state.person_issued.get(&person_key(&h.id_hash, &service.id)).copied().unwrap_or(0);
         if config.rules.per_person_daily_limit > 0 && taken >= config.rules.per_person_daily_limit {
-            return Err(Rejection::PersonLimit { service: service.name.clone(), limit: config.rules.per_person_daily_limit });
+            return Err(Rejection::PersonLimit {
+                service: service.name.clone(),
+                service_en: service.name_en.clone(),
+                limit: config.rules.per_person_daily_limit,
+            });
         }
     }
     let today = local(config, now).date();
@@ -180,7 +184,7 @@ pub(super) fn decide_issue(state: &State, config: &Config, req: &IssueRequest, n
     // Counting up from 1, below the numbers leased to kiosks for offline issuing.
     let n = qstate.numbered + 1;
     if n >= offline::floor(state, &queue.id) {
-        return Err(Rejection::QueueFull(queue.name.clone()));
+        return Err(Rejection::QueueFull(queue.name.clone(), queue.name_en.clone()));
     }
     let number = format!("{}{:03}", queue.prefix, n);
     let id = format!("{}-{}", today.format("%Y%m%d"), number);

@@ -2,12 +2,12 @@
 //! and one is chosen) or types the appointment code (or scans its QR code), and the hall
 //! issues the appointment's ticket.
 
-use hallq_ui::view::{ChoiceRow, KioskView, Screen};
+use hallq_ui::view::{ChoiceRow, KioskView, RowState, Screen};
 
 use super::controller::Controller;
 use super::model::{AppointmentRow, Effect};
 use super::session::ErrandState;
-use super::text::tr;
+use super::text::{tr, Said};
 
 /// The check-in errand's state.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -92,14 +92,14 @@ impl Controller {
         self.issue()
     }
 
-    pub(super) fn on_appointments(&mut self, found: Result<Vec<AppointmentRow>, String>) {
+    pub(super) fn on_appointments(&mut self, found: Result<Vec<AppointmentRow>, Said>) {
         if self.screen() != Screen::Appointment || check_in_of(&mut self.session.errand).is_none() {
             return;
         }
         self.session.status.clear();
         let en = self.en();
         match found {
-            Err(msg) => self.message(tr!(en, "无法查询预约"), msg),
+            Err(msg) => self.message(tr!(en, "无法查询预约"), msg.text(en)),
             Ok(list) if list.is_empty() => {
                 self.message(tr!(en, "没有找到您的预约"), tr!(en, "请核对预约信息，或输入预约码；也可以直接取号。"));
                 self.offer_a_normal_number();
@@ -128,7 +128,7 @@ impl Controller {
                 } else {
                     format!("{} · {}", a.slot, a.code)
                 },
-                state: String::new(),
+                state: RowState::None,
             })
             .collect();
     }

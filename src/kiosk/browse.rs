@@ -2,13 +2,15 @@
 //! floor, pinyin search), an item, the card step, confirming, and the ticket issued and
 //! printed. The other errands reuse the card step and the issuing.
 
+use hallq_proto::{Category, IdentityRule};
 use hallq_ui::view::{ItemDetail, ItemRow, KioskView, RowTarget, Screen, Thumb, TicketShown, Tile, TileId};
 use pinyin::ToPinyin;
 
 use super::controller::Controller;
+
 use super::model::{Card, CatalogItem, Effect, Issued};
 use super::session::{ErrandState, List};
-use super::text::tr;
+use super::text::{tr, Said};
 
 /// Pinyin initials of a name, such as 户口迁入登记 → HKQRDJ. Characters the pinyin crate
 /// reads wrongly in these names are fixed by a small table.
@@ -221,8 +223,8 @@ impl Controller {
 
     pub(super) fn on_tile(&mut self, tile: TileId) -> Vec<Effect> {
         match tile {
-            TileId::Personal => self.list(List::Category("personal")),
-            TileId::Business => self.list(List::Category("business")),
+            TileId::Personal => self.list(List::Category(Category::Personal)),
+            TileId::Business => self.list(List::Category(Category::Business)),
             TileId::Hot => self.list(List::Hot),
             TileId::Departments => self.list(List::Departments),
             TileId::Floor(f) => self.list(List::Floor(f)),
@@ -255,7 +257,10 @@ impl Controller {
         let items = self.catalog.items.iter();
         match list {
             List::Category(c) => {
-                let title = if *c == "personal" { tr!(en, "个人事项") } else { tr!(en, "企业事项") };
+                let title = match c {
+                    Category::Personal => tr!(en, "个人事项"),
+                    Category::Business => tr!(en, "企业事项"),
+                };
                 (title, self.rows(items.filter(|i| i.category == *c)))
             }
             List::Hot => (tr!(en, "热门事项"), self.rows(items.filter(|i| i.hot))),
@@ -329,7 +334,7 @@ impl Controller {
                 (0, _) => tr!(en, "即时办结"),
                 (l, p) => tr!(en, "法定 {} 个工作日，承诺 {} 个工作日", l, p),
             },
-            identity: i.identity.clone(),
+            card_required: i.identity == IdentityRule::Required,
         }
     }
 
@@ -367,12 +372,12 @@ impl Controller {
     /// items where the card is optional go on without it, items that require it send the
     /// visitor to the service desk.
     pub(super) fn card_step(&mut self) {
-        let Some(identity) = self.session.item.as_ref().map(|i| i.identity.clone()) else {
+        let Some(identity) = self.session.item.as_ref().map(|i| i.identity) else {
             self.home();
             return;
         };
-        match (identity.as_str(), self.reader_down()) {
-            ("none", _) | ("optional", true) => self.after_card(),
+        match (identity, self.reader_down()) {
+            (IdentityRule::None, _) | (IdentityRule::Optional, true) => self.after_card(),
             (_, true) => self.send_to_desk(),
             (_, false) => self.show(Screen::Identity),
         }
@@ -399,7 +404,7 @@ impl Controller {
     pub(super) fn skip_identity(&mut self) -> Vec<Effect> {
         if self.screen() == Screen::Identity
             && !matches!(self.session.errand, ErrandState::Results(_))
-            && self.session.item.as_ref().is_some_and(|i| i.identity != "required")
+            && self.session.item.as_ref().is_some_and(|i| i.identity != IdentityRule::Required)
         {
             self.after_card();
         }
@@ -460,7 +465,7 @@ impl Controller {
         vec![Effect::Print(t)]
     }
 
-    pub(super) fn on_ticket_printed(&mut self, result: Result<(), (String, bool)>) {
+    pub(super) fn on_ticket_printed(&mut self, result: Result<(), (Said, bool)>) {
         match result {
             Ok(()) => {
                 if self.screen() == Screen::Printing {
@@ -471,7 +476,7 @@ impl Controller {
                 // The ticket exists whatever the printer did: show the number on screen.
                 let en = self.en();
                 if let Some(t) = self.session.ticket.as_mut() {
-                    t.print_problem = tr!(en, "{0}。号票未能完整打印，请记下您的号码 {1}，叫号时同样有效。", msg, t.number);
+                    t.print_problem = tr!(en, "{0}。号票未能完整打印，请记下您的号码 {1}，叫号时同样有效。", msg.text(en), t.number);
                     // The QR the ticket would have carried, to keep on the visitor's phone.
                     t.qr = qr_thumb(&t.status_url);
                 }

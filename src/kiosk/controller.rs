@@ -13,7 +13,7 @@ pub use super::browse::initials;
 use super::manager::ManagerMenu;
 pub use super::model::*;
 use super::session::{ErrandState, Help, List, Request, Session};
-use super::text::tr;
+use super::text::{said, tr};
 
 pub struct Controller {
     pub(super) settings: Settings,
@@ -31,9 +31,9 @@ pub struct Controller {
     seed: u64,
     serial: u64,
     /// Why the kiosk cannot issue (ticket printer, hall service); None when it can.
-    pub(super) fault: Option<String>,
+    pub(super) fault: Option<Said>,
     /// The line of the out-of-service screen.
-    out_of_service: String,
+    out_of_service: Said,
     /// Issuing from the kiosk's number leases: the hall is unreachable.
     pub(super) offline: bool,
     /// The screen last spoken in elderly mode.
@@ -47,9 +47,9 @@ pub struct Controller {
 /// Faults of the devices only some errands need (None: working).
 #[derive(Debug, Default)]
 pub(super) struct OptionalDevices {
-    pub a4: Option<String>,
-    pub scanner: Option<String>,
-    pub reader: Option<String>,
+    pub a4: Option<Said>,
+    pub scanner: Option<Said>,
+    pub reader: Option<Said>,
 }
 
 /// A device's name on the self-test screen.
@@ -79,7 +79,7 @@ impl Controller {
             seed,
             serial: 0,
             fault: None,
-            out_of_service: String::new(),
+            out_of_service: Said::Hall { zh: String::new(), en: None },
             offline: false,
             spoken: None,
             forget_scans: false,
@@ -117,7 +117,7 @@ impl Controller {
         }
     }
 
-    pub(super) fn out_of_service(&mut self, why: String) {
+    pub(super) fn out_of_service(&mut self, why: Said) {
         self.show(Screen::OutOfService);
         self.out_of_service = why;
     }
@@ -158,6 +158,7 @@ impl Controller {
             Some(Help::Calling) => tr!(en, "正在通知工作人员…"),
             Some(Help::Called) => tr!(en, "已通知工作人员，请在此稍候"),
             Some(Help::Unreachable) => match self.desk_place() {
+                Some(place) if en && place.to_lowercase().contains("desk") => format!("Please go to the {place} for help"),
                 Some(place) => tr!(en, "请到服务台（{}）寻求帮助", place),
                 None => tr!(en, "请到服务台寻求帮助"),
             },
@@ -293,17 +294,17 @@ impl Controller {
             Input::CardUnreadable(msg) => {
                 if matches!(self.screen(), Screen::Identity | Screen::Appointment) {
                     let t = tr!(self.en(), "读卡失败");
-                    self.message(t, msg);
+                    self.message(t, msg.text(self.en()));
                 }
             }
             Input::Issued(Ok(t)) => return self.on_issued(t),
             Input::Issued(Err(IssueFailure::Refused(msg))) => {
                 self.session.request = None;
                 let t = tr!(self.en(), "无法取号");
-                self.message(t, msg);
+                self.message(t, msg.text(self.en()));
                 self.offer_a_normal_number();
             }
-            Input::Issued(Err(IssueFailure::LunchBreak(msg))) => self.on_lunch_break(msg),
+            Input::Issued(Err(IssueFailure::LunchBreak { said, until })) => self.on_lunch_break(said, until),
             Input::Issued(Err(IssueFailure::Unreachable(why))) => return self.on_unreachable(why),
             Input::Printed(result) => {
                 let printing = self.screen() == Screen::Printing;
@@ -324,14 +325,14 @@ impl Controller {
             return self.issue_effect().into_iter().collect();
         }
         self.session.request = None;
-        let msg = tr!(self.en(), "无法连接叫号系统，请到服务台取号。");
+        let msg = said!("无法连接叫号系统，请到服务台取号。");
         self.fault = Some(msg.clone());
         tracing::warn!("issuing failed after retries: {why}");
         self.out_of_service(msg);
         vec![]
     }
 
-    fn on_optional_device(&mut self, device: DeviceKind, fault: Option<String>) {
+    fn on_optional_device(&mut self, device: DeviceKind, fault: Option<Said>) {
         let slot = match device {
             DeviceKind::A4Printer => &mut self.devices.a4,
             DeviceKind::Scanner => &mut self.devices.scanner,
@@ -510,7 +511,7 @@ impl Controller {
             message_title: s.message.0.clone(),
             message_body: s.message.1.clone(),
             ticket: s.ticket.clone().unwrap_or_default(),
-            out_of_service: self.out_of_service.clone(),
+            out_of_service: self.out_of_service.text(en),
             next: self.next_label(),
             idle_left: self.idle_left,
             flow: s.errand.kind(),

@@ -15,6 +15,8 @@ use hallq_drivers::process::{self, RunError};
 use hallq_drivers::scanner::{self, ScanError, ScanOptions, Source};
 use hallq_ui::view::Thumb;
 
+use super::text::{said, Said};
+
 /// Most time one result document may take on the A4 printer, from sending it to the
 /// printer saying it is done (a 10-page result on an office laser: well under a minute).
 /// Past it the job is cancelled and the result kept for the visitor.
@@ -70,6 +72,19 @@ impl A4 {
     }
 }
 
+/// What the visitor is told of a failed scan, in the language shown.
+pub fn scan_said(e: &ScanError) -> Said {
+    match e {
+        ScanError::Jammed => said!("扫描仪卡纸，请打开扫描仪取出纸张后重试"),
+        ScanError::CoverOpen => said!("扫描仪盖板未关好，请关好后重试"),
+        ScanError::NoPaper => said!("进纸器中没有纸，请放入材料后重试"),
+        ScanError::Busy => said!("扫描仪正忙，请稍后重试"),
+        ScanError::Timeout(s) => said!("扫描仪无响应（{} 秒内未完成），已停止扫描，请联系工作人员", s),
+        // The rest is the scanner's own trouble (gone, not allowed, broken): staff's to fix.
+        _ => said!("扫描仪暂时无法使用，请联系工作人员"),
+    }
+}
+
 /// The document scanner (a SANE device such as `test:0`).
 #[derive(Debug, Clone)]
 pub struct Scanner {
@@ -82,7 +97,7 @@ impl Scanner {
     /// Scans one flatbed page or every page in the feeder (150 dpi grey: enough to read,
     /// small enough to send). A scanner that stops answering is stopped within
     /// [`SCAN_PAGE_TIMEOUT`] of its last page ([`ScanError::Timeout`]).
-    pub fn scan(&self, feeder: bool, mut progress: impl FnMut(String)) -> Result<Vec<image::DynamicImage>, ScanError> {
+    pub fn scan(&self, feeder: bool, mut progress: impl FnMut(Said)) -> Result<Vec<image::DynamicImage>, ScanError> {
         let opts = ScanOptions {
             source: if feeder { Source::Feeder } else { Source::Flatbed },
             resolution: 150,
@@ -93,8 +108,8 @@ impl Scanner {
         };
         let dir = self.work_dir.join(format!("scan-{}", chrono::Local::now().format("%H%M%S%6f")));
         let result = scanner::scan(&self.device, &opts, &dir, |p| match p {
-            scanner::Progress::PageStarted(n) => progress(format!("正在扫描第 {n} 页，请勿移动材料…")),
-            scanner::Progress::PageDone(n) => progress(format!("第 {n} 页已扫描")),
+            scanner::Progress::PageStarted(n) => progress(said!("正在扫描第 {} 页，请勿移动材料…", n)),
+            scanner::Progress::PageDone(n) => progress(said!("第 {} 页已扫描", n)),
         })
         .map(|pages| pages.into_iter().map(|p| p.image).collect());
         let _ = std::fs::remove_dir_all(&dir);

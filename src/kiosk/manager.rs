@@ -2,7 +2,7 @@
 //! against the hall's Argon2 hash; five wrong ones lock the menu for five minutes), then
 //! the devices' self-tests and the exit.
 
-use hallq_ui::view::{ChoiceRow, DeviceKind, KioskView, Screen, UiAction};
+use hallq_ui::view::{ChoiceRow, DeviceKind, KioskView, RowState, Screen, UiAction};
 
 use super::controller::{device_label, Controller};
 use super::model::Effect;
@@ -125,12 +125,12 @@ impl Controller {
             .iter()
             .map(|(d, state)| {
                 let (state, sub) = match state {
-                    TestState::Untested => ("", tr!(en, "未测试")),
-                    TestState::Busy => ("busy", tr!(en, "正在测试…")),
-                    TestState::Done(true, text) => ("ok", text.clone()),
-                    TestState::Done(false, text) => ("fault", text.clone()),
+                    TestState::Untested => (RowState::None, tr!(en, "未测试")),
+                    TestState::Busy => (RowState::Busy, tr!(en, "正在测试…")),
+                    TestState::Done(true, text) => (RowState::Ok, text.clone()),
+                    TestState::Done(false, text) => (RowState::Fault, text.clone()),
                 };
-                ChoiceRow { id: d.name().into(), title: device_label(*d, en), sub, state: state.into() }
+                ChoiceRow { id: d.name().into(), title: device_label(*d, en), sub, state }
             })
             .collect();
     }

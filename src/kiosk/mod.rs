@@ -45,10 +45,7 @@ pub fn catalog_from_proto(v: &hallq_proto::Catalog) -> Catalog {
             mode: i.mode_label.clone(),
             mode_en: i.mode_label_en.clone(),
             queue: i.queue.to_string(),
-            category: match i.category {
-                hallq_proto::Category::Personal => "personal".into(),
-                hallq_proto::Category::Business => "business".into(),
-            },
+            category: i.category,
             hot: i.hot,
             materials: i.materials.clone(),
             materials_en: i.materials_en.clone(),
@@ -57,11 +54,7 @@ pub fn catalog_from_proto(v: &hallq_proto::Catalog) -> Catalog {
             windows: i.windows.iter().map(|w| (w.number.get(), w.floor)).collect(),
             waiting: i.waiting,
             estimate_minutes: i.estimate_minutes,
-            identity: match i.identity {
-                hallq_proto::IdentityRule::Required => "required".into(),
-                hallq_proto::IdentityRule::Optional => "optional".into(),
-                hallq_proto::IdentityRule::None => "none".into(),
-            },
+            identity: i.identity,
             time_limit_days: i.time_limit_days,
             promised_days: i.promised_days,
         })

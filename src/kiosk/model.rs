@@ -2,10 +2,13 @@
 //! shows it, the visitor's card, the hall's answers ([`Input`]) and the IO the controller
 //! asks for ([`Effect`]), in the order it asks.
 
+use hallq_proto::{Category, IdentityRule};
 use hallq_ui::view::{DeviceKind, Thumb, UiAction};
 
+pub use super::text::Said;
+
 /// One service item as the kiosk shows it.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CatalogItem {
     pub id: String,
     pub name: String,
@@ -17,8 +20,7 @@ pub struct CatalogItem {
     pub mode_en: String,
     /// The queue its tickets join (the figures the hall sends are per queue).
     pub queue: String,
-    /// "personal" or "business".
-    pub category: String,
+    pub category: Category,
     pub hot: bool,
     pub materials: Vec<String>,
     /// The materials in English, one for each of `materials`.
@@ -30,8 +32,7 @@ pub struct CatalogItem {
     pub windows: Vec<(u32, i32)>,
     pub waiting: u32,
     pub estimate_minutes: u32,
-    /// "required", "optional" or "none".
-    pub identity: String,
+    pub identity: IdentityRule,
     pub time_limit_days: u32,
     pub promised_days: u32,
 }
@@ -146,12 +147,12 @@ pub struct Issued {
 #[derive(Debug, Clone, PartialEq)]
 pub enum IssueFailure {
     /// The hall service said no (limit, cap, hours…): its message is for the visitor.
-    Refused(String),
-    /// No answer: the request may be retried with the same request_id.
+    Refused(Said),
+    /// No answer: the request may be retried with the same request_id (why, for the log).
     Unreachable(String),
-    /// The hall issues no tickets during its lunch break: its message (with the time it
-    /// resumes).
-    LunchBreak(String),
+    /// The hall issues no tickets during its lunch break: its message, and the hall-local
+    /// "HH:MM" issuing resumes.
+    LunchBreak { said: Said, until: Option<String> },
 }
 
 // One input at a time, never stored in bulk: its size does not matter.
@@ -160,36 +161,36 @@ pub enum IssueFailure {
 pub enum Input {
     Ui(UiAction),
     Card(Card),
-    CardUnreadable(String),
+    CardUnreadable(Said),
     Issued(Result<Issued, IssueFailure>),
     /// Err(visitor message, whether the ticket may be incomplete).
-    Printed(Result<(), (String, bool)>),
+    Printed(Result<(), (Said, bool)>),
     /// The hall is unreachable but the kiosk issues from its number leases (true), or the
     /// hall answers again (false): a line on the home screen says so.
     Offline(bool),
     /// Faults that stop issuing: the ticket printer's and the hall connection's; None when
     /// all is well. The kiosk shows its out-of-service screen (after the visitor now at it).
-    Health(Option<String>),
+    Health(Option<Said>),
     Catalog(Catalog),
     /// The hall's waits now, per queue: (queue, waiting, estimate in minutes).
     Figures(Vec<(String, u32, u32)>),
     /// Once a second, with the hall-local time to show.
     Tick(String),
     /// The visitor's appointments (or why they could not be looked up).
-    Appointments(Result<Vec<AppointmentRow>, String>),
+    Appointments(Result<Vec<AppointmentRow>, Said>),
     /// The results waiting for the visitor.
-    Results(Result<Vec<ResultRow>, String>),
+    Results(Result<Vec<ResultRow>, Said>),
     /// How the A4 printing goes: a line for the visitor and a percentage.
-    DocProgress(String, u32),
+    DocProgress(Said, u32),
     /// The A4 printing ended: the results printed and marked collected, or why it stopped.
-    DocsPrinted(Result<u32, String>),
+    DocsPrinted(Result<u32, Said>),
     /// Pages scanned (thumbnails), or why scanning failed.
-    Scanned(Result<Vec<Thumb>, String>),
+    Scanned(Result<Vec<Thumb>, Said>),
     /// Faults of the devices only some errands need: the ID-card reader, the A4 printer or
     /// the scanner (None: working again). Only the errands that need the device stop: items
     /// that require the ID card send the visitor to the service desk, items where it is
     /// optional skip the card step.
-    OptionalDevice(DeviceKind, Option<String>),
+    OptionalDevice(DeviceKind, Option<Said>),
     /// A self-test finished: device, passed, what it found.
     SelfTested(DeviceKind, bool, String),
     /// The scanned pages did not reach the hall service (the ticket is fine).

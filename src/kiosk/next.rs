@@ -7,7 +7,7 @@ use hallq_ui::view::Screen;
 use super::controller::Controller;
 use super::model::{Card, Effect};
 use super::session::ErrandState;
-use super::text::tr;
+use super::text::{tr, Said};
 
 /// The button on a message screen, and what it does.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,20 +21,12 @@ pub enum Next {
     Browse,
 }
 
-/// The first "HH:MM" in a text, such as the time the lunch break ends in the hall's refusal.
-fn first_time(text: &str) -> Option<&str> {
-    let b = text.as_bytes();
-    (0..b.len().saturating_sub(4)).find_map(|i| {
-        let t = &b[i..i + 5];
-        let digits = |r: &[u8]| r.iter().all(u8::is_ascii_digit);
-        (digits(&t[..2]) && t[2] == b':' && digits(&t[3..]) && (i == 0 || !b[i - 1].is_ascii_digit())).then(|| &text[i..i + 5])
-    })
-}
-
 impl Controller {
     /// "服务台（1楼导引台）", or just the service desk when the hall names none.
     pub(super) fn desk_text(&self) -> String {
         match self.desk_place() {
+            // "the Guidance desk, floor 1", not "the service desk (Guidance desk, floor 1)".
+            Some(place) if self.en() && place.to_lowercase().contains("desk") => format!("the {place}"),
             Some(place) => tr!(self.en(), "服务台（{}）", place),
             None => tr!(self.en(), "服务台"),
         }
@@ -68,14 +60,14 @@ impl Controller {
     }
 
     /// The hall refused a ticket for the lunch break: the materials to look at meanwhile.
-    pub(super) fn on_lunch_break(&mut self, msg: String) {
+    pub(super) fn on_lunch_break(&mut self, said: Said, until: Option<String>) {
         self.session.request = None;
         let en = self.en();
-        let then = match first_time(&msg) {
+        let then = match until {
             Some(t) => tr!(en, "可先查看所需材料，{} 后再来取号", t),
             None => tr!(en, "可先查看所需材料，午休后再来取号"),
         };
-        self.message(tr!(en, "午休暂停取号"), format!("{msg}\n{then}"));
+        self.message(tr!(en, "午休暂停取号"), format!("{}\n{then}", said.text(en)));
         if let Some(item) = &self.session.item {
             self.session.next = Some(Next::Materials(item.id.clone()));
         }
@@ -145,15 +137,5 @@ impl Controller {
             Next::Browse => self.home(),
         }
         vec![]
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_time_in_a_refusal() {
-        assert_eq!(super::first_time("午休时间暂停取号，13:30 恢复取号。"), Some("13:30"));
-        assert_eq!(super::first_time("resume at 9:05 or 113:30"), None);
-        assert_eq!(super::first_time("12:00"), Some("12:00"));
     }
 }

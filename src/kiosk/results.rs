@@ -2,12 +2,12 @@
 //! listed, and the ones they choose are printed on the A4 printer (each marked collected
 //! once it printed).
 
-use hallq_ui::view::{ChoiceRow, KioskView, Screen};
+use hallq_ui::view::{ChoiceRow, KioskView, RowState, Screen};
 
 use super::controller::Controller;
 use super::model::{Effect, ResultRow};
 use super::session::ErrandState;
-use super::text::tr;
+use super::text::{tr, Said};
 
 /// The results errand's state.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -41,7 +41,7 @@ impl Controller {
     pub(super) fn start_results(&mut self) {
         if let Some(f) = self.devices.a4.clone() {
             let t = tr!(self.en(), "自助打印暂停");
-            self.message(t, f);
+            self.message(t, f.text(self.en()));
             return;
         }
         if self.reader_down() {
@@ -70,14 +70,14 @@ impl Controller {
         vec![Effect::FindResults { identity }]
     }
 
-    pub(super) fn on_results(&mut self, found: Result<Vec<ResultRow>, String>) {
+    pub(super) fn on_results(&mut self, found: Result<Vec<ResultRow>, Said>) {
         if self.screen() != Screen::Choices || collect_of(&mut self.session.errand).is_none() {
             return;
         }
         self.session.status.clear();
         let en = self.en();
         match found {
-            Err(msg) => self.message(tr!(en, "无法查询办理结果"), msg),
+            Err(msg) => self.message(tr!(en, "无法查询办理结果"), msg.text(en)),
             Ok(list) if list.is_empty() => {
                 self.message(tr!(en, "暂无可打印的结果"), tr!(en, "您的办理结果尚未送达或已领取。如有疑问请到服务台咨询。"))
             }
@@ -97,7 +97,7 @@ impl Controller {
         }
         if let Some(f) = self.devices.a4.clone() {
             let t = tr!(self.en(), "自助打印暂停");
-            self.message(t, f);
+            self.message(t, f.text(self.en()));
             return vec![];
         }
         if let Some(r) = collect_of(&mut self.session.errand) {
@@ -108,17 +108,17 @@ impl Controller {
         vec![Effect::PrintResults(chosen)]
     }
 
-    pub(super) fn on_print_progress(&mut self, line: &str, percent: u32) {
+    pub(super) fn on_print_progress(&mut self, line: &Said, percent: u32) {
         if self.screen() != Screen::Documents {
             return;
         }
         if let Some(p) = collect_of(&mut self.session.errand).and_then(|r| r.printing.as_mut()) {
             p.percent = percent.clamp(1, 100);
-            self.session.status = line.to_string();
+            self.session.status = line.text(self.en());
         }
     }
 
-    pub(super) fn on_printed_results(&mut self, result: Result<u32, String>) {
+    pub(super) fn on_printed_results(&mut self, result: Result<u32, Said>) {
         if self.screen() != Screen::Documents {
             return;
         }
@@ -130,8 +130,9 @@ impl Controller {
         self.session.status = match result {
             Ok(n) => tr!(self.en(), "已打印 {} 份，已为您登记领取。请从下方出纸口取走文件。", n),
             Err(msg) => {
-                self.devices.a4 = Some(msg.clone());
-                tr!(self.en(), "打印未完成：{}。未打印的结果仍为您保留。", msg)
+                let line = tr!(self.en(), "打印未完成：{}。未打印的结果仍为您保留。", msg.text(self.en()));
+                self.devices.a4 = Some(msg);
+                line
             }
         };
     }
@@ -148,13 +149,13 @@ impl Controller {
             id: "all".into(),
             title: tr!(en, "全部打印（{} 份）", found.len()),
             sub: String::new(),
-            state: String::new(),
+            state: RowState::None,
         })
         .chain(found.iter().map(|r| ChoiceRow {
             id: r.id.clone(),
             title: r.title.clone(),
             sub: r.department.clone(),
-            state: String::new(),
+            state: RowState::None,
         }))
         .collect();
     }

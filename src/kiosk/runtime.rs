@@ -24,6 +24,7 @@ use hallq_ui::view::{DeviceKind, KioskView};
 
 use super::controller::{AppointmentRow, Card, Controller, Effect, Input, IssueFailure, Issued, ResultRow, Settings};
 use super::errands::{Scanner, Speaker, VoiceOut, A4};
+use super::text::{said, Said};
 
 pub struct KioskOptions {
     /// The offline journal (leases and tickets issued while the hall is unreachable);
@@ -106,13 +107,13 @@ enum Watcher {
 
 #[derive(Debug, Default)]
 struct Faults {
-    printer: Option<String>,
-    reader: Option<String>,
-    service: Option<String>,
+    printer: Option<Said>,
+    reader: Option<Said>,
+    service: Option<Said>,
 }
 
 impl Faults {
-    fn of(&mut self, w: Watcher) -> &mut Option<String> {
+    fn of(&mut self, w: Watcher) -> &mut Option<Said> {
         match w {
             Watcher::Printer => &mut self.printer,
             Watcher::Reader => &mut self.reader,
@@ -273,9 +274,9 @@ impl Core {
         let low = matches!(&status, Ok(Some(s)) if s.paper_near_end);
         let low_changed = self.paper_low.swap(low, std::sync::atomic::Ordering::SeqCst) != low;
         let fault = match status {
-            Ok(Some(s)) => s.fault().map(|f| f.visitor_message().to_string()),
+            Ok(Some(s)) => s.fault().map(|f| Said::from(f.visitor_message())),
             Ok(None) => None,
-            Err(e) => Some(e.fault().visitor_message().to_string()),
+            Err(e) => Some(e.fault().visitor_message().into()),
         };
         let working = fault.is_none();
         // Paper running low still prints: nothing changes for the visitor, but managers
@@ -315,7 +316,7 @@ impl Core {
     }
 
     /// Records a watcher's fault; whether it changed.
-    fn set_fault(self: &Arc<Self>, which: Watcher, fault: Option<String>) -> bool {
+    fn set_fault(self: &Arc<Self>, which: Watcher, fault: Option<Said>) -> bool {
         let combined = {
             let mut f = self.faults.lock().unwrap_or_else(|p| p.into_inner());
             if *f.of(which) == fault {
@@ -344,9 +345,9 @@ impl Core {
         // Managers see the kiosk's devices in the hall's state (the connection itself they
         // see by its absence).
         if which == Watcher::Printer {
-            self.report(DeviceKind::TicketPrinter, fault.clone().or_else(|| self.paper_note()));
+            self.report(DeviceKind::TicketPrinter, fault.as_ref().map(|f| f.text(false)).or_else(|| self.paper_note()));
         } else if which == Watcher::Reader {
-            self.report(DeviceKind::IdcardReader, fault.clone());
+            self.report(DeviceKind::IdcardReader, fault.as_ref().map(|f| f.text(false)));
         }
         if which == Watcher::Reader {
             // A reader fault turns off only what needs a card.
@@ -400,7 +401,7 @@ impl Core {
             }
             Effect::FindAppointments { identity: (id_number, name) } => {
                 let r = self.hall.find_appointments(&Identity { id_number, name }).await;
-                let rows = r.map_err(|e| visitor_message(&e)).map(|list| {
+                let rows = r.map_err(|e| Said::hall(&e)).map(|list| {
                     list.appointments
                         .into_iter()
                         .map(|a| AppointmentRow {
@@ -415,7 +416,7 @@ impl Core {
             }
             Effect::FindResults { identity: (id_number, name) } => {
                 let r = self.hall.find_results(&Identity { id_number, name }).await;
-                let rows = r.map_err(|e| visitor_message(&e)).map(|list| {
+                let rows = r.map_err(|e| Said::hall(&e)).map(|list| {
                     list.results
                         .into_iter()
                         .map(|r| ResultRow { id: r.id, title: r.title, department: r.department, nonce: r.nonce })
@@ -426,7 +427,7 @@ impl Core {
             Effect::PrintResults(list) => {
                 let result = self.print_results(list).await;
                 if let Err(msg) = &result {
-                    self.report(DeviceKind::A4Printer, Some(msg.clone()));
+                    self.report(DeviceKind::A4Printer, Some(msg.text(false)));
                 }
                 self.input(Input::DocsPrinted(result));
             }
@@ -437,11 +438,11 @@ impl Core {
                         // answers again; a jam or an open cover is the visitor's to put right.
                         if e.is_device_fault() {
                             self.report(DeviceKind::Scanner, Some(e.to_string()));
-                            self.input(Input::OptionalDevice(DeviceKind::Scanner, Some(e.to_string())));
+                            self.input(Input::OptionalDevice(DeviceKind::Scanner, Some(super::errands::scan_said(&e))));
                         }
-                        e.to_string()
+                        super::errands::scan_said(&e)
                     }),
-                    None => Err("本机未连接扫描仪".into()),
+                    None => Err(said!("本机未连接扫描仪")),
                 });
                 let thumbs = pages.map(|pages| {
                     let thumbs: Vec<_> = pages.iter().map(super::errands::thumb).collect();
@@ -489,7 +490,7 @@ impl Core {
             Effect::Print(t) => {
                 let Devices { printer, template, .. } = devices;
                 let result = tokio::task::block_in_place(|| printer.print_ticket(template, &t.printable)).map(|_| ()).map_err(|e| {
-                    (e.fault().visitor_message().to_string(), matches!(e, hallq_drivers::printer::PrintError::FailedDuring(_)))
+                    (Said::from(e.fault().visitor_message()), matches!(e, hallq_drivers::printer::PrintError::FailedDuring(_)))
                 });
                 if let Err((msg, _)) = &result {
                     self.set_fault(Watcher::Printer, Some(msg.clone()));
@@ -587,7 +588,7 @@ impl Core {
         identity: Option<(String, String)>,
         template: &Template,
     ) -> Result<Issued, IssueFailure> {
-        let down = || IssueFailure::Refused("无法连接叫号系统，请到服务台取号。".into());
+        let down = || IssueFailure::Refused(said!("无法连接叫号系统，请到服务台取号。"));
         let (Some(journal), Some(cat)) = (&self.offline.journal, self.offline.catalog()) else { return Err(down()) };
         let item = cat.services.iter().find(|s| s.id.as_str() == service).ok_or_else(down)?;
         let queue = cat.queues.iter().find(|q| q.id == item.queue);
@@ -603,7 +604,7 @@ impl Core {
             token: &token,
         };
         let r = journal.issue(&issue).map_err(|e| match e {
-            super::journal::JournalError::UsedUp(_) => IssueFailure::Refused(format!(
+            super::journal::JournalError::UsedUp(_) => IssueFailure::Refused(said!(
                 "网络中断，本机“{}”的离线号段已用完，请到服务台取号。",
                 queue.map(|q| q.name.as_str()).unwrap_or(item.queue.as_str())
             )),
@@ -657,25 +658,27 @@ impl Core {
     }
 
     /// Prints results one after another; each is marked collected as soon as it printed.
-    async fn print_results(self: &Arc<Self>, list: Vec<ResultRow>) -> Result<u32, String> {
+    async fn print_results(self: &Arc<Self>, list: Vec<ResultRow>) -> Result<u32, Said> {
         let n = list.len() as u32;
         let mut done = 0u32;
         for (i, r) in list.into_iter().enumerate() {
             let i = i as u32;
             let base = i * 100 / n;
-            self.input(Input::DocProgress(format!("正在取得第 {}/{n} 份：{}", i + 1, r.title), base));
+            self.input(Input::DocProgress(said!("正在取得第 {}/{} 份：{}", i + 1, n, r.title), base));
             let slow = self.hall.with_deadline(Duration::from_secs(60));
-            let pdf = slow.result_pdf(&r.id, r.nonce.as_deref()).await.map_err(|e| visitor_message(&e))?;
+            let pdf = slow.result_pdf(&r.id, r.nonce.as_deref()).await.map_err(|e| Said::hall(&e))?;
             let core = self.clone();
             let title = r.title.clone();
             let printed = tokio::task::spawn_blocking(move || {
-                let a4 = core.a4.as_ref().ok_or_else(|| "本机未连接A4打印机".to_string())?;
+                let a4 = core.a4.as_ref().ok_or_else(|| said!("本机未连接A4打印机"))?;
                 a4.print(pdf, &title, |what, pct| {
-                    core.input(Input::DocProgress(format!("{what} 第 {}/{n} 份：{title}", i + 1), base + pct / n))
+                    let line = Said::Join(vec![Said::Text(what.to_string()), said!(" 第 {}/{} 份：{}", i + 1, n, title)]);
+                    core.input(Input::DocProgress(line, base + pct / n))
                 })
+                .map_err(Said::Text)
             })
             .await
-            .unwrap_or_else(|_| Err("打印中断，请联系工作人员".into()));
+            .unwrap_or_else(|_| Err(said!("打印中断，请联系工作人员")));
             printed?;
             // Printed: the hall deletes it. If that fails, it still printed; the next visit
             // would print it again, which is safer than losing it.
@@ -698,7 +701,7 @@ impl Core {
             DeviceKind::IdcardReader => match (&self.opts.idcard, self.faults.lock().unwrap_or_else(|p| p.into_inner()).reader.clone()) {
                 (None, _) => Err("未配置读卡器（--idcard）".into()),
                 (Some(_), None) => Ok("读卡器在线（刷一张证件可验证读卡）".into()),
-                (Some(_), Some(f)) => Err(f),
+                (Some(_), Some(f)) => Err(f.text(false)),
             },
             DeviceKind::A4Printer => test_handle(self.a4.clone(), "未配置A4打印机（--a4）").await,
             DeviceKind::Scanner => test_handle(self.scanner.clone(), "未配置扫描仪（--scanner）").await,
@@ -717,14 +720,6 @@ impl Core {
     }
 }
 
-/// What the visitor is told when the hall did not answer as hoped.
-fn visitor_message(e: &ClientError) -> String {
-    match e {
-        ClientError::Refused { message, .. } => message.clone(),
-        _ => "无法连接叫号系统，请到服务台咨询。".into(),
-    }
-}
-
 /// The visitor's status page for the ticket QR, under `base` (the hall's public URL, or
 /// the kiosk's `--server`): `{id}` and `{token}` are filled per ticket.
 pub fn status_url_template(base: &str) -> String {
@@ -738,8 +733,14 @@ fn issued(r: Result<hallq_proto::Issued, ClientError>, template: &Template) -> R
         Ok(i) => Ok(issued_from(&i.ticket, template)),
         Err(e) if e.is_transient() => Err(IssueFailure::Unreachable(e.to_string())),
         Err(ClientError::Protocol(m)) => Err(IssueFailure::Unreachable(m)),
-        Err(e) if e.code() == Some(hallq_proto::ErrorCode::LunchBreak) => Err(IssueFailure::LunchBreak(e.to_string())),
-        Err(e) => Err(IssueFailure::Refused(e.to_string())),
+        Err(e) if e.code() == Some(hallq_proto::ErrorCode::LunchBreak) => {
+            let until = match &e {
+                ClientError::Refused { until, .. } => until.clone(),
+                _ => None,
+            };
+            Err(IssueFailure::LunchBreak { said: Said::hall(&e), until })
+        }
+        Err(e) => Err(IssueFailure::Refused(Said::hall(&e))),
     }
 }
 
@@ -855,11 +856,11 @@ impl Core {
             }
             Err(ClientError::Refused { status: 401 | 403, .. }) => {
                 self.offline.refused.store(true, std::sync::atomic::Ordering::SeqCst);
-                self.set_fault(Watcher::Service, Some("本机未获授权连接叫号系统，请联系工作人员".into()));
+                self.set_fault(Watcher::Service, Some(said!("本机未获授权连接叫号系统，请联系工作人员")));
             }
             Err(e) => {
                 tracing::debug!("the hall's catalogue: {e}");
-                self.set_fault(Watcher::Service, Some("无法连接叫号系统，请到服务台取号".into()));
+                self.set_fault(Watcher::Service, Some(said!("无法连接叫号系统，请到服务台取号")));
             }
         }
     }
@@ -901,7 +902,7 @@ pub fn start(core: Arc<Core>) {
                 None => None,
             };
             if health.is_none() {
-                c.set_fault(Watcher::Service, Some("无法连接叫号系统，请到服务台取号".into()));
+                c.set_fault(Watcher::Service, Some(said!("无法连接叫号系统，请到服务台取号")));
             } else if health.is_some() && c.offline.active.load(std::sync::atomic::Ordering::SeqCst) {
                 // Back: the figures' poll would wait up to 15 s.
                 c.set_fault(Watcher::Service, None);
@@ -965,7 +966,7 @@ pub fn start(core: Arc<Core>) {
                 // Every time (the hall logs only changes): a failed print paused the errand
                 // and reported it meanwhile, and a printer that answers again resumes it.
                 c.report(DeviceKind::A4Printer, fault.clone());
-                c.input(Input::OptionalDevice(DeviceKind::A4Printer, fault));
+                c.input(Input::OptionalDevice(DeviceKind::A4Printer, fault.map(Said::Text)));
                 tokio::time::sleep(Duration::from_secs(30)).await;
             }
         });
@@ -983,7 +984,7 @@ pub fn start(core: Arc<Core>) {
                     let fault =
                         tokio::task::spawn_blocking(move || cc.scanner.as_ref().and_then(|s| s.check().err())).await.unwrap_or(None);
                     c.report(DeviceKind::Scanner, fault.clone());
-                    c.input(Input::OptionalDevice(DeviceKind::Scanner, fault));
+                    c.input(Input::OptionalDevice(DeviceKind::Scanner, fault.map(Said::Text)));
                 }
                 tokio::time::sleep(Duration::from_secs(30)).await;
             }
@@ -1010,7 +1011,7 @@ pub fn start(core: Arc<Core>) {
                     Ok(t) => Poller::new(IdReader::new(t)),
                     Err(e) => {
                         tracing::warn!("ID-card reader: {e}");
-                        c.set_fault(Watcher::Reader, Some("身份证读卡器故障，请联系工作人员".into()));
+                        c.set_fault(Watcher::Reader, Some(said!("身份证读卡器故障，请联系工作人员")));
                         std::thread::sleep(Duration::from_secs(5));
                         continue;
                     }
@@ -1035,11 +1036,11 @@ pub fn start(core: Arc<Core>) {
                                 expired_on,
                             }));
                         }
-                        Ok(Some(CardEvent::Unreadable(e))) => c.input(Input::CardUnreadable(e.to_string())),
+                        Ok(Some(CardEvent::Unreadable(e))) => c.input(Input::CardUnreadable(Said::Text(e.to_string()))),
                         Ok(_) => {}
                         Err(e) => {
                             tracing::warn!("ID-card reader: {}", e.staff_message());
-                            c.set_fault(Watcher::Reader, Some("身份证读卡器故障，请联系工作人员".into()));
+                            c.set_fault(Watcher::Reader, Some(said!("身份证读卡器故障，请联系工作人员")));
                             break;
                         }
                     }

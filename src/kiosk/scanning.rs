@@ -7,7 +7,7 @@ use hallq_ui::view::{Screen, Thumb};
 use super::controller::Controller;
 use super::model::Effect;
 use super::session::{ErrandState, List};
-use super::text::tr;
+use super::text::{tr, Said};
 
 /// At most this many pages a visitor.
 const MAX_PAGES: usize = 30;
@@ -40,7 +40,7 @@ impl Controller {
     pub(super) fn start_scan_errand(&mut self) {
         if let Some(f) = self.devices.scanner.clone() {
             let title = tr!(self.en(), "材料预审暂停");
-            let body = tr!(self.en(), "{}。您可以直接取号，到窗口提交纸质材料。", f);
+            let body = tr!(self.en(), "{}。您可以直接取号，到窗口提交纸质材料。", f.text(self.en()));
             self.message(title, body);
             return;
         }
@@ -56,7 +56,7 @@ impl Controller {
             s.busy = None;
         }
         self.session.status = match &self.devices.scanner {
-            Some(f) => f.clone(),
+            Some(f) => f.text(self.en()),
             None => tr!(self.en(), "请将材料正面朝下放在扫描玻璃上，或放入上方进纸器，然后点击扫描"),
         };
     }
@@ -66,7 +66,7 @@ impl Controller {
             return vec![];
         }
         if let Some(f) = self.devices.scanner.clone() {
-            self.session.status = f;
+            self.session.status = f.text(self.en());
             return vec![];
         }
         let en = self.en();
@@ -107,17 +107,17 @@ impl Controller {
         self.issue()
     }
 
-    pub(super) fn on_scan_progress(&mut self, line: String, percent: u32) {
+    pub(super) fn on_scan_progress(&mut self, line: Said, percent: u32) {
         if self.screen() != Screen::Scan {
             return;
         }
         if let Some(busy) = scanning_of(&mut self.session.errand).and_then(|s| s.busy.as_mut()) {
             *busy = percent.clamp(1, 100);
-            self.session.status = line;
+            self.session.status = line.text(self.en());
         }
     }
 
-    pub(super) fn on_scanned(&mut self, result: Result<Vec<Thumb>, String>) {
+    pub(super) fn on_scanned(&mut self, result: Result<Vec<Thumb>, Said>) {
         if self.screen() != Screen::Scan {
             return;
         }
@@ -133,7 +133,7 @@ impl Controller {
                 }
                 tr!(en, "已扫描 {} 页", s.pages.len())
             }
-            Err(msg) => msg,
+            Err(msg) => msg.text(en),
         };
     }
 

@@ -8,6 +8,7 @@ use anyhow::Context;
 use hallq_ui::view::{DeviceKind, KioskView, TileId, UiAction};
 
 use super::controller::{AppointmentRow, Card, Controller, Input, IssueFailure, Issued, ResultRow, Settings};
+use super::text::Said;
 
 /// A made-up scanned page: a form with a title bar and lines of text.
 fn sample_page(seed: u8) -> hallq_ui::view::Thumb {
@@ -124,8 +125,12 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
     for a in quick_ticket() {
         ui(&mut c, a);
     }
-    let lunch = if english { "Tickets pause for lunch and resume at 13:30." } else { "午休时间暂停取号，13:30 恢复取号。" };
-    c.handle(Input::Issued(Err(IssueFailure::LunchBreak(lunch.into()))));
+    // The hall's words in both languages, as its refusal carries them.
+    let said = Said::Hall {
+        zh: "午休时间暂停取号，13:30 恢复取号。".into(),
+        en: Some("Tickets pause for lunch and resume at 13:30.".into()),
+    };
+    c.handle(Input::Issued(Err(IssueFailure::LunchBreak { said, until: Some("13:30".into()) })));
     out.push(("refused", c.view().clone()));
     ui(&mut c, UiAction::Home);
     let card = Card {

@@ -34,8 +34,8 @@ impl ErrandState {
 /// A list of items on screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum List {
-    /// "personal" or "business" items.
-    Category(&'static str),
+    /// Personal or business items.
+    Category(hallq_proto::Category),
     Hot,
     Departments,
     /// One department's items (its Chinese name); Back goes to the departments.

@@ -1,7 +1,7 @@
 //! The kiosk controller without UI: every flow as a sequence of inputs, checking the
 //! screens and the effects a visitor and the hall would notice.
 
-use hallq_ui::view::{DeviceKind, Screen, TileId, UiAction};
+use hallq_ui::view::{DeviceKind, RowState, Screen, TileId, UiAction};
 
 use super::controller::*;
 
@@ -436,9 +436,9 @@ fn the_manager_menu_needs_five_corner_taps_and_the_pin() {
     assert_eq!(c.view().screen, Screen::Manager);
     assert_eq!(c.view().tests.len(), 5);
     assert_eq!(tap(&mut c, UiAction::SelfTest(DeviceKind::TicketPrinter)), vec![Effect::SelfTest(DeviceKind::TicketPrinter)]);
-    assert_eq!(c.view().tests[0].state, "busy");
+    assert_eq!(c.view().tests[0].state, RowState::Busy);
     c.handle(Input::SelfTested(DeviceKind::TicketPrinter, false, "缺纸".into()));
-    assert_eq!((c.view().tests[0].state.as_str(), c.view().tests[0].sub.as_str()), ("fault", "缺纸"));
+    assert_eq!((c.view().tests[0].state, c.view().tests[0].sub.as_str()), (RowState::Fault, "缺纸"));
     assert_eq!(tap(&mut c, UiAction::Exit), vec![Effect::Exit]);
     tap(&mut c, UiAction::Back);
     assert_eq!(c.view().screen, Screen::OutOfService);
@@ -848,7 +848,7 @@ fn call_staff_from_any_visitor_screen_once_and_where_to_go_when_the_hall_is_unre
     c.handle(Input::HelpCalled(false));
     assert_eq!(c.view().help, "请到服务台（1楼导引台）寻求帮助");
     tap(&mut c, UiAction::SetEnglish(true));
-    assert_eq!(c.view().help, "Please go to the service desk (Ground-floor service desk) for help");
+    assert_eq!(c.view().help, "Please go to the Ground-floor service desk for help");
     assert_eq!(tap(&mut c, UiAction::CallStaff), [Effect::CallForHelp], "may try again after a failure");
 }
 
@@ -889,7 +889,10 @@ fn error_screens_offer_a_next_step() {
     let mut c = kiosk();
     to_confirm_without_card(&mut c);
     tap(&mut c, UiAction::Confirm);
-    c.handle(Input::Issued(Err(IssueFailure::LunchBreak("午休时间暂停取号，13:30 恢复取号。".into()))));
+    c.handle(Input::Issued(Err(IssueFailure::LunchBreak {
+        said: Said::Hall { zh: "午休时间暂停取号，13:30 恢复取号。".into(), en: None },
+        until: Some("13:30".into()),
+    })));
     assert!(c.view().message_body.ends_with("可先查看所需材料，13:30 后再来取号"), "{}", c.view().message_body);
     assert_eq!(c.view().next, "查看所需材料");
     tap(&mut c, UiAction::Next);

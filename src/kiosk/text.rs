@@ -22,6 +22,71 @@ macro_rules! tr {
 }
 pub(crate) use tr;
 
+/// `said!("正在取得第 {}/{} 份", i, n)`: a [`Said`] whose language is chosen when shown.
+macro_rules! said {
+    ($zh:literal $(, $arg:expr)* $(,)?) => {
+        $crate::kiosk::text::Said::Kiosk { zh: $zh, args: vec![$($arg.to_string()),*] }
+    };
+}
+pub(crate) use said;
+
+/// A line for the visitor, put in the language they chose when it is shown (they may switch
+/// while it is on screen): a kiosk text from the catalogue with its arguments (`said!`, and the
+/// devices' visitor messages, which are in the catalogue too), or the hall service's own words
+/// in Chinese and, when it sent them, English.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Said {
+    /// A kiosk text from the catalogue, with its arguments put in when shown.
+    Kiosk { zh: &'static str, args: Vec<String> },
+    /// A text made elsewhere (a device's message): the catalogue's English when it has this
+    /// very text, else as it is.
+    Text(String),
+    /// The hall service's words.
+    Hall { zh: String, en: Option<String> },
+    /// Texts shown one after another.
+    Join(Vec<Said>),
+}
+
+impl Said {
+    /// The hall's refusal, or what the kiosk says when the hall did not answer.
+    pub fn hall(e: &hallq_proto::ClientError) -> Said {
+        match e {
+            hallq_proto::ClientError::Refused { message, message_en, .. } => Said::Hall { zh: message.clone(), en: message_en.clone() },
+            _ => said!("无法连接叫号系统，请到服务台咨询。"),
+        }
+    }
+
+    /// The text in Chinese or English.
+    pub fn text(&self, english: bool) -> String {
+        match self {
+            Said::Kiosk { zh, args } => {
+                let args: Vec<&dyn Display> = args.iter().map(|a| a as &dyn Display).collect();
+                translate(english, zh, &args)
+            }
+            Said::Text(zh) => english.then(|| ENGLISH.get(zh)).flatten().unwrap_or(zh).clone(),
+            Said::Hall { zh, en } => match (english, en) {
+                (true, Some(en)) => en.clone(),
+                _ => zh.clone(),
+            },
+            Said::Join(parts) => parts.iter().map(|p| p.text(english)).collect(),
+        }
+    }
+}
+
+/// A kiosk text the catalogue translates (the devices' visitor messages, tests).
+impl From<&'static str> for Said {
+    fn from(zh: &'static str) -> Said {
+        Said::Kiosk { zh, args: Vec::new() }
+    }
+}
+
+/// A device's message (see [`Said::Text`]).
+impl From<String> for Said {
+    fn from(text: String) -> Said {
+        Said::Text(text)
+    }
+}
+
 /// See [`tr!`].
 pub fn translate(english: bool, zh: &str, args: &[&dyn Display]) -> String {
     let pattern = if english { ENGLISH.get(zh).map(String::as_str).unwrap_or(zh) } else { zh };
@@ -126,6 +191,43 @@ mod tests {
         assert_eq!(format_args_like_slint("a {x} b", &[]), "a {x} b");
     }
 
+    /// A visitor reading English sees the devices' messages in English too: every message
+    /// the ticket printer and the A4 printer give visitors is in the catalogue, and what the
+    /// A4 printer says while printing.
+    #[test]
+    fn the_devices_speak_english() {
+        use hallq_drivers::a4::PrinterCondition;
+        use hallq_drivers::printer::status::PrinterFault;
+        let faults = [
+            PrinterFault::PaperOut,
+            PrinterFault::CoverOpen,
+            PrinterFault::CutterError,
+            PrinterFault::Unrecoverable,
+            PrinterFault::Offline,
+            PrinterFault::NoAnswer,
+        ];
+        let conditions = [
+            PrinterCondition::NoPaper,
+            PrinterCondition::Jam,
+            PrinterCondition::DoorOpen,
+            PrinterCondition::NoToner,
+            PrinterCondition::Stopped(vec![]),
+            PrinterCondition::NotAccepting,
+        ];
+        let texts = faults.iter().map(|f| f.visitor_message()).chain(conditions.iter().map(|c| c.visitor_message()));
+        let missing: Vec<&str> = texts.chain(["排队等待打印", "正在打印", "已打印"]).filter(|t| !has_english(t)).collect();
+        assert!(missing.is_empty(), "no English in hallq-ui.po for {missing:?}");
+        let jam = Said::from(PrinterFault::PaperOut.visitor_message());
+        assert_eq!(jam.text(true), "The printer is out of paper. Please ask a member of staff");
+        assert_eq!(jam.text(false), "打印机缺纸，请联系工作人员");
+        let progress = Said::Join(vec![Said::Text("正在打印".into()), said!(" 第 {}/{} 份：{}", 1, 2, "营业执照")]);
+        assert_eq!(progress.text(true), "Printing 1/2: 营业执照");
+        assert_eq!(progress.text(false), "正在打印 第 1/2 份：营业执照");
+        // The hall's refusal: its English when it sent one, else its Chinese.
+        let hall = Said::Hall { zh: "午休".into(), en: None };
+        assert_eq!(hall.text(true), "午休");
+    }
+
     /// Every `tr!` text of the kiosk's Rust code has its English in the catalogue.
     #[test]
     fn every_rust_text_is_in_the_catalogue() {
@@ -138,7 +240,8 @@ mod tests {
                 continue;
             }
             let source = std::fs::read_to_string(&path).unwrap();
-            for (at, _) in source.match_indices("tr!(") {
+            let calls = source.match_indices("tr!(").chain(source.match_indices("said!("));
+            for (at, _) in calls {
                 let call = &source[at..];
                 let Some(open) = call.find('"') else { continue };
                 let Some(len) = call[open + 1..].find('"') else { continue };

@@ -4,7 +4,9 @@ use std::rc::Rc;
 
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
-use crate::generated::{ChoiceData, DetailData, Errand, ItemData, KioskAdapter, KioskWindow, Screen, TicketData, TileData, TileKind};
+use crate::generated::{
+    ChoiceData, DetailData, Errand, ItemData, KioskAdapter, KioskWindow, RowState, Screen, TicketData, TileData, TileKind,
+};
 use crate::view::{self, DeviceKind, KioskView, RowTarget, TileId, UiAction};
 
 pub use slint::PlatformError;
@@ -63,7 +65,7 @@ pub fn apply(window: &KioskWindow, v: &KioskView) {
         waiting: d.waiting as i32,
         estimate: d.estimate_minutes as i32,
         time_limit: s(&d.time_limit),
-        identity: s(&d.identity),
+        card_required: d.card_required,
     });
     a.set_search(s(&v.search));
     a.set_holder(s(&v.holder));
@@ -99,7 +101,7 @@ pub fn apply(window: &KioskWindow, v: &KioskView) {
     });
     a.set_code(s(&v.code));
     let rows = |r: &[crate::view::ChoiceRow]| {
-        model(r.iter().map(|c| ChoiceData { id: s(&c.id), title: s(&c.title), sub: s(&c.sub), state: s(&c.state) }).collect())
+        model(r.iter().map(|c| ChoiceData { id: s(&c.id), title: s(&c.title), sub: s(&c.sub), state: row_state(c.state) }).collect())
     };
     a.set_choices(rows(&v.choices));
     a.set_tests(rows(&v.tests));
@@ -136,6 +138,15 @@ fn screen(screen: view::Screen) -> Screen {
         V::Scan => Screen::Scan,
         V::ManagerPin => Screen::ManagerPin,
         V::Manager => Screen::Manager,
+    }
+}
+
+fn row_state(s: view::RowState) -> RowState {
+    match s {
+        view::RowState::None => RowState::None,
+        view::RowState::Ok => RowState::Ok,
+        view::RowState::Fault => RowState::Fault,
+        view::RowState::Busy => RowState::Busy,
     }
 }
 

@@ -184,8 +184,8 @@ pub struct ItemDetail {
     pub waiting: u32,
     pub estimate_minutes: u32,
     pub time_limit: String,
-    /// "required", "optional" or "none".
-    pub identity: String,
+    /// The item needs the ID card: the card screen offers no way on without it.
+    pub card_required: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -213,8 +213,19 @@ pub struct ChoiceRow {
     pub id: String,
     pub title: String,
     pub sub: String,
-    /// "ok", "fault", "busy" or "" (for self-test lines).
-    pub state: String,
+    /// A self-test line's state (other lines: `None`).
+    pub state: RowState,
+}
+
+/// How a self-test line stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RowState {
+    /// Not a self-test line, or not tested yet.
+    #[default]
+    None,
+    Ok,
+    Fault,
+    Busy,
 }
 
 /// A scanned page as a small picture.

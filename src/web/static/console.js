@@ -272,19 +272,27 @@
     if (!g) return;
     const s = g.series;
     if (!charts) charts = ["chartHours", "chartWaits", "chartRatings"].map((id) => echarts.init($(id)));
-    const font = { fontFamily: "Noto Sans CJK SC, sans-serif" };
+    // Every colour from the theme (:root of hallq.css): the text on --chart-bg, held to
+    // WCAG contrast by tests/contrast.rs, and the series, which carry no text.
+    const css = getComputedStyle(document.documentElement);
+    const theme = (name) => css.getPropertyValue(name).trim();
+    const ink = theme("--chart-fg"), axisInk = theme("--chart-fg-axis");
+    const font = { fontFamily: "Noto Sans CJK SC, sans-serif", color: ink };
+    const title = (text) => ({ text, left: "center", textStyle: { color: theme("--chart-fg-title") } });
+    const tooltip = { backgroundColor: theme("--chart-bg"), borderColor: theme("--rule-light"), textStyle: { color: ink } };
+    const axis = (o) => ({ ...o, axisLabel: { color: axisInk }, nameTextStyle: { color: axisInk } });
     const b = chartData.wait_buckets_min;
     const waitLabels = b.map((x, i) => (i + 1 < b.length ? `${x}–${b[i + 1]}` : `${x}+`));
-    charts[0].setOption({ textStyle: font, title: { text: t("每小时取号", "Tickets per hour"), left: "center" }, tooltip: {}, grid: { left: 48, right: 16, bottom: 36 },
-      xAxis: { type: "category", data: [...Array(24).keys()].map((h) => `${h}`), name: t("时", "h") }, yAxis: { type: "value", minInterval: 1 },
-      series: [{ type: "bar", data: s.issued_by_hour, itemStyle: { color: "#1f5f9e" } }], animation: false }, true);
-    charts[1].setOption({ textStyle: font, title: { text: t("等候时长分布（分钟）", "Wait distribution (minutes)"), left: "center" }, tooltip: {}, grid: { left: 48, right: 16, bottom: 36 },
-      xAxis: { type: "category", data: waitLabels }, yAxis: { type: "value", minInterval: 1 },
-      series: [{ type: "bar", data: s.waits, itemStyle: { color: "#a14a00" } }], animation: false }, true);
-    const colors = ["#17733f", "#2e8b57", "#7a7f2a", "#c25e00", "#b3261e"];
-    charts[2].setOption({ textStyle: font, title: { text: t("评价", "Ratings"), left: "center" }, tooltip: { trigger: "item" }, legend: { bottom: 0 },
-      graphic: s.ratings.some((n) => n > 0) ? [] : [{ type: "text", left: "center", top: "middle", style: { text: t("暂无评价", "No ratings"), fontSize: 16, fill: "#4d5b6a" } }],
-      series: [{ type: "pie", radius: ["35%", "62%"], stillShowZeroSum: false, data: s.ratings.filter((n) => n > 0).length === 0 ? [] : s.ratings.map((n, i) => ({ value: n, name: t(...RATINGS[i]), itemStyle: { color: colors[i] } })), label: { formatter: "{b}: {c}" } }], animation: false }, true);
+    charts[0].setOption({ textStyle: font, title: title(t("每小时取号", "Tickets per hour")), tooltip, grid: { left: 48, right: 16, bottom: 36 },
+      xAxis: axis({ type: "category", data: [...Array(24).keys()].map((h) => `${h}`), name: t("时", "h") }), yAxis: axis({ type: "value", minInterval: 1 }),
+      series: [{ type: "bar", data: s.issued_by_hour, itemStyle: { color: theme("--chart-issued") } }], animation: false }, true);
+    charts[1].setOption({ textStyle: font, title: title(t("等候时长分布（分钟）", "Wait distribution (minutes)")), tooltip, grid: { left: 48, right: 16, bottom: 36 },
+      xAxis: axis({ type: "category", data: waitLabels }), yAxis: axis({ type: "value", minInterval: 1 }),
+      series: [{ type: "bar", data: s.waits, itemStyle: { color: theme("--chart-waits") } }], animation: false }, true);
+    const colors = ["--chart-rate5", "--chart-rate4", "--chart-rate3", "--chart-rate2", "--chart-rate1"].map(theme);
+    charts[2].setOption({ textStyle: font, title: title(t("评价", "Ratings")), tooltip: { ...tooltip, trigger: "item" }, legend: { bottom: 0, textStyle: { color: ink } },
+      graphic: s.ratings.some((n) => n > 0) ? [] : [{ type: "text", left: "center", top: "middle", style: { text: t("暂无评价", "No ratings"), fontSize: 16, fill: theme("--chart-fg-muted") } }],
+      series: [{ type: "pie", radius: ["35%", "62%"], stillShowZeroSum: false, data: s.ratings.filter((n) => n > 0).length === 0 ? [] : s.ratings.map((n, i) => ({ value: n, name: t(...RATINGS[i]), itemStyle: { color: colors[i] } })), label: { formatter: "{b}: {c}", color: ink } }], animation: false }, true);
   }
 
   async function exportReport(format) {
