@@ -1,8 +1,9 @@
 //! The self-service kiosk: [`controller`] is its behaviour without IO (the visitor's
 //! [`session`], one module per errand: [`browse`], [`appointment`], [`results`],
 //! [`scanning`], [`manager`]; texts through [`text`]); [`runtime`] does
-//! the IO (hall service over HTTP, ticket printer, ID-card reader) and, with the `ui`
-//! feature, drives the Slint screens of `ui/`.
+//! the IO (hall service over HTTP, ticket printer, ID-card reader: its effects in order on
+//! one device task; the watchers that feed it in `watchers`; issuing while the hall is
+//! unreachable in `offline`) and, with the `ui` feature, drives the Slint screens of `ui/`.
 
 pub mod appointment;
 pub mod browse;
@@ -13,6 +14,8 @@ pub mod journal;
 pub mod manager;
 pub mod model;
 pub mod next;
+#[cfg(feature = "ui")]
+mod offline;
 pub mod pin;
 pub mod results;
 #[cfg(feature = "ui")]
@@ -23,6 +26,8 @@ pub mod screenshots;
 pub mod session;
 pub mod text;
 pub mod village;
+#[cfg(feature = "ui")]
+mod watchers;
 
 #[cfg(test)]
 mod tests;

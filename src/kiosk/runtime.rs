@@ -5,26 +5,26 @@
 //! The effects the controller asks for are carried out one after another, in the order it
 //! asked, by one device task ([`Devices`]): it owns the ticket printer, the ticket's
 //! template and the visitor's scanned pages, and looks at the printer between tickets.
-//! Watchers (the hall, the reader, the A4 printer, the scanner) feed inputs.
+//! Watchers (the hall, the reader, the A4 printer, the scanner: `watchers.rs`) feed inputs;
+//! issuing from number leases while the hall is unreachable is `offline.rs`.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hallq_drivers::device::KioskDevice;
-use hallq_drivers::idcard::{CardEvent, IdReader, Poller};
 use hallq_drivers::printer::sim::SimPrinter;
 use hallq_drivers::printer::ticket::Template;
 use hallq_drivers::printer::TicketPrinter;
-use hallq_drivers::{transport, DeviceUri};
-use hallq_proto::{
-    CheckIn, ClientError, EventView, FeedItem, HallClient, Identity, IssueTicket, RequestId, ServiceId, TicketId, TicketView,
-};
+use hallq_drivers::DeviceUri;
+use hallq_proto::{CheckIn, ClientError, HallClient, Identity, IssueTicket, RequestId, ServiceId, TicketId, TicketView};
 use hallq_ui::view::{DeviceKind, KioskView};
 
-use super::controller::{AppointmentRow, Card, Controller, Effect, Input, IssueFailure, Issued, ResultRow, Settings};
+use super::controller::{AppointmentRow, Controller, Effect, Input, IssueFailure, Issued, ResultRow, Settings};
 use super::errands::{Scanner, Speaker, VoiceOut, A4};
+use super::offline::Offline;
 use super::text::{said, Said};
+pub use super::watchers::{fetch_catalog, start};
 
 pub struct KioskOptions {
     /// The offline journal (leases and tickets issued while the hall is unreachable);
@@ -57,23 +57,23 @@ pub struct KioskOptions {
 
 /// What the kiosk shares between its tasks and threads.
 pub struct Core {
-    controller: Mutex<Controller>,
-    hall: HallClient,
-    opts: KioskOptions,
-    render: Box<dyn Fn(KioskView) + Send + Sync>,
+    pub(super) controller: Mutex<Controller>,
+    pub(super) hall: HallClient,
+    pub(super) opts: KioskOptions,
+    pub(super) render: Box<dyn Fn(KioskView) + Send + Sync>,
     /// Faults seen by each watcher.
     faults: Mutex<Faults>,
     /// The ticket printer reports its paper running low (it still prints).
-    paper_low: std::sync::atomic::AtomicBool,
-    a4: Option<A4>,
-    scanner: Option<Scanner>,
-    speaker: Speaker,
+    pub(super) paper_low: std::sync::atomic::AtomicBool,
+    pub(super) a4: Option<A4>,
+    pub(super) scanner: Option<Scanner>,
+    pub(super) speaker: Speaker,
     /// Closes the kiosk program (the manager's exit).
-    on_exit: std::sync::OnceLock<Box<dyn Fn() + Send + Sync>>,
+    pub(super) on_exit: std::sync::OnceLock<Box<dyn Fn() + Send + Sync>>,
     /// Offline issuing: the journal, the hall's catalogue and zone as last seen.
-    offline: Offline,
+    pub(super) offline: Offline,
     /// To the device task, in order.
-    jobs: tokio::sync::mpsc::UnboundedSender<Job>,
+    pub(super) jobs: tokio::sync::mpsc::UnboundedSender<Job>,
 }
 
 /// What the device task owns; only it touches the ticket printer.
@@ -88,7 +88,7 @@ pub struct Devices {
 /// What the device task is asked to do, in the order asked (a few a tap, never many
 /// waiting: their size does not matter).
 #[allow(clippy::large_enum_variant)]
-enum Job {
+pub(super) enum Job {
     /// An effect of the controller.
     Effect(Effect),
     /// The hall's ticket settings changed (header, footer, QR, public address).
@@ -99,7 +99,7 @@ enum Job {
 
 /// Who watches what: each watcher's fault is kept apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Watcher {
+pub(super) enum Watcher {
     Printer,
     Reader,
     Service,
@@ -119,38 +119,6 @@ impl Faults {
             Watcher::Reader => &mut self.reader,
             Watcher::Service => &mut self.service,
         }
-    }
-}
-
-/// What the kiosk needs to issue while the hall is unreachable.
-struct Offline {
-    journal: Option<super::journal::Journal>,
-    clock: Arc<dyn crate::service::Clock>,
-    catalog: Mutex<Option<hallq_proto::Catalog>>,
-    /// The hall's UTC offset, from its clock's answers (the machine's until then).
-    offset: Mutex<chrono::FixedOffset>,
-    /// The hall does not answer and the kiosk issues from its leases.
-    active: std::sync::atomic::AtomicBool,
-    /// The hall answers but refuses this kiosk's token (revoked): no offline issuing, whose
-    /// tickets could never be uploaded.
-    refused: std::sync::atomic::AtomicBool,
-    /// The hall's offset is in the journal (written once per run, and when it changes).
-    offset_saved: std::sync::atomic::AtomicBool,
-}
-
-impl Offline {
-    fn now(&self) -> chrono::DateTime<chrono::FixedOffset> {
-        self.clock.now().with_timezone(&*self.offset.lock().unwrap_or_else(|p| p.into_inner()))
-    }
-
-    /// Numbers left in today's leases, over all queues.
-    fn left_today(&self) -> u32 {
-        let Some(j) = &self.journal else { return 0 };
-        j.left(self.now().date_naive()).map(|l| l.iter().map(|(_, n)| n).sum()).unwrap_or(0)
-    }
-
-    fn catalog(&self) -> Option<hallq_proto::Catalog> {
-        self.catalog.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 
@@ -262,7 +230,7 @@ impl Core {
         }
     }
 
-    fn send(&self, job: Job) {
+    pub(super) fn send(&self, job: Job) {
         if self.jobs.send(job).is_err() {
             tracing::error!("the kiosk's device task has ended");
         }
@@ -286,7 +254,7 @@ impl Core {
         }
     }
 
-    fn report(self: &Arc<Self>, device: DeviceKind, fault: Option<String>) {
+    pub(super) fn report(self: &Arc<Self>, device: DeviceKind, fault: Option<String>) {
         let hall = self.hall.clone();
         tokio::spawn(async move {
             if let Err(e) = hall.device_status(device.name(), fault.as_deref()).await {
@@ -316,7 +284,7 @@ impl Core {
     }
 
     /// Records a watcher's fault; whether it changed.
-    fn set_fault(self: &Arc<Self>, which: Watcher, fault: Option<Said>) -> bool {
+    pub(super) fn set_fault(self: &Arc<Self>, which: Watcher, fault: Option<Said>) -> bool {
         let combined = {
             let mut f = self.faults.lock().unwrap_or_else(|p| p.into_inner());
             if *f.of(which) == fault {
@@ -533,130 +501,6 @@ impl Core {
 }
 
 impl Core {
-    /// Keeps the hall's catalogue for offline issuing (in the journal too, when its
-    /// configuration version is new, so a kiosk restarted offline still has it).
-    fn keep_catalog(&self, v: &hallq_proto::Catalog) {
-        let mut kept = self.offline.catalog.lock().unwrap_or_else(|p| p.into_inner());
-        let new_version = kept.as_ref().is_none_or(|k| k.config_version != v.config_version);
-        *kept = Some(v.clone());
-        drop(kept);
-        if let (true, Some(j)) = (new_version, &self.offline.journal) {
-            if let Err(e) =
-                serde_json::to_string(v).map_err(|e| e.to_string()).and_then(|json| j.save_catalog(&json).map_err(|e| e.to_string()))
-            {
-                tracing::warn!("cannot keep the catalogue for offline issuing: {e}");
-            }
-        }
-    }
-
-    /// Leases numbers for every queue this kiosk's items use whose lease is running low
-    /// (none left, or less than half a block). A queue the hall refuses is asked again after
-    /// 5 minutes.
-    async fn top_up_leases(&self, cat: &hallq_proto::Catalog, refused: &mut std::collections::HashMap<String, std::time::Instant>) {
-        let Some(journal) = &self.offline.journal else { return };
-        let today = self.offline.now().date_naive();
-        let left: std::collections::HashMap<String, u32> = journal.left(today).unwrap_or_default().into_iter().collect();
-        let queues: std::collections::BTreeSet<&str> = cat.services.iter().filter(|s| s.kiosk).map(|s| s.queue.as_str()).collect();
-        let block = cat.kiosk.offline_block;
-        for q in queues {
-            let have = left.get(q).copied().unwrap_or(0);
-            if block == 0 || have * 2 > block || refused.get(q).is_some_and(|t| t.elapsed() < Duration::from_secs(300)) {
-                continue;
-            }
-            match self.hall.lease(&hallq_proto::QueueId::new(q)).await {
-                Ok(l) if l.date == today => {
-                    if let Err(e) = journal.add_lease(l.date, q, &l.prefix, l.from, l.to) {
-                        tracing::error!("{e}");
-                    }
-                }
-                Ok(l) => tracing::warn!("the hall leased numbers for {} but this kiosk's date is {today}; clocks differ", l.date),
-                Err(ClientError::Refused { message, .. }) => {
-                    tracing::info!("no lease of queue {q}: {message}");
-                    refused.insert(q.to_string(), std::time::Instant::now());
-                }
-                Err(_) => return,
-            }
-        }
-    }
-
-    /// A ticket from this kiosk's number lease, journaled (durably) before it is printed;
-    /// uploaded by [`super::journal::upload`] once the hall answers.
-    fn issue_offline(
-        &self,
-        request_id: &str,
-        service: &str,
-        identity: Option<(String, String)>,
-        template: &Template,
-    ) -> Result<Issued, IssueFailure> {
-        let down = || IssueFailure::Refused(said!("无法连接叫号系统，请到服务台取号。"));
-        let (Some(journal), Some(cat)) = (&self.offline.journal, self.offline.catalog()) else { return Err(down()) };
-        let item = cat.services.iter().find(|s| s.id.as_str() == service).ok_or_else(down)?;
-        let queue = cat.queues.iter().find(|q| q.id == item.queue);
-        let now = self.offline.now();
-        let token = hex::encode(rand::random::<[u8; 16]>());
-        let issue = super::journal::OfflineIssue {
-            date: now.date_naive(),
-            queue: item.queue.as_str(),
-            request_id,
-            service,
-            issued_at: now,
-            identity: identity.clone(),
-            token: &token,
-        };
-        let r = journal.issue(&issue).map_err(|e| match e {
-            super::journal::JournalError::UsedUp(_) => IssueFailure::Refused(said!(
-                "网络中断，本机“{}”的离线号段已用完，请到服务台取号。",
-                queue.map(|q| q.name.as_str()).unwrap_or(item.queue.as_str())
-            )),
-            e => {
-                tracing::error!("{e}");
-                down()
-            }
-        })?;
-        tracing::info!("issued {} offline for {service}", r.number);
-        let holder = identity.map(|(id, name)| hallq_proto::HolderView {
-            name: crate::identity::mask_name(&name),
-            id_number: crate::identity::IdNumber::parse(&id).ok().map(|n| n.masked()),
-        });
-        let view = TicketView {
-            hall: cat.hall.name.clone(),
-            id: TicketId::new(format!("{}-{}", r.issued_at.format("%Y%m%d"), r.number)),
-            number: hallq_proto::TicketNumber::new(&r.number),
-            date: r.issued_at.date_naive(),
-            service: hallq_proto::Named { id: item.id.to_string(), name: Some(item.name.clone()), name_en: Some(item.name_en.clone()) },
-            queue: hallq_proto::Named {
-                id: item.queue.to_string(),
-                name: queue.map(|q| q.name.clone()),
-                name_en: queue.map(|q| q.name_en.clone()),
-            },
-            status: hallq_proto::Status::Waiting,
-            priority: hallq_proto::Priority::Normal,
-            channel: hallq_proto::Channel::Kiosk,
-            issued_at: r.issued_at.to_rfc3339(),
-            holder,
-            appointment_slot: None,
-            window: None,
-            windows: item.windows.clone(),
-            people_ahead: None,
-            estimate_minutes: None,
-            people_ahead_at_issue: 0,
-            estimate_minutes_at_issue: 0,
-            recalls: 0,
-            rating: None,
-            history: None,
-            token: Some(r.token.clone()),
-            offline: true,
-            // Where to wait and the 过号 rule as the hall's catalogue has them.
-            waiting_area: item.waiting_area.clone(),
-            waiting_area_en: item.waiting_area_en.clone(),
-            no_show_rule: cat.no_show.text.clone(),
-            no_show_rule_en: cat.no_show.text_en.clone(),
-        };
-        let mut issued = issued_from(&view, template);
-        issued.offline = true;
-        Ok(issued)
-    }
-
     /// Prints results one after another; each is marked collected as soon as it printed.
     async fn print_results(self: &Arc<Self>, list: Vec<ResultRow>) -> Result<u32, Said> {
         let n = list.len() as u32;
@@ -746,7 +590,7 @@ fn issued(r: Result<hallq_proto::Issued, ClientError>, template: &Template) -> R
 
 /// The controller's ticket from the hall's typed answer; what is printed is made by
 /// `tickets::model` from the same answer.
-fn issued_from(t: &TicketView, template: &Template) -> Issued {
+pub(super) fn issued_from(t: &TicketView, template: &Template) -> Issued {
     let token = t.token.clone().unwrap_or_default();
     Issued {
         status_url: template.status_url.replace("{id}", t.id.as_str()).replace("{token}", &token),
@@ -762,293 +606,6 @@ fn issued_from(t: &TicketView, template: &Template) -> Issued {
         token,
         printable: crate::tickets::model(t),
         offline: t.offline,
-    }
-}
-
-/// What the catalogue task is asked to fetch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Refresh {
-    /// The catalogue, unless the hall's is the one held (its ETag).
-    Catalog,
-    /// The waits and estimates of each queue.
-    Figures,
-}
-
-/// Waits after an event before fetching the figures, so a burst of events costs one fetch.
-const FIGURES_DEBOUNCE: Duration = Duration::from_secs(1);
-
-/// `GET /catalog` with the ETag of the catalogue held (`If-None-Match`): `None` when the
-/// hall answered 304 (the catalogue held is current), else the new one, whose ETag is kept.
-pub async fn fetch_catalog(hall: &HallClient, etag: &mut Option<String>) -> Result<Option<hallq_proto::Catalog>, ClientError> {
-    Ok(hall.catalog_if_changed(etag.as_deref()).await?.map(|(catalog, tag)| {
-        *etag = tag;
-        catalog
-    }))
-}
-
-/// The kiosk's catalogue and its waits: the full catalogue (close to a megabyte in a large
-/// hall) when asked (config_changed) and every 60 s, each time with its ETag so an unchanged
-/// one costs a 304; the figures (each queue's waiting and estimate) when events change waits
-/// (after [`FIGURES_DEBOUNCE`], one fetch for a burst) and every 15 s. Figures of a newer
-/// configuration fetch the catalogue. Every answer, or its absence, is the hall's health.
-async fn catalogue_task(c: Arc<Core>, mut wanted: tokio::sync::mpsc::UnboundedReceiver<Refresh>) {
-    let mut etag: Option<String> = None;
-    let mut version: Option<u64> = None;
-    let mut slow = tokio::time::interval(Duration::from_secs(60));
-    let mut fallback = tokio::time::interval(Duration::from_secs(15));
-    fallback.reset();
-    loop {
-        let mut want = tokio::select! {
-            _ = slow.tick() => Refresh::Catalog,
-            _ = fallback.tick() => Refresh::Figures,
-            w = wanted.recv() => match w {
-                Some(w) => {
-                    tokio::time::sleep(FIGURES_DEBOUNCE).await;
-                    w
-                }
-                None => return,
-            },
-        };
-        // Everything asked meanwhile is answered by this one fetch.
-        while let Ok(w) = wanted.try_recv() {
-            if w == Refresh::Catalog {
-                want = Refresh::Catalog;
-            }
-        }
-        if want == Refresh::Figures {
-            match c.hall.catalog_figures().await {
-                Ok(f) if version == Some(f.config_version) => {
-                    c.hall_answered(Ok(()));
-                    let figures = f.queues.into_iter().map(|q| (q.id.to_string(), q.waiting, q.estimate_minutes)).collect();
-                    c.input(Input::Figures(figures));
-                    fallback.reset();
-                    continue;
-                }
-                // A configuration this kiosk does not hold yet: the catalogue.
-                Ok(_) => {}
-                Err(e) => {
-                    c.hall_answered(Err(e));
-                    continue;
-                }
-            }
-        }
-        match fetch_catalog(&c.hall, &mut etag).await {
-            Ok(None) => c.hall_answered(Ok(())),
-            Ok(Some(v)) => {
-                version = Some(v.config_version);
-                c.hall_answered(Ok(()));
-                c.keep_catalog(&v);
-                c.input(Input::Catalog(super::catalog_from_proto(&v)));
-                fallback.reset();
-            }
-            Err(e) => c.hall_answered(Err(e)),
-        }
-    }
-}
-
-impl Core {
-    /// The hall answered the kiosk's catalogue or figures request, or did not: its health.
-    fn hall_answered(self: &Arc<Self>, r: Result<(), ClientError>) {
-        match r {
-            Ok(()) => {
-                self.offline.refused.store(false, std::sync::atomic::Ordering::SeqCst);
-                self.set_fault(Watcher::Service, None);
-            }
-            Err(ClientError::Refused { status: 401 | 403, .. }) => {
-                self.offline.refused.store(true, std::sync::atomic::Ordering::SeqCst);
-                self.set_fault(Watcher::Service, Some(said!("本机未获授权连接叫号系统，请联系工作人员")));
-            }
-            Err(e) => {
-                tracing::debug!("the hall's catalogue: {e}");
-                self.set_fault(Watcher::Service, Some(said!("无法连接叫号系统，请到服务台取号")));
-            }
-        }
-    }
-}
-
-/// Starts the watchers: catalogue and clock from the hall service, printer status, and
-/// the card reader. Runs on the current tokio runtime.
-pub fn start(core: Arc<Core>) {
-    // A kiosk started while the hall is unreachable offers what it offered last (and issues
-    // from its leases): the catalogue kept in the journal.
-    if let Some(cat) = core.offline.catalog() {
-        core.input(Input::Catalog(super::catalog_from_proto(&cat)));
-    }
-    // The catalogue: fetched when its configuration changes (ETag: a 304 costs nothing)
-    // and every 60 s; the waits (`/catalog/figures`, ~1 KB) after events that change them
-    // and every 15 s. See [`catalogue_task`].
-    let (refresh, wanted) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(catalogue_task(core.clone(), wanted));
-    // The hall service's clock every second.
-    let c = core.clone();
-    tokio::spawn(async move {
-        loop {
-            let health = c.hall.health().await.ok();
-            if let Some(offset) = health.as_ref().and_then(|h| chrono::DateTime::parse_from_rfc3339(&h.now).ok()).map(|t| *t.offset()) {
-                let changed = std::mem::replace(&mut *c.offline.offset.lock().unwrap_or_else(|p| p.into_inner()), offset) != offset;
-                let unsaved = !c.offline.offset_saved.swap(true, std::sync::atomic::Ordering::SeqCst);
-                if let (true, Some(j)) = (changed || unsaved, &c.offline.journal) {
-                    if let Err(e) = j.save_offset(offset) {
-                        tracing::warn!("{e}");
-                    }
-                }
-            }
-            let clock = match &health {
-                Some(h) => Some(h.now.replacen('T', " ", 1).chars().take(16).collect::<String>()),
-                // Offline: the kiosk's own clock in the hall's zone.
-                None if c.offline.active.load(std::sync::atomic::Ordering::SeqCst) => {
-                    Some(c.offline.now().format("%Y-%m-%d %H:%M").to_string())
-                }
-                None => None,
-            };
-            if health.is_none() {
-                c.set_fault(Watcher::Service, Some(said!("无法连接叫号系统，请到服务台取号")));
-            } else if health.is_some() && c.offline.active.load(std::sync::atomic::Ordering::SeqCst) {
-                // Back: the figures' poll would wait up to 15 s.
-                c.set_fault(Watcher::Service, None);
-            }
-            c.input(Input::Tick(clock.unwrap_or_default()));
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-    });
-    // Offline issuing: leases kept topped up while the hall answers, and the tickets issued
-    // from them uploaded as soon as it answers again.
-    if core.offline.journal.is_some() {
-        let c = core.clone();
-        tokio::spawn(async move {
-            let mut refused: std::collections::HashMap<String, std::time::Instant> = Default::default();
-            loop {
-                let journal = c.offline.journal.as_ref().expect("checked");
-                let online = !c.offline.active.load(std::sync::atomic::Ordering::SeqCst);
-                if online {
-                    super::journal::upload(&c.hall, journal, c.offline.now()).await;
-                }
-                if let (true, Some(cat)) = (online, c.offline.catalog()) {
-                    c.top_up_leases(&cat, &mut refused).await;
-                }
-                tokio::time::sleep(Duration::from_secs(2)).await;
-            }
-        });
-    }
-    // The event stream: config_changed fetches the catalogue (items, tiles, texts, ticket
-    // template) again at once; events that change waits fetch the figures. The feed resumes
-    // after a drop.
-    let c = core.clone();
-    tokio::spawn(async move {
-        let mut feed = c.hall.events(None);
-        while let Some(item) = feed.next().await {
-            let FeedItem::Event { event, .. } = item else { continue };
-            let want = match event.event {
-                EventView::ConfigChanged { version, .. } => {
-                    tracing::info!("configuration version {version}: fetching the catalogue");
-                    Refresh::Catalog
-                }
-                EventView::TicketIssued { .. }
-                | EventView::TicketCalled { .. }
-                | EventView::TicketRequeued { .. }
-                | EventView::TicketTransferred { .. }
-                | EventView::TicketNoShow { .. }
-                | EventView::DayOpened { .. } => Refresh::Figures,
-                _ => continue,
-            };
-            if refresh.send(want).is_err() {
-                return;
-            }
-        }
-    });
-    // The optional devices, every 30 s: A4 printer condition (over IPP).
-    if core.a4.is_some() {
-        let c = core.clone();
-        tokio::spawn(async move {
-            loop {
-                let cc = c.clone();
-                let fault = tokio::task::spawn_blocking(move || cc.a4.as_ref().and_then(|a| a.fault())).await.unwrap_or(None);
-                // Every time (the hall logs only changes): a failed print paused the errand
-                // and reported it meanwhile, and a printer that answers again resumes it.
-                c.report(DeviceKind::A4Printer, fault.clone());
-                c.input(Input::OptionalDevice(DeviceKind::A4Printer, fault.map(Said::Text)));
-                tokio::time::sleep(Duration::from_secs(30)).await;
-            }
-        });
-    }
-    // The scanner, every 30 s while nobody is scanning: whether SANE lists it. A scan that
-    // failed for the scanner's sake pauses scanning at once (Effect::Scan); this resumes
-    // it once the scanner is back.
-    if core.scanner.is_some() {
-        let c = core.clone();
-        tokio::spawn(async move {
-            loop {
-                let scanning = c.controller.lock().unwrap_or_else(|p| p.into_inner()).scanning();
-                if !scanning {
-                    let cc = c.clone();
-                    let fault =
-                        tokio::task::spawn_blocking(move || cc.scanner.as_ref().and_then(|s| s.check().err())).await.unwrap_or(None);
-                    c.report(DeviceKind::Scanner, fault.clone());
-                    c.input(Input::OptionalDevice(DeviceKind::Scanner, fault.map(Said::Text)));
-                }
-                tokio::time::sleep(Duration::from_secs(30)).await;
-            }
-        });
-    }
-    // The printer, every 5 s, by the device task between tickets.
-    let c = core.clone();
-    tokio::spawn(async move {
-        loop {
-            c.send(Job::CheckPrinter);
-            tokio::time::sleep(Duration::from_secs(5)).await;
-        }
-    });
-    // The card reader, in its own thread (serial IO blocks).
-    if let Some(uri) = core.opts.idcard.clone() {
-        let c = core.clone();
-        let handle = tokio::runtime::Handle::current();
-        std::thread::spawn(move || {
-            let _guard = handle.enter();
-            loop {
-                let reader =
-                    uri.parse::<DeviceUri>().map_err(|e| e.to_string()).and_then(|u| transport::open(&u).map_err(|e| e.to_string()));
-                let mut poller = match reader {
-                    Ok(t) => Poller::new(IdReader::new(t)),
-                    Err(e) => {
-                        tracing::warn!("ID-card reader: {e}");
-                        c.set_fault(Watcher::Reader, Some(said!("身份证读卡器故障，请联系工作人员")));
-                        std::thread::sleep(Duration::from_secs(5));
-                        continue;
-                    }
-                };
-                c.set_fault(Watcher::Reader, None);
-                loop {
-                    match poller.poll() {
-                        Ok(Some(CardEvent::Placed(id))) => {
-                            let today = chrono::Local::now().date_naive();
-                            let expired_on = if id.expired_on(today) {
-                                match id.valid_until {
-                                    Some(hallq_drivers::idcard::card::ValidUntil::Date(d)) => d.to_string(),
-                                    _ => String::new(),
-                                }
-                            } else {
-                                String::new()
-                            };
-                            c.input(Input::Card(Card {
-                                masked: format!("{}（{}）", id.masked_name(), id.masked_id()),
-                                id_number: id.id_number.clone(),
-                                name: id.name.clone(),
-                                expired_on,
-                            }));
-                        }
-                        Ok(Some(CardEvent::Unreadable(e))) => c.input(Input::CardUnreadable(Said::Text(e.to_string()))),
-                        Ok(_) => {}
-                        Err(e) => {
-                            tracing::warn!("ID-card reader: {}", e.staff_message());
-                            c.set_fault(Watcher::Reader, Some(said!("身份证读卡器故障，请联系工作人员")));
-                            break;
-                        }
-                    }
-                    std::thread::sleep(Duration::from_millis(250));
-                }
-                std::thread::sleep(Duration::from_secs(2));
-            }
-        });
     }
 }
 
