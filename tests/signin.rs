@@ -105,6 +105,28 @@ async fn a_password_change_or_removal_ends_the_persons_sessions() {
         assert_eq!(refusal(anon.login("1001", "demo-1001").await), (401, ErrorCode::WrongPassword));
         let again = anon.login("1001", "a new password for 1001").await.unwrap();
         me(&again.token).await.unwrap();
+
+        // A manager reads the staff's passwords as digests of their hashes, never the
+        // Argon2 hashes (which would let a manager try passwords offline and act as a
+        // colleague); the text put back as it is keeps every password and every session.
+        let shown = manager.config().await.unwrap();
+        let text = shown.toml.expect("the text in force");
+        assert!(!text.contains(&new_hash) && !text.contains("password = \"$argon2"), "a password hash is shown to the manager:\n{text}");
+        assert!(text.contains(&format!("password = \"{}\"", hallq::config::shown_password(&new_hash))), "{text}");
+        let saved = manager.put_config(&text, Some(shown.version)).await.unwrap();
+        me(&again.token).await.unwrap();
+        me(&s1002).await.unwrap();
+        anon.login("1002", "demo-1002").await.unwrap();
+        assert_eq!(manager.config().await.unwrap().toml.as_deref(), Some(text.as_str()), "the same text again");
+        // A digest of a hash the hall does not hold is refused, and says what to do.
+        let at = text.find("kept:sha256:").unwrap() + "kept:sha256:".len();
+        let forged = format!("{}{}{}", &text[..at], "ab".repeat(32), &text[at + 64..]);
+        match manager.put_config(&forged, Some(saved.version)).await {
+            Err(ClientError::Refused { status: 422, code: ErrorCode::InvalidConfig, message, .. }) => {
+                assert!(message.contains("hash-password"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
         h.stop().await;
     })
     .await

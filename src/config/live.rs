@@ -140,6 +140,9 @@ impl ConfigStore {
         let previous = self.newest()?;
         // A webhook secret put back as `GET /config` showed it is the secret in force.
         let text = &super::secrets::restore_webhook_secret(text, previous.as_ref().map(|v| v.text.as_str())).map_err(LiveError::Invalid)?;
+        // So are staff passwords put back in their shown form.
+        let text =
+            &super::secrets::restore_staff_passwords(text, previous.as_ref().map(|v| v.text.as_str())).map_err(LiveError::Invalid)?;
         let config = self.parse(text, "config")?;
         let current = previous.map(|v| v.number).unwrap_or(0);
         if let Some(e) = expected {

@@ -15,7 +15,7 @@ pub mod live;
 pub mod scale;
 pub mod secrets;
 
-pub use secrets::{redact_tokens, sha256_hex};
+pub use secrets::{redact_tokens, sha256_hex, shown_password};
 
 /// The documented default configuration: the demo hall.
 pub const DEFAULT_TOML: &str = include_str!("default.toml");

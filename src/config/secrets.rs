@@ -231,8 +231,101 @@ impl Config {
 /// working. The layout and comments are kept when the tokens are written one key per
 /// line under `[[tokens]]` (as the documented default does); any other layout is written
 /// out again from the parsed configuration, without comments. Either way the result is
-/// checked: it parses, its tokens are the same, and no clear token is left in it.
+/// checked: it parses, its tokens are the same, and no clear token is left in it. The
+/// webhook secret is shown as its SHA-256 and every staff password hash as
+/// [`shown_password`]; both are restored when the text is put back.
 pub fn redact_tokens(text: &str) -> Result<String, ConfigError> {
+    // Staff password hashes last: the text they leave does not validate as a configuration.
+    redact_staff_passwords(&redact_tokens_and_secret(text)?)
+}
+
+/// How `GET /config` shows a staff member's password hash: `kept:sha256:` and the SHA-256
+/// of the Argon2 hash. A manager sees whether a password changed, but cannot try
+/// passwords against the hash offline (its salt and output are not shown), and so cannot
+/// act as a colleague.
+pub fn shown_password(hash: &str) -> String {
+    format!("kept:sha256:{}", sha256_hex(hash))
+}
+
+/// `text` (a valid configuration) with every `[[staff]]` password hash in its shown form
+/// ([`shown_password`]).
+fn redact_staff_passwords(text: &str) -> Result<String, ConfigError> {
+    let config = Config::parse(text, "config")?;
+    let hidden = |t: &str| {
+        let shown: Option<Vec<String>> = toml::from_str::<toml::Value>(t).ok().map(|v| {
+            let staff = v.get("staff").and_then(|s| s.as_array()).cloned().unwrap_or_default();
+            staff.iter().map(|s| s.get("password").and_then(|p| p.as_str()).unwrap_or_default().to_string()).collect()
+        });
+        let wanted: Vec<String> = config.staff.iter().map(|s| shown_password(&s.password)).collect();
+        shown.as_ref() == Some(&wanted) && config.staff.iter().all(|s| !t.contains(s.password.as_str()))
+    };
+    if config.staff.is_empty() {
+        return Ok(text.to_string());
+    }
+    let mut out = text.to_string();
+    for s in &config.staff {
+        out = out.replace(s.password.as_str(), &shown_password(&s.password));
+    }
+    if hidden(&out) {
+        return Ok(out);
+    }
+    let mut plain = config.clone();
+    for s in &mut plain.staff {
+        s.password = shown_password(&s.password);
+    }
+    match toml::to_string(&plain) {
+        Ok(written) if hidden(&written) => Ok(written),
+        _ => Err(ConfigError {
+            file: "config".into(),
+            line: None,
+            field: "staff".into(),
+            message: "cannot show this configuration without its staff's password hashes".into(),
+        }),
+    }
+}
+
+/// A new configuration `text` whose staff passwords are in their shown form (as `GET
+/// /config` gave them) gets the hashes of `previous` (the version in force) back in their
+/// place, matched by the digest itself, so a configuration read, edited and put back keeps
+/// every password, also of staff moved about in the file. A shown form of a hash the hall
+/// does not hold is refused.
+pub fn restore_staff_passwords(text: &str, previous: Option<&str>) -> Result<String, ConfigError> {
+    const PREFIX: &str = "kept:sha256:";
+    if !text.contains(PREFIX) {
+        return Ok(text.to_string());
+    }
+    let held: Vec<String> = previous
+        .and_then(|p| Config::parse(p, "config").ok())
+        .map(|c| c.staff.into_iter().map(|s| s.password).collect())
+        .unwrap_or_default();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(PREFIX) {
+        let shown = rest[at..].get(..PREFIX.len() + 64).filter(|s| is_sha256_hex(&s[PREFIX.len()..]));
+        let Some(shown) = shown else {
+            out.push_str(&rest[..at + PREFIX.len()]);
+            rest = &rest[at + PREFIX.len()..];
+            continue;
+        };
+        let Some(hash) = held.iter().find(|h| shown_password(h).eq_ignore_ascii_case(shown)) else {
+            let offset = text.len() - rest.len() + at;
+            return Err(ConfigError {
+                file: "config".into(),
+                line: Some(text[..offset].lines().count().max(1)),
+                field: "staff.password".into(),
+                message: "this is the digest of a password hash the hall does not hold: make one with `hallq staff hash-password`".into(),
+            });
+        };
+        out.push_str(&rest[..at]);
+        out.push_str(hash);
+        rest = &rest[at + shown.len()..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// [`redact_tokens`] but for the staff's passwords.
+fn redact_tokens_and_secret(text: &str) -> Result<String, ConfigError> {
     // The webhook's secret first: shown as its SHA-256, kept when put back.
     let text = &redact_webhook_secret(text)?;
     let config = Config::parse(text, "config")?;

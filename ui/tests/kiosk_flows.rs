@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use hallq::kiosk::controller::{Card, Controller, Effect, Input, IssueFailure, Issued, Settings};
+use hallq::kiosk::text::Said;
 use hallq_ui::kiosk;
 use hallq_ui::view::{DeviceKind, Screen};
 use i_slint_backend_testing::ElementHandle;
@@ -215,7 +216,10 @@ fn the_lunch_break_offers_the_materials() {
     to_identity(&k);
     k.feed(Input::Card(card("")));
     k.press("确认取号");
-    k.feed(Input::Issued(Err(IssueFailure::LunchBreak("午休时间暂停取号，13:30 恢复取号。".into()))));
+    k.feed(Input::Issued(Err(IssueFailure::LunchBreak {
+        said: Said::Hall { zh: "午休时间暂停取号，13:30 恢复取号。".into(), en: None },
+        until: Some("13:30".into()),
+    })));
     assert_eq!(k.screen(), Screen::Message);
     assert!(k.controller.borrow().view().message_body.contains("可先查看所需材料，13:30 后再来取号"));
     k.press("查看所需材料");
