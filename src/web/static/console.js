@@ -292,7 +292,10 @@
     const colors = ["--chart-rate5", "--chart-rate4", "--chart-rate3", "--chart-rate2", "--chart-rate1"].map(theme);
     charts[2].setOption({ textStyle: font, title: title(t("评价", "Ratings")), tooltip: { ...tooltip, trigger: "item" }, legend: { bottom: 0, textStyle: { color: ink } },
       graphic: s.ratings.some((n) => n > 0) ? [] : [{ type: "text", left: "center", top: "middle", style: { text: t("暂无评价", "No ratings"), fontSize: 16, fill: theme("--chart-fg-muted") } }],
-      series: [{ type: "pie", radius: ["35%", "62%"], stillShowZeroSum: false, data: s.ratings.filter((n) => n > 0).length === 0 ? [] : s.ratings.map((n, i) => ({ value: n, name: t(...RATINGS[i]), itemStyle: { color: colors[i] } })), label: { formatter: "{b}: {c}", color: ink } }], animation: false }, true);
+      // A level nobody chose gets no label (its 0 would sit on the title).
+      series: [{ type: "pie", radius: ["35%", "62%"], stillShowZeroSum: false, emptyCircleStyle: { color: theme("--rule-faint") }, itemStyle: { borderColor: theme("--chart-bg"), borderWidth: 2 },
+        data: s.ratings.filter((n) => n > 0).length === 0 ? [] : s.ratings.map((n, i) => ({ value: n, name: t(...RATINGS[i]), itemStyle: { color: colors[i] }, ...(n > 0 ? {} : { label: { show: false }, labelLine: { show: false } }) })),
+        label: { formatter: "{b}: {c}", color: ink } }], animation: false }, true);
   }
 
   async function exportReport(format) {
