@@ -120,6 +120,7 @@ impl Gen {
                     let queue = &by_queue[self.rng.random_range(0..by_queue.len())];
                     let item = queue[self.rng.random_range(0..queue.len())].clone();
                     let issue = IssueRequest {
+                        actor: Default::default(),
                         request_id: format!("r{n}"),
                         service: item,
                         priority: if self.rng.random_bool(0.08) { engine::Priority::Green } else { Default::default() },

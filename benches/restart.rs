@@ -32,6 +32,7 @@ fn main() {
                 let item = &items[i as usize % items.len()];
                 n += 1;
                 let issue = Command::Issue(IssueRequest {
+                    actor: Default::default(),
                     request_id: format!("r{n}"),
                     service: item.id.clone(),
                     priority: Default::default(),

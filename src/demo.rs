@@ -230,7 +230,9 @@ async fn visitors(hall: Hall, clock: Arc<SimClock>, tickets_dir: PathBuf, addr: 
             };
             let appointment = rng.random_bool(0.05);
             let slot = appointment.then(|| now + chrono::Duration::minutes(rng.random_range(2..6) * 10));
+            let kiosk = if rng.random_bool(0.5) { "kiosk-1" } else { "kiosk-2" };
             engine::IssueRequest {
+                actor: engine::Actor::token(kiosk),
                 request_id: format!("demo-{:032x}", rng.random::<u128>()),
                 service: service.id.clone(),
                 priority: if appointment {
@@ -241,7 +243,7 @@ async fn visitors(hall: Hall, clock: Arc<SimClock>, tickets_dir: PathBuf, addr: 
                     Priority::Normal
                 },
                 channel: if appointment { engine::Channel::Appointment } else { engine::Channel::Kiosk },
-                kiosk: Some(if rng.random_bool(0.5) { "kiosk-1" } else { "kiosk-2" }.into()),
+                kiosk: Some(kiosk.into()),
                 holder,
                 appointment_slot: slot,
                 token: format!("{:032x}", rng.random::<u128>()),

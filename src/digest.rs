@@ -314,6 +314,7 @@ mod tests {
 
     fn issue(n: u32) -> Command {
         Command::Issue(IssueRequest {
+            actor: Default::default(),
             request_id: format!("r{n}"),
             service: "linshi-sfz".into(),
             priority: Default::default(),

@@ -811,6 +811,7 @@ mod tests {
         for n in 0..4 {
             run!(
                 Command::Issue(IssueRequest {
+                    actor: Default::default(),
                     request_id: format!("r{n}"),
                     service: "linshi-sfz".into(),
                     priority: Default::default(),

@@ -462,6 +462,7 @@ mod tests {
 
     fn issue(n: u32, with_holder: bool) -> Command {
         Command::Issue(IssueRequest {
+            actor: Default::default(),
             request_id: format!("r{n}"),
             service: "linshi-sfz".into(),
             priority: Default::default(),

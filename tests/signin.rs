@@ -229,6 +229,16 @@ async fn a_manager_signs_in_and_every_action_names_the_staff_number() {
         manager.config().await.unwrap();
         manager.window_action(hallq_proto::WindowNo(4), hallq_proto::WindowAction::Open, &Default::default()).await.unwrap();
         manager.logout().await.unwrap();
+        // A ticket a member of staff issues (at the service desk, here with the desk's staff
+        // session) names them in its chained event and, for staff, in its history; a
+        // kiosk's names the kiosk's token.
+        let desk = h.client(&h.client("").login("9001", "demo-9001").await.unwrap().token);
+        let by_staff = desk.issue(&issue_req("issued-by-staff", "linshi-sfz")).await.unwrap().ticket;
+        let by_kiosk = h.client("demo-kiosk-1").issue(&issue_req("issued-by-kiosk", "linshi-sfz")).await.unwrap().ticket;
+        let history = h.client(MANAGER).ticket(&by_staff.id).await.unwrap().history.expect("staff see the history");
+        assert_eq!(history[0].what, "issued");
+        assert_eq!(history[0].by, Some(hallq::engine::Actor::staff("9001")));
+        desk.logout().await.unwrap();
         // A counter's staff session may not do a manager's work.
         let counter = h.client(&h.client("").login("1001", "demo-1001").await.unwrap().token);
         assert_eq!(refusal(counter.config().await), (403, ErrorCode::ForbiddenRole));
@@ -236,7 +246,15 @@ async fn a_manager_signs_in_and_every_action_names_the_staff_number() {
         let events: Vec<_> = hallq::store::events_since(&conn, 0, 100).unwrap().into_iter().map(|r| r.event).collect();
         let staff = hallq::engine::Actor::staff("9001");
         let kinds: Vec<&str> = events.iter().filter(|e| e.actor().as_ref() == Some(&staff)).map(|e| e.kind()).collect();
-        assert_eq!(kinds, ["staff_signed_in", "window_opened", "staff_signed_out"]);
+        assert_eq!(kinds, ["staff_signed_in", "window_opened", "staff_signed_out", "staff_signed_in", "ticket_issued", "staff_signed_out"]);
+        let issued_by = |id: &str| {
+            events.iter().find_map(|e| match e {
+                hallq::engine::Event::TicketIssued { ticket } if ticket.id == id => Some(ticket.issued_by.clone()),
+                _ => None,
+            })
+        };
+        assert_eq!(issued_by(by_staff.id.as_str()), Some(staff.clone()));
+        assert_eq!(issued_by(by_kiosk.id.as_str()), Some(hallq::engine::Actor::token("kiosk-1")));
         assert!(events.iter().any(|e| matches!(e, hallq::engine::Event::StaffSignedIn { role: hallq_proto::Role::Manager, .. })));
         assert!(events
             .iter()

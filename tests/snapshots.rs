@@ -47,6 +47,7 @@ fn holder(name: &str, id: &str, person: &str, born: Option<&str>) -> Option<Hold
 
 fn issue(req: &str, service: &str, holder: Option<Holder>) -> Command {
     Command::Issue(engine::IssueRequest {
+        actor: Default::default(),
         request_id: req.into(),
         service: service.into(),
         priority: Priority::Normal,

@@ -295,6 +295,7 @@ mod tests {
             h.config.services.iter().find(|s| s.queue == queue && s.identity != crate::config::IdentityRule::Required).unwrap().id.clone();
         let n = h.state.tickets.len();
         let req = IssueRequest {
+            actor: Default::default(),
             request_id: format!("r{n}"),
             service,
             priority: Priority::Normal,

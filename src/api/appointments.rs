@@ -78,6 +78,7 @@ pub(super) async fn check_in(
         holder: b.identity.as_ref().map(|i| holder_of(&api, i)).transpose()?,
         appointment_slot: None,
         token: hex::encode(token),
+        actor: caller.actor(),
     };
     let accepted = api.hall.submit(Command::CheckIn { code, issue }).await?;
     ticket_answer(&api, &caller, accepted.outcome)

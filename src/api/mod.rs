@@ -714,6 +714,7 @@ async fn issue_command(api: &Api, caller: &Caller, b: proto::IssueTicket) -> Api
         holder,
         appointment_slot: b.appointment_slot.map(|t| t.with_timezone(&chrono::Utc)),
         token: hex::encode(token),
+        actor: caller.actor(),
     };
     Ok(api.hall.submit(Command::Issue(req)).await?.outcome)
 }

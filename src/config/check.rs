@@ -286,7 +286,9 @@ impl Config {
             if !staff.insert(p.id.as_str()) {
                 return err(format!("staff[{i}].id"), format!("staff number {} is given twice", p.id));
             }
-            if argon2::PasswordHash::new(&p.password).is_err() {
+            // The shown form (GET /config) stands for the hash the hall holds: saving through
+            // the API puts it back (see `secrets::restore_staff_passwords`).
+            if argon2::PasswordHash::new(&p.password).is_err() && !secrets::is_shown_password(&p.password) {
                 return err(format!("staff[{i}].password"), "not a password hash: make one with `hallq staff hash-password`".into());
             }
             if !matches!(p.role, Role::Counter | Role::Manager) {
@@ -384,6 +386,13 @@ impl Config {
                  Write the secret itself"
                     .into(),
             ));
+        }
+        for p in self.staff.iter().filter(|p| secrets::is_shown_password(&p.password)) {
+            out.push(ConfigWarning(format!(
+                "staff {}'s password is only the digest of a hash (as GET /config shows it): put the file back through the \
+                 console or PUT /config, which restores the hash, or write one from `hallq staff hash-password`; as it is, {} cannot sign in",
+                p.id, p.id
+            )));
         }
         if self.kiosk.manager_pin == DEMO_PIN_PHC {
             out.push(ConfigWarning(

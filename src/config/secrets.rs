@@ -247,23 +247,26 @@ pub fn shown_password(hash: &str) -> String {
     format!("kept:sha256:{}", sha256_hex(hash))
 }
 
+/// Whether `s` is a password hash's shown form ([`shown_password`]), not a hash.
+pub fn is_shown_password(s: &str) -> bool {
+    s.strip_prefix("kept:").is_some_and(is_redacted_secret)
+}
+
 /// `text` (a valid configuration) with every `[[staff]]` password hash in its shown form
 /// ([`shown_password`]).
 fn redact_staff_passwords(text: &str) -> Result<String, ConfigError> {
     let config = Config::parse(text, "config")?;
+    let shown = |hash: &str| if is_shown_password(hash) { hash.to_string() } else { shown_password(hash) };
+    let wanted: Vec<String> = config.staff.iter().map(|s| shown(&s.password)).collect();
     let hidden = |t: &str| {
-        let shown: Option<Vec<String>> = toml::from_str::<toml::Value>(t).ok().map(|v| {
-            let staff = v.get("staff").and_then(|s| s.as_array()).cloned().unwrap_or_default();
-            staff.iter().map(|s| s.get("password").and_then(|p| p.as_str()).unwrap_or_default().to_string()).collect()
-        });
-        let wanted: Vec<String> = config.staff.iter().map(|s| shown_password(&s.password)).collect();
-        shown.as_ref() == Some(&wanted) && config.staff.iter().all(|s| !t.contains(s.password.as_str()))
+        Config::parse(t, "config").is_ok_and(|c| c.staff.iter().map(|s| s.password.clone()).eq(wanted.iter().cloned()))
+            && config.staff.iter().all(|s| is_shown_password(&s.password) || !t.contains(s.password.as_str()))
     };
-    if config.staff.is_empty() {
+    if wanted.iter().zip(&config.staff).all(|(w, s)| *w == s.password) {
         return Ok(text.to_string());
     }
     let mut out = text.to_string();
-    for s in &config.staff {
+    for s in config.staff.iter().filter(|s| !is_shown_password(&s.password)) {
         out = out.replace(s.password.as_str(), &shown_password(&s.password));
     }
     if hidden(&out) {
@@ -271,7 +274,7 @@ fn redact_staff_passwords(text: &str) -> Result<String, ConfigError> {
     }
     let mut plain = config.clone();
     for s in &mut plain.staff {
-        s.password = shown_password(&s.password);
+        s.password = shown(&s.password);
     }
     match toml::to_string(&plain) {
         Ok(written) if hidden(&written) => Ok(written),
@@ -452,6 +455,34 @@ mod tests {
         // Redacted, the demo tokens are still the demo tokens.
         let redacted = Config::parse(&redact_tokens(DEFAULT_TOML).unwrap(), "x").unwrap();
         assert_eq!(redacted.demo_secrets().len(), found.len());
+    }
+
+    /// The staff's password hashes are shown as digests of the hashes, and the text put
+    /// back is the text in force again, byte for byte.
+    #[test]
+    fn staff_password_hashes_are_shown_as_digests_and_restored() {
+        let r = redact_tokens(DEFAULT_TOML).unwrap();
+        let demo = Config::demo();
+        for p in &demo.staff {
+            assert!(!r.contains(p.password.as_str()), "{} shown", p.id);
+            assert!(r.contains(&format!("password = \"{}\"", shown_password(&p.password))), "{}", p.id);
+        }
+        let shown = Config::parse(&r, "x").unwrap();
+        assert!(shown.staff.iter().all(|p| is_shown_password(&p.password)));
+        assert_eq!(shown.warnings().iter().filter(|w| w.0.contains("cannot sign in")).count(), demo.staff.len());
+        // Put back: the hashes in force return (the tokens stay as their digests).
+        let back = restore_staff_passwords(&r, Some(DEFAULT_TOML)).unwrap();
+        let restored = Config::parse(&back, "x").unwrap();
+        let hashes = |c: &Config| c.staff.iter().map(|p| p.password.clone()).collect::<Vec<_>>();
+        assert_eq!(hashes(&restored), hashes(&demo));
+        // Redacting an already redacted text changes nothing; a digest the hall does not hold
+        // is refused at its line.
+        assert_eq!(redact_tokens(&r).unwrap(), r);
+        let at = r.find("kept:sha256:").unwrap() + "kept:sha256:".len();
+        let unknown = format!("{}{}{}", &r[..at], "0".repeat(64), &r[at + 64..]);
+        let e = restore_staff_passwords(&unknown, Some(DEFAULT_TOML)).unwrap_err();
+        assert_eq!(e.line, Some(unknown[..at].lines().count()));
+        assert!(restore_staff_passwords(&r, None).is_err(), "nothing held: nothing to restore");
     }
 
     #[test]

@@ -14,6 +14,10 @@ pub struct IssueRequest {
     pub holder: Option<Holder>,
     pub appointment_slot: Option<Ts>,
     pub token: String,
+    /// Who issued it: the kiosk's or the system's token, or the member of staff at a
+    /// counter or the service desk (older commands: unrecorded).
+    #[serde(default)]
+    pub actor: Actor,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

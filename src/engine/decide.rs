@@ -215,8 +215,15 @@ pub(super) fn decide_issue(state: &State, config: &Config, req: &IssueRequest, n
         no_show_at: None,
         rating: None,
         rating_request: None,
-        history: vec![HistoryEntry { at: now, what: "issued".into(), window: None, note: None, by: None }],
+        history: vec![HistoryEntry {
+            at: now,
+            what: "issued".into(),
+            window: None,
+            note: None,
+            by: matches!(req.actor, Actor::Staff { .. }).then(|| req.actor.clone()),
+        }],
         offline: None,
+        issued_by: req.actor.clone(),
     };
     let ahead = people_ahead(state, config, &ticket, now);
     ticket.people_ahead_at_issue = ahead;

@@ -282,8 +282,10 @@ impl Event {
             | Event::HelpAnswered { actor, .. } => Some(actor.clone()),
             Event::TicketRated { source: RatingSource::Visitor, .. } => Some(Actor::Visitor),
             Event::TicketRated { source: RatingSource::Device { name }, .. } => Some(Actor::token(name)),
+            // Who issued it (a kiosk's or a system's token, a member of staff at the desk or
+            // a counter); logs from before this was recorded: none.
+            Event::TicketIssued { ticket } => (!ticket.issued_by.is_unrecorded()).then(|| ticket.issued_by.clone()),
             Event::DayOpened { .. }
-            | Event::TicketIssued { .. }
             | Event::DeviceStatusChanged { .. }
             | Event::AppointmentBooked { .. }
             | Event::AppointmentCheckedIn { .. }
@@ -324,7 +326,12 @@ impl fmt::Display for Event {
                 },
                 t.people_ahead_at_issue,
                 t.estimate_minutes_at_issue
-            ),
+            )
+            // The person, when a member of staff issued it (a kiosk's is the kiosk's).
+            .and_then(|()| match &t.issued_by {
+                by @ Actor::Staff { .. } => write!(f, " by {by}"),
+                _ => Ok(()),
+            }),
             Event::WindowOpened { window, .. } => write!(f, "w{window} opened"),
             Event::WindowClosed { window, .. } => write!(f, "w{window} closed"),
             Event::TicketCalled { number, window, reason: None, .. } => write!(f, "w{window} called {number}"),

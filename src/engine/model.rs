@@ -87,6 +87,10 @@ pub struct Ticket {
     /// Issued by a kiosk from its lease while the hall was unreachable, uploaded later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offline: Option<OfflineMark>,
+    /// Who issued it, in the hash-chained `ticket_issued` event (older logs: unrecorded).
+    /// Counters and managers may see it; no view for a visitor or a display carries it.
+    #[serde(default, skip_serializing_if = "Actor::is_unrecorded")]
+    pub issued_by: Actor,
 }
 
 /// A window's request for a rating, open until the ticket is rated or asked again.

@@ -203,6 +203,7 @@ pub fn decide_upload(state: &State, config: &Config, up: &OfflineTicket, now: Ts
             by: None,
         }],
         offline: Some(OfflineMark { uploaded_at: now, person_limit_breach: breach, replaces: replaces.clone() }),
+        issued_by: hallq_proto::Actor::token(up.kiosk.clone()),
     };
     if today {
         ticket.people_ahead_at_issue = people_ahead(state, config, &ticket, now);

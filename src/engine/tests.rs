@@ -44,6 +44,7 @@ fn run(config: &Config, script: &str) -> String {
             "issue" => {
                 n += 1;
                 let mut req = IssueRequest {
+                    actor: Default::default(),
                     request_id: format!("r{n}"),
                     service: words[1].to_string(),
                     priority: Priority::Normal,
@@ -117,6 +118,7 @@ fn run(config: &Config, script: &str) -> String {
             "checkin" => {
                 n += 1;
                 let mut issue = IssueRequest {
+                    actor: Default::default(),
                     request_id: format!("r{n}"),
                     service: String::new(),
                     priority: Priority::Normal,
@@ -518,6 +520,7 @@ fn the_no_show_rule_says_what_is_missing() {
     let at = |s: i64| Utc.with_ymd_and_hms(2026, 11, 27, 1, 0, 0).unwrap() + chrono::Duration::seconds(s);
     let mut state = State::default();
     let issue = IssueRequest {
+        actor: Default::default(),
         request_id: "r1".into(),
         service: "linshi-sfz".into(),
         priority: Priority::Normal,
@@ -1039,6 +1042,7 @@ fn every_commands_actor_reaches_its_events() {
     let mut state = State::default();
     for n in 0..3 {
         let issue = IssueRequest {
+            actor: Default::default(),
             request_id: format!("r{n}"),
             service: "linshi-sfz".into(),
             priority: Priority::Normal,
