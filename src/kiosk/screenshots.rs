@@ -232,6 +232,18 @@ pub fn sample_views(catalog: super::controller::Catalog, english: bool) -> Vec<(
     ui(&mut c, UiAction::Tile(TileId::Hot));
     ui(&mut c, UiAction::Item("sfz-buling".into()));
     out.push(("item-elderly", c.view().clone()));
+    // An item with more materials than fit: they scroll in their card, 取号 stays below.
+    let mut long = c.view().clone();
+    long.detail.materials = (1..=14)
+        .map(|n| {
+            if english {
+                format!("Certificate {n} (original and a signed copy)")
+            } else {
+                format!("第 {n} 项证明材料（原件及本人签字的复印件）")
+            }
+        })
+        .collect();
+    out.push(("item-elderly-long", long));
     ui(&mut c, UiAction::TakeNumber);
     ui(&mut c, UiAction::SkipIdentity);
     ui(&mut c, UiAction::Confirm);

@@ -472,3 +472,32 @@ fn call_staff_from_the_home_screen_out_of_service_and_mid_errand() {
     k.press("English");
     assert!(k.shows("Call staff"), "in English");
 }
+
+/// 长者模式 with an item whose materials do not fit: they scroll in their card, a line
+/// says so, and 取号 stays on screen to be pressed.
+#[test]
+fn long_materials_scroll_and_take_a_number_stays_on_screen() {
+    let k = Kiosk::new();
+    let mut config = hallq::config::Config::demo();
+    let item = config.services.iter_mut().find(|s| s.id == "hukou-qianru").unwrap();
+    item.hot = true;
+    item.materials = (1..=18).map(|n| format!("第 {n} 项证明材料（原件及复印件各一份，复印件需本人签字确认）")).collect();
+    item.materials_en = (1..=18).map(|n| format!("Certificate {n}")).collect();
+    k.feed(Input::Catalog(hallq::kiosk::catalog_from_config(&config)));
+    k.press("长者模式");
+    k.press("刷身份证取号");
+    k.press("户口迁入登记");
+    assert_eq!(k.screen(), Screen::Item);
+    assert!(k.shows("上下滑动查看全部材料"), "no word that the list goes on");
+    let height = k.window.window().size().height as f32 / k.window.window().scale_factor();
+    // The item screen's own 取号 (the large button; other screens' are not laid out).
+    let take: Vec<_> = ElementHandle::find_by_accessible_label(&k.window, "取号")
+        .map(|e| (e.absolute_position(), e.size()))
+        .filter(|(_, size)| size.height >= 100.0)
+        .collect();
+    assert_eq!(take.len(), 1, "{take:?}");
+    let (top, size) = take[0];
+    assert!(height > 1000.0 && top.y >= 0.0 && top.y + size.height <= height, "取号 at {top:?} {size:?}, window {height} high");
+    k.press("取号");
+    assert_eq!(k.screen(), Screen::Identity);
+}
