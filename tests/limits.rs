@@ -22,6 +22,11 @@ async fn a_kiosk_issues_at_most_sixty_a_minute() {
         let e = kiosk.issue(&issue_req("rate-over", "linshi-sfz")).await.unwrap_err();
         assert_eq!(refusal::<()>(Err(e.clone())), (429, ErrorCode::TooManyTickets), "{e}");
         assert!(e.to_string().contains("秒后再试"), "{e}");
+        // The kiosk's visitor may be reading English.
+        match &e {
+            hallq_proto::ClientError::Refused { message_en: Some(en), .. } => assert!(en.contains("try again in"), "{en}"),
+            other => panic!("no English: {other:?}"),
+        }
         // The other kiosk and the staff's desk are not held up.
         h.client("demo-kiosk-2").issue(&issue_req("rate-k2", "linshi-sfz")).await.unwrap();
         h.client("demo-manager").issue(&issue_req("rate-desk", "linshi-sfz")).await.unwrap();

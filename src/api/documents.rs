@@ -31,7 +31,8 @@ impl From<DocError> for ApiError {
             DocError::Expired(_) => ErrorCode::ResultExpired,
             DocError::Db(err) => {
                 tracing::error!("documents: {err}");
-                return ApiError::new(ErrorCode::StoreUnavailable, "文件库暂时不可用，请稍后重试。");
+                return ApiError::new(ErrorCode::StoreUnavailable, "文件库暂时不可用，请稍后重试。")
+                    .en("The results store cannot be reached just now. Please try again shortly.");
             }
         };
         ApiError::new(code, e.to_string())
@@ -50,7 +51,10 @@ async fn blocking<T: Send + 'static>(
     let docs = api.documents.clone();
     tokio::task::spawn_blocking(move || f(&docs))
         .await
-        .map_err(|_| ApiError::new(ErrorCode::StoreUnavailable, "文件库暂时不可用，请稍后重试。"))?
+        .map_err(|_| {
+            ApiError::new(ErrorCode::StoreUnavailable, "文件库暂时不可用，请稍后重试。")
+                .en("The results store cannot be reached just now. Please try again shortly.")
+        })?
         .map_err(ApiError::from)
 }
 
@@ -95,9 +99,11 @@ fn check_nonce(api: &Api, caller: &Caller, result: &str, q: &HashMap<String, Str
         return Ok(());
     }
     match q.get("nonce") {
-        None => Err(ApiError::new(ErrorCode::ResultNonceRequired, "请先在本机刷身份证查询结果，再打印。")),
+        None => Err(ApiError::new(ErrorCode::ResultNonceRequired, "请先在本机刷身份证查询结果，再打印。")
+            .en("Please swipe your ID card on this kiosk to look up your results first, then print.")),
         Some(n) if api.documents.nonce_ok(n, result, &caller.name, api.hall.now()) => Ok(()),
-        Some(_) => Err(ApiError::new(ErrorCode::BadResultNonce, "查询已失效，请重新刷身份证查询后再打印。")),
+        Some(_) => Err(ApiError::new(ErrorCode::BadResultNonce, "查询已失效，请重新刷身份证查询后再打印。")
+            .en("That look-up has expired. Please swipe your ID card again to look up your results, then print.")),
     }
 }
 

@@ -251,6 +251,12 @@ impl ApiError {
         ApiError { code, message: message.into(), message_en: None, until: None, at: None }
     }
 
+    /// The message in English too, for what a kiosk or a visitor's phone may show.
+    pub fn en(mut self, message: impl Into<String>) -> ApiError {
+        self.message_en = Some(message.into());
+        self
+    }
+
     /// Names the field of a submitted document the fault is at, and its line when known.
     pub fn at(mut self, field: impl Into<String>, line: Option<usize>) -> ApiError {
         self.at = Some((field.into(), line));
@@ -296,6 +302,7 @@ impl From<store::StoreError> for ApiError {
     fn from(e: store::StoreError) -> ApiError {
         tracing::error!("store read failed: {e}");
         ApiError::new(ErrorCode::StoreUnavailable, "服务暂时无法读取数据，请稍后重试。")
+            .en("The service cannot read its data just now. Please try again shortly.")
     }
 }
 
@@ -682,7 +689,8 @@ async fn issue_command(api: &Api, caller: &Caller, b: proto::IssueTicket) -> Api
     let retry = api.hall.view().state.requests.contains_key(request_id.as_str());
     if !retry && caller.role == Role::Kiosk {
         if let Some(wait) = api.issue_limit.check(&caller.name, api.hall.now(), KIOSK_TICKETS_PER_MINUTE) {
-            return Err(ApiError::new(ErrorCode::TooManyTickets, format!("本机取号过于频繁，请 {wait} 秒后再试。")));
+            return Err(ApiError::new(ErrorCode::TooManyTickets, format!("本机取号过于频繁，请 {wait} 秒后再试。"))
+                .en(format!("Too many numbers from this kiosk: please try again in {wait} s.")));
         }
     } else if !retry && caller.role == Role::Counter {
         // A counter or desk issues for the visitor in front of it: a loop would drain the
@@ -723,12 +731,13 @@ async fn issue_command(api: &Api, caller: &Caller, b: proto::IssueTicket) -> Api
 /// an earlier try of the same request_id got.
 fn ticket_answer(api: &Api, caller: &Caller, outcome: Outcome) -> ApiResult<Response> {
     let Outcome::Ticket { id, repeated } = outcome else {
-        return Err(ApiError::new(ErrorCode::StoreUnavailable, "未能取得号票，请用同一 request_id 重试。"));
+        return Err(ApiError::new(ErrorCode::StoreUnavailable, "未能取得号票，请用同一 request_id 重试。")
+            .en("No ticket came back: please try again (with the same request_id)."));
     };
-    let ticket = api
-        .hall
-        .ticket(&id)?
-        .ok_or_else(|| ApiError::new(ErrorCode::StoreUnavailable, "号票已保存但暂时无法读取，请用同一 request_id 重试。"))?;
+    let ticket = api.hall.ticket(&id)?.ok_or_else(|| {
+        ApiError::new(ErrorCode::StoreUnavailable, "号票已保存但暂时无法读取，请用同一 request_id 重试。")
+            .en("The ticket is saved but cannot be read just now: please try again (with the same request_id).")
+    })?;
     let status = if repeated { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(views::ticket_view(&api.hall, &ticket, &caller.viewer(), TicketAnswer::Issuing))).into_response())
 }

@@ -19,7 +19,9 @@ impl Drop for Kill {
     }
 }
 
-/// chromedriver on a free port.
+/// chromedriver on a free port, listening (within 30 s) before it is handed out: on a busy
+/// machine it may take seconds to open its port, and a session asked for before then is
+/// refused (a full test run on two cores once failed so).
 pub fn chromedriver() -> (Kill, u16) {
     let port = super::free_port();
     let child = Command::new("chromedriver")
@@ -28,7 +30,16 @@ pub fn chromedriver() -> (Kill, u16) {
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver not found: install chromium-driver (./dev test does)");
-    (Kill(child), port)
+    let mut driver = Kill(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200)).is_err() {
+        if let Ok(Some(status)) = driver.0.try_wait() {
+            panic!("chromedriver on port {port} exited at start: {status}");
+        }
+        assert!(Instant::now() < deadline, "chromedriver did not listen on port {port} within 30 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (driver, port)
 }
 
 /// A headless Chromium window of `size`; downloads go to `downloads` when given.
