@@ -73,6 +73,9 @@ fn main() {
         for s in &mut config.services {
             s.daily_cap = 999;
         }
+        for q in &mut config.queues {
+            q.daily_cap = 900;
+        }
         let hall = Hall::start(config, dir.path(), clock.clone()).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -98,7 +101,7 @@ fn main() {
         let core = Core::new(opts, Box::new(|_| {})).unwrap();
         core.input(Input::Catalog(hallq::kiosk::catalog_from_config(&hall.config())));
         let mut taps = Vec::new();
-        for n in 0..100 {
+        for n in 0..300 {
             // A kiosk may issue 60 tickets a minute: the hall's clock moves on a minute
             // every 50 (outside the timing).
             if n % 50 == 49 {
@@ -127,8 +130,15 @@ fn main() {
         }
         (taps, breakdown(&format!("http://{addr}")).await)
     });
+    // Which taps were slow, in the order they came (the first is the kiosk's first ticket:
+    // its first connection to the hall and the printer's first drawing).
+    let first = taps[0].as_secs_f64() * 1e3;
+    let mut slowest: Vec<(usize, Duration)> = taps.iter().copied().enumerate().collect();
+    slowest.sort_by_key(|(_, d)| std::cmp::Reverse(*d));
+    slowest.truncate(3);
     taps.sort();
-    let p = |q: f64| taps[((taps.len() as f64 * q) as usize).min(taps.len() - 1)].as_secs_f64() * 1e3;
+    // Nearest rank: p99 of 300 is the 297th fastest, not the slowest.
+    let p = |q: f64| taps[((taps.len() as f64 * q).ceil() as usize).clamp(1, taps.len()) - 1].as_secs_f64() * 1e3;
     println!("kiosk benchmark (release, software renderer, 1080x1920)");
     println!("  time to first frame          : {:.1} ms (platform, window, home view, first render)", first_frame.as_secs_f64() * 1e3);
     println!("  full redraw                  : {:.1} ms", redraw.as_secs_f64() * 1e3);
@@ -145,10 +155,14 @@ fn main() {
         p(0.99),
         taps.len()
     );
+    println!(
+        "  the first tap {first:.2} ms; the slowest: {}",
+        slowest.iter().map(|(i, d)| format!("#{} {:.2} ms", i + 1, d.as_secs_f64() * 1e3)).collect::<Vec<_>>().join(", ")
+    );
     println!("  where it goes (each part on its own, p50 / p99 over 50):");
     for (name, mut times) in parts {
         times.sort();
-        let p = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)].as_secs_f64() * 1e3;
+        let p = |q: f64| times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1].as_secs_f64() * 1e3;
         println!("    {name:<44}: {:>6.2} / {:>6.2} ms", p(0.5), p(0.99));
     }
 }

@@ -29,9 +29,44 @@ pub fn initials(name: &str) -> String {
         .collect()
 }
 
+/// The pinyin syllables of a name without tones, such as 户口迁入登记 → hu kou qian ru
+/// deng ji (the same readings as [`initials`] for the characters it fixes).
+pub fn syllables(name: &str) -> Vec<String> {
+    const OVERRIDES: &[(char, &str)] = &[('行', "xing"), ('长', "chang"), ('重', "chong"), ('乐', "le")];
+    name.chars()
+        .filter_map(|c| {
+            if let Some((_, s)) = OVERRIDES.iter().find(|(k, _)| *k == c) {
+                return Some(s.to_string());
+            }
+            c.to_pinyin().map(|p| p.plain().to_string())
+        })
+        .collect()
+}
+
+/// Whether `query` (lower-case letters) is the whole pinyin of the name from one of its
+/// syllables on, as a visitor types it: "hukou", "qianru", "hukouq" find 户口迁入登记; "ukou"
+/// (not from a syllable's start) does not.
+fn spelled(name: &str, query: &str) -> bool {
+    let s = syllables(name);
+    (0..s.len()).any(|from| {
+        let mut rest = query;
+        for syllable in &s[from..] {
+            if rest.len() <= syllable.len() {
+                return syllable.starts_with(rest);
+            }
+            match rest.strip_prefix(syllable.as_str()) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        }
+        false
+    })
+}
+
 /// Whether an item answers a search, and how well (0 best): Chinese characters are looked
-/// for in the name and the department (0); letters are pinyin initials of the name (0) or
-/// part of the English name or department, in any case (1).
+/// for in the name and the department (0); letters are pinyin initials of the name or its
+/// whole pinyin typed from a syllable's start (0), or part of the English name or
+/// department, in any case (1).
 pub(super) fn search_rank(i: &CatalogItem, query: &str) -> Option<u8> {
     let q = query.trim();
     if q.is_empty() {
@@ -41,6 +76,9 @@ pub(super) fn search_rank(i: &CatalogItem, query: &str) -> Option<u8> {
         return (i.name.contains(q) || i.department.contains(q)).then_some(0);
     }
     if initials(&i.name).contains(&q.to_ascii_uppercase()) {
+        return Some(0);
+    }
+    if q.len() >= 2 && q.chars().all(|c| c.is_ascii_alphabetic()) && spelled(&i.name, &q.to_ascii_lowercase()) {
         return Some(0);
     }
     let lower = q.to_ascii_lowercase();
@@ -191,7 +229,7 @@ impl Controller {
                 TileId::Business => (tr!(en, "企业事项"), tr!(en, "企业开办、税务、报建…")),
                 TileId::Hot => (tr!(en, "热门事项"), tr!(en, "大家常办的事")),
                 TileId::Departments => (tr!(en, "按部门"), tr!(en, "公安、人社、医保…")),
-                TileId::Search => (tr!(en, "拼音搜索"), tr!(en, "拼音首字母、汉字或英文")),
+                TileId::Search => (tr!(en, "拼音搜索"), tr!(en, "拼音、首字母、汉字或英文")),
                 // Offline, only taking a number works: check-in, results and scanning need
                 // the hall.
                 TileId::Appointment | TileId::Results | TileId::Scan if self.offline => continue,
@@ -273,7 +311,7 @@ impl Controller {
                 let hits = if q.is_empty() {
                     Vec::new()
                 } else {
-                    // Pinyin initials first, then English words.
+                    // Pinyin (initials or spelled out) first, then English words.
                     let by_initials = self.catalog.items.iter().filter(|i| search_rank(i, q) == Some(0));
                     let by_words = self.catalog.items.iter().filter(|i| search_rank(i, q) == Some(1));
                     self.rows(by_initials.chain(by_words).take(8))

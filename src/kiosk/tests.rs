@@ -971,6 +971,20 @@ fn search_by_chinese_characters_and_english_words_too() {
     assert_eq!(names(&c), ["户口迁入登记"]);
     tap(&mut c, UiAction::SetEnglish(true));
     assert_eq!(names(&c), ["Household registration: moving in"]);
+    tap(&mut c, UiAction::SetEnglish(false));
+    // Pinyin spelled out, from any syllable of the name, as far as typed.
+    for typed in ["hukouqianru", "QIANRU", "hukouq"] {
+        tap(&mut c, UiAction::Home);
+        tap(&mut c, UiAction::Tile(TileId::Search));
+        for k in typed.chars() {
+            tap(&mut c, UiAction::SearchKey(k));
+        }
+        assert_eq!(names(&c).first().map(String::as_str), Some("户口迁入登记"), "{typed}: {:?}", names(&c));
+    }
+    assert!(super::browse::syllables("户口迁入登记") == ["hu", "kou", "qian", "ru", "deng", "ji"]);
+    let item = catalog().items.into_iter().find(|i| i.id == "hukou-qianru").unwrap();
+    assert_eq!(super::browse::search_rank(&item, "ukou"), None, "not from a syllable's start");
+    assert_eq!(super::browse::search_rank(&item, "dengjix"), None, "past the end of the name");
 }
 
 #[test]

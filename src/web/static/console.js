@@ -51,6 +51,7 @@
     set("t-title", "管理控制台", "Manager console");
     set("langBtn", "English", "中文");
     set("signoutBtn", "退出", "Sign out");
+    set("homeLink", "首页", "Home");
     const names = { live: ["实时大厅", "Live hall"], devices: ["自助机与设备", "Kiosks and devices"], alerts: ["告警", "Alerts"], reports: ["统计报表", "Reports"],
       supervision: ["电子监察", "Supervision"], config: ["配置", "Configuration"] };
     for (const a of document.querySelectorAll("#nav a[data-s]")) a.firstChild.textContent = t(...names[a.dataset.s]);
