@@ -181,3 +181,35 @@ async fn a_token_holds_only_so_many_streams() {
     })
     .await
 }
+
+/// A hostile kiosk varying its device's fault text would log an event and raise or clear
+/// an alert at every report: a device changes at most DEVICE_CHANGES_PER_MINUTE times a
+/// minute. Repeating the state it is in costs nothing, and other devices go on.
+#[tokio::test]
+async fn a_device_changing_faster_than_any_real_one_is_held_back() {
+    within(60, "test", async {
+        let h = TestHall::start().await;
+        let kiosk = h.client("demo-kiosk-1");
+        let limit = hallq::api::DEVICE_CHANGES_PER_MINUTE;
+        for i in 0..limit {
+            kiosk.device_status("scanner", Some(&format!("fault {i}"))).await.unwrap_or_else(|e| panic!("change {i}: {e}"));
+        }
+        let e = kiosk.device_status("scanner", Some("fault again")).await.unwrap_err();
+        assert_eq!(refusal::<()>(Err(e.clone())), (429, ErrorCode::TooManyDeviceChanges), "{e}");
+        // The state it holds may be reported again, and another device changes.
+        kiosk.device_status("scanner", Some(&format!("fault {}", limit - 1))).await.unwrap();
+        kiosk.device_status("a4-printer", Some("out of paper")).await.unwrap();
+        // The log holds the changes that were let through, not the one held back.
+        let conn = hallq::store::open_reader(h.hall.db_path()).unwrap();
+        let changes = hallq::store::events_since(&conn, 0, 1000)
+            .unwrap()
+            .into_iter()
+            .filter(|r| matches!(&r.event, hallq::engine::Event::DeviceStatusChanged { device, .. } if device == "scanner"))
+            .count();
+        assert_eq!(changes as u32, limit);
+        h.advance(chrono::Duration::seconds(61));
+        kiosk.device_status("scanner", None).await.unwrap();
+        h.stop().await;
+    })
+    .await
+}

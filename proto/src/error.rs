@@ -59,6 +59,9 @@ error_codes! {
     TooManyTickets = "too_many_tickets" => 429,
     /// More event streams open with one token than its role needs.
     TooManyStreams = "too_many_streams" => 429,
+    /// A kiosk's device changing its state faster than any real device does (each change
+    /// is logged and may raise an alert).
+    TooManyDeviceChanges = "too_many_device_changes" => 429,
     // The request itself.
     /// No such route (see `/api/v1/openapi.json`).
     NotFound = "not_found" => 404,

@@ -58,6 +58,9 @@ pub const STREAMS_PER_DEVICE_TOKEN: usize = 16;
 pub const STREAMS_PER_TICKET: usize = 4;
 /// Tickets one kiosk may issue in a minute (a busy kiosk issues a few).
 pub const KIOSK_TICKETS_PER_MINUTE: u32 = 60;
+/// Changes of one kiosk device's state a minute (a real device changes a few times an hour:
+/// paper out, paper in).
+pub const DEVICE_CHANGES_PER_MINUTE: u32 = 6;
 /// Tickets one counter (a counter's token or a member of staff at a counter or desk) may
 /// issue a minute.
 pub const STAFF_TICKETS_PER_MINUTE: u32 = 30;
@@ -623,7 +626,7 @@ async fn waiting(State(api): State<Api>, Path(window): Path<String>, caller: Cal
 
 /// A kiosk reports a device working or failing; managers see it in /state.
 #[utoipa::path(post, path = "/devices/status", tag = "kiosk", security(("token" = [])), request_body = proto::DeviceStatus,
-    responses((status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 200, body = proto::DeviceStatusAnswer), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody)))]
+    responses((status = 400, description = "Not JSON, or not this shape", body = proto::ErrorBody), (status = 200, body = proto::DeviceStatusAnswer), (status = 401, description = "No token, or an unknown or expired one", body = proto::ErrorBody), (status = 403, description = "The role or window may not do this", body = proto::ErrorBody), (status = 422, body = proto::ErrorBody), (status = 429, description = "The device changed state more often than any real one does", body = proto::ErrorBody)))]
 async fn device_status(
     State(api): State<Api>,
     caller: Caller,
@@ -632,6 +635,19 @@ async fn device_status(
     let b: proto::DeviceStatus = parse_body(body, false)?.expect("non-empty");
     if !DEVICES.contains(&b.device.as_str()) || b.fault.as_ref().is_some_and(|f| f.chars().count() > 200) {
         return Err(ApiError::new(ErrorCode::BadDeviceStatus, format!("device 应为 {} 之一，fault 不超过 200 个字。", DEVICES.join("、"))));
+    }
+    // A report that changes nothing is free (kiosks repeat theirs every 30 s); a change is
+    // logged and may raise or clear an alert, so a device that changes more often than a
+    // real one does (a hostile kiosk varying its fault text) is held back.
+    let key = format!("{}/{}", caller.name, b.device);
+    let changes = api.hall.view().state.devices.get(&key).is_none_or(|f| *f != b.fault);
+    if changes {
+        if let Some(wait) = api.issue_limit.check(&format!("device:{key}"), api.hall.now(), DEVICE_CHANGES_PER_MINUTE) {
+            return Err(ApiError::new(
+                ErrorCode::TooManyDeviceChanges,
+                format!("设备 {} 状态变化过于频繁，请 {wait} 秒后再报告。", b.device),
+            ));
+        }
     }
     api.hall.submit(Command::DeviceStatus { kiosk: caller.name.clone(), device: b.device.clone(), fault: b.fault.clone() }).await?;
     Ok(Json(proto::DeviceStatusAnswer { kiosk: caller.name, device: b.device, fault: b.fault }))
