@@ -468,7 +468,8 @@ pub fn run_with_window(opts: DemoOptions) -> anyhow::Result<()> {
         if let Err(e) = rt.block_on(run(DemoOptions { kiosk_window: true, ..opts })) {
             eprintln!("demo: {e:#}");
         }
-        std::process::exit(0);
+        // The hall stopped (Ctrl-C, or it failed): the kiosk window closes with it.
+        hallq_ui::kiosk::quit();
     })?;
     // Wait for the hall service before the kiosk asks it for the catalogue.
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
@@ -497,8 +498,9 @@ pub fn run_with_window(opts: DemoOptions) -> anyhow::Result<()> {
         voice: crate::kiosk::errands::VoiceOut::Speaker,
     };
     crate::kiosk::runtime::run_in(window, opts)?;
+    // The caller returns from main, which ends the demo hall's thread with the process.
     println!("kiosk window closed: demo stopped");
-    std::process::exit(0);
+    Ok(())
 }
 
 /// What the booking and approval systems would have sent: an appointment for every fourth
