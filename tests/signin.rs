@@ -119,6 +119,18 @@ async fn a_password_change_or_removal_ends_the_persons_sessions() {
         anon.login("1002", "demo-1002").await.unwrap();
         assert_eq!(manager.config().await.unwrap().toml.as_deref(), Some(text.as_str()), "the same text again");
         // A digest of a hash the hall does not hold is refused, and says what to do.
+        // Nor can a colleague's digest be put where its hash would be shown, published or
+        // quoted in an error: in a comment, or a value the check quotes.
+        let digest = hallq::config::shown_password(&new_hash);
+        for smuggled in [format!("{text}\n# {digest}\n"), text.replacen("prefix = \"A\"", &format!("prefix = \"{digest}\""), 1)] {
+            match manager.put_config(&smuggled, Some(saved.version)).await {
+                Err(ClientError::Refused { status: 422, code: ErrorCode::InvalidConfig, message, .. }) => {
+                    assert!(!message.contains("$argon2"), "{message}")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(manager.config().await.unwrap().version, saved.version, "nothing saved");
         let at = text.find("kept:sha256:").unwrap() + "kept:sha256:".len();
         let forged = format!("{}{}{}", &text[..at], "ab".repeat(32), &text[at + 64..]);
         match manager.put_config(&forged, Some(saved.version)).await {

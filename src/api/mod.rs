@@ -72,6 +72,9 @@ pub struct Api {
     sessions: Arc<crate::staff::Sessions>,
     documents: Arc<crate::documents::Documents>,
     pub(super) issue_limit: Arc<IssueLimit>,
+    /// Held from a device report's look at the state to its commit, so reports sent at
+    /// once cannot each pass as "no change" and then change it.
+    device_reports: Arc<tokio::sync::Mutex<()>>,
     stream_tickets: Arc<StreamTickets>,
     streams: Arc<StreamCounts>,
     desks: Arc<crate::desk::DeskPrinters>,
@@ -174,6 +177,7 @@ pub fn router(hall: Hall) -> Router {
         voice,
         sessions,
         issue_limit: Arc::default(),
+        device_reports: Arc::default(),
         stream_tickets: Arc::default(),
         streams,
         desks,
@@ -640,7 +644,9 @@ async fn device_status(
     // logged and may raise or clear an alert, so a device that changes more often than a
     // real one does (a hostile kiosk varying its fault text) is held back.
     let key = format!("{}/{}", caller.name, b.device);
-    let changes = api.hall.view().state.devices.get(&key).is_none_or(|f| *f != b.fault);
+    let _one_at_a_time = api.device_reports.lock().await;
+    // A device the hall has not heard of is working.
+    let changes = api.hall.view().state.devices.get(&key).cloned().flatten() != b.fault;
     if changes {
         if let Some(wait) = api.issue_limit.check(&format!("device:{key}"), api.hall.now(), DEVICE_CHANGES_PER_MINUTE) {
             return Err(ApiError::new(

@@ -290,8 +290,13 @@ fn redact_staff_passwords(text: &str) -> Result<String, ConfigError> {
 /// A new configuration `text` whose staff passwords are in their shown form (as `GET
 /// /config` gave them) gets the hashes of `previous` (the version in force) back in their
 /// place, matched by the digest itself, so a configuration read, edited and put back keeps
-/// every password, also of staff moved about in the file. A shown form of a hash the hall
-/// does not hold is refused.
+/// every password, also of staff moved about in the file.
+///
+/// Only a `password = "kept:sha256:…"` line under `[[staff]]` is restored: the shown form
+/// anywhere else (a comment, a name, a key) is refused, so a manager cannot have a
+/// colleague's hash written where it would be shown, echoed in an error or published. A
+/// shown form of a hash the hall does not hold is refused too. Check the text as it came
+/// before restoring it (its errors quote the text; the restored one must never be quoted).
 pub fn restore_staff_passwords(text: &str, previous: Option<&str>) -> Result<String, ConfigError> {
     const PREFIX: &str = "kept:sha256:";
     if !text.contains(PREFIX) {
@@ -301,29 +306,47 @@ pub fn restore_staff_passwords(text: &str, previous: Option<&str>) -> Result<Str
         .and_then(|p| Config::parse(p, "config").ok())
         .map(|c| c.staff.into_iter().map(|s| s.password).collect())
         .unwrap_or_default();
+    let refuse = |line: usize, message: &str| ConfigError {
+        file: "config".into(),
+        line: Some(line),
+        field: "staff.password".into(),
+        message: message.into(),
+    };
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(PREFIX) {
-        let shown = rest[at..].get(..PREFIX.len() + 64).filter(|s| is_sha256_hex(&s[PREFIX.len()..]));
-        let Some(shown) = shown else {
-            out.push_str(&rest[..at + PREFIX.len()]);
-            rest = &rest[at + PREFIX.len()..];
+    let mut in_staff = false;
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let t = body.trim_start();
+        if t.starts_with('[') {
+            in_staff = t.split('#').next().map(str::trim) == Some("[[staff]]");
+        }
+        if !line.contains(PREFIX) {
+            out.push_str(line);
             continue;
+        }
+        // `password = "kept:sha256:<64 hex digits>"`, a comment after it at most.
+        let value = t.strip_prefix("password").map(str::trim_start).and_then(|r| r.strip_prefix('=')).map(str::trim_start);
+        let quoted = value.and_then(|v| {
+            let q = v.chars().next().filter(|q| *q == '"' || *q == '\'')?;
+            let end = v[1..].find(q)? + 1;
+            let after = v[end + 1..].trim_start();
+            (after.is_empty() || (after.starts_with('#') && !after.contains(PREFIX))).then(|| &v[1..end])
+        });
+        let Some(shown) = quoted.filter(|s| in_staff && is_shown_password(s)) else {
+            return Err(refuse(
+                n + 1,
+                "kept:sha256:… stands for a password hash the hall holds: it may only be a [[staff]] password, \
+                 on its own line as GET /config shows it",
+            ));
         };
         let Some(hash) = held.iter().find(|h| shown_password(h).eq_ignore_ascii_case(shown)) else {
-            let offset = text.len() - rest.len() + at;
-            return Err(ConfigError {
-                file: "config".into(),
-                line: Some(text[..offset].lines().count().max(1)),
-                field: "staff.password".into(),
-                message: "this is the digest of a password hash the hall does not hold: make one with `hallq staff hash-password`".into(),
-            });
+            return Err(refuse(
+                n + 1,
+                "this is the digest of a password hash the hall does not hold: make one with `hallq staff hash-password`",
+            ));
         };
-        out.push_str(&rest[..at]);
-        out.push_str(hash);
-        rest = &rest[at + shown.len()..];
+        out.push_str(&line.replacen(shown, hash, 1));
     }
-    out.push_str(rest);
     Ok(out)
 }
 
@@ -483,6 +506,24 @@ mod tests {
         let e = restore_staff_passwords(&unknown, Some(DEFAULT_TOML)).unwrap_err();
         assert_eq!(e.line, Some(unknown[..at].lines().count()));
         assert!(restore_staff_passwords(&r, None).is_err(), "nothing held: nothing to restore");
+        // A digest anywhere but a [[staff]] password line is refused, not restored: in a
+        // comment (then shown by GET /config), a name (published), any other value (quoted in
+        // an error), or with more digits.
+        let digest = shown_password(&demo.staff[0].password);
+        for (what, smuggled) in [
+            ("a comment", format!("{r}\n# {digest}\n")),
+            ("a name", r.replacen("name = \"示例县市民之家\"", &format!("name = \"{digest}\""), 1)),
+            ("a comment after the password", r.replacen(&format!("\"{digest}\""), &format!("\"{digest}\" # {digest}"), 1)),
+            ("65 digits", r.replacen(&digest, &format!("{digest}0"), 1)),
+        ] {
+            assert_ne!(smuggled, r, "{what}: the text changed");
+            let e = restore_staff_passwords(&smuggled, Some(DEFAULT_TOML)).expect_err(what);
+            assert!(!e.to_string().contains("$argon2"), "{what}: {e}");
+        }
+        // A comment of its own after the password is kept.
+        let commented = r.replacen(&format!("\"{digest}\""), &format!("\"{digest}\" # changed in November"), 1);
+        let back = restore_staff_passwords(&commented, Some(DEFAULT_TOML)).unwrap();
+        assert!(back.contains(&format!("\"{}\" # changed in November", demo.staff[0].password)));
     }
 
     #[test]
