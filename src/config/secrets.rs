@@ -17,6 +17,16 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
+/// The configuration cannot be shown without `what` (at `field`) in clear.
+fn cannot_show(field: &str, what: &str) -> ConfigError {
+    ConfigError {
+        file: "config".into(),
+        line: None,
+        field: field.into(),
+        message: format!("cannot show this configuration without {what}"),
+    }
+}
+
 /// Whether `s` is 64 hex digits.
 pub(super) fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.chars().all(|c| c.is_ascii_hexdigit())
@@ -65,12 +75,7 @@ fn redact_webhook_secret(text: &str) -> Result<String, ConfigError> {
     config.alerts.webhook_secret = shown.clone();
     match toml::to_string(&config) {
         Ok(written) if hidden(&written) => Ok(written),
-        _ => Err(ConfigError {
-            file: "config".into(),
-            line: None,
-            field: "alerts.webhook_secret".into(),
-            message: "cannot show this configuration without its webhook secret in clear".into(),
-        }),
+        _ => Err(cannot_show("alerts.webhook_secret", "its webhook secret in clear")),
     }
 }
 
@@ -278,12 +283,7 @@ fn redact_staff_passwords(text: &str) -> Result<String, ConfigError> {
     }
     match toml::to_string(&plain) {
         Ok(written) if hidden(&written) => Ok(written),
-        _ => Err(ConfigError {
-            file: "config".into(),
-            line: None,
-            field: "staff".into(),
-            message: "cannot show this configuration without its staff's password hashes".into(),
-        }),
+        _ => Err(cannot_show("staff", "its staff's password hashes")),
     }
 }
 
@@ -374,12 +374,7 @@ fn redact_tokens_and_secret(text: &str) -> Result<String, ConfigError> {
     if is_redaction_of(&config, &written) {
         Ok(written)
     } else {
-        Err(ConfigError {
-            file: "config".into(),
-            line: None,
-            field: "tokens".into(),
-            message: "cannot show this configuration without its tokens in clear".into(),
-        })
+        Err(cannot_show("tokens", "its tokens in clear"))
     }
 }
 

@@ -311,10 +311,12 @@ impl Controller {
                 let hits = if q.is_empty() {
                     Vec::new()
                 } else {
-                    // Pinyin (initials or spelled out) first, then English words.
-                    let by_initials = self.catalog.items.iter().filter(|i| search_rank(i, q) == Some(0));
-                    let by_words = self.catalog.items.iter().filter(|i| search_rank(i, q) == Some(1));
-                    self.rows(by_initials.chain(by_words).take(8))
+                    // Pinyin (initials or spelled out) first, then English words; each item
+                    // ranked once (its pinyin is worked out per keystroke).
+                    let mut ranked: Vec<(u8, &CatalogItem)> =
+                        self.catalog.items.iter().filter_map(|i| search_rank(i, q).map(|r| (r, i))).collect();
+                    ranked.sort_by_key(|(r, _)| *r);
+                    self.rows(ranked.into_iter().map(|(_, i)| i).take(8))
                 };
                 (String::new(), hits)
             }

@@ -157,11 +157,7 @@ impl Controller {
             None => String::new(),
             Some(Help::Calling) => tr!(en, "正在通知工作人员…"),
             Some(Help::Called) => tr!(en, "已通知工作人员，请在此稍候"),
-            Some(Help::Unreachable) => match self.desk_place() {
-                Some(place) if en && place.to_lowercase().contains("desk") => format!("Please go to the {place} for help"),
-                Some(place) => tr!(en, "请到服务台（{}）寻求帮助", place),
-                None => tr!(en, "请到服务台寻求帮助"),
-            },
+            Some(Help::Unreachable) => tr!(en, "请到{}寻求帮助", self.desk_text()),
         }
     }
 

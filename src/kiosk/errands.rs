@@ -75,10 +75,8 @@ impl A4 {
 /// What the visitor is told of a failed scan, in the language shown.
 pub fn scan_said(e: &ScanError) -> Said {
     match e {
-        ScanError::Jammed => said!("扫描仪卡纸，请打开扫描仪取出纸张后重试"),
-        ScanError::CoverOpen => said!("扫描仪盖板未关好，请关好后重试"),
-        ScanError::NoPaper => said!("进纸器中没有纸，请放入材料后重试"),
-        ScanError::Busy => said!("扫描仪正忙，请稍后重试"),
+        // The visitor's to put right, in the scanner's own words (the catalogue has them).
+        ScanError::Jammed | ScanError::CoverOpen | ScanError::NoPaper | ScanError::Busy => Said::Text(e.to_string()),
         ScanError::Timeout(s) => said!("扫描仪无响应（{} 秒内未完成），已停止扫描，请联系工作人员", s),
         // The rest is the scanner's own trouble (gone, not allowed, broken): staff's to fix.
         _ => said!("扫描仪暂时无法使用，请联系工作人员"),

@@ -80,13 +80,6 @@ impl From<&'static str> for Said {
     }
 }
 
-/// A device's message (see [`Said::Text`]).
-impl From<String> for Said {
-    fn from(text: String) -> Said {
-        Said::Text(text)
-    }
-}
-
 /// See [`tr!`].
 pub fn translate(english: bool, zh: &str, args: &[&dyn Display]) -> String {
     let pattern = if english { ENGLISH.get(zh).map(String::as_str).unwrap_or(zh) } else { zh };
@@ -215,6 +208,10 @@ mod tests {
             PrinterCondition::NotAccepting,
         ];
         let texts = faults.iter().map(|f| f.visitor_message()).chain(conditions.iter().map(|c| c.visitor_message()));
+        use hallq_drivers::scanner::ScanError;
+        let scans: Vec<String> =
+            [ScanError::Jammed, ScanError::CoverOpen, ScanError::NoPaper, ScanError::Busy].iter().map(|e| e.to_string()).collect();
+        let texts = texts.chain(scans.iter().map(String::as_str));
         let missing: Vec<&str> = texts.chain(["排队等待打印", "正在打印", "已打印"]).filter(|t| !has_english(t)).collect();
         assert!(missing.is_empty(), "no English in hallq-ui.po for {missing:?}");
         let jam = Said::from(PrinterFault::PaperOut.visitor_message());
